@@ -1,0 +1,30 @@
+namespace OrleansMail.Grains.Interfaces;
+
+/// <summary>
+/// One login attempt as the front end saw it: everything the auth server is told (nginx-mail.md §2.2).
+/// </summary>
+/// <param name="Protocol">The client's protocol.</param>
+/// <param name="Method">The authentication method, in nginx's naming.</param>
+/// <param name="Login">The login the client gave (may be empty for EXTERNAL).</param>
+/// <param name="Secret">The password, or for APOP/CRAM-MD5 the client's 32-hex digest; empty for EXTERNAL.</param>
+/// <param name="Salt">The challenge for APOP/CRAM-MD5 (<c>&lt;random.time@server_name&gt;</c>), else null.</param>
+/// <param name="ClientIp">The client's address as text.</param>
+/// <param name="AttemptNumber">1, 2, … per attempt on this connection (<c>Auth-Login-Attempt</c>).</param>
+/// <param name="Tls">The client's TLS session, or null for plaintext.</param>
+/// <param name="AuthServer">Which auth server to ask, and how.</param>
+[GenerateSerializer, Immutable, Alias("mail.LoginAttempt")]
+public sealed record LoginAttempt(
+    [property: Id(0)] MailProtocol Protocol,
+    [property: Id(1)] AuthMethod Method,
+    [property: Id(2)] string Login,
+    [property: Id(3)] string Secret,
+    [property: Id(4)] string? Salt,
+    [property: Id(5)] string ClientIp,
+    [property: Id(6)] int AttemptNumber,
+    [property: Id(7)] TlsFacts? Tls,
+    [property: Id(8)] AuthHttpEndpoint AuthServer)
+{
+    /// <summary>Never print the secret: records print every property by default.</summary>
+    public override string ToString() =>
+        $"LoginAttempt {{ Protocol = {Protocol}, Method = {Method}, Login = {Login}, ClientIp = {ClientIp}, AttemptNumber = {AttemptNumber} }}";
+}

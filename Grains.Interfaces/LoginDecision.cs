@@ -1,0 +1,30 @@
+namespace OrleansMail.Grains.Interfaces;
+
+/// <summary>The whole answer to one <see cref="LoginAttempt"/>, in one call.</summary>
+[GenerateSerializer, Immutable, Alias("mail.LoginDecision")]
+public sealed record LoginDecision(
+    [property: Id(0)] LoginOutcome Outcome,
+    [property: Id(1)] string? UpstreamHost = null,
+    [property: Id(2)] int UpstreamPort = 0,
+    [property: Id(3)] string? UpstreamLogin = null,
+    [property: Id(4)] string? UpstreamPassword = null,
+    [property: Id(5)] string? Message = null,
+    [property: Id(6)] TimeSpan? Wait = null,
+    [property: Id(7)] string? SmtpErrorCode = null)
+{
+    public static LoginDecision Allow(string host, int port, string login, string password) =>
+        new(LoginOutcome.Allowed, host, port, login, password);
+
+    public static LoginDecision Refuse(string message, TimeSpan? wait, string? smtpErrorCode) =>
+        new(LoginOutcome.Refused, Message: message, Wait: wait, SmtpErrorCode: smtpErrorCode);
+
+    public static LoginDecision TemporaryFailure(string reason) =>
+        new(LoginOutcome.TemporaryFailure, Message: reason);
+
+    public static LoginDecision RetryAfter(TimeSpan wait) =>
+        new(LoginOutcome.RetryLater, Wait: wait);
+
+    /// <summary>Never print the upstream password.</summary>
+    public override string ToString() =>
+        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode} }}";
+}

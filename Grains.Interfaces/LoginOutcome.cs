@@ -1,0 +1,22 @@
+namespace OrleansMail.Grains.Interfaces;
+
+/// <summary>What the front end must do with a login attempt.</summary>
+[GenerateSerializer, Alias("mail.LoginOutcome")]
+public enum LoginOutcome
+{
+    /// <summary>Connect to the upstream and log in there.</summary>
+    Allowed = 0,
+
+    /// <summary>Refuse with the message; after <see cref="LoginDecision.Wait"/> if there is one, else close.</summary>
+    Refused = 1,
+
+    /// <summary>The decision could not be made (auth server down, slow or garbled): internal error, then close.</summary>
+    TemporaryFailure = 2,
+
+    /// <summary>
+    /// Not decided yet: ask again after <see cref="LoginDecision.Wait"/>. Either another attempt for this login
+    /// earned an Auth-Wait that has not passed, or the auth server answered <c>Auth-Status: WAIT</c>.
+    /// The front end waits without holding the grain, so the grain is never blocked by a sleeping client.
+    /// </summary>
+    RetryLater = 3,
+}

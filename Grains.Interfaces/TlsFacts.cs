@@ -1,0 +1,16 @@
+namespace OrleansMail.Grains.Interfaces;
+
+/// <summary>
+/// What the front end knows about the client's TLS session; becomes the <c>Auth-SSL*</c> headers.
+/// Absent (null) on a plaintext connection.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mail.TlsFacts")]
+public sealed record TlsFacts(
+    [property: Id(0)] string Protocol,
+    [property: Id(1)] string Cipher,
+    [property: Id(2)] string? Verify = null,
+    [property: Id(3)] string? Subject = null,
+    [property: Id(4)] string? Issuer = null,
+    [property: Id(5)] string? Serial = null,
+    [property: Id(6)] string? Fingerprint = null,
+    [property: Id(7)] string? CertificatePem = null);
