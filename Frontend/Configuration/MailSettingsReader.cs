@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Configuration;
+
+/// <summary>
+/// Reads the <c>Mail</c> section into one <see cref="ServerSettings"/> per listener, with nginx's inheritance:
+/// every key may be set in <c>Mail</c> (nginx's <c>mail{}</c>) and overridden in <c>Mail:Servers:N</c>
+/// (nginx's <c>server{}</c>). Keys are nginx's directive names in PascalCase (<c>imap_client_buffer</c> →
+/// <c>ImapClientBuffer</c>); lists are JSON arrays or space-separated strings, as in nginx.
+/// Any unusable value throws <see cref="InvalidConfigurationException"/> naming the key and the value.
+/// </summary>
+public static class MailSettingsReader
+{
+    public const string SectionName = "Mail";
+
+    public static IReadOnlyList<ServerSettings> Read(IConfiguration configuration)
+    {
+        var mail = configuration.GetSection(SectionName);
+        var servers = mail.GetSection("Servers").GetChildren().ToList();
+        if (servers.Count == 0)
+            throw new InvalidConfigurationException($"{SectionName}:Servers", null, "no listener configured; add at least one server with Listen and Protocol");
+
+        var result = new List<ServerSettings>(servers.Count);
+        foreach (var server in servers)
+            result.Add(ReadServer(new Scope(mail, server)));
+
+        var duplicate = result.GroupBy(s => s.Listen).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new InvalidConfigurationException($"{SectionName}:Servers", duplicate.Key.ToString(), "the same address and port is used by two servers (nginx refuses this too)");
+        return result;
+    }
+
+    private static ServerSettings ReadServer(Scope scope)
+    {
+        var listenText = scope.ServerOnly("Listen") ?? throw scope.Invalid("Listen", null, "every server needs Listen, e.g. \"127.0.0.1:1143\" or \"143\"");
+        var listen = ParseListen(scope, listenText);
+
+        var protocolText = scope.ServerOnly("Protocol");
+        MailProtocol protocol;
+        if (protocolText is null)
+        {
+            // nginx picks the protocol from the port when none is given: imap 143/993, pop3 110/995, smtp 25/465/587.
+            protocol = listen.Port switch
+            {
+                143 or 993 => MailProtocol.Imap,
+                110 or 995 => MailProtocol.Pop3,
+                25 or 465 or 587 => MailProtocol.Smtp,
+                _ => throw scope.Invalid("Protocol", null, $"port {listen.Port} is not a standard mail port; set Protocol to imap, pop3 or smtp"),
+            };
+        }
+        else if (!Enum.TryParse(protocolText, ignoreCase: true, out protocol) || !Enum.IsDefined(protocol) || int.TryParse(protocolText, out _))
+        {
+            throw scope.Invalid("Protocol", protocolText, "expected imap, pop3 or smtp");
+        }
+        if (protocol != MailProtocol.Imap)
+            throw scope.Invalid("Protocol", protocolText, "only imap is implemented so far; pop3 and smtp follow");
+
+        var authUrl = scope.Get("AuthHttp") ?? throw scope.Invalid("AuthHttp", null, "auth_http is required, e.g. \"http://127.0.0.1:9000/auth\"");
+        var authHttp = new AuthHttpEndpoint(
+            ParseAuthUrl(scope, authUrl),
+            scope.Time("AuthHttpTimeout", TimeSpan.FromSeconds(60)),
+            scope.Headers("AuthHttpHeaders"));
+
+        var imap = new ImapSettings(
+            scope.Mechanisms("ImapAuth", ["plain"]),
+            scope.List("ImapCapabilities", ["IMAP4", "IMAP4rev1", "UIDPLUS"]),
+            scope.Size("ImapClientBuffer", 4096));
+
+        return new ServerSettings(
+            Name: scope.ServerOnly("Name") ?? $"{protocol.ToString().ToLowerInvariant()}@{listen}",
+            Listen: listen,
+            Protocol: protocol,
+            ServerName: scope.Get("ServerName") ?? Dns.GetHostName(),
+            AuthHttp: authHttp,
+            Timeout: scope.Time("Timeout", TimeSpan.FromSeconds(60)),
+            ProxyTimeout: scope.Time("ProxyTimeout", TimeSpan.FromHours(24)),
+            MaxErrors: scope.Int("MaxErrors", 5, min: 0),
+            ProxyPassErrorMessage: scope.Bool("ProxyPassErrorMessage", false),
+            ProxyBuffer: scope.Size("ProxyBuffer", 4096),
+            Imap: imap);
+    }
+
+    private static IPEndPoint ParseListen(Scope scope, string text)
+    {
+        // nginx's listen: "port", "addr:port", "[v6]:port", "*:port".
+        if (int.TryParse(text, out var bare))
+            return bare is > 0 and <= 65535 ? new IPEndPoint(IPAddress.Any, bare) : throw scope.Invalid("Listen", text, "port out of range");
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is <= 0 or > 65535)
+            throw scope.Invalid("Listen", text, "expected \"address:port\" or \"port\"");
+        var host = text[..colon].Trim('[', ']');
+        if (host == "*") return new IPEndPoint(IPAddress.Any, port);
+        if (host == "localhost") return new IPEndPoint(IPAddress.Loopback, port);
+        if (!IPAddress.TryParse(host, out var address))
+            throw scope.Invalid("Listen", text, "the address must be an IP literal, * or localhost");
+        return new IPEndPoint(address, port);
+    }
+
+    private static string ParseAuthUrl(Scope scope, string text)
+    {
+        // nginx's auth_http takes "host:port/uri" with http:// optional; https is refused by nginx, but we can speak it.
+        var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
+        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw scope.Invalid("AuthHttp", text, "expected an http:// or https:// URL");
+        return uri.ToString();
+    }
+
+    /// <summary>A server section and the mail section it inherits from.</summary>
+    private sealed class Scope(IConfigurationSection mail, IConfigurationSection server)
+    {
+        private IConfigurationSection? SectionWith(string key)
+        {
+            if (server.GetSection(key).Exists()) return server.GetSection(key);
+            if (mail.GetSection(key).Exists()) return mail.GetSection(key);
+            return null;
+        }
+
+        private string KeyPath(string key) => SectionWith(key)?.Path ?? $"{server.Path}:{key}";
+
+        public InvalidConfigurationException Invalid(string key, string? value, string reason) => new(KeyPath(key), value, reason);
+
+        public string? ServerOnly(string key) => server[key];
+
+        public string? Get(string key) => SectionWith(key)?.Value;
+
+        public TimeSpan Time(string key, TimeSpan fallback)
+        {
+            var text = Get(key);
+            if (text is null) return fallback;
+            return NginxValueParser.TryParseTime(text, out var value) ? value : throw Invalid(key, text, "expected a time such as 500ms, 60s, 10m, 24h");
+        }
+
+        public int Size(string key, int fallback)
+        {
+            var text = Get(key);
+            if (text is null) return fallback;
+            if (!NginxValueParser.TryParseSize(text, out var value)) throw Invalid(key, text, "expected a size such as 4096, 4k, 1m");
+            // Below a few hundred bytes no IMAP LOGIN fits; far above, one client could pin too much memory.
+            if (value is < 256 or > 16 * 1024 * 1024) throw Invalid(key, text, "must be between 256 bytes and 16m");
+            return value;
+        }
+
+        public int Int(string key, int fallback, int min)
+        {
+            var text = Get(key);
+            if (text is null) return fallback;
+            return int.TryParse(text, out var value) && value >= min ? value : throw Invalid(key, text, $"expected a whole number >= {min}");
+        }
+
+        public bool Bool(string key, bool fallback)
+        {
+            var text = Get(key);
+            return text?.Trim().ToLowerInvariant() switch
+            {
+                null => fallback,
+                "on" or "true" or "yes" or "1" => true,
+                "off" or "false" or "no" or "0" => false,
+                _ => throw Invalid(key, text, "expected on or off"),
+            };
+        }
+
+        public IReadOnlyList<string> List(string key, IReadOnlyList<string> fallback)
+        {
+            var section = SectionWith(key);
+            if (section is null) return fallback;
+            var children = section.GetChildren().ToList();
+            if (children.Count > 0) return children.Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList();
+            return (section.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+
+        public SaslMechanisms Mechanisms(string key, IReadOnlyList<string> fallback)
+        {
+            var result = SaslMechanisms.None;
+            foreach (var name in List(key, fallback))
+            {
+                result |= name.ToLowerInvariant() switch
+                {
+                    "plain" => SaslMechanisms.Plain,
+                    "login" => SaslMechanisms.Login,
+                    "cram-md5" => SaslMechanisms.CramMd5,
+                    "external" => SaslMechanisms.External,
+                    _ => throw Invalid(key, name, "expected plain, login, cram-md5 or external"),
+                };
+            }
+            return result;
+        }
+
+        public IReadOnlyList<KeyValuePair<string, string>> Headers(string key)
+        {
+            // A server's own list replaces the inherited one, as auth_http_header does in nginx.
+            var section = SectionWith(key);
+            if (section is null) return [];
+            var headers = new List<KeyValuePair<string, string>>();
+            foreach (var child in section.GetChildren())
+            {
+                var value = child.Value ?? "";
+                if (child.Key.Length == 0 || !child.Key.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                    throw new InvalidConfigurationException(child.Path, value, "a header name may hold only letters, digits and '-'");
+                if (value.Any(c => c is '\r' or '\n' or '\0'))
+                    throw new InvalidConfigurationException(child.Path, value, "a header value must not contain CR, LF or NUL");
+                headers.Add(new(child.Key, value));
+            }
+            return headers;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.Net;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Configuration;
+
+/// <summary>
+/// Everything one listener (an nginx <c>server{}</c> block) needs, resolved and validated at start-up:
+/// the server's own values, else the mail-level ones, else nginx's defaults.
+/// </summary>
+public sealed record ServerSettings(
+    string Name,
+    IPEndPoint Listen,
+    MailProtocol Protocol,
+    string ServerName,
+    AuthHttpEndpoint AuthHttp,
+    TimeSpan Timeout,
+    TimeSpan ProxyTimeout,
+    int MaxErrors,
+    bool ProxyPassErrorMessage,
+    int ProxyBuffer,
+    ImapSettings Imap);

@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansMail.Frontend.Auth;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Imap;
+using OrleansMail.Frontend.Upstream;
+using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Interfaces;
+using StackExchange.Redis;
+
+namespace OrleansMail.Frontend.Hosting;
+
+/// <summary>
+/// Builds the Frontend process: Kestrel listeners with the mail connection handlers, and either an embedded silo
+/// (no cluster configured) or an Orleans client to a Localhost or Redis cluster. Tests build it the same way.
+/// </summary>
+public static class MailProxyApplication
+{
+    /// <summary>Builds the application; throws <see cref="InvalidConfigurationException"/> for a bad setting.</summary>
+    /// <param name="args">Command-line arguments, including <c>--config FILE</c>.</param>
+    /// <param name="configure">Extra configuration sources (tests use in-memory values); applied last, so they win.</param>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var (rest, configFile) = ConfigFileArgument.Split(args);
+        var builder = WebApplication.CreateSlimBuilder(rest);
+        ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
+        configure?.Invoke(builder.Configuration);
+
+        var servers = MailSettingsReader.Read(builder.Configuration);
+        var cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<LoginDecider>();
+        builder.Services.AddSingleton<UpstreamConnector>();
+        builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
+
+        ConfigureCluster(builder, cluster, servers);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var server in servers)
+            {
+                var feature = new ListenerFeature(server, ImapCapabilities.Build(server.Imap));
+                kestrel.Listen(server.Listen, listen =>
+                {
+                    listen.Protocols = HttpProtocols.None;
+                    listen.Use(next => connection =>
+                    {
+                        connection.Features.Set<IListenerFeature>(feature);
+                        return next(connection);
+                    });
+                    switch (server.Protocol)
+                    {
+                        case MailProtocol.Imap:
+                            listen.UseConnectionHandler<ImapConnectionHandler>();
+                            break;
+                        default:
+                            throw new InvalidConfigurationException("Protocol", server.Protocol.ToString(), "not implemented");
+                    }
+                });
+            }
+        });
+
+        return builder.Build();
+    }
+
+    private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)
+    {
+        // The longest a login decision may take: the slowest auth server's deadline, plus the queue of attempts for
+        // the same login ahead of it (decided one at a time), plus slack. Orleans' default of 30 s would cut
+        // auth_http_timeout's default of 60 s short.
+        var responseTimeout = TimeSpan.FromSeconds(10) + 2 * servers.Max(s => s.AuthHttp.Timeout);
+
+        if (cluster.Mode == ClusterMode.Embedded)
+        {
+            builder.UseOrleans(silo =>
+            {
+                silo.AddOrleansMailSilo(cluster);
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+            });
+            return;
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ServiceId = cluster.ServiceId;
+                o.ClusterId = cluster.ClusterId;
+            });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+            if (cluster.Mode == ClusterMode.Redis)
+            {
+                var redis = ConfigurationOptions.Parse(cluster.Redis!);
+                client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            }
+            else
+            {
+                client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            }
+        });
+    }
+}

@@ -1,0 +1,23 @@
+namespace OrleansMail.Frontend.Imap;
+
+/// <summary>The replies OrleansMail sends itself, worded as nginx words them (nginx-mail.md §3.2, §3.5).</summary>
+internal static class ImapReplies
+{
+    public const string Greeting = "* OK IMAP4 ready\r\n";
+    public const string InternalError = "* BAD internal server error\r\n";
+    public const string Bye = "* BYE\r\n";
+    public const string LiteralContinuation = "+ OK\r\n";
+
+    /// <summary>RFC 2971: the proxy has nothing to say about itself before login; the upstream answers ID after it.</summary>
+    public const string IdNil = "* ID NIL\r\n";
+
+    public static string Completed(string tag) => $"{tag} OK completed\r\n";
+
+    public static string InvalidCommand(string tag) => $"{tag} BAD invalid command\r\n";
+
+    /// <summary>A refused login; the auth server's text goes through as is, so <c>[AUTHENTICATIONFAILED] …</c> works.</summary>
+    public static string LoginFailed(string tag, string message) => $"{tag} NO {message}\r\n";
+
+    /// <summary>A SASL continuation: <c>+ </c> and the base64 challenge (empty for PLAIN).</summary>
+    public static string Continuation(string challenge) => $"+ {challenge}\r\n";
+}
