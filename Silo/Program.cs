@@ -8,7 +8,7 @@ using OrleansMail.Silo;
 // The Silo process hosts the grains that decide logins. Front ends connect to it as Orleans clients.
 // Cluster:Mode = Redis (membership and grain state in Redis) or Localhost (development, one silo on loopback).
 var (rest, configFile) = ConfigFileArgument.Split(args);
-var builder = WebApplication.CreateSlimBuilder(rest);
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
 
 ClusterSettings cluster;
 try

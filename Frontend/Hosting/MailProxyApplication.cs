@@ -29,7 +29,7 @@ public static class MailProxyApplication
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
     {
         var (rest, configFile) = ConfigFileArgument.Split(args);
-        var builder = WebApplication.CreateSlimBuilder(rest);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
         ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
         configure?.Invoke(builder.Configuration);
 

@@ -19,6 +19,10 @@ internal static class ImapCommandParser
     /// <summary>nginx 1.21.0 and later: tags of at most 32 characters from [A-Za-z0-9._-], stricter than RFC 9051 (ALPACA).</summary>
     public const int MaxTagLength = 32;
 
+    /// <summary>The commands a client may send before login (nginx's list, plus ID).</summary>
+    private static readonly HashSet<string> KnownCommands =
+        ["CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "LOGIN", "AUTHENTICATE", "ID"];
+
     /// <summary>ID sends at most 30 field-value pairs (RFC 2971 §3.3); anything longer is not a real client.</summary>
     private const int MaxArguments = 64;
 
@@ -72,6 +76,9 @@ internal static class ImapCommandParser
             if (_pos == _data.Length) return ImapParseResult.Incomplete;
             if (_pos == nameStart || _data[_pos] is not (SP or CR or LF)) return InvalidWithTag(tag, _pos);
             var name = Encoding.ASCII.GetString(_data[nameStart.._pos]).ToUpperInvariant();
+            // Like nginx's parser, know the pre-login commands only: the arguments of anything else are never
+            // parsed, so an unknown command cannot make us send "+ OK" and read its literal.
+            if (!KnownCommands.Contains(name)) return InvalidWithTag(tag, _pos);
 
             var arguments = new List<ImapArgument>();
             while (true)

@@ -23,6 +23,9 @@ internal sealed partial class ImapSession
     [LoggerMessage(Level = LogLevel.Information, Message = "client sent too many invalid commands ({Errors})")]
     private partial void LogTooManyErrors(int errors);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "session failed")]
+    private partial void LogSessionFailed(Exception exception);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "session closed: {Reason}")]
     private partial void LogClosed(string reason);
 }

@@ -52,15 +52,27 @@ internal sealed partial class ImapSession(
         {
             LogClosed("timed out or disconnected");
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or ConnectionResetException)
         {
             LogClosed(e.GetType().Name);
+        }
+        catch (Exception e)
+        {
+            // A bug must cost one session, never the process: tell the client and close.
+            LogSessionFailed(e);
+            await TrySendAsync(ImapReplies.InternalError);
         }
         finally
         {
             if (_upstream is not null) await _upstream.DisposeAsync();
             _client.Dispose();
         }
+    }
+
+    private async Task TrySendAsync(string reply)
+    {
+        try { await _client.SendAsync(reply); }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException) { }
     }
 
     /// <summary>Reads until one whole command (or a protocol error) is at hand and handles it.</summary>

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Configuration;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Tests.Configuration;
+
+public sealed class MailSettingsReaderTests
+{
+    private static IReadOnlyList<ServerSettings> Read(params (string Key, string Value)[] values) =>
+        MailSettingsReader.Read(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build());
+
+    [Fact]
+    public void DefaultsAreNginxs()
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "143")));
+        Assert.Equal(MailProtocol.Imap, server.Protocol);
+        Assert.Equal(143, server.Listen.Port);
+        Assert.Equal("http://127.0.0.1:9000/auth", server.AuthHttp.Url);
+        Assert.Equal(TimeSpan.FromSeconds(60), server.AuthHttp.Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), server.Timeout);
+        Assert.Equal(TimeSpan.FromHours(24), server.ProxyTimeout);
+        Assert.Equal(5, server.MaxErrors);
+        Assert.False(server.ProxyPassErrorMessage);
+        Assert.Equal(SaslMechanisms.Plain, server.Imap.Auth);
+        Assert.Equal(["IMAP4", "IMAP4rev1", "UIDPLUS"], server.Imap.Capabilities);
+        Assert.Equal(4096, server.Imap.ClientBuffer);
+    }
+
+    [Fact]
+    public void ServerValuesOverrideMailValuesAndListsReplaceRatherThanAppend()
+    {
+        var servers = Read(
+            ("Mail:AuthHttp", "http://auth/a"),
+            ("Mail:Timeout", "30s"),
+            ("Mail:ImapAuth", "plain login"),
+            ("Mail:AuthHttpHeaders:X-Key", "one"),
+            ("Mail:Servers:0:Listen", "127.0.0.1:1143"),
+            ("Mail:Servers:0:Protocol", "imap"),
+            ("Mail:Servers:1:Listen", "127.0.0.1:1144"),
+            ("Mail:Servers:1:Protocol", "IMAP"),
+            ("Mail:Servers:1:Timeout", "1m30s"),
+            ("Mail:Servers:1:ImapAuth:0", "cram-md5"),
+            ("Mail:Servers:1:AuthHttpHeaders:X-Other", "two"),
+            ("Mail:Servers:1:ImapClientBuffer", "8k"));
+        Assert.Equal(TimeSpan.FromSeconds(30), servers[0].Timeout);
+        Assert.Equal(SaslMechanisms.Plain | SaslMechanisms.Login, servers[0].Imap.Auth);
+        Assert.Equal([new("X-Key", "one")], servers[0].AuthHttp.ExtraHeaders);
+        Assert.Equal(TimeSpan.FromSeconds(90), servers[1].Timeout);
+        Assert.Equal(SaslMechanisms.CramMd5, servers[1].Imap.Auth);
+        Assert.Equal([new("X-Other", "two")], servers[1].AuthHttp.ExtraHeaders);
+        Assert.Equal(8192, servers[1].Imap.ClientBuffer);
+    }
+
+    [Theory]
+    [InlineData("Mail:Servers:0:Listen", "127.0.0.1:99999", "Mail:Servers:0:Listen")]
+    [InlineData("Mail:Servers:0:Listen", "example.com:143", "Mail:Servers:0:Listen")]
+    [InlineData("Mail:Servers:0:Protocol", "gopher", "Mail:Servers:0:Protocol")]
+    [InlineData("Mail:Timeout", "soon", "Mail:Timeout")]
+    [InlineData("Mail:Servers:0:ImapClientBuffer", "12q", "Mail:Servers:0:ImapClientBuffer")]
+    [InlineData("Mail:ImapClientBuffer", "16", "Mail:ImapClientBuffer")]
+    [InlineData("Mail:MaxErrors", "-1", "Mail:MaxErrors")]
+    [InlineData("Mail:ProxyPassErrorMessage", "maybe", "Mail:ProxyPassErrorMessage")]
+    [InlineData("Mail:ImapAuth", "plain gssapi", "Mail:ImapAuth")]
+    [InlineData("Mail:AuthHttp", "ftp://auth/", "Mail:AuthHttp")]
+    public void ABadValueStopsStartUpNamingTheKeyAndTheValue(string key, string value, string reportedKey)
+    {
+        var values = new Dictionary<string, string>
+        {
+            ["Mail:AuthHttp"] = "127.0.0.1:9000/auth",
+            ["Mail:Servers:0:Listen"] = "127.0.0.1:1143",
+            ["Mail:Servers:0:Protocol"] = "imap",
+            [key] = value,
+        };
+        var e = Assert.Throws<InvalidConfigurationException>(() => Read(values.Select(kv => (kv.Key, kv.Value)).ToArray()));
+        Assert.Equal(reportedKey, e.Key);
+        Assert.Contains(reportedKey, e.Message);
+        Assert.Contains(value.Split(' ')[^1], e.Message);
+    }
+
+    [Fact]
+    public void MissingAuthHttpAndMissingListenersAreRefused()
+    {
+        Assert.Equal("Mail:Servers", Assert.Throws<InvalidConfigurationException>(() => Read(("Mail:AuthHttp", "x"))).Key);
+        Assert.Equal("Mail:Servers:0:AuthHttp", Assert.Throws<InvalidConfigurationException>(() => Read(("Mail:Servers:0:Listen", "143"))).Key);
+        Assert.Equal("Mail:Servers", Assert.Throws<InvalidConfigurationException>(() => Read(
+            ("Mail:AuthHttp", "x"), ("Mail:Servers:0:Listen", "1143"), ("Mail:Servers:0:Protocol", "imap"),
+            ("Mail:Servers:1:Listen", "1143"), ("Mail:Servers:1:Protocol", "imap"))).Key);
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("60", 60_000)]
+    [InlineData("10m", 600_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("1d", 86_400_000)]
+    [InlineData("00:00:05", 5_000)]
+    public void NginxTimesParse(string text, long milliseconds)
+    {
+        Assert.True(NginxValueParser.TryParseTime(text, out var value));
+        Assert.Equal(milliseconds, (long)value.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5x")]
+    [InlineData("m")]
+    [InlineData("-5s")]
+    [InlineData("99999999999999999999d")]
+    public void BadTimesAreRefused(string text) => Assert.False(NginxValueParser.TryParseTime(text, out _));
+
+    [Fact]
+    public void ClusterSettingsDefaultToEmbeddedAndValidateRedis()
+    {
+        var empty = new ConfigurationBuilder().Build();
+        Assert.Equal(ClusterMode.Embedded, ClusterSettings.From(empty, ClusterMode.Embedded).Mode);
+        var redisWithout = new ConfigurationBuilder().AddInMemoryCollection([new("Cluster:Mode", "redis")]).Build();
+        Assert.Equal("Cluster:Redis", Assert.Throws<InvalidConfigurationException>(() => ClusterSettings.From(redisWithout, ClusterMode.Embedded)).Key);
+        var badMode = new ConfigurationBuilder().AddInMemoryCollection([new("Cluster:Mode", "mesh")]).Build();
+        Assert.Equal("Cluster:Mode", Assert.Throws<InvalidConfigurationException>(() => ClusterSettings.From(badMode, ClusterMode.Embedded)).Key);
+    }
+}
