@@ -64,9 +64,10 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
         {
             return LoginDecision.TemporaryFailure("auth http request cancelled");
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or FormatException)
+        catch (Exception e)
         {
             // Connection refused, reset, garbage instead of HTTP, headers over the 1 KB limit, bad header bytes...
+            // Only the type is kept: messages may quote reply headers, which can carry Auth-Pass.
             return LoginDecision.TemporaryFailure("auth http server error: " + e.GetType().Name);
         }
     }
