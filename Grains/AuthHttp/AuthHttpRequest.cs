@@ -29,8 +29,9 @@ internal static class AuthHttpRequest
         Add(h, AuthHttpNames.Pass, AuthHttpEscaping.Escape(attempt.Secret));
         if (attempt.Method is AuthMethod.Apop or AuthMethod.CramMd5)
         {
-            // nginx sends the salt only for the challenge methods, unescaped.
-            Add(h, AuthHttpNames.Salt, attempt.Salt ?? string.Empty);
+            // nginx sends the salt only for the challenge methods, unescaped. nginx keeps the salt with the CRLF it
+            // ends with in the greeting; accept that form too rather than fail the header.
+            Add(h, AuthHttpNames.Salt, (attempt.Salt ?? string.Empty).TrimEnd('\r', '\n'));
         }
 
         Add(h, AuthHttpNames.Protocol, AuthHttpNames.For(attempt.Protocol));
@@ -75,6 +76,20 @@ internal static class AuthHttpRequest
         return uri;
     }
 
+    private static bool HasControl(string value)
+    {
+        foreach (var c in value)
+        {
+            // DEL stays allowed: nginx sends it raw in Auth-User/Auth-Pass (§2.2).
+            if (c < ' ' && c != '\t')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void AddIfPresent(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string? value)
     {
         if (!string.IsNullOrEmpty(value))
@@ -85,6 +100,13 @@ internal static class AuthHttpRequest
 
     private static void Add(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string value)
     {
+        // TryAddWithoutValidation puts CR/LF on the wire as is (verified on .NET 10): a value carrying them would
+        // inject headers into the auth request. Escaped values never contain controls; refuse any other that does.
+        if (HasControl(value))
+        {
+            throw new FormatException($"auth header '{name}' contains control characters");
+        }
+
         if (!headers.TryAddWithoutValidation(name, value))
         {
             throw new FormatException($"cannot send auth header '{name}'");

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OrleansMail.Grains.AuthHttp;
 using OrleansMail.Grains.Interfaces;
 using OrleansMail.Tests.Support;
@@ -12,7 +13,11 @@ namespace OrleansMail.Tests.Grains;
 /// </summary>
 public sealed class AuthHttpWireTests : IAsyncDisposable
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddLogging().AddAuthHttpClient().BuildServiceProvider();
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly ServiceProvider _services;
+
+    public AuthHttpWireTests() =>
+        _services = new ServiceCollection().AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)).AddAuthHttpClient().BuildServiceProvider();
 
     private AuthHttpClient Client => _services.GetRequiredService<AuthHttpClient>();
 
@@ -132,6 +137,49 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
         var decision = await Client.DecideAsync(Attempt($"127.0.0.1:{raw.Port}/auth"), TestContext.Current.CancellationToken);
 
         Assert.Equal("no", decision.Message);
+    }
+
+    [Fact]
+    public async Task HeaderInjectionThroughAValueIsRefusedNotSent()
+    {
+        await using var raw = new RawTcpResponder(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 10.1.1.1\r\nAuth-Port: 143\r\nContent-Length: 0\r\n\r\n"));
+        var attempt = Attempt(raw.Url, method: AuthMethod.Plain) with { ClientIp = "192.0.2.1\r\nAuth-User: admin" };
+
+        var decision = await Client.DecideAsync(attempt, TestContext.Current.CancellationToken);
+
+        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.All(raw.Requests, r => Assert.DoesNotContain("admin", Encoding.UTF8.GetString(r), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SaltKeepsNoTrailingCrlf()
+    {
+        await using var raw = new RawTcpResponder(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nAuth-Status: no\r\nContent-Length: 0\r\n\r\n"));
+        var attempt = Attempt(raw.Url) with { Salt = "<1.2@mx>\r\n" };
+
+        var decision = await Client.DecideAsync(attempt, TestContext.Current.CancellationToken);
+
+        Assert.Equal("no", decision.Message);
+        Assert.Contains("Auth-Salt: <1.2@mx>\r\nAuth-Protocol", Encoding.UTF8.GetString(raw.Requests.Single()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OneLinePerDecisionWithLoginAndClientIpButNeverASecret()
+    {
+        await using var raw = new RawTcpResponder(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nAuth-Status: Invalid login or password\r\nAuth-Pass: backend-secret\r\nContent-Length: 0\r\n\r\n"));
+        await using var ok = new RawTcpResponder(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 10.1.1.1\r\nAuth-Port: 143\r\nAuth-Pass: backend-secret\r\nContent-Length: 0\r\n\r\n"));
+
+        await Client.DecideAsync(Attempt(raw.Url, method: AuthMethod.Plain), TestContext.Current.CancellationToken);
+        await Client.DecideAsync(Attempt(ok.Url, method: AuthMethod.Plain), TestContext.Current.CancellationToken);
+
+        var lines = _logs.Lines.Where(l => l.Contains("AuthHttpClient", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("client login failed: \"Invalid login or password\"", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("Information", lines[0], StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.Contains("Login=jürgen doe", l, StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.Contains("ClientIp=198.51.100.7", l, StringComparison.Ordinal));
+        Assert.All(_logs.Lines, l => Assert.DoesNotContain("backend-secret", l, StringComparison.Ordinal));
+        Assert.All(_logs.Lines, l => Assert.DoesNotContain("wörd", l, StringComparison.Ordinal));
     }
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
