@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs the real servers the tests run privately (Dovecot, Redis, and for later
+# work Postfix, nginx with the mail module, openssl), then stops and disables the
+# distribution's own daemons so only the tests' private instances run.
+# Idempotent: when every package is already installed the apt step is skipped.
+set -euo pipefail
+
+PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl)
+DAEMONS=(redis-server dovecot postfix nginx)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo -n)
+    else
+        echo "install-test-deps: not root and no sudo" >&2
+        exit 1
+    fi
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    if [ "$status" != "installed" ]; then
+        missing+=("$p")
+    fi
+done
+
+stop_daemons() {
+    for d in "${DAEMONS[@]}"; do
+        if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+            "${SUDO[@]}" systemctl stop "$d" >/dev/null 2>&1 || true
+            "${SUDO[@]}" systemctl disable "$d" >/dev/null 2>&1 || true
+        elif command -v service >/dev/null 2>&1; then
+            "${SUDO[@]}" service "$d" stop >/dev/null 2>&1 || true
+        fi
+        if command -v update-rc.d >/dev/null 2>&1; then
+            "${SUDO[@]}" update-rc.d "$d" disable >/dev/null 2>&1 || true
+        fi
+    done
+    # Whatever survived (no init system here): end the distribution instances by
+    # their pid files. Private test instances keep their pid files elsewhere.
+    for pidfile in /run/redis/redis-server.pid /var/run/redis/redis-server.pid \
+                   /run/dovecot/master.pid /var/run/dovecot/master.pid \
+                   /var/spool/postfix/pid/master.pid \
+                   /run/nginx.pid /var/run/nginx.pid; do
+        if [ -r "$pidfile" ]; then
+            pid=$(tr -dc '0-9' < "$pidfile" || true)
+            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+                "${SUDO[@]}" kill "$pid" 2>/dev/null || true
+            fi
+        fi
+    done
+    # Distribution daemons bound to the standard ports that have no pid file:
+    # only those started from the distribution's config.
+    if command -v pgrep >/dev/null 2>&1; then
+        for pid in $(pgrep -f '^/usr/bin/redis-server 127\.0\.0\.1:6379' || true); do
+            "${SUDO[@]}" kill "$pid" 2>/dev/null || true
+        done
+    fi
+}
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-test-deps: all packages present (${PACKAGES[*]})"
+else
+    echo "install-test-deps: installing ${missing[*]}"
+    # Postfix asks what kind of mail server this is: answer "No configuration".
+    printf '%s\n' \
+        'postfix postfix/main_mailer_type select No configuration' \
+        'postfix postfix/mailname string localhost' |
+        "${SUDO[@]}" debconf-set-selections
+    export DEBIAN_FRONTEND=noninteractive
+    APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -q
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y -q \
+        --no-install-recommends "${PACKAGES[@]}"
+fi
+
+stop_daemons
+
+for bin in /usr/sbin/dovecot /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/postfix /usr/bin/openssl; do
+    if [ ! -x "$bin" ]; then
+        echo "install-test-deps: $bin missing after install" >&2
+        exit 1
+    fi
+done

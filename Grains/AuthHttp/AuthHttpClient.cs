@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Grains.AuthHttp;
+
+/// <summary>
+/// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
+/// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
+/// every transport error, timeout or unusable reply is <see cref="LoginOutcome.TemporaryFailure"/>,
+/// nginx's "internal server error" (nginx-mail.md §2.4 step 4).
+/// </summary>
+internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger)
+{
+    /// <summary>The name of the <see cref="HttpClient"/> registered by <see cref="AuthHttpServiceCollectionExtensions.AddAuthHttpClient"/>.</summary>
+    public const string HttpClientName = "OrleansMail.AuthHttp";
+
+    /// <summary>Sends the attempt to <see cref="LoginAttempt.AuthServer"/> and decides; logs one line per decision.</summary>
+    public async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["Login"] = attempt.Login,
+            ["ClientIp"] = attempt.ClientIp,
+            ["LoginAttempt"] = attempt.AttemptNumber,
+        });
+
+        var decision = await AskAsync(attempt, cancellationToken);
+        LogDecision(attempt, decision);
+        return decision;
+    }
+
+    private async Task<LoginDecision> AskAsync(LoginAttempt attempt, CancellationToken cancellationToken)
+    {
+        HttpRequestMessage request;
+        try
+        {
+            request = AuthHttpRequest.Create(attempt);
+        }
+        catch (FormatException e)
+        {
+            return LoginDecision.TemporaryFailure(e.Message);
+        }
+
+        // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it (§2.4 step 5).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(attempt.AuthServer.Timeout);
+        try
+        {
+            using (request)
+            {
+                var http = httpClientFactory.CreateClient(HttpClientName);
+                // Headers only: the status code is ignored (§2.3) and the body is never read; disposing the response
+                // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+                var parsed = AuthHttpResponseParser.Parse(response);
+                return AuthHttpDecision.Decide(attempt, parsed);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return LoginDecision.TemporaryFailure("auth http server timed out");
+        }
+        catch (OperationCanceledException)
+        {
+            return LoginDecision.TemporaryFailure("auth http request cancelled");
+        }
+        catch (Exception e)
+        {
+            // Connection refused, reset, garbage instead of HTTP, headers over the 1 KB limit, bad header bytes...
+            // Only the type is kept: messages may quote reply headers, which can carry Auth-Pass.
+            return LoginDecision.TemporaryFailure("auth http server error: " + e.GetType().Name);
+        }
+    }
+
+    private void LogDecision(LoginAttempt attempt, LoginDecision decision)
+    {
+        var server = SafeServer(attempt.AuthServer.Url);
+        switch (decision.Outcome)
+        {
+            case LoginOutcome.Allowed:
+                LogAllowed(logger, decision.UpstreamHost, decision.UpstreamPort);
+                break;
+            case LoginOutcome.Refused:
+                LogRefused(logger, decision.Message, decision.Wait?.TotalSeconds ?? 0);
+                break;
+            case LoginOutcome.RetryLater:
+                LogWait(logger, decision.Wait?.TotalSeconds ?? 0);
+                break;
+            default:
+                LogInternalError(logger, server, decision.Message);
+                break;
+        }
+    }
+
+    /// <summary>Only scheme, host and port: an auth_http URL may carry user info, which is a secret.</summary>
+    private static string SafeServer(string url)
+    {
+        try
+        {
+            var uri = AuthHttpRequest.ParseUrl(url);
+            return $"{uri.Scheme}://{uri.Authority}";
+        }
+        catch (FormatException)
+        {
+            return "(invalid auth_http URL)";
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Grains.AuthHttp;
+
+/// <summary>
+/// The end-of-headers decision of <c>ngx_mail_auth_http_process_headers</c>, in nginx's order
+/// (nginx-mail.md §2.4): error status, then WAIT, then OK with its server/port/password checks.
+/// </summary>
+internal static class AuthHttpDecision
+{
+    /// <summary>
+    /// nginx re-sends immediately on WAIT without Auth-Wait, so an auth server that always answers WAIT makes it
+    /// spin (§2.4 quirk). We never retry sooner than this.
+    /// </summary>
+    public static readonly TimeSpan WaitFloor = TimeSpan.FromSeconds(1);
+
+    /// <summary>Maps a parsed reply to the decision for <paramref name="attempt"/>.</summary>
+    public static LoginDecision Decide(LoginAttempt attempt, AuthHttpResponse response)
+    {
+        // 1. Error status: refuse; Auth-Wait > 0 means "wait, show the error, let the client retry" instead of closing.
+        if (response.Error is { } error)
+        {
+            TimeSpan? wait = response.WaitSeconds is int s and > 0 ? TimeSpan.FromSeconds(s) : null;
+            return LoginDecision.Refuse(error, wait, ValidErrorCode(response.ErrorCode));
+        }
+
+        // 2. WAIT: ask again later, same attempt number.
+        if (response.Wait)
+        {
+            var wait = TimeSpan.FromSeconds(response.WaitSeconds ?? 0);
+            return LoginDecision.RetryAfter(wait < WaitFloor ? WaitFloor : wait);
+        }
+
+        // nginx treats a reply without any Auth-Status like OK; we refuse to log anyone in on a reply that says nothing.
+        if (!response.Ok)
+        {
+            return LoginDecision.TemporaryFailure("auth http server did not send Auth-Status");
+        }
+
+        // 3. OK.
+        if (string.IsNullOrEmpty(response.Server) || string.IsNullOrEmpty(response.Port))
+        {
+            return LoginDecision.TemporaryFailure("auth http server did not send server or port");
+        }
+
+        if (AuthHttpServerAddress.Normalize(response.Server) is not { } host)
+        {
+            return LoginDecision.TemporaryFailure("auth http server sent invalid server address");
+        }
+
+        if (!AuthHttpResponseParser.TryParseDigits(response.Port, out var port) || port is < 1 or > 65535)
+        {
+            return LoginDecision.TemporaryFailure("auth http server sent invalid port");
+        }
+
+        // Only a plain login still knows the client's clear-text password; APOP/CRAM-MD5 carried a digest and
+        // EXTERNAL nothing, so the auth server must supply Auth-Pass (nginx forgets the secret, CVE-2026-27651).
+        var password = response.Pass ?? (attempt.Method == AuthMethod.Plain ? attempt.Secret : null);
+        if (password is null)
+        {
+            if (attempt.Protocol != MailProtocol.Smtp)
+            {
+                return LoginDecision.TemporaryFailure("auth http server did not send password");
+            }
+
+            // SMTP needs one only for proxy_smtp_auth, which the front end checks when it logs in upstream.
+            password = string.Empty;
+        }
+
+        return LoginDecision.Allow(host, port, response.User ?? attempt.Login, password);
+    }
+
+    /// <summary>
+    /// The error code goes verbatim into an SMTP reply line, so accept only printable ASCII ("451 4.3.0");
+    /// anything else falls back to the front end's default (535 5.7.0).
+    /// </summary>
+    private static string? ValidErrorCode(string? code) =>
+        code is { Length: > 0 and <= 64 } && code.All(c => c is >= ' ' and <= '~') ? code : null;
+}

@@ -1,0 +1,50 @@
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Grains.AuthHttp;
+
+/// <summary>The header names and token values of the auth_http protocol, spelled as nginx sends them (nginx-mail.md §2.2).</summary>
+internal static class AuthHttpNames
+{
+    public const string Method = "Auth-Method";
+    public const string User = "Auth-User";
+    public const string Pass = "Auth-Pass";
+    public const string Salt = "Auth-Salt";
+    public const string Protocol = "Auth-Protocol";
+    public const string LoginAttempt = "Auth-Login-Attempt";
+    public const string ClientIp = "Client-IP";
+    public const string Ssl = "Auth-SSL";
+    public const string SslProtocol = "Auth-SSL-Protocol";
+    public const string SslCipher = "Auth-SSL-Cipher";
+    public const string SslVerify = "Auth-SSL-Verify";
+    public const string SslSubject = "Auth-SSL-Subject";
+    public const string SslIssuer = "Auth-SSL-Issuer";
+    public const string SslSerial = "Auth-SSL-Serial";
+    public const string SslFingerprint = "Auth-SSL-Fingerprint";
+    public const string SslCert = "Auth-SSL-Cert";
+
+    public const string Status = "Auth-Status";
+    public const string Server = "Auth-Server";
+    public const string Port = "Auth-Port";
+    public const string Wait = "Auth-Wait";
+    public const string ErrorCode = "Auth-Error-Code";
+
+    /// <summary><c>Auth-Method</c> token: IMAP LOGIN, USER/PASS, SASL PLAIN and LOGIN are all "plain".</summary>
+    public static string For(AuthMethod method) => method switch
+    {
+        AuthMethod.Plain => "plain",
+        AuthMethod.Apop => "apop",
+        AuthMethod.CramMd5 => "cram-md5",
+        AuthMethod.External => "external",
+        AuthMethod.None => "none",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown auth method"),
+    };
+
+    /// <summary><c>Auth-Protocol</c> token.</summary>
+    public static string For(MailProtocol protocol) => protocol switch
+    {
+        MailProtocol.Imap => "imap",
+        MailProtocol.Pop3 => "pop3",
+        MailProtocol.Smtp => "smtp",
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "unknown protocol"),
+    };
+}
