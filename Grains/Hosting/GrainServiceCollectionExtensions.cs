@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansMail.Grains.AuthHttp;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -9,6 +10,7 @@ public static class GrainServiceCollectionExtensions
     public static IServiceCollection AddOrleansMailGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddAuthHttpClient();
         return services;
     }
 }
