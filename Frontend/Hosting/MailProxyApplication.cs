@@ -26,7 +26,8 @@ public static class MailProxyApplication
     /// <summary>Builds the application; throws <see cref="InvalidConfigurationException"/> for a bad setting.</summary>
     /// <param name="args">Command-line arguments, including <c>--config FILE</c>.</param>
     /// <param name="configure">Extra configuration sources (tests use in-memory values); applied last, so they win.</param>
-    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    /// <param name="services">Extra services (tests add a log capture); applied after the proxy's own.</param>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
         var (rest, configFile) = ConfigFileArgument.Split(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
@@ -42,6 +43,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);
+        services?.Invoke(builder.Services);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -1,0 +1,47 @@
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.EndToEnd;
+
+/// <summary>
+/// A real Dovecot, a real HTTP auth server that knows Dovecot's users, and an OrleansMail Frontend (embedded silo)
+/// in front of them, shared by the tests of one class. Listeners: <c>imap</c> (defaults),
+/// <c>passerror</c> (proxy_pass_error_message on), <c>mechs</c> (imap_auth plain login cram-md5 external),
+/// <c>strict</c> (max_errors 2, imap_client_buffer 256, timeout 2s).
+/// </summary>
+public sealed class ImapProxyFixture : IAsyncLifetime
+{
+    public DovecotServer Dovecot { get; private set; } = null!;
+
+    public TestAuthServer Auth { get; private set; } = null!;
+
+    public ProxyUnderTest Proxy { get; private set; } = null!;
+
+    /// <summary>The auth handler the tests start from: Dovecot's users with their passwords.</summary>
+    public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Dovecot = await DovecotServer.StartAsync(("alice", "alice-password"), ("bob", "bob-password"), ("j\u00f6rg@example.com", "p\u00e4ss w\"rd"));
+        DefaultHandler = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
+        Auth = await TestAuthServer.StartAsync(DefaultHandler);
+        Proxy = await ProxyUnderTest.StartAsync(
+            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
+            new Dictionary<string, (string, string)[]>
+            {
+                ["imap"] = [],
+                ["passerror"] = [("ProxyPassErrorMessage", "on")],
+                ["mechs"] = [("ImapAuth", "plain login cram-md5 external")],
+                ["strict"] = [("MaxErrors", "2"), ("ImapClientBuffer", "256"), ("Timeout", "2s")],
+            });
+    }
+
+    /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
+    public void ResetAuth() => Auth.Handler = DefaultHandler;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Proxy is not null) await Proxy.DisposeAsync();
+        if (Auth is not null) await Auth.DisposeAsync();
+        if (Dovecot is not null) await Dovecot.DisposeAsync();
+    }
+}

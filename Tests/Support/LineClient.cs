@@ -1,0 +1,88 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace OrleansMail.Tests.Support;
+
+/// <summary>
+/// A raw line-oriented TCP client for protocol transcripts: sends exact bytes and reads exact reply lines, with a
+/// deadline on every read so a test can never hang.
+/// </summary>
+public sealed class LineClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly List<byte> _pending = [];
+
+    private LineClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    public static async Task<LineClient> ConnectAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        return new LineClient(tcp);
+    }
+
+    public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    /// <summary>The next line without its CRLF; throws on timeout; null when the server closed.</summary>
+    public async Task<string?> ReadLineAsync(TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var lf = _pending.IndexOf((byte)'\n');
+            if (lf >= 0)
+            {
+                var line = Encoding.UTF8.GetString(_pending.GetRange(0, lf).ToArray()).TrimEnd('\r');
+                _pending.RemoveRange(0, lf + 1);
+                return line;
+            }
+            int read;
+            try { read = await _stream.ReadAsync(buffer, deadline.Token); }
+            catch (IOException) { read = 0; }
+            if (read == 0) return _pending.Count > 0 ? Encoding.UTF8.GetString(_pending.ToArray()) : null;
+            _pending.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+    }
+
+    /// <summary>Reads lines up to and including the first one starting with <paramref name="prefix"/>.</summary>
+    public async Task<List<string>> ReadUntilAsync(string prefix, TimeSpan? timeout = null)
+    {
+        var lines = new List<string>();
+        while (true)
+        {
+            var line = await ReadLineAsync(timeout) ?? throw new IOException($"closed before '{prefix}'; got: {string.Join(" | ", lines)}");
+            lines.Add(line);
+            if (line.StartsWith(prefix, StringComparison.Ordinal)) return lines;
+        }
+    }
+
+    /// <summary>True when the server closes the connection within the timeout (after any remaining lines).</summary>
+    public async Task<bool> IsClosedAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            while (await ReadLineAsync(timeout ?? TimeSpan.FromSeconds(5)) is not null)
+            {
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Hosting;
+
+namespace OrleansMail.Tests.Support;
+
+/// <summary>
+/// A whole Frontend process built exactly as Program.cs builds it (embedded silo, Kestrel listeners), hosted in the
+/// test process on free loopback ports. Each named listener gets its own settings on top of shared ones, so one
+/// proxy can show several configurations; log lines are captured for assertions (no secret may appear in them).
+/// </summary>
+public sealed class ProxyUnderTest : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Dictionary<string, int> _ports;
+
+    private ProxyUnderTest(WebApplication app, Dictionary<string, int> ports, CapturingLoggerProvider logs)
+    {
+        _app = app;
+        _ports = ports;
+        Logs = logs;
+    }
+
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary>The port of the listener named <paramref name="listener"/>.</summary>
+    public int Port(string listener = "imap") => _ports[listener];
+
+    /// <param name="shared">Mail-level settings, e.g. <c>("AuthHttp", url)</c>.</param>
+    /// <param name="listeners">Listener name → its own settings (Protocol defaults to imap).</param>
+    public static async Task<ProxyUnderTest> StartAsync(
+        IEnumerable<(string Key, string Value)> shared,
+        IReadOnlyDictionary<string, (string Key, string Value)[]> listeners,
+        IEnumerable<(string Key, string Value)>? other = null)
+    {
+        var ports = ServerProcess.GetFreeTcpPorts(listeners.Count + 2);
+        var values = new Dictionary<string, string?>
+        {
+            ["Mail:ServerName"] = "proxy.test",
+            ["Cluster:SiloPort"] = ports[0].ToString(),
+            ["Cluster:GatewayPort"] = ports[1].ToString(),
+            ["Logging:LogLevel:Default"] = "Information",
+        };
+        foreach (var (key, value) in shared) values["Mail:" + key] = value;
+        foreach (var (key, value) in other ?? []) values[key] = value;
+        var byName = new Dictionary<string, int>();
+        var index = 0;
+        foreach (var (name, settings) in listeners)
+        {
+            var port = ports[index + 2];
+            byName[name] = port;
+            var prefix = $"Mail:Servers:{index}:";
+            values[prefix + "Name"] = name;
+            values[prefix + "Listen"] = $"127.0.0.1:{port}";
+            values[prefix + "Protocol"] = "imap";
+            foreach (var (key, value) in settings) values[prefix + key] = value;
+            index++;
+        }
+
+        var logs = new CapturingLoggerProvider();
+        var app = MailProxyApplication.Build([], configuration => configuration.AddInMemoryCollection(values), services =>
+            services.AddLogging(logging => logging.AddProvider(logs)));
+        await app.StartAsync();
+        return new ProxyUnderTest(app, byName, logs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
