@@ -42,11 +42,10 @@ internal sealed partial class ImapSession(
         try
         {
             await _client.SendAsync(ImapReplies.Greeting);
-            while (await ReadCommandAsync() == Next.Continue)
-            {
-            }
-            if (_upstream is not null)
-                await ConnectionRelay.RunAsync(connection.Transport, _upstream.Transport, settings.ProxyTimeout, connection.ConnectionClosed);
+            var next = Next.Continue;
+            while (next == Next.Continue) next = await ReadCommandAsync();
+            if (next == Next.Relay)
+                await ConnectionRelay.RunAsync(connection.Transport, _upstream!.Transport, settings.ProxyTimeout, connection.ConnectionClosed);
         }
         catch (OperationCanceledException)
         {

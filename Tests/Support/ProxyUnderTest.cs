@@ -42,6 +42,8 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             ["Cluster:SiloPort"] = ports[0].ToString(),
             ["Cluster:GatewayPort"] = ports[1].ToString(),
             ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Orleans."] = "Warning",
+            ["Logging:LogLevel:Polly"] = "Warning",
         };
         foreach (var (key, value) in shared) values["Mail:" + key] = value;
         foreach (var (key, value) in other ?? []) values[key] = value;
@@ -60,7 +62,12 @@ public sealed class ProxyUnderTest : IAsyncDisposable
         }
 
         var logs = new CapturingLoggerProvider();
-        var app = MailProxyApplication.Build([], configuration => configuration.AddInMemoryCollection(values), services =>
+        // Only this configuration: not whichever appsettings.json the build copied into the test folder last.
+        var app = MailProxyApplication.Build([], configuration =>
+        {
+            configuration.Sources.Clear();
+            configuration.AddInMemoryCollection(values);
+        }, services =>
             services.AddLogging(logging => logging.AddProvider(logs)));
         await app.StartAsync();
         return new ProxyUnderTest(app, byName, logs);
