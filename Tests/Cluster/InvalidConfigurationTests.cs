@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.Cluster;
+
+/// <summary>
+/// The built programs refuse an unusable configuration at start-up: they exit non-zero within seconds, and stderr
+/// names the key, so an operator (or a container orchestrator's log) sees exactly what to fix.
+/// </summary>
+public sealed class InvalidConfigurationTests
+{
+    public static TheoryData<string, string, string, string> Cases => new()
+    {
+        // project, key, bad value, the key stderr must name
+        { "Frontend", "Cluster:Mode", "Redis", "Cluster:Redis" },
+        { "Frontend", "Mail:Servers:0:Listen", "nonsense", "Mail:Servers:0:Listen" },
+        { "Frontend", "Cluster:Mode", "Galaxy", "Cluster:Mode" },
+        { "Silo", "Cluster:Mode", "Embedded", "Cluster:Mode" },
+        { "Silo", "Cluster:Mode", "Redis", "Cluster:Redis" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task TheProgramExitsNonZeroNamingTheKey(string project, string key, string value, string namedKey)
+    {
+        var settings = ValidSettings(project);
+        settings[key] = value;
+
+        var started = Stopwatch.StartNew();
+        await using var app = DotnetAppProcess.Start(project, settings, $"{project} with {key}={value}");
+        var exitCode = await app.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        var took = started.Elapsed;
+
+        Assert.True(exitCode != 0, $"{app.Name} exited with 0\n{app.Diagnostics()}");
+        Assert.Contains($"Invalid configuration: {namedKey} ", app.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", app.Output, StringComparison.Ordinal);
+        Assert.True(took < TimeSpan.FromSeconds(10), $"{app.Name} took {took} to refuse its configuration\n{app.Diagnostics()}");
+    }
+
+    [Fact]
+    public async Task TheSameSettingsWithoutTheBadValueStartTheFrontend()
+    {
+        // The control for the cases above: the valid base configuration does start (Embedded silo, one listener).
+        var settings = ValidSettings("Frontend");
+        await using var app = DotnetAppProcess.Start("Frontend", settings, "Frontend, valid");
+        var port = int.Parse(settings["Mail:Servers:0:Listen"].Split(':')[1], CultureInfo.InvariantCulture);
+        await app.WaitUntilAsync(async ct => await ServerProcess.ReadFirstLineAsync(port, null, ct) == FrontendProcess.Greeting,
+            TimeSpan.FromSeconds(30), "the IMAP greeting", TestContext.Current.CancellationToken);
+        Assert.False(app.HasExited);
+    }
+
+    /// <summary>A configuration the program would start with (free ports, so a start by mistake disturbs nothing).</summary>
+    private static Dictionary<string, string> ValidSettings(string project)
+    {
+        var ports = ServerProcess.GetFreeTcpPorts(3);
+        var settings = new Dictionary<string, string>
+        {
+            ["Cluster:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Cluster:ClusterId"] = "invalid-config-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        if (project == "Silo")
+        {
+            settings["Health:Urls"] = $"http://127.0.0.1:{ports[2].ToString(CultureInfo.InvariantCulture)}";
+        }
+        else
+        {
+            settings["Mail:AuthHttp"] = "http://127.0.0.1:9/auth";
+            settings["Mail:Servers:0:Listen"] = $"127.0.0.1:{ports[2].ToString(CultureInfo.InvariantCulture)}";
+            settings["Mail:Servers:0:Protocol"] = "imap";
+        }
+
+        return settings;
+    }
+}
