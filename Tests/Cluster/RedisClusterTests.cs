@@ -21,6 +21,9 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task TheSiloIsHealthyAndTheOnlyMemberOfItsClusterInRedis()
     {
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"fixture up in {fixture.StartupTime.TotalSeconds:0.0} s; silo healthy after {fixture.Silo.StartupTime.TotalSeconds:0.0} s; " +
+            $"front ends greeting after {fixture.FrontendA.StartupTime.TotalSeconds:0.0} s and {fixture.FrontendB.StartupTime.TotalSeconds:0.0} s");
         var (status, body) = await fixture.Silo.GetHealthAsync(Timeout);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", body);
