@@ -25,9 +25,10 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     private readonly StringBuilder _all = new();
     private readonly Lock _outputLock = new();
 
-    private DotnetAppProcess(Process process, string name, string directory, string configPath)
+    private DotnetAppProcess(Process process, string name, string dll, string directory, string configPath)
     {
         _process = process;
+        Dll = dll;
         Name = name;
         Directory = directory;
         ConfigPath = configPath;
@@ -35,6 +36,9 @@ public sealed class DotnetAppProcess : IAsyncDisposable
 
     /// <summary>A short name used in messages, e.g. <c>Frontend A</c>.</summary>
     public string Name { get; }
+
+    /// <summary>The program's dll.</summary>
+    public string Dll { get; }
 
     /// <summary>The process's temp folder (its config file); deleted on dispose.</summary>
     public string Directory { get; }
@@ -62,7 +66,7 @@ public sealed class DotnetAppProcess : IAsyncDisposable
 
     /// <summary>Everything known about the process, for assertion messages.</summary>
     public string Diagnostics() =>
-        $"--- {Name} (pid {Id}, {(HasExited ? $"exited with {ExitCode}" : "running")}) config {ConfigPath} ---\n" +
+        $"--- {Name}: {Dll} (pid {Id}, {(HasExited ? $"exited with {ExitCode}" : "running")}) config {ConfigPath} ---\n" +
         $"{ServerProcess.ReadShared(ConfigPath)}\n--- {Name} stdout+stderr ---\n{Output}";
 
     /// <summary>The build configuration the test assembly was compiled in (Debug locally, Release in CI).</summary>
@@ -171,7 +175,7 @@ public sealed class DotnetAppProcess : IAsyncDisposable
         startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        var app = new DotnetAppProcess(process, name ?? project, directory, configPath);
+        var app = new DotnetAppProcess(process, name ?? project, dll, directory, configPath);
         process.OutputDataReceived += (_, e) => app.Append(app._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(app._stderr, e.Data);
         if (!process.Start())
