@@ -58,6 +58,17 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
         await c.ExpectAsync("h NOOP\r\n", "h OK completed");
     }
 
+    [Fact]
+    public async Task ADisabledMechanismIsNotCounted()
+    {
+        // nginx-mail.md §3.1: a disabled mechanism is a handler rejection, which max_errors does not count.
+        await using var c = await OpenAsync("strict");
+        await c.ExpectAsync("a AUTHENTICATE CRAM-MD5\r\n", "a BAD invalid command");
+        await c.ExpectAsync("b AUTHENTICATE EXTERNAL\r\n", "b BAD invalid command");
+        await c.ExpectAsync("c AUTHENTICATE GSSAPI\r\n", "c BAD invalid command");
+        await c.ExpectAsync("d NOOP\r\n", "d OK completed");
+    }
+
     [Theory]
     [InlineData("*")]            // cancel
     [InlineData("!!!!")]         // not base64
