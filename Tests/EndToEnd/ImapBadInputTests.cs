@@ -288,6 +288,7 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
                 await c.SendAsync("a LOGIN alice alice-password\r\n");
                 AssertLoggedIn("a", await c.ReadLineAsync());
             }
+            Assert.True(ImapWire.Errors(fixture.Proxy).Count == 0, string.Join("\n", ImapWire.Errors(fixture.Proxy)));
         }
         finally
         {
