@@ -50,3 +50,32 @@ internal static class ImapWire
     public static IReadOnlyList<string> Errors(ProxyUnderTest proxy) =>
         proxy.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
 }
+
+/// <summary>Raw byte reads, for replies whose exact line ending matters.</summary>
+internal static class RawWire
+{
+    /// <summary>Connects, sends <paramref name="send"/> after the greeting line, and returns everything until the server closes.</summary>
+    public static async Task<string> ExchangeUntilClosedAsync(int port, string send, TimeSpan within)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var deadline = new CancellationTokenSource(within);
+        await tcp.ConnectAsync("127.0.0.1", port, deadline.Token);
+        var stream = tcp.GetStream();
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        var sent = false;
+        while (true)
+        {
+            if (!sent && received.Contains((byte)'\n'))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(send), deadline.Token);
+                sent = true;
+            }
+            int n;
+            try { n = await stream.ReadAsync(buffer, deadline.Token); }
+            catch (IOException) { n = 0; }
+            if (n == 0) return System.Text.Encoding.UTF8.GetString(received.ToArray());
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+    }
+}
