@@ -93,6 +93,23 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task WithProxyPassErrorMessageTheUpstreamsBadGreetingIsShownAsALine()
+    {
+        await using var upstream = new ScriptedUpstream("* BYE too busy\r\n", hangUp: false);
+        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw");
+        try
+        {
+            var transcript = await RawWire.ExchangeUntilClosedAsync(fixture.Proxy.Port("passerror"), "a LOGIN someone pw\r\n", TimeSpan.FromSeconds(5));
+            // A complete line, CRLF included, then the close.
+            Assert.Equal("* OK IMAP4 ready\r\n* BYE too busy\r\n", transcript);
+        }
+        finally
+        {
+            fixture.ResetAuth();
+        }
+    }
+
+    [Fact]
     public async Task DovecotRefusingTheLoginIsAnInternalErrorOrItsOwnReplyWithPassErrorMessage()
     {
         // The auth server says OK but hands over a wrong password.
