@@ -322,6 +322,39 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task ARetryAfterAFailedCramMd5WithAuthWaitWorks()
+    {
+        // CVE-2026-27651: nginx crashed on the second attempt after a failed CRAM-MD5 with Auth-Wait.
+        var calls = 0;
+        fixture.Auth.Handler = request => Interlocked.Increment(ref calls) == 1
+            ? AuthReply.Fail("try again", waitSeconds: 1)
+            : AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "bob-password");
+        try
+        {
+            var before = fixture.Auth.RequestCount;
+            await using var c = await OpenAsync("mechs");
+            foreach (var tag in new[] { "a", "b" })
+            {
+                await c.SendAsync($"{tag} AUTHENTICATE CRAM-MD5\r\n");
+                var salt = Encoding.ASCII.GetString(Convert.FromBase64String((await c.ReadLineAsync())![2..]));
+                var digest = Convert.ToHexStringLower(HMACMD5.HashData("bob-password"u8, Encoding.ASCII.GetBytes(salt)));
+                await c.SendAsync(B64("bob " + digest) + "\r\n");
+                var reply = await c.ReadLineAsync();
+                if (tag == "a") Assert.Equal("a NO try again", reply);
+                else AssertLoggedIn("b", reply);
+            }
+            var requests = fixture.Auth.Requests.Skip(before).ToList();
+            Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
+            // A fresh challenge for the second attempt.
+            Assert.NotEqual(requests[0]["Auth-Salt"], requests[1]["Auth-Salt"]);
+        }
+        finally
+        {
+            fixture.ResetAuth();
+        }
+    }
+
+    [Fact]
     public async Task AuthServerWaitThenOkLogsInAfterTheWait()
     {
         var calls = 0;

@@ -38,8 +38,9 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
                 _ = ServeAsync(client);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
+            // Stopped ("Not listening" when Stop() came between two accepts).
         }
     }
 
