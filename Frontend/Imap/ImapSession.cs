@@ -174,18 +174,22 @@ internal sealed partial class ImapSession(
             SaslMechanism.Login => await LoginMechanismAsync(initial),
             SaslMechanism.CramMd5 when enabled.HasFlag(SaslMechanisms.CramMd5) && initial is null => await CramMd5Async(),
             SaslMechanism.External when enabled.HasFlag(SaslMechanisms.External) => await ExternalAsync(initial),
-            _ => (SaslStep.Invalid, null),
+            _ => (SaslStep.Refused, null),
         };
         (var step, credentials) = decoded;
         return step switch
         {
             SaslStep.Done => await DecideAsync(command.Tag, credentials!),
             SaslStep.Closed => Next.Close,
+            // An unknown or disabled mechanism (or CRAM-MD5 with an initial response) is a handler rejection in
+            // nginx, which max_errors does not count (nginx-mail.md §3.1); counting it let a client that merely
+            // probes mechanisms be disconnected.
+            SaslStep.Refused => await InvalidAsync(command.Tag, counts: false),
             _ => await InvalidAsync(command.Tag, counts: true),
         };
     }
 
-    private enum SaslStep { Done, Invalid, Closed }
+    private enum SaslStep { Done, Invalid, Refused, Closed }
 
     private async Task<(SaslStep, Credentials?)> PlainAsync(string? initial)
     {

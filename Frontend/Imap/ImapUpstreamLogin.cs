@@ -32,7 +32,7 @@ internal static class ImapUpstreamLogin
 
         var (status, greeting) = await LineReader.ReadLineAsync(input, maxLineLength, read);
         if (status != LineStatus.Line || !greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))
-            return new(false, greeting);
+            return Failed(greeting);
         var literalPlus = AdvertisesLiteralPlus(greeting);
 
         var user = Encoding.UTF8.GetBytes(login);
@@ -51,12 +51,12 @@ internal static class ImapUpstreamLogin
             Write(output, $"{tag} LOGIN {{{user.Length}}}\r\n");
             await output.FlushAsync(deadline.Token);
             (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
-            if (status != LineStatus.Line || !line.StartsWith('+')) return new(false, line);
+            if (status != LineStatus.Line || !line.StartsWith('+')) return Failed(line);
             output.Write(user);
             Write(output, $" {{{pass.Length}}}\r\n");
             await output.FlushAsync(deadline.Token);
             (status, line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
-            if (status != LineStatus.Line || !line.StartsWith('+')) return new(false, line);
+            if (status != LineStatus.Line || !line.StartsWith('+')) return Failed(line);
             output.Write(pass);
             Write(output, "\r\n");
             await output.FlushAsync(deadline.Token);
@@ -67,13 +67,20 @@ internal static class ImapUpstreamLogin
         for (var untagged = 0; ; untagged++)
         {
             (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
-            if (status != LineStatus.Line) return new(false, line);
+            if (status != LineStatus.Line) return Failed(line);
             reply.Append(line).Append("\r\n");
             if (line.StartsWith("* ", StringComparison.Ordinal) && untagged == 0) continue;
             var ok = line.StartsWith($"{tag} OK", StringComparison.OrdinalIgnoreCase);
             return new(ok, ok ? reply.ToString() : line + "\r\n");
         }
     }
+
+    /// <summary>
+    /// A failed dialogue. The offending line is kept as a whole line, CRLF included, because with
+    /// proxy_pass_error_message it goes to the client as is (nginx sends the backend's line with its CRLF);
+    /// without the CRLF the client saw a truncated reply before the close. Nothing at all when there was no line.
+    /// </summary>
+    private static ImapUpstreamLoginResult Failed(string line) => new(false, line.Length > 0 ? line + "\r\n" : "");
 
     private static bool AdvertisesLiteralPlus(string greeting)
     {

@@ -20,4 +20,7 @@ internal sealed partial class AuthHttpClient
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "auth http server {Server}: {Reason}")]
     private static partial void LogInternalError(ILogger logger, string server, string? reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "auth http request cancelled: the client went away")]
+    private static partial void LogCancelled(ILogger logger);
 }

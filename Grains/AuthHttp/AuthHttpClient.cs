@@ -25,6 +25,14 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
         });
 
         var decision = await AskAsync(attempt, cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away while the auth server was thinking: nothing is wrong with the auth server, and an
+            // error-level line per vanished client would let anyone flood the error log.
+            LogCancelled(logger);
+            return decision;
+        }
+
         LogDecision(attempt, decision);
         return decision;
     }

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Text;
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.EndToEnd;
+
+/// <summary>
+/// A proxy whose listeners point at broken auth servers: none listening, garbage, headers over nginx's 1 KB,
+/// a hang-up. No Dovecot is needed: no login can get that far.
+/// </summary>
+public sealed class ImapBrokenAuthFixture : IAsyncLifetime
+{
+    private RawTcpResponder _junk = null!;
+    private RawTcpResponder _huge = null!;
+    private RawTcpResponder _hangUp = null!;
+
+    public ProxyUnderTest Proxy { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _junk = new RawTcpResponder("\x16\x03\x01 garbage \0\xff\r\n\r\n"u8.ToArray());
+        _huge = new RawTcpResponder(Encoding.ASCII.GetBytes(
+            "HTTP/1.0 200 OK\r\nX-Padding: " + new string('x', 2000) + "\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\nAuth-Port: 143\r\nAuth-Pass: x\r\n\r\n"));
+        _hangUp = new RawTcpResponder([]);
+        Proxy = await ProxyUnderTest.StartAsync(
+            [("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
+            new Dictionary<string, (string, string)[]>
+            {
+                ["down"] = [("AuthHttp", $"http://127.0.0.1:{RawTcpResponder.UnusedPort()}/auth")],
+                ["junk"] = [("AuthHttp", _junk.Url)],
+                ["huge"] = [("AuthHttp", _huge.Url)],
+                ["hangup"] = [("AuthHttp", _hangUp.Url)],
+            });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Proxy is not null) await Proxy.DisposeAsync();
+        foreach (var responder in new[] { _junk, _huge, _hangUp })
+            if (responder is not null) await responder.DisposeAsync();
+    }
+}
+
+public sealed class ImapBrokenAuthTests(ImapBrokenAuthFixture fixture) : IClassFixture<ImapBrokenAuthFixture>
+{
+    [Theory]
+    [InlineData("down")]
+    [InlineData("junk")]
+    [InlineData("huge")]
+    [InlineData("hangup")]
+    public async Task ABrokenAuthServerIsAnInternalErrorAndAClose(string listener)
+    {
+        await using var c = await ImapWire.OpenAsync(fixture.Proxy.Port(listener));
+        var clock = Stopwatch.StartNew();
+        await c.ExpectAsync($"a LOGIN u{Guid.NewGuid():N} pw\r\n", "* BAD internal server error");
+        await c.AssertClosedAsync();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+
+        // The same through AUTHENTICATE, and the listener keeps serving.
+        await using var d = await ImapWire.OpenAsync(fixture.Proxy.Port(listener));
+        await d.ExpectAsync("a NOOP\r\n", "a OK completed");
+        await d.ExpectAsync($"b AUTHENTICATE PLAIN {ImapTranscriptTests.B64($"\0u{Guid.NewGuid():N}\0pw")}\r\n", "* BAD internal server error");
+        await d.AssertClosedAsync();
+    }
+}
