@@ -10,6 +10,7 @@ using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Imap;
+using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
@@ -40,6 +41,7 @@ public static class MailProxyApplication
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
+        builder.Services.AddSingleton<RelayIdleMonitor>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);

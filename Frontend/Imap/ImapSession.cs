@@ -25,6 +25,7 @@ internal sealed partial class ImapSession(
     string capabilities,
     LoginDecider decider,
     UpstreamConnector connector,
+    RelayIdleMonitor relayMonitor,
     TimeProvider time,
     ILogger logger)
 {
@@ -45,7 +46,7 @@ internal sealed partial class ImapSession(
             var next = Next.Continue;
             while (next == Next.Continue) next = await ReadCommandAsync();
             if (next == Next.Relay)
-                await ConnectionRelay.RunAsync(connection.Transport, _upstream!.Transport, settings.ProxyTimeout, connection.ConnectionClosed);
+                await RelaySession.RunAsync(connection.Transport, _upstream!.Transport, settings.ProxyTimeout, relayMonitor);
         }
         catch (OperationCanceledException)
         {

@@ -6,7 +6,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// A real Dovecot, a real HTTP auth server that knows Dovecot's users, and an OrleansMail Frontend (embedded silo)
 /// in front of them, shared by the tests of one class. Listeners: <c>imap</c> (defaults),
 /// <c>passerror</c> (proxy_pass_error_message on), <c>mechs</c> (imap_auth plain login cram-md5 external),
-/// <c>strict</c> (max_errors 2, imap_client_buffer 256, timeout 2s).
+/// <c>strict</c> (max_errors 2, imap_client_buffer 256, timeout 2s), <c>shortrelay</c> (proxy_timeout 2s).
 /// </summary>
 public sealed class ImapProxyFixture : IAsyncLifetime
 {
@@ -35,6 +35,7 @@ public sealed class ImapProxyFixture : IAsyncLifetime
                 ["passerror"] = [("ProxyPassErrorMessage", "on")],
                 ["mechs"] = [("ImapAuth", "plain login cram-md5 external"), ("ImapCapabilities", "IMAP4rev1 SASL-IR")],
                 ["strict"] = [("MaxErrors", "2"), ("ImapClientBuffer", "256"), ("Timeout", "2s")],
+                ["shortrelay"] = [("ProxyTimeout", "2s")],
             });
     }
 
