@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Imap;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
@@ -42,6 +43,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);

@@ -36,7 +36,7 @@ internal sealed partial class ImapSession(
     /// <summary>What the command loop does after a command.</summary>
     private enum Next { Continue, Close, Relay }
 
-    private ConnectionContext? _upstream;
+    private UpstreamConnection? _upstream;
 
     public async Task RunAsync()
     {
@@ -46,7 +46,7 @@ internal sealed partial class ImapSession(
             var next = Next.Continue;
             while (next == Next.Continue) next = await ReadCommandAsync();
             if (next == Next.Relay)
-                await RelaySession.RunAsync(connection.Transport, _upstream!.Transport, settings.ProxyTimeout, relayMonitor);
+                await RelaySession.RunAsync(connection.Transport, _upstream!, settings.ProxyTimeout, relayMonitor);
         }
         catch (OperationCanceledException)
         {
@@ -278,7 +278,7 @@ internal sealed partial class ImapSession(
         {
             _upstream = await connector.ConnectAsync(decision.UpstreamHost!, decision.UpstreamPort, settings.Timeout, _client.Closed);
             result = await ImapUpstreamLogin.LoginAsync(
-                _upstream.Transport, tag, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "",
+                _upstream, tag, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "",
                 settings.ProxyBuffer, settings.Timeout, _client.Closed);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionResetException

@@ -1,27 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.Logging;
 
 namespace OrleansMail.Frontend.Upstream;
 
 /// <summary>
-/// Opens TCP connections to upstream mail servers and wraps them in Kestrel's socket pipes, so the upstream side
-/// uses the same pooled buffers and System.IO.Pipelines as the client side. The host may be an IP literal or a
-/// DNS name (nginx accepts only IP literals in Auth-Server).
+/// Opens TCP connections to upstream mail servers. The host may be an IP literal or a DNS name (nginx accepts
+/// only IP literals in Auth-Server).
 /// </summary>
-internal sealed class UpstreamConnector : IDisposable
+internal sealed class UpstreamConnector
 {
-    private readonly SocketConnectionContextFactory _factory;
-
-    public UpstreamConnector(ILoggerFactory loggerFactory)
-    {
-        _factory = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger<UpstreamConnector>());
-    }
-
     /// <summary>Connects within <paramref name="timeout"/>; throws on refusal, DNS failure or timeout.</summary>
-    public async Task<ConnectionContext> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<UpstreamConnection> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -30,7 +19,7 @@ internal sealed class UpstreamConnector : IDisposable
         try
         {
             await socket.ConnectAsync(endPoint, deadline.Token);
-            return _factory.Create(socket);
+            return new UpstreamConnection(socket);
         }
         catch
         {
@@ -38,6 +27,4 @@ internal sealed class UpstreamConnector : IDisposable
             throw;
         }
     }
-
-    public void Dispose() => _factory.Dispose();
 }
