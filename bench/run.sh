@@ -53,8 +53,7 @@ log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
 
 # --- what the benchmark needs: Debian packages (nginx-full + mail module, dovecot-imapd) and a Release build ----
 bash .ci/install-test-deps.sh
-log "building Release"
-dotnet build Frontend/Frontend.csproj -c Release --nologo -v q -clp:NoSummary
+log "building Release (the load generator and, through its project reference, the Frontend)"
 dotnet build bench/LoadGenerator/LoadGenerator.csproj -c Release --nologo -v q -clp:NoSummary
 FRONTEND="$ROOT/Frontend/bin/Release/net10.0/Frontend.dll"
 LOADGEN="$ROOT/bench/LoadGenerator/bin/Release/net10.0/LoadGenerator.dll"

@@ -5,7 +5,7 @@ namespace OrleansMail.Bench;
 internal sealed record LoginSample(
     string Target, int Round, long Logins, long Errors, double Seconds, double LoginsPerSecond, double P50Ms, double P99Ms,
     double? ProxyCpuMsPerLogin, double AuthCpuMsPerLogin, double DovecotCpuMsPerLogin, double LoadGeneratorCpuMsPerLogin,
-    long AuthDecisions, string? FirstError);
+    long AuthDecisions, long ListenOverflows, string? FirstError);
 
 internal sealed record RelaySample(
     string Target, int Round, long Bytes, long Fetches, double Seconds, double MegabytesPerSecond,
@@ -57,6 +57,7 @@ internal sealed class BenchRunner(BenchOptions options)
     private async Task<LoginSample> MeasureLoginsAsync(BenchTarget target, int round)
     {
         var (authBefore, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
+        var overflowsBefore = ProcessTree.ListenOverflows();
         var before = Snapshot(target);
         var run = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, _users);
         var after = Snapshot(target);
@@ -66,11 +67,11 @@ internal sealed class BenchRunner(BenchOptions options)
         var sample = new LoginSample(target.Name, round, run.Logins, run.Errors, run.Seconds, run.Rate, run.P50Ms, run.P99Ms,
             target.IsProxy ? PerLogin(after.Proxy - before.Proxy) : null,
             PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot), PerLogin(after.Self - before.Self),
-            authAfter - authBefore, run.FirstError);
+            authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError);
         Log(string.Create(CultureInfo.InvariantCulture,
             $"round {round} logins {target.Name,-12} {sample.LoginsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
             $"cpu/login proxy {sample.ProxyCpuMsPerLogin ?? 0:F3} auth {sample.AuthCpuMsPerLogin:F3} dovecot {sample.DovecotCpuMsPerLogin:F3} " +
-            $"gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; errors {sample.Errors}{Err(run.FirstError)}"));
+            $"gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}; errors {sample.Errors}{Err(run.FirstError)}"));
         return sample;
     }
 
