@@ -9,7 +9,7 @@ namespace OrleansMail.Bench;
 
 /// <summary>
 /// The auth_http server both proxies share (nginx-mail.md §2): <c>Auth-Status: OK</c> with Dovecot's address for a
-/// bench user (<c>bench*</c>) with the bench password, <c>Invalid login or password</c> otherwise. Kestrel with a
+/// bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench password, <c>Invalid login or password</c> otherwise. Kestrel with a
 /// single terminal delegate, no routing, no logging, so it stays cheap next to the proxies. <c>GET /stats</c>
 /// returns how many login decisions it made (the runner checks that every proxied login was decided here).
 /// </summary>
@@ -18,7 +18,7 @@ internal static class AuthServer
     private static long s_decisions;
     private static long s_refusals;
 
-    public static async Task<int> RunAsync(int port, int upstreamPort, string password, int maxSeconds)
+    public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, string password, int maxSeconds)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -29,6 +29,7 @@ internal static class AuthServer
         });
         var app = builder.Build();
         var upstreamPortText = upstreamPort.ToString(CultureInfo.InvariantCulture);
+        var idleUpstreamPortText = (idleUpstreamPort > 0 ? idleUpstreamPort : upstreamPort).ToString(CultureInfo.InvariantCulture);
 
         app.Run(context =>
         {
@@ -45,11 +46,12 @@ internal static class AuthServer
             var user = request.Headers["Auth-User"].ToString();
             var pass = request.Headers["Auth-Pass"].ToString();
             var headers = response.Headers;
-            if (user.StartsWith("bench", StringComparison.Ordinal) && pass == password)
+            var bench = user.StartsWith("bench", StringComparison.Ordinal);
+            if ((bench || user.StartsWith("idle", StringComparison.Ordinal)) && pass == password)
             {
                 headers["Auth-Status"] = "OK";
                 headers["Auth-Server"] = "127.0.0.1";
-                headers["Auth-Port"] = upstreamPortText;
+                headers["Auth-Port"] = bench ? upstreamPortText : idleUpstreamPortText;
             }
             else
             {

@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using OrleansMail.Bench;
 
 // LoadGenerator: the benchmark's client, auth server and runner (see bench/run.sh).
-//   serve-auth --port P --upstream-port D [--password X] [--max-seconds S]   the shared auth_http server
+//   serve-auth --port P --upstream-port D [--idle-upstream-port D2] [--password X] [--max-seconds S]   the auth_http server
 //   logins PORT [CONCURRENCY] [SECONDS] [USERS]                             one login run, by hand
 //   free-ports N                                                             N free loopback TCP ports
 //   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
@@ -16,7 +16,7 @@ try
     {
         case "serve-auth":
             {
-                int port = 0, upstream = 0, maxSeconds = 3600;
+                int port = 0, upstream = 0, idleUpstream = 0, maxSeconds = 3600;
                 var password = "benchpass";
                 for (var i = 1; i < args.Length; i += 2)
                 {
@@ -25,12 +25,13 @@ try
                     {
                         case "--port": port = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--upstream-port": upstream = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        case "--idle-upstream-port": idleUpstream = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--password": password = value; break;
                         case "--max-seconds": maxSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
                         default: throw new ArgumentException($"unknown option {args[i]}");
                     }
                 }
-                return await AuthServer.RunAsync(port, upstream, password, maxSeconds);
+                return await AuthServer.RunAsync(port, upstream, idleUpstream, password, maxSeconds);
             }
         case "free-ports":
             {

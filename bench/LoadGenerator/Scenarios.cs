@@ -3,19 +3,28 @@ using System.Text;
 
 namespace OrleansMail.Bench;
 
-/// <summary>The bench users: <c>bench0</c>..<c>bench{Count-1}</c> and <c>benchrelay</c>, all with one password.</summary>
+/// <summary>
+/// The bench users, all with one password: <c>bench0</c>..<c>bench{Count-1}</c> and <c>benchrelay</c> (login and
+/// relay scenarios), <c>idle0</c>..<c>idle{Count-1}</c> (idle scenario; the auth server sends them to the second Dovecot).
+/// </summary>
 internal sealed class BenchUsers
 {
     public const string RelayUser = "benchrelay";
 
     private readonly byte[][] _loginCommands;
+    private readonly byte[][] _idleLoginCommands;
 
     public BenchUsers(int count, string password)
     {
         Count = count;
         Password = password;
         _loginCommands = new byte[count][];
-        for (var i = 0; i < count; i++) _loginCommands[i] = Encoding.ASCII.GetBytes($"a LOGIN bench{i} {password}\r\n");
+        _idleLoginCommands = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            _loginCommands[i] = Encoding.ASCII.GetBytes($"a LOGIN bench{i} {password}\r\n");
+            _idleLoginCommands[i] = Encoding.ASCII.GetBytes($"a LOGIN idle{i} {password}\r\n");
+        }
         RelayLogin = Encoding.ASCII.GetBytes($"a LOGIN {RelayUser} {password}\r\n");
     }
 
@@ -25,6 +34,9 @@ internal sealed class BenchUsers
 
     /// <summary><c>a LOGIN benchN password\r\n</c> for user <paramref name="index"/> (wrapped).</summary>
     public ReadOnlyMemory<byte> Login(long index) => _loginCommands[(int)(index % Count)];
+
+    /// <summary><c>a LOGIN idleN password\r\n</c> for user <paramref name="index"/> (wrapped).</summary>
+    public ReadOnlyMemory<byte> IdleLogin(long index) => _idleLoginCommands[(int)(index % Count)];
 }
 
 internal sealed record LoginRun(long Logins, long Errors, double Seconds, double P50Ms, double P99Ms, string? FirstError)
@@ -188,7 +200,7 @@ internal static class Scenarios
                 {
                     connection = await ImapConnection.ConnectAsync(port, 1024, token);
                     await connection.ExpectGreetingAsync(token);
-                    await connection.SendAsync(users.Login(i), token);
+                    await connection.SendAsync(users.IdleLogin(i), token);
                     await connection.ExpectTaggedOkAsync(TagA, token);
                     await connection.SendAsync(SelectInbox, token);
                     await connection.ExpectTaggedOkAsync(TagS, token);
