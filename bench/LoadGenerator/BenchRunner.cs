@@ -13,7 +13,7 @@ internal sealed record RelaySample(
 
 internal sealed record IdleSample(
     string Target, int Round, int Sessions, int Opened, long Errors, double OpenSeconds,
-    long ProxyRssBeforeBytes, long ProxyRssHeldBytes, double ProxyRssKbPerSession, string? FirstError);
+    long ProxyRssBaselineBytes, long ProxyRssBeforeBytes, long ProxyRssHeldBytes, double ProxyRssKbPerSession, string? FirstError);
 
 /// <summary>
 /// Runs the scenarios: a warm-up per target, then <see cref="BenchOptions.Rounds"/> rounds; in each round every
@@ -23,6 +23,7 @@ internal sealed class BenchRunner(BenchOptions options)
 {
     private readonly BenchUsers _users = new(options.Users, options.Password);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly Dictionary<string, long> _rssBaseline = [];
 
     public List<LoginSample> Logins { get; } = [];
     public List<RelaySample> Relays { get; } = [];
@@ -95,6 +96,10 @@ internal sealed class BenchRunner(BenchOptions options)
     {
         var pid = target.ProxyPid!.Value;
         var rssBefore = ProcessTree.RssBytes(pid);
+        // Per session = (RSS held - RSS before the target's first idle round) / sessions. A later round's "before"
+        // still holds memory a managed heap kept from the previous round, which would make the difference shrink
+        // (even go negative); the first baseline is the process after warm-up, logins and relay.
+        if (!_rssBaseline.TryGetValue(target.Name, out var rssBaseline)) _rssBaseline[target.Name] = rssBaseline = rssBefore;
         long rssHeld = 0;
         var run = await Scenarios.IdleAsync(target.Port, options.IdleSessions, options.Concurrency, _users, async () =>
         {
@@ -102,10 +107,11 @@ internal sealed class BenchRunner(BenchOptions options)
             await Task.Delay(TimeSpan.FromSeconds(options.IdleHoldSeconds));
             rssHeld = ProcessTree.RssBytes(pid);
         });
-        var perSession = run.Opened > 0 ? (rssHeld - rssBefore) / 1024.0 / run.Opened : 0;
-        var sample = new IdleSample(target.Name, round, run.Requested, run.Opened, run.Errors, run.OpenSeconds, rssBefore, rssHeld, perSession, run.FirstError);
+        var perSession = run.Opened > 0 ? (rssHeld - rssBaseline) / 1024.0 / run.Opened : 0;
+        var sample = new IdleSample(target.Name, round, run.Requested, run.Opened, run.Errors, run.OpenSeconds, rssBaseline, rssBefore, rssHeld, perSession, run.FirstError);
         Log(string.Create(CultureInfo.InvariantCulture,
-            $"round {round} idle   {target.Name,-12} {run.Opened}/{run.Requested} sessions in {run.OpenSeconds:F1} s, RSS {rssBefore / 1048576.0:F1} -> {rssHeld / 1048576.0:F1} MiB = " +
+            $"round {round} idle   {target.Name,-12} {run.Opened}/{run.Requested} sessions in {run.OpenSeconds:F1} s, RSS baseline {rssBaseline / 1048576.0:F1}, " +
+            $"before {rssBefore / 1048576.0:F1} -> held {rssHeld / 1048576.0:F1} MiB = " +
             $"{perSession:F2} KB/session; errors {run.Errors}{Err(run.FirstError)}"));
         await WaitForDovecotToSettleAsync();
         return sample;
