@@ -71,3 +71,7 @@ if [ $((passed + failed + skipped)) -ne "$total" ]; then
     echo "test.sh: counts don't add up ($passed + $failed + $skipped != $total)" >&2
     exit 1
 fi
+
+# The benchmark's smoke mode: every scenario for ~1 s against direct Dovecot, nginx (two variants) and OrleansMail,
+# 50 idle sessions; fails unless every scenario produced numbers with zero errors and the result files were written.
+bash bench/run.sh --smoke

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansMail.Bench;
+
+/// <summary>
+/// The auth_http server both proxies share (nginx-mail.md §2): <c>Auth-Status: OK</c> with Dovecot's address for a
+/// bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench password, <c>Invalid login or password</c> otherwise. Kestrel with a
+/// single terminal delegate, no routing, no logging, so it stays cheap next to the proxies. <c>GET /stats</c>
+/// returns how many login decisions it made (the runner checks that every proxied login was decided here).
+/// </summary>
+internal static class AuthServer
+{
+    private static long s_decisions;
+    private static long s_refusals;
+
+    public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, string password, int maxSeconds)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            k.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        var upstreamPortText = upstreamPort.ToString(CultureInfo.InvariantCulture);
+        var idleUpstreamPortText = (idleUpstreamPort > 0 ? idleUpstreamPort : upstreamPort).ToString(CultureInfo.InvariantCulture);
+
+        app.Run(context =>
+        {
+            var request = context.Request;
+            var response = context.Response;
+            if (request.Path.StartsWithSegments("/stats"))
+            {
+                response.ContentType = "text/plain";
+                return response.WriteAsync(
+                    string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref s_decisions)} {Interlocked.Read(ref s_refusals)}\n"));
+            }
+
+            Interlocked.Increment(ref s_decisions);
+            var user = request.Headers["Auth-User"].ToString();
+            var pass = request.Headers["Auth-Pass"].ToString();
+            var headers = response.Headers;
+            var bench = user.StartsWith("bench", StringComparison.Ordinal);
+            if ((bench || user.StartsWith("idle", StringComparison.Ordinal)) && pass == password)
+            {
+                headers["Auth-Status"] = "OK";
+                headers["Auth-Server"] = "127.0.0.1";
+                headers["Auth-Port"] = bench ? upstreamPortText : idleUpstreamPortText;
+            }
+            else
+            {
+                Interlocked.Increment(ref s_refusals);
+                headers["Auth-Status"] = "Invalid login or password";
+                headers["Auth-Wait"] = "0";
+            }
+            response.ContentLength = 0;
+            return Task.CompletedTask;
+        });
+
+        // Bounded in time like everything else in the benchmark: run.sh stops it, and it stops itself anyway.
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
+        await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, limit.Token);
+        return 0;
+    }
+
+    /// <summary>Reads (decisions, refusals) from a running auth server.</summary>
+    public static async Task<(long Decisions, long Refusals)> ReadStatsAsync(HttpClient http, int port)
+    {
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/stats"));
+        var parts = text.Trim().Split(' ');
+        return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace OrleansMail.Bench;
+
+/// <summary>One endpoint measured: direct Dovecot, or a proxy (with the pid of its process tree for /proc).</summary>
+internal sealed record BenchTarget(string Name, int Port, int? ProxyPid)
+{
+    public bool IsProxy => ProxyPid is not null;
+}
+
+/// <summary>Command-line options of <c>LoadGenerator bench</c> (run.sh passes them).</summary>
+internal sealed class BenchOptions
+{
+    public List<BenchTarget> Targets { get; } = [];
+    public int DovecotPid { get; set; }
+    public int DirectPort { get; set; }
+    public int AuthPort { get; set; }
+    public int AuthPid { get; set; }
+    public int Rounds { get; set; } = 3;
+    public double LoginSeconds { get; set; } = 10;
+    public double RelaySeconds { get; set; } = 8;
+    public double WarmupSeconds { get; set; } = 3;
+    public int Concurrency { get; set; } = 50;
+    public long MaxLogins { get; set; } = 2_000_000;
+    public long MaxFetches { get; set; } = 100_000;
+    public int IdleSessions { get; set; } = 5000;
+    public double IdleHoldSeconds { get; set; } = 3;
+    public int Users { get; set; } = 200;
+    public string Password { get; set; } = "benchpass";
+    public int MessageBytes { get; set; } = 10 * 1024 * 1024;
+    public string OutPrefix { get; set; } = "bench/results/latest";
+    public bool Check { get; set; }
+    public string Mode { get; set; } = "full";
+    public string Versions { get; set; } = "";
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
+            double Double() => double.Parse(Value(), CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--target":
+                    // name:port or name:port:pid
+                    var parts = Value().Split(':');
+                    o.Targets.Add(new BenchTarget(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture),
+                        parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : null));
+                    break;
+                case "--dovecot-pid": o.DovecotPid = Int(); break;
+                case "--direct-port": o.DirectPort = Int(); break;
+                case "--auth-port": o.AuthPort = Int(); break;
+                case "--auth-pid": o.AuthPid = Int(); break;
+                case "--rounds": o.Rounds = Int(); break;
+                case "--login-seconds": o.LoginSeconds = Double(); break;
+                case "--relay-seconds": o.RelaySeconds = Double(); break;
+                case "--warmup-seconds": o.WarmupSeconds = Double(); break;
+                case "--concurrency": o.Concurrency = Int(); break;
+                case "--max-logins": o.MaxLogins = long.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--idle-sessions": o.IdleSessions = Int(); break;
+                case "--idle-hold-seconds": o.IdleHoldSeconds = Double(); break;
+                case "--users": o.Users = Int(); break;
+                case "--password": o.Password = Value(); break;
+                case "--message-bytes": o.MessageBytes = Int(); break;
+                case "--out": o.OutPrefix = Value(); break;
+                case "--check": o.Check = true; break;
+                case "--mode": o.Mode = Value(); break;
+                case "--versions": o.Versions = Value(); break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        if (o.Targets.Count == 0) throw new ArgumentException("no --target");
+        if (o.DirectPort == 0 || o.DovecotPid == 0 || o.AuthPort == 0 || o.AuthPid == 0)
+        {
+            throw new ArgumentException("--direct-port, --dovecot-pid, --auth-port and --auth-pid are required");
+        }
+        if (o.Rounds < 1 || o.Concurrency < 1 || o.IdleSessions < 1 || o.Users < 1) throw new ArgumentException("counts must be positive");
+        // Hard bounds: the generator always stops by itself.
+        if (o.LoginSeconds is <= 0 or > 600 || o.RelaySeconds is <= 0 or > 600) throw new ArgumentException("durations: 0 < s <= 600");
+        if (o.IdleSessions > 9000) throw new ArgumentException("--idle-sessions at most 9000 (20,000 fds per process, 2 per proxied session)");
+        return o;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+
+namespace OrleansMail.Bench;
+
+internal sealed record LoginSample(
+    string Target, int Round, long Logins, long Errors, double Seconds, double LoginsPerSecond, double P50Ms, double P99Ms,
+    double? ProxyCpuMsPerLogin, double AuthCpuMsPerLogin, double DovecotCpuMsPerLogin, double LoadGeneratorCpuMsPerLogin,
+    long AuthDecisions, long ListenOverflows, string? FirstError);
+
+internal sealed record RelaySample(
+    string Target, int Round, long Bytes, long Fetches, double Seconds, double MegabytesPerSecond,
+    double? ProxyCpuSecondsPerGb, double DovecotCpuSecondsPerGb, double LoadGeneratorCpuSecondsPerGb, long Errors, string? FirstError);
+
+internal sealed record IdleSample(
+    string Target, int Round, int Sessions, int Opened, long Errors, double OpenSeconds,
+    long ProxyRssBaselineBytes, long ProxyRssBeforeBytes, long ProxyRssHeldBytes, double ProxyRssKbPerSession, string? FirstError);
+
+/// <summary>
+/// Runs the scenarios: a warm-up per target, then <see cref="BenchOptions.Rounds"/> rounds; in each round every
+/// scenario runs for every target, targets interleaved and their order rotated from round to round.
+/// </summary>
+internal sealed class BenchRunner(BenchOptions options)
+{
+    private readonly BenchUsers _users = new(options.Users, options.Password);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly Dictionary<string, long> _rssBaseline = [];
+
+    public List<LoginSample> Logins { get; } = [];
+    public List<RelaySample> Relays { get; } = [];
+    public List<IdleSample> Idles { get; } = [];
+    public long MessageBytes { get; private set; }
+
+    public async Task RunAsync()
+    {
+        Log($"relay message: APPEND {options.MessageBytes} bytes to {BenchUsers.RelayUser} (direct)");
+        MessageBytes = await Scenarios.EnsureRelayMessageAsync(options.DirectPort, options.MessageBytes, _users);
+
+        foreach (var target in options.Targets)
+        {
+            Log($"warm-up {target.Name}");
+            var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _users);
+            var relay = await Scenarios.RelayAsync(target.Port, TimeSpan.FromSeconds(Math.Min(1, options.WarmupSeconds)), 50, _users);
+            Log($"  {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}; relay {relay.MegabytesPerSecond:F0} MB/s{Err(relay.FirstError)}");
+        }
+
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            var order = Rotate(options.Targets, round - 1);
+            foreach (var target in order) Logins.Add(await MeasureLoginsAsync(target, round));
+            foreach (var target in order) Relays.Add(await MeasureRelayAsync(target, round));
+            foreach (var target in order.Where(t => t.IsProxy)) Idles.Add(await MeasureIdleAsync(target, round));
+        }
+    }
+
+    private static List<BenchTarget> Rotate(List<BenchTarget> targets, int by) =>
+        targets.Skip(by % targets.Count).Concat(targets.Take(by % targets.Count)).ToList();
+
+    private async Task<LoginSample> MeasureLoginsAsync(BenchTarget target, int round)
+    {
+        var (authBefore, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
+        var overflowsBefore = ProcessTree.ListenOverflows();
+        var before = Snapshot(target);
+        var run = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, _users);
+        var after = Snapshot(target);
+        var (authAfter, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
+
+        double PerLogin(double seconds) => run.Logins > 0 ? seconds * 1000 / run.Logins : 0;
+        var sample = new LoginSample(target.Name, round, run.Logins, run.Errors, run.Seconds, run.Rate, run.P50Ms, run.P99Ms,
+            target.IsProxy ? PerLogin(after.Proxy - before.Proxy) : null,
+            PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot), PerLogin(after.Self - before.Self),
+            authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} logins {target.Name,-12} {sample.LoginsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
+            $"cpu/login proxy {sample.ProxyCpuMsPerLogin ?? 0:F3} auth {sample.AuthCpuMsPerLogin:F3} dovecot {sample.DovecotCpuMsPerLogin:F3} " +
+            $"gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}; errors {sample.Errors}{Err(run.FirstError)}"));
+        return sample;
+    }
+
+    private async Task<RelaySample> MeasureRelayAsync(BenchTarget target, int round)
+    {
+        var before = Snapshot(target);
+        var run = await Scenarios.RelayAsync(target.Port, TimeSpan.FromSeconds(options.RelaySeconds), options.MaxFetches, _users);
+        var after = Snapshot(target);
+        var gb = run.Bytes / 1e9;
+        double PerGb(double seconds) => gb > 0 ? seconds / gb : 0;
+        var sample = new RelaySample(target.Name, round, run.Bytes, run.Fetches, run.Seconds, run.MegabytesPerSecond,
+            target.IsProxy ? PerGb(after.Proxy - before.Proxy) : null, PerGb(after.Dovecot - before.Dovecot), PerGb(after.Self - before.Self),
+            run.Errors, run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} relay  {target.Name,-12} {sample.MegabytesPerSecond,7:F0} MB/s ({run.Fetches} fetches) " +
+            $"cpu s/GB proxy {sample.ProxyCpuSecondsPerGb ?? 0:F3} dovecot {sample.DovecotCpuSecondsPerGb:F3} gen {sample.LoadGeneratorCpuSecondsPerGb:F3}; errors {run.Errors}{Err(run.FirstError)}"));
+        return sample;
+    }
+
+    private async Task<IdleSample> MeasureIdleAsync(BenchTarget target, int round)
+    {
+        var pid = target.ProxyPid!.Value;
+        var rssBefore = ProcessTree.RssBytes(pid);
+        // Per session = (RSS held - RSS before the target's first idle round) / sessions. A later round's "before"
+        // still holds memory a managed heap kept from the previous round, which would make the difference shrink
+        // (even go negative); the first baseline is the process after warm-up, logins and relay.
+        if (!_rssBaseline.TryGetValue(target.Name, out var rssBaseline)) _rssBaseline[target.Name] = rssBaseline = rssBefore;
+        long rssHeld = 0;
+        var run = await Scenarios.IdleAsync(target.Port, options.IdleSessions, options.Concurrency, _users, async () =>
+        {
+            // Let the proxy settle (buffers returned, GC) before reading its memory.
+            await Task.Delay(TimeSpan.FromSeconds(options.IdleHoldSeconds));
+            rssHeld = ProcessTree.RssBytes(pid);
+        });
+        var perSession = run.Opened > 0 ? (rssHeld - rssBaseline) / 1024.0 / run.Opened : 0;
+        var sample = new IdleSample(target.Name, round, run.Requested, run.Opened, run.Errors, run.OpenSeconds, rssBaseline, rssBefore, rssHeld, perSession, run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} idle   {target.Name,-12} {run.Opened}/{run.Requested} sessions in {run.OpenSeconds:F1} s, RSS baseline {rssBaseline / 1048576.0:F1}, " +
+            $"before {rssBefore / 1048576.0:F1} -> held {rssHeld / 1048576.0:F1} MiB = " +
+            $"{perSession:F2} KB/session; errors {run.Errors}{Err(run.FirstError)}"));
+        await WaitForDovecotToSettleAsync();
+        return sample;
+    }
+
+    /// <summary>After thousands of sessions end Dovecot kills its surplus imap processes (idle_kill); wait for that so it does not overlap the next measurement.</summary>
+    private async Task WaitForDovecotToSettleAsync()
+    {
+        var limit = DateTime.UtcNow.AddSeconds(20);
+        var threshold = Math.Max(40, options.Concurrency + 20);
+        while (DateTime.UtcNow < limit && ProcessTree.Count(options.DovecotPid) > threshold)
+        {
+            await Task.Delay(500);
+        }
+    }
+
+    private readonly record struct Cpu(double Proxy, double Auth, double Dovecot, double Self);
+
+    private Cpu Snapshot(BenchTarget target) => new(
+        target.ProxyPid is { } pid ? ProcessTree.CpuSeconds(pid) : 0,
+        ProcessTree.CpuSeconds(options.AuthPid),
+        ProcessTree.CpuSeconds(options.DovecotPid),
+        ProcessTree.CpuSeconds(Environment.ProcessId));
+
+    private static string Err(string? firstError) => firstError is null ? string.Empty : $" (first error: {firstError})";
+
+    public static void Log(string message) =>
+        Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using OrleansMail.Bench;
+
+// LoadGenerator: the benchmark's client, auth server and runner (see bench/run.sh).
+//   serve-auth --port P --upstream-port D [--idle-upstream-port D2] [--password X] [--max-seconds S]   the auth_http server
+//   logins PORT [CONCURRENCY] [SECONDS] [USERS]                             one login run, by hand
+//   free-ports N                                                             N free loopback TCP ports
+//   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
+try
+{
+    switch (args.FirstOrDefault())
+    {
+        case "serve-auth":
+            {
+                int port = 0, upstream = 0, idleUpstream = 0, maxSeconds = 3600;
+                var password = "benchpass";
+                for (var i = 1; i < args.Length; i += 2)
+                {
+                    var value = args[i + 1];
+                    switch (args[i])
+                    {
+                        case "--port": port = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        case "--upstream-port": upstream = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        case "--idle-upstream-port": idleUpstream = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        case "--password": password = value; break;
+                        case "--max-seconds": maxSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        default: throw new ArgumentException($"unknown option {args[i]}");
+                    }
+                }
+                return await AuthServer.RunAsync(port, upstream, idleUpstream, password, maxSeconds);
+            }
+        case "free-ports":
+            {
+                var count = int.Parse(args[1], CultureInfo.InvariantCulture);
+                var listeners = Enumerable.Range(0, count).Select(_ =>
+                {
+                    var l = new TcpListener(IPAddress.Loopback, 0);
+                    l.Start();
+                    return l;
+                }).ToList();
+                Console.WriteLine(string.Join(' ', listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)));
+                listeners.ForEach(l => l.Stop());
+                return 0;
+            }
+        case "logins":
+            {
+                // A single login run, for trying a target by hand: logins PORT [CONCURRENCY] [SECONDS] [USERS]
+                var port = int.Parse(args[1], CultureInfo.InvariantCulture);
+                var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50;
+                var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 5;
+                var users = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 200;
+                var run = await Scenarios.LoginsAsync(port, concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 600)), 1_000_000, new BenchUsers(users, "benchpass"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{run.Rate:F0} logins/s, p50 {run.P50Ms:F2} ms, p99 {run.P99Ms:F2} ms, {run.Logins} logins, {run.Errors} errors {run.FirstError}"));
+                return run.Errors == 0 ? 0 : 1;
+            }
+        case "bench":
+            {
+                var options = BenchOptions.Parse(args[1..]);
+                FileLimit.RaiseToHard();
+                BenchRunner.Log($"open files limit {FileLimit.Current()}; targets {string.Join(", ", options.Targets.Select(t => $"{t.Name}:{t.Port}"))}");
+                var stopwatch = Stopwatch.StartNew();
+                var runner = new BenchRunner(options);
+                await runner.RunAsync();
+                var report = new Report(options, runner, stopwatch.Elapsed.TotalSeconds);
+                report.Write(options.OutPrefix);
+                Console.WriteLine();
+                Console.WriteLine(report.ToMarkdown(Path.GetFileName(options.OutPrefix) + ".svg"));
+                BenchRunner.Log($"wrote {options.OutPrefix}.json, .md, .svg in {stopwatch.Elapsed.TotalSeconds:F0} s");
+                if (options.Check)
+                {
+                    var problems = report.Problems(options.OutPrefix);
+                    foreach (var problem in problems) Console.Error.WriteLine($"CHECK FAILED: {problem}");
+                    if (problems.Count > 0) return 1;
+                    BenchRunner.Log("check passed: every scenario produced numbers for every target, zero errors, files written");
+                }
+                return 0;
+            }
+        default:
+            Console.Error.WriteLine("usage: LoadGenerator serve-auth|free-ports|bench ... (see bench/run.sh)");
+            return 2;
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+/// <summary>The process's open-files limit (RLIMIT_NOFILE): N idle sessions need N sockets here.</summary>
+internal static partial class FileLimit
+{
+    private const int RlimitNofile = 7;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int GetRLimit(int resource, out RLimit limit);
+
+    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    private static partial int SetRLimit(int resource, in RLimit limit);
+
+    public static void RaiseToHard()
+    {
+        if (GetRLimit(RlimitNofile, out var limit) != 0 || limit.Current >= limit.Maximum) return;
+        limit.Current = limit.Maximum;
+        _ = SetRLimit(RlimitNofile, limit);
+    }
+
+    public static string Current() =>
+        GetRLimit(RlimitNofile, out var limit) == 0 ? $"{limit.Current} (hard {limit.Maximum})" : "unknown";
+}

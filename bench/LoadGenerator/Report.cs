@@ -1,0 +1,309 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansMail.Bench;
+
+/// <summary>One row of the results: a metric, its median per target, and OrleansMail's ratios.</summary>
+internal sealed record MetricRow(
+    string Key, string Label, string Unit, bool HigherIsBetter, Dictionary<string, double?> Medians,
+    string? BestNginx, double? RatioToNginx, double? RatioToDirect);
+
+/// <summary>A target of issue 3 part 2 and whether this run met it.</summary>
+internal sealed record TargetCheck(string Target, string Measured, bool Met);
+
+/// <summary>Medians, ratios, target checks; writes the JSON, Markdown and SVG files; checks a smoke run.</summary>
+internal sealed class Report
+{
+    public const string Orleans = "orleansmail";
+    public const string Direct = "direct";
+    private static readonly string[] NginxVariants = ["nginx", "nginx-64k"];
+
+    private readonly BenchOptions _options;
+    private readonly BenchRunner _runner;
+    private readonly List<string> _targetNames;
+    private readonly DateTimeOffset _finished = DateTimeOffset.UtcNow;
+    private readonly double _elapsedSeconds;
+
+    public Report(BenchOptions options, BenchRunner runner, double elapsedSeconds)
+    {
+        _options = options;
+        _runner = runner;
+        _elapsedSeconds = elapsedSeconds;
+        _targetNames = options.Targets.Select(t => t.Name).ToList();
+        Rows = BuildRows();
+        Checks = BuildChecks();
+    }
+
+    public List<MetricRow> Rows { get; }
+    public List<TargetCheck> Checks { get; }
+
+    private static double? Median(IEnumerable<double?> values)
+    {
+        var sorted = values.Where(v => v.HasValue).Select(v => v!.Value).OrderBy(v => v).ToArray();
+        if (sorted.Length == 0) return null;
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private List<MetricRow> BuildRows()
+    {
+        var rows = new List<MetricRow>();
+        void Add<T>(string key, string label, string unit, bool higher, List<T> samples, Func<T, string> target, Func<T, double?> value, bool proxiesOnly = false, bool ratios = true)
+        {
+            var medians = new Dictionary<string, double?>();
+            foreach (var name in _targetNames)
+            {
+                if (proxiesOnly && name == Direct) { medians[name] = null; continue; }
+                var mine = samples.Where(s => target(s) == name).Select(value).ToList();
+                medians[name] = mine.Count == 0 ? null : Median(mine);
+            }
+            string? best = null;
+            foreach (var n in NginxVariants)
+            {
+                if (medians.GetValueOrDefault(n) is not { } v) continue;
+                if (best is null || (higher ? v > medians[best]!.Value : v < medians[best]!.Value)) best = n;
+            }
+            double? Ratio(string? other) =>
+                ratios && other is not null && medians.GetValueOrDefault(Orleans) is { } o && medians.GetValueOrDefault(other) is { } d && d != 0 ? o / d : null;
+            rows.Add(new MetricRow(key, label, unit, higher, medians, best, Ratio(best), Ratio(Direct)));
+        }
+
+        var logins = _runner.Logins;
+        var relays = _runner.Relays;
+        var idles = _runner.Idles;
+        Add("logins_per_second", "IMAP logins/s (concurrency " + _options.Concurrency + ")", "1/s", true, logins, s => s.Target, s => s.LoginsPerSecond);
+        Add("login_p50_ms", "login latency p50", "ms", false, logins, s => s.Target, s => s.P50Ms);
+        Add("login_p99_ms", "login latency p99", "ms", false, logins, s => s.Target, s => s.P99Ms);
+        Add("proxy_cpu_ms_per_login", "proxy CPU per login", "ms", false, logins, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
+        Add("auth_cpu_ms_per_login", "auth server CPU per login", "ms", false, logins, s => s.Target, s => s.AuthCpuMsPerLogin);
+        Add("dovecot_cpu_ms_per_login", "Dovecot CPU per login", "ms", false, logins, s => s.Target, s => s.DovecotCpuMsPerLogin);
+        Add("loadgen_cpu_ms_per_login", "load generator CPU per login", "ms", false, logins, s => s.Target, s => s.LoadGeneratorCpuMsPerLogin);
+        Add("relay_mb_per_second", "relay: FETCH of a 10 MB message", "MB/s", true, relays, s => s.Target, s => s.MegabytesPerSecond);
+        Add("proxy_cpu_s_per_gb", "proxy CPU per GB relayed", "s/GB", false, relays, s => s.Target, s => s.ProxyCpuSecondsPerGb, proxiesOnly: true);
+        Add("dovecot_cpu_s_per_gb", "Dovecot CPU per GB relayed", "s/GB", false, relays, s => s.Target, s => s.DovecotCpuSecondsPerGb);
+        Add("idle_rss_kb_per_session", $"proxy RSS per idle session ({_options.IdleSessions} in IDLE)", "KB", false, idles, s => s.Target, s => s.ProxyRssKbPerSession, proxiesOnly: true);
+        Add("idle_errors", "idle sessions: errors (sum of rounds)", "", false, idles, s => s.Target, s => null, proxiesOnly: true, ratios: false);
+        // Errors are sums, not medians.
+        var idleErrors = rows[^1];
+        foreach (var name in _targetNames)
+        {
+            idleErrors.Medians[name] = name == Direct ? null : idles.Where(s => s.Target == name).Sum(s => s.Errors);
+        }
+        Add("errors", "login + relay errors (sum of rounds)", "", false, logins, s => s.Target, s => null, ratios: false);
+        var errors = rows[^1];
+        foreach (var name in _targetNames)
+        {
+            errors.Medians[name] = logins.Where(s => s.Target == name).Sum(s => s.Errors) + relays.Where(s => s.Target == name).Sum(s => s.Errors);
+        }
+        return rows;
+    }
+
+    private MetricRow Row(string key) => Rows.Single(r => r.Key == key);
+
+    private List<TargetCheck> BuildChecks()
+    {
+        var checks = new List<TargetCheck>();
+        string F(double? v, string format = "F2") => v?.ToString(format, CultureInfo.InvariantCulture) ?? "n/a";
+        void Ratio(string key, string text, double limit, bool atLeast, string? against = null)
+        {
+            var row = Row(key);
+            double? ratio = against switch
+            {
+                null => row.RatioToNginx,
+                Direct => row.RatioToDirect,
+                _ => row.Medians.GetValueOrDefault(Orleans) is { } o && row.Medians.GetValueOrDefault(against) is { } a && a != 0 ? o / a : null,
+            };
+            var vs = against ?? row.BestNginx ?? "nginx";
+            var met = ratio is { } r && (atLeast ? r >= limit : r <= limit);
+            checks.Add(new TargetCheck(text, $"{F(row.Medians.GetValueOrDefault(Orleans))} vs {vs} {F(row.Medians.GetValueOrDefault(vs))} {row.Unit}: ratio {F(ratio)}", met));
+        }
+        Ratio("logins_per_second", "logins/s ≥ nginx's (better variant)", 1, true);
+        Ratio("proxy_cpu_ms_per_login", "proxy CPU per login ≤ nginx's", 1, false);
+        Ratio("relay_mb_per_second", "relay MB/s ≥ 0.95 × direct", 0.95, true, Direct);
+        Ratio("relay_mb_per_second", "relay MB/s ≥ nginx with proxy_buffer 64k", 1, true, "nginx-64k");
+        Ratio("proxy_cpu_s_per_gb", "proxy CPU s/GB ≤ nginx's", 1, false);
+        Ratio("idle_rss_kb_per_session", "RSS per idle session ≤ nginx's", 1, false);
+        var idleErrors = Row("idle_errors").Medians.GetValueOrDefault(Orleans) ?? -1;
+        var sessions = _runner.Idles.Where(s => s.Target == Orleans).Select(s => s.Opened).DefaultIfEmpty(0).Min();
+        checks.Add(new TargetCheck("5,000 idle sessions, zero errors", $"{sessions} sessions held (min over rounds), {idleErrors} errors", sessions >= 5000 && idleErrors == 0));
+        Ratio("login_p99_ms", "p99 login latency ≤ nginx's", 1, false);
+        return checks;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public void Write(string prefix)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(prefix));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        File.WriteAllText(prefix + ".json", ToJson());
+        File.WriteAllText(prefix + ".md", ToMarkdown(Path.GetFileName(prefix) + ".svg"));
+        File.WriteAllText(prefix + ".svg", ToSvg());
+    }
+
+    private string ToJson()
+    {
+        var document = new
+        {
+            Finished = _finished.ToString("u", CultureInfo.InvariantCulture),
+            Mode = _options.Mode,
+            ElapsedSeconds = Math.Round(_elapsedSeconds, 1),
+            Machine = new { Cores = Environment.ProcessorCount, Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, Versions = _options.Versions },
+            Settings = new
+            {
+                _options.Rounds, _options.Concurrency, _options.LoginSeconds, _options.RelaySeconds, _options.WarmupSeconds,
+                _options.IdleSessions, _options.IdleHoldSeconds, _options.Users, MessageBytes = _runner.MessageBytes,
+                Targets = _options.Targets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+            },
+            Metrics = Rows,
+            Targets = Checks,
+            Samples = new { Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles },
+        };
+        return JsonSerializer.Serialize(document, JsonOptions) + "\n";
+    }
+
+    private static string Display(string target) => target switch
+    {
+        Direct => "direct Dovecot",
+        "nginx" => "nginx",
+        "nginx-64k" => "nginx 64k",
+        Orleans => "OrleansMail",
+        _ => target,
+    };
+
+    private static string Number(double? value, string unit)
+    {
+        if (value is not { } v) return "—";
+        var format = unit switch
+        {
+            "1/s" or "MB/s" => "N0",
+            "ms" when v < 1 => "F3",
+            "ms" => "F2",
+            "s/GB" => "F3",
+            "KB" => "F1",
+            _ => "N0",
+        };
+        return v.ToString(format, CultureInfo.InvariantCulture);
+    }
+
+    public string ToMarkdown(string svgName)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Run {_finished:yyyy-MM-dd HH:mm} UTC, mode `{_options.Mode}`, {Environment.ProcessorCount} cores, " +
+            $"median of {_options.Rounds} interleaved round(s); logins {_options.LoginSeconds:0.#} s × concurrency {_options.Concurrency}, " +
+            $"relay {_options.RelaySeconds:0.#} s on 1 connection, {_options.IdleSessions} idle sessions. {_options.Versions}");
+        sb.AppendLine();
+        sb.Append("| metric |");
+        foreach (var name in _targetNames) sb.Append(CultureInfo.InvariantCulture, $" {Display(name)} |");
+        sb.AppendLine(" OrleansMail / nginx (better) | OrleansMail / direct |");
+        sb.Append("|---|");
+        foreach (var _ in _targetNames) sb.Append("---:|");
+        sb.AppendLine("---:|---:|");
+        foreach (var row in Rows)
+        {
+            var unit = row.Unit is "" or "1/s" ? string.Empty : $" ({row.Unit})";
+            var better = row.RatioToNginx is null && row.RatioToDirect is null ? string.Empty : row.HigherIsBetter ? " ↑" : " ↓";
+            sb.Append(CultureInfo.InvariantCulture, $"| {row.Label}{unit}{better} |");
+            foreach (var name in _targetNames) sb.Append(CultureInfo.InvariantCulture, $" {Number(row.Medians.GetValueOrDefault(name), row.Unit)} |");
+            var nginxRatio = row.RatioToNginx is { } r ? $"{r:F2} (vs {Display(row.BestNginx!)})" : "—";
+            var directRatio = row.RatioToDirect is { } d ? $"{d:F2}" : "—";
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {nginxRatio} | {directRatio} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("↑ higher is better, ↓ lower is better. CPU is utime+stime from /proc of the whole process tree (nginx master + worker; " +
+            "Dovecot master and all its children; OrleansMail is one process with its embedded silo). MB = 10⁶ bytes.");
+        sb.AppendLine();
+        sb.AppendLine("| target (issue 3 part 2) | measured | met |");
+        sb.AppendLine("|---|---|:-:|");
+        foreach (var check in Checks) sb.AppendLine(CultureInfo.InvariantCulture, $"| {check.Target} | {check.Measured} | {(check.Met ? "yes" : "**no**")} |");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"![OrleansMail ratios]({svgName})");
+        return sb.ToString();
+    }
+
+    /// <summary>Horizontal bars: OrleansMail/nginx (better variant) and OrleansMail/direct per metric, a line at 1.0.</summary>
+    public string ToSvg()
+    {
+        var rows = Rows.Where(r => r.RatioToNginx is not null || r.RatioToDirect is not null).ToList();
+        const int left = 330, barArea = 420, rowHeight = 46, top = 70, barHeight = 16;
+        var max = Math.Max(2.0, rows.SelectMany(r => new[] { r.RatioToNginx ?? 0, r.RatioToDirect ?? 0 }).DefaultIfEmpty(0).Max() * 1.1);
+        max = Math.Min(max, 10);
+        var width = left + barArea + 80;
+        var height = top + rows.Count * rowHeight + 40;
+        double Xv(double ratio) => left + Math.Min(ratio, max) / max * barArea;
+        string X(double ratio) => Xv(ratio).ToString("F1", CultureInfo.InvariantCulture);
+        string E(string s) => WebUtility.HtmlEncode(s);
+
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">OrleansMail relative to nginx (better variant) and to direct Dovecot</text>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"42\">{E($"{_finished:yyyy-MM-dd HH:mm} UTC, {_options.Mode}, median of {_options.Rounds}; ↑ higher is better, ↓ lower is better")}</text>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"50\" width=\"12\" height=\"10\" fill=\"#3b7dd8\"/><text x=\"{left + 16}\" y=\"59\">÷ nginx</text>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left + 90}\" y=\"50\" width=\"12\" height=\"10\" fill=\"#e39b2d\"/><text x=\"{left + 106}\" y=\"59\">÷ direct</text>");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var y = top + i * rowHeight;
+            var arrow = row.HigherIsBetter ? "↑" : "↓";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left - 8}\" y=\"{y + 20}\" text-anchor=\"end\">{E($"{row.Label} {arrow}")}</text>");
+            void Bar(double? ratio, int offset, string color)
+            {
+                if (ratio is not { } r) return;
+                var good = row.HigherIsBetter ? r >= 1 : r <= 1;
+                sb.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{y + offset}\" width=\"{Xv(r) - left:F1}\" height=\"{barHeight}\" fill=\"{color}\"/>");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Xv(r) + 4:F1}\" y=\"{y + offset + 12}\" fill=\"{(good ? "#1a7f37" : "#cf222e")}\">{r:F2}</text>");
+            }
+            Bar(row.RatioToNginx, 4, "#3b7dd8");
+            Bar(row.RatioToDirect, 4 + barHeight + 2, "#e39b2d");
+        }
+        var one = X(1);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{one}\" y1=\"{top - 4}\" x2=\"{one}\" y2=\"{top + rows.Count * rowHeight}\" stroke=\"black\" stroke-dasharray=\"4 3\"/>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{one}\" y=\"{top + rows.Count * rowHeight + 16}\" text-anchor=\"middle\">1.0</text>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left + barArea}\" y=\"{top + rows.Count * rowHeight + 16}\" text-anchor=\"middle\">{max:F1}</text>");
+        sb.AppendLine("</svg>");
+        return sb.ToString();
+    }
+
+    /// <summary>Smoke-mode check: every scenario produced numbers for every target, zero errors, files written.</summary>
+    public List<string> Problems(string prefix)
+    {
+        var problems = new List<string>();
+        foreach (var target in _options.Targets)
+        {
+            var logins = _runner.Logins.Where(s => s.Target == target.Name).ToList();
+            if (logins.Count == 0 || logins.Any(s => s.Logins <= 0 || s.LoginsPerSecond <= 0 || s.P99Ms <= 0))
+                problems.Add($"{target.Name}: login scenario produced no numbers");
+            if (logins.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {logins.Sum(s => s.Errors)} login errors ({logins.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+            if (target.IsProxy && logins.Any(s => s.AuthDecisions < s.Logins))
+                problems.Add($"{target.Name}: fewer auth_http decisions than logins (every login must be decided by the auth server)");
+            if (target.IsProxy && logins.Any(s => s.ProxyCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured");
+            if (logins.Any(s => s.DovecotCpuMsPerLogin <= 0)) problems.Add($"{target.Name}: no Dovecot CPU measured");
+
+            var relays = _runner.Relays.Where(s => s.Target == target.Name).ToList();
+            if (relays.Count == 0 || relays.Any(s => s.Bytes <= 0 || s.MegabytesPerSecond <= 0 || s.Bytes % _runner.MessageBytes != 0))
+                problems.Add($"{target.Name}: relay scenario produced no numbers (or partial messages)");
+            if (relays.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: relay errors ({relays.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+
+            if (!target.IsProxy) continue;
+            var idles = _runner.Idles.Where(s => s.Target == target.Name).ToList();
+            if (idles.Count == 0 || idles.Any(s => s.Opened != s.Sessions || s.ProxyRssHeldBytes <= 0))
+                problems.Add($"{target.Name}: idle scenario did not hold every session");
+            if (idles.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: idle errors ({idles.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+        }
+        foreach (var extension in new[] { ".json", ".md", ".svg" })
+        {
+            var file = new FileInfo(prefix + extension);
+            if (!file.Exists || file.Length == 0) problems.Add($"{file.FullName} not written");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# The benchmark (issue 3): OrleansMail next to the NGINX mail proxy, in front of the same tuned Dovecot and the
+# same auth_http server, and a direct connection to Dovecot, measured interleaved on this machine.
+#
+#   bash bench/run.sh                 full run (3 rounds, 10 s logins, 8 s relay, 5,000 idle sessions; ~8-12 min)
+#   bash bench/run.sh --smoke         CI smoke run (1 round, ~1 s per scenario, 50 idle sessions; output checked)
+#
+# Options (after --smoke, if any, to override it):
+#   --sessions N        idle sessions held at once (default 5000; at most 9000: 20,000 fds, 2 per proxied session)
+#   --seconds S         seconds per login run (default 10)
+#   --relay-seconds S   seconds per relay run (default 8)
+#   --rounds R          interleaved rounds, medians over them (default 3)
+#   --concurrency C     concurrent logins (default 50)
+#   --out PREFIX        result files PREFIX.json/.md/.svg (default bench/results/latest; smoke: bench/results/smoke)
+#   --keep              keep the temp folder (configs, logs) after the run
+#
+# Everything runs on 127.0.0.1 at free high ports from a temp folder and is stopped at the end, always.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+MODE=full
+SESSIONS=5000 SECONDS_LOGIN=10 SECONDS_RELAY=8 ROUNDS=3 CONCURRENCY=50 WARMUP=3 HOLD=3
+OUT=bench/results/latest
+KEEP=0
+CHECK=()
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" = "--smoke" ]; then
+        MODE=smoke SESSIONS=50 SECONDS_LOGIN=1 SECONDS_RELAY=1 ROUNDS=1 WARMUP=1 HOLD=1 OUT=bench/results/smoke
+        CHECK=(--check)
+    fi
+done
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) ;;
+        --sessions) SESSIONS=$2; shift ;;
+        --seconds) SECONDS_LOGIN=$2; shift ;;
+        --relay-seconds) SECONDS_RELAY=$2; shift ;;
+        --rounds) ROUNDS=$2; shift ;;
+        --concurrency) CONCURRENCY=$2; shift ;;
+        --out) OUT=$2; shift ;;
+        --keep) KEEP=1 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+STARTED=$(date +%s)
+log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
+
+# --- what the benchmark needs: Debian packages (nginx-full + mail module, dovecot-imapd) and a Release build ----
+bash .ci/install-test-deps.sh
+log "building Release (the load generator and, through its project reference, the Frontend)"
+dotnet build bench/LoadGenerator/LoadGenerator.csproj -c Release --nologo -v q -clp:NoSummary
+FRONTEND="$ROOT/Frontend/bin/Release/net10.0/Frontend.dll"
+LOADGEN="$ROOT/bench/LoadGenerator/bin/Release/net10.0/LoadGenerator.dll"
+NGINX_MAIL_MODULE=/usr/lib/nginx/modules/ngx_mail_module.so
+[ -f "$NGINX_MAIL_MODULE" ] || { echo "run.sh: $NGINX_MAIL_MODULE missing (libnginx-mod-mail)" >&2; exit 1; }
+
+# A proxy holds two descriptors per session; everything started from here inherits the raised limit.
+ulimit -n "$(ulimit -Hn)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/orleansmail-bench.XXXXXX")
+chmod 755 "$WORK"   # Dovecot's mail processes (nobody) must reach the homes below
+PIDS=()
+cleanup() {
+    local rc=$?
+    set +e
+    # Stop what this script started, newest first: TERM, then KILL what is still there after 10 s.
+    for ((j = ${#PIDS[@]} - 1; j >= 0; j--)); do kill -TERM "${PIDS[$j]}" 2>/dev/null; done
+    for _ in $(seq 1 100); do
+        alive=0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.1
+    done
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    if [ "$rc" -ne 0 ]; then
+        for f in "$WORK"/*.log "$WORK"/nginx*/error.log "$WORK"/dovecot*/dovecot.log; do
+            [ -s "$f" ] && { echo "--- $f (last 30 lines) ---" >&2; tail -n 30 "$f" >&2; }
+        done
+    fi
+    if [ "$KEEP" = 1 ]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY < <(dotnet "$LOADGEN" free-ports 8)
+USERS=200
+PASSWORD=benchpass
+
+wait_port() { # name port pid
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$3" 2>/dev/null; then echo "run.sh: $1 exited during start-up" >&2; return 1; fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "run.sh: $1 did not listen on 127.0.0.1:$2 within 30 s" >&2
+    return 1
+}
+
+# --- Dovecot, tuned so its own cost does not hide the proxies' (measuring.md) -----------------------------------
+# Two instances from one template: "dovecot" serves the login and relay scenarios (users bench*), tuned as in
+# measuring.md (one process per session, reused); "dovecot-idle" holds the idle sessions (users idle*) with many
+# sessions per imap process, so opening 5,000 sessions does not fork 5,000 processes per run. The idle scenario
+# measures the proxy's memory, not Dovecot's.
+if [ "$(id -u)" -eq 0 ]; then
+    MAIL_UID=$(id -u nobody) MAIL_GID=$(id -g nobody)
+    INTERNAL_USER=$(id -un dovecot 2>/dev/null || echo nobody)
+    INTERNAL_GROUP=$(id -gn "$INTERNAL_USER")
+    LOGIN_USER=$(id -un dovenull 2>/dev/null || echo nobody)
+    CHROOT=""
+else
+    MAIL_UID=$(id -u) MAIL_GID=$(id -g) INTERNAL_USER=$(id -un) INTERNAL_GROUP=$(id -gn) LOGIN_USER=$(id -un)
+    CHROOT="chroot ="
+fi
+write_dovecot() { # name port user-prefix imap-service-settings
+    local d="$WORK/$1"
+    mkdir -p "$d/home"
+    chmod 1777 "$d/home"
+    for ((u = 0; u < USERS; u++)); do echo "$3$u:{PLAIN}$PASSWORD::::::"; done > "$d/users"
+    echo "benchrelay:{PLAIN}$PASSWORD::::::" >> "$d/users"
+    cat > "$d/dovecot.conf" <<EOF
+# Generated by bench/run.sh (Dovecot 2.3).
+base_dir = $d/run
+state_dir = $d/state
+log_path = $d/dovecot.log
+instance_name = orleansmail-bench-$1-$(basename "$WORK")
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:~/Maildir
+# Keep stored messages in CRLF form, so FETCH sends the file as it is.
+mail_save_crlf = yes
+first_valid_uid = $MAIL_UID
+last_valid_uid = 0
+first_valid_gid = $MAIL_GID
+last_valid_gid = 0
+default_internal_user = $INTERNAL_USER
+default_internal_group = $INTERNAL_GROUP
+default_login_user = $LOGIN_USER
+mail_max_userip_connections = 100000
+default_client_limit = $((SESSIONS * 2 + 2000))
+default_process_limit = 100
+default_vsz_limit = 1G
+passdb {
+  driver = passwd-file
+  args = $d/users
+}
+userdb {
+  driver = static
+  args = uid=$MAIL_UID gid=$MAIL_GID home=$d/home/%u
+}
+# Long-lived login processes handle every connection (no fork per login).
+service imap-login {
+  $CHROOT
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $2
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  service_count = 0
+  process_min_avail = 2
+}
+service imap {
+$4
+}
+service anvil {
+  $CHROOT
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOF
+}
+start_dovecot() { # name port
+    log "starting $1 on 127.0.0.1:$2"
+    /usr/sbin/dovecot -F -c "$WORK/$1/dovecot.conf" > "$WORK/$1-master.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_port "$1" "$2" "$pid"
+    STARTED_PID=$pid
+}
+# Mail processes are reused for 1000 sessions and kept warm (measuring.md).
+write_dovecot dovecot "$P_DOVECOT" bench "  service_count = 1000
+  process_min_avail = 8
+  idle_kill = 5 secs
+  process_limit = $((CONCURRENCY * 2 + 500))"
+# Up to 250 sessions per imap process (all users share one uid, so Dovecot allows it).
+write_dovecot dovecot-idle "$P_DOVECOT_IDLE" idle "  service_count = 0
+  client_limit = 250
+  process_min_avail = 4
+  process_limit = $((SESSIONS / 250 + 20))"
+start_dovecot dovecot "$P_DOVECOT"
+DOVECOT_PID=$STARTED_PID
+start_dovecot dovecot-idle "$P_DOVECOT_IDLE"
+
+# --- the one auth_http server both proxies ask (Kestrel; OK + Dovecot's address for bench users) ---------------
+log "starting the auth_http server on 127.0.0.1:$P_AUTH"
+dotnet "$LOADGEN" serve-auth --port "$P_AUTH" --upstream-port "$P_DOVECOT" --idle-upstream-port "$P_DOVECOT_IDLE" --password "$PASSWORD" --max-seconds 3600 \
+    > "$WORK/auth.log" 2>&1 &
+AUTH_PID=$!
+PIDS+=("$AUTH_PID")
+wait_port auth "$P_AUTH" "$AUTH_PID"
+
+# --- nginx, two variants: the default proxy_buffer (4k/8k) and proxy_buffer 64k ---------------------------------
+start_nginx() { # name port extra-directive
+    local dir="$WORK/$1"
+    mkdir -p "$dir/logs"
+    cat > "$dir/nginx.conf" <<EOF
+# Generated by bench/run.sh.
+load_module $NGINX_MAIL_MODULE;
+worker_processes 1;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile $(ulimit -Hn);
+events {
+    worker_connections $((SESSIONS * 2 + 1000));
+}
+mail {
+    server_name localhost;
+    auth_http 127.0.0.1:$P_AUTH/auth;
+    imap_capabilities IMAP4 IMAP4rev1 UIDPLUS;
+    $3
+    server {
+        listen 127.0.0.1:$2;
+        protocol imap;
+    }
+}
+EOF
+    log "starting $1 on 127.0.0.1:$2"
+    /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$WORK/$1.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_port "$1" "$2" "$pid"
+    STARTED_PID=$pid
+}
+start_nginx nginx "$P_NGINX" ""
+NGINX_PID=$STARTED_PID
+start_nginx nginx-64k "$P_NGINX64" "proxy_buffer 64k;"
+NGINX64_PID=$STARTED_PID
+
+# --- OrleansMail: the Release Frontend, embedded silo, quiet logging --------------------------------------------
+log "starting OrleansMail on 127.0.0.1:$P_ORLEANS"
+# appsettings.json sets the OrleansMail category to Information; Default=Warning alone would leave it on.
+dotnet "$FRONTEND" \
+    --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_ORLEANS" --Mail:Servers:0:Protocol=imap \
+    --Cluster:SiloPort="$P_SILO" --Cluster:GatewayPort="$P_GATEWAY" \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
+    > "$WORK/orleansmail.log" 2>&1 &
+ORLEANS_PID=$!
+PIDS+=("$ORLEANS_PID")
+wait_port orleansmail "$P_ORLEANS" "$ORLEANS_PID"
+
+VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay ${SECONDS_RELAY}s, $SESSIONS idle sessions"
+
+# --- the measurements (the load generator interleaves the targets and reads /proc) -------------------------------
+dotnet "$LOADGEN" bench \
+    --target "direct:$P_DOVECOT" \
+    --target "nginx:$P_NGINX:$NGINX_PID" \
+    --target "nginx-64k:$P_NGINX64:$NGINX64_PID" \
+    --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" \
+    --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
+    --rounds "$ROUNDS" --login-seconds "$SECONDS_LOGIN" --relay-seconds "$SECONDS_RELAY" --warmup-seconds "$WARMUP" \
+    --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
+    --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"
+
+for pid in "${PIDS[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then echo "run.sh: a server (pid $pid) died during the run" >&2; exit 1; fi
+done
+log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg"
