@@ -345,6 +345,9 @@ public sealed class DovecotServer : IAsyncDisposable
             # Refuse a wrong password at once: no 2 s failure delay, no per-IP penalty (every
             # test connects from 127.0.0.1, so penalties would pile up across tests to 15 s).
             auth_failure_delay = 0
+            # IDLE updates come from inotify; when a busy machine runs out of inotify instances for the mail user
+            # (128 per uid by default), Dovecot falls back to polling every 30 s. Poll every second instead.
+            mailbox_idle_check_interval = 1 secs
             service anvil {
             {{chroot}}
               unix_listener anvil-auth-penalty {
