@@ -85,7 +85,7 @@ try
             return 2;
     }
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is ArgumentException or FormatException or IndexOutOfRangeException)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
