@@ -106,7 +106,7 @@ public sealed class SiloProcess : IAsyncDisposable
             {
                 await app.WaitUntilAsync(
                     async ct => (await silo.GetHealthAsync(ct)).Status == HttpStatusCode.OK,
-                    timeout ?? TimeSpan.FromSeconds(30), $"200 from GET {silo.HealthUrl}");
+                    timeout ?? TimeSpan.FromSeconds(60), $"200 from GET {silo.HealthUrl}");
                 return new SiloProcess(app, ports[0], ports[1], ports[2], started.Elapsed);
             }
             catch (ServerStartException) when (attempt < 3 && app.Output.Contains("already in use", StringComparison.OrdinalIgnoreCase))
@@ -165,7 +165,7 @@ public sealed class FrontendProcess : IAsyncDisposable
             {
                 await app.WaitUntilAsync(
                     async ct => await ServerProcess.ReadFirstLineAsync(port, null, ct) == Greeting,
-                    timeout ?? TimeSpan.FromSeconds(30), $"'{Greeting}' on 127.0.0.1:{port}");
+                    timeout ?? TimeSpan.FromSeconds(60), $"'{Greeting}' on 127.0.0.1:{port}");
                 return new FrontendProcess(app, port, started.Elapsed);
             }
             catch (ServerStartException) when (attempt < 3 && app.Output.Contains("already in use", StringComparison.OrdinalIgnoreCase))

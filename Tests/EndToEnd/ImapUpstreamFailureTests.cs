@@ -13,7 +13,7 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
 {
     private Task<LineClient> OpenAsync(string listener = "imap") => ImapWire.OpenAsync(fixture.Proxy.Port(listener));
 
-    private async Task AssertInternalErrorAsync(Func<RecordedAuthRequest, AuthReply> handler, string listener = "imap", double maxSeconds = 2)
+    private async Task AssertInternalErrorAsync(Func<RecordedAuthRequest, AuthReply> handler, string listener = "imap", double maxSeconds = 5)
     {
         fixture.Auth.Handler = handler;
         try
@@ -33,7 +33,7 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
     [Fact]
     public Task AuthServerSlowerThanAuthHttpTimeoutIsAnInternalError() =>
         // AuthHttpTimeout is 3 s in the fixture; the reply would come after 6 s.
-        AssertInternalErrorAsync(_ => AuthReply.Ok("127.0.0.1", 1).After(TimeSpan.FromSeconds(6)), maxSeconds: 4.5);
+        AssertInternalErrorAsync(_ => AuthReply.Ok("127.0.0.1", 1).After(TimeSpan.FromSeconds(6)), maxSeconds: 5.5);
 
     [Fact]
     public Task OkWithoutAuthServerIsAnInternalError() =>
@@ -87,9 +87,9 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
     {
         // strict: timeout 2 s bounds the upstream login dialogue too.
         await using var upstream = new ScriptedUpstream("* OK [CAPABILITY IMAP4rev1] hi\r\n", hangUp: false);
-        await AssertInternalErrorAsync(_ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw"), "strict", maxSeconds: 3.5);
+        await AssertInternalErrorAsync(_ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw"), "strict", maxSeconds: 5);
         await using var silent = new ScriptedUpstream(null, hangUp: false);
-        await AssertInternalErrorAsync(_ => AuthReply.Ok("127.0.0.1", silent.Port, pass: "pw"), "strict", maxSeconds: 3.5);
+        await AssertInternalErrorAsync(_ => AuthReply.Ok("127.0.0.1", silent.Port, pass: "pw"), "strict", maxSeconds: 5);
     }
 
     [Fact]
