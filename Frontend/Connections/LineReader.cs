@@ -34,9 +34,11 @@ internal static class LineReader
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     return (LineStatus.TooLong, "");
                 }
+                // Drop the CR before decoding rather than after, which would make a second string.
+                if (line.Length > 0 && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r') line = line.Slice(0, line.Length - 1);
                 var text = Encoding.UTF8.GetString(line);
                 reader.AdvanceTo(buffer.GetPosition(1, end));
-                return (LineStatus.Line, text.EndsWith('\r') ? text[..^1] : text);
+                return (LineStatus.Line, text);
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (buffer.Length > maxLength) return (LineStatus.TooLong, "");

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace OrleansMail.Frontend.Imap;
@@ -9,6 +10,9 @@ namespace OrleansMail.Frontend.Imap;
 /// <see cref="ImapParseStatus.Incomplete"/> and the caller parses again from the same start when more has arrived.
 /// The whole command, literals included, must fit in <c>maxLength</c> bytes (<c>imap_client_buffer</c>), which also
 /// bounds the work and the copy made when the input spans several buffer segments.
+/// It runs once per client line, so it allocates only what it hands back: the tag, one array per argument value
+/// and the argument and command objects. Command names are the cached constants of <see cref="KnownCommands"/>,
+/// and arguments are gathered on the stack before being copied into an array of the exact size.
 /// </summary>
 internal static class ImapCommandParser
 {
@@ -19,9 +23,11 @@ internal static class ImapCommandParser
     /// <summary>nginx 1.21.0 and later: tags of at most 32 characters from [A-Za-z0-9._-], stricter than RFC 9051 (ALPACA).</summary>
     public const int MaxTagLength = 32;
 
-    /// <summary>The commands a client may send before login (nginx's list, plus ID).</summary>
-    private static readonly HashSet<string> KnownCommands =
-        ["CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "LOGIN", "AUTHENTICATE", "ID"];
+    /// <summary>
+    /// The commands a client may send before login (nginx's list, plus ID). <see cref="ImapCommand.Name"/> is always
+    /// one of these instances, so a parsed name costs no string.
+    /// </summary>
+    private static readonly string[] KnownCommands = ["CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "LOGIN", "AUTHENTICATE", "ID"];
 
     /// <summary>ID sends at most 30 field-value pairs (RFC 2971 §3.3); anything longer is not a real client.</summary>
     private const int MaxArguments = 64;
@@ -59,7 +65,9 @@ internal static class ImapCommandParser
         private readonly ReadOnlySpan<byte> _data = data;
         private int _pos;
         private int _literalsSeen;
-        private string _tag = "*";
+        // The tag's length once it proved valid. The string is made only for a result that carries it: a command
+        // split across reads is parsed again from its start each time, and its Incomplete parses allocate nothing for it.
+        private int _tagLength;
 
         public ImapParseResult ParseCommand()
         {
@@ -67,39 +75,67 @@ internal static class ImapCommandParser
             var tagEnd = _data.IndexOfAny(SP, CR, LF);
             if (tagEnd < 0) return ImapParseResult.Incomplete;
             if (tagEnd == 0 || tagEnd > MaxTagLength || !IsValidTag(_data[..tagEnd]) || _data[tagEnd] != SP) return Invalid(tagEnd);
-            var tag = Encoding.ASCII.GetString(_data[..tagEnd]);
+            _tagLength = tagEnd;
             _pos = tagEnd + 1;
 
             // command name: letters only, ends at SP, CR or LF (nginx-mail.md §3.1)
             var nameStart = _pos;
             while (_pos < _data.Length && char.IsAsciiLetter((char)_data[_pos])) _pos++;
             if (_pos == _data.Length) return ImapParseResult.Incomplete;
-            if (_pos == nameStart || _data[_pos] is not (SP or CR or LF)) return InvalidWithTag(tag, _pos);
-            var name = Encoding.ASCII.GetString(_data[nameStart.._pos]).ToUpperInvariant();
+            if (_pos == nameStart || _data[_pos] is not (SP or CR or LF)) return Invalid(_pos);
             // Like nginx's parser, know the pre-login commands only: the arguments of anything else are never
             // parsed, so an unknown command cannot make us send "+ OK" and read its literal.
-            if (!KnownCommands.Contains(name)) return InvalidWithTag(tag, _pos);
+            if (KnownCommand(_data[nameStart.._pos]) is not { } name) return Invalid(_pos);
 
-            var arguments = new List<ImapArgument>();
+            var arguments = new ArgumentBuffer();
+            var count = 0;
             while (true)
             {
                 var end = TryLineEnd(out var endLength);
                 if (end == Step.Incomplete) return ImapParseResult.Incomplete;
-                if (end == Step.Ok) return new ImapParseResult(ImapParseStatus.Complete, new ImapCommand(tag, name, arguments), _pos + endLength, tag, false);
-                if (_data[_pos] != SP) return InvalidWithTag(tag, _pos);
+                if (end == Step.Ok)
+                {
+                    var tag = Tag();
+                    var command = new ImapCommand(tag, name, ToArray(arguments, count));
+                    return new ImapParseResult(ImapParseStatus.Complete, command, _pos + endLength, tag, false);
+                }
+                if (_data[_pos] != SP) return Invalid(_pos);
                 _pos++;
-                if (arguments.Count == MaxArguments) return InvalidWithTag(tag, _pos);
+                if (count == MaxArguments) return Invalid(_pos);
 
                 var step = ParseArgument(out var argument, allowList: true);
-                if (step == Step.Ok) { arguments.Add(argument!); continue; }
-                if (step == Step.Invalid) return InvalidWithTag(tag, _pos);
+                if (step == Step.Ok) { arguments[count++] = argument!; continue; }
+                if (step == Step.Invalid) return Invalid(_pos);
                 return step == Step.NeedsContinuation ? ImapParseResult.NeedsContinuation
-                    : step == Step.TooLong ? ImapParseResult.TooLong with { ReplyTag = tag }
+                    : step == Step.TooLong ? ImapParseResult.TooLong with { ReplyTag = Tag() }
                     : ImapParseResult.Incomplete;
             }
         }
 
         private enum Step { Ok, Incomplete, Invalid, NeedsContinuation, TooLong, NotHere }
+
+        /// <summary>
+        /// Room for <see cref="MaxArguments"/> arguments on the stack: a command's arguments (or a list's items) are
+        /// collected here and copied once into an array of the right size, instead of growing a List.
+        /// </summary>
+        [InlineArray(MaxArguments)]
+        private struct ArgumentBuffer
+        {
+            private ImapArgument _first;
+        }
+
+        private static ImapArgument[] ToArray(ReadOnlySpan<ImapArgument> arguments, int count) =>
+            count == 0 ? [] : arguments[..count].ToArray();
+
+        /// <summary>The cached name for a command name of ASCII letters, compared case-insensitively; null when unknown.</summary>
+        private static string? KnownCommand(ReadOnlySpan<byte> name)
+        {
+            foreach (var known in KnownCommands)
+            {
+                if (Ascii.EqualsIgnoreCase(name, known)) return known;
+            }
+            return null;
+        }
 
         /// <summary>CRLF, or a bare LF as nginx accepts; a CR not followed by LF is invalid.</summary>
         private readonly Step TryLineEnd(out int length)
@@ -147,7 +183,8 @@ internal static class ImapCommandParser
         {
             argument = null;
             _pos++; // opening quote
-            var value = new List<byte>();
+            var start = _pos;
+            var escapes = 0;
             while (true)
             {
                 if (_pos >= _data.Length) return Step.Incomplete;
@@ -160,11 +197,26 @@ internal static class ImapCommandParser
                     if (_pos >= _data.Length) return Step.Incomplete;
                     b = _data[_pos++];
                     if (b is not ((byte)'"' or (byte)'\\')) return Step.Invalid;
+                    escapes++;
                 }
-                value.Add(b);
             }
-            argument = new ImapArgument(ImapArgumentKind.Quoted, value.ToArray());
+            // The first pass validated and counted; now copy into an array of the decoded size.
+            var quoted = _data[start..(_pos - 1)];
+            argument = new ImapArgument(ImapArgumentKind.Quoted, escapes == 0 ? quoted.ToArray() : Unescape(quoted, escapes));
             return Step.Ok;
+        }
+
+        /// <summary>Drops the backslash of each <c>\"</c> and <c>\\</c> of a validated quoted string.</summary>
+        private static byte[] Unescape(ReadOnlySpan<byte> quoted, int escapes)
+        {
+            var value = new byte[quoted.Length - escapes];
+            var written = 0;
+            for (var i = 0; i < quoted.Length; i++)
+            {
+                if (quoted[i] == (byte)'\\') i++;
+                value[written++] = quoted[i];
+            }
+            return value;
         }
 
         private Step ParseLiteral(out ImapArgument? argument)
@@ -209,24 +261,25 @@ internal static class ImapCommandParser
         {
             argument = null;
             _pos++; // '('
-            var items = new List<ImapArgument>();
+            var items = new ArgumentBuffer();
+            var count = 0;
             while (true)
             {
                 if (_pos >= _data.Length) return Step.Incomplete;
                 if (_data[_pos] == (byte)')') { _pos++; break; }
-                if (items.Count > 0)
+                if (count > 0)
                 {
                     if (_data[_pos] != SP) return Step.Invalid;
                     _pos++;
                 }
-                if (items.Count == MaxArguments) return Step.Invalid;
+                if (count == MaxArguments) return Step.Invalid;
                 var step = ParseArgument(out var item, allowList: false);
                 if (step != Step.Ok) return step;
-                items.Add(item!);
+                items[count++] = item!;
             }
             if (_pos >= _data.Length) return Step.Incomplete;
             if (_data[_pos] is not (SP or CR or LF)) return Step.Invalid;
-            argument = new ImapArgument(ImapArgumentKind.List, [], items);
+            argument = new ImapArgument(ImapArgumentKind.List, [], ToArray(items, count));
             return Step.Ok;
         }
 
@@ -237,11 +290,8 @@ internal static class ImapCommandParser
             return true;
         }
 
-        private ImapParseResult InvalidWithTag(string tag, int at)
-        {
-            _tag = tag;
-            return Invalid(at);
-        }
+        /// <summary>The client's tag for the reply, or <c>*</c> while no valid tag has been read.</summary>
+        private readonly string Tag() => _tagLength == 0 ? "*" : Encoding.ASCII.GetString(_data[.._tagLength]);
 
         /// <summary>Consumes the rest of the bad line so the next command starts clean; waits for its end if need be.</summary>
         private readonly ImapParseResult Invalid(int at)
@@ -251,7 +301,7 @@ internal static class ImapCommandParser
             var lineEnd = Math.Min(at, _data.Length) + lf;
             var line = _data[..lineEnd];
             if (line.Length > 0 && line[^1] == CR) line = line[..^1];
-            return new ImapParseResult(ImapParseStatus.Invalid, null, lineEnd + 1, _tag, EndsWithNonSynchronisingLiteral(line));
+            return new ImapParseResult(ImapParseStatus.Invalid, null, lineEnd + 1, Tag(), EndsWithNonSynchronisingLiteral(line));
         }
 
         private static bool EndsWithNonSynchronisingLiteral(ReadOnlySpan<byte> line)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace OrleansMail.Frontend.Sasl;
@@ -27,7 +28,7 @@ internal static class SaslDecoder
     public static bool TryDecodeBase64(ReadOnlySpan<char> text, out byte[] bytes)
     {
         bytes = [];
-        if (text.Length == 0 || text.Length % 4 != 0 || text.ContainsAny(" \t\r\n")) return false;
+        if (!IsStrictBase64Shape(text)) return false;
         var buffer = new byte[text.Length / 4 * 3];
         if (!Convert.TryFromBase64Chars(text, buffer, out var written)) return false;
         bytes = buffer[..written];
@@ -38,13 +39,16 @@ internal static class SaslDecoder
     public static bool TryDecodePlain(ReadOnlySpan<char> response, out Credentials? credentials)
     {
         credentials = null;
-        if (!TryDecodeBase64(response, out var bytes)) return false;
-        var first = Array.IndexOf(bytes, (byte)0);
+        // Decoded into scratch memory: only the login and password strings outlive the call.
+        using var scratch = new Scratch(response.Length);
+        if (!TryDecodeBase64(response, scratch.Span, out var bytes)) return false;
+        var first = bytes.IndexOf((byte)0);
         if (first < 0) return false;
-        var second = Array.IndexOf(bytes, (byte)0, first + 1);
+        var rest = bytes[(first + 1)..];
+        var second = rest.IndexOf((byte)0);
         if (second < 0) return false;
-        var login = bytes.AsSpan(first + 1, second - first - 1);
-        var password = bytes.AsSpan(second + 1);
+        var login = rest[..second];
+        var password = rest[(second + 1)..];
         if (!IsSafe(login) || !IsSafe(password) || login.Length == 0) return false;
         credentials = new Credentials(Grains.Interfaces.AuthMethod.Plain, Encoding.UTF8.GetString(login), Encoding.UTF8.GetString(password));
         return true;
@@ -54,7 +58,8 @@ internal static class SaslDecoder
     public static bool TryDecodeText(ReadOnlySpan<char> response, out string text)
     {
         text = "";
-        if (!TryDecodeBase64(response, out var bytes) || !IsSafe(bytes)) return false;
+        using var scratch = new Scratch(response.Length);
+        if (!TryDecodeBase64(response, scratch.Span, out var bytes) || !IsSafe(bytes)) return false;
         text = Encoding.UTF8.GetString(bytes);
         return true;
     }
@@ -80,6 +85,41 @@ internal static class SaslDecoder
         if (response is not "=" && response.Length > 0 && !TryDecodeText(response, out identity)) return false;
         credentials = new Credentials(Grains.Interfaces.AuthMethod.External, identity, "");
         return true;
+    }
+
+    /// <summary>
+    /// Whitespace is refused because <see cref="Convert.TryFromBase64Chars"/> would skip it; the length check also
+    /// refuses nginx's cancel <c>*</c>.
+    /// </summary>
+    private static bool IsStrictBase64Shape(ReadOnlySpan<char> text) =>
+        text.Length != 0 && text.Length % 4 == 0 && !text.ContainsAny(" \t\r\n");
+
+    /// <summary>Strict base64 into <paramref name="destination"/>; <paramref name="bytes"/> is the decoded part of it.</summary>
+    private static bool TryDecodeBase64(ReadOnlySpan<char> text, Span<byte> destination, out Span<byte> bytes)
+    {
+        bytes = default;
+        if (!IsStrictBase64Shape(text) || !Convert.TryFromBase64Chars(text, destination, out var written)) return false;
+        bytes = destination[..written];
+        return true;
+    }
+
+    /// <summary>
+    /// Room for decoding a base64 response of a given length: a pooled array, cleared when returned because it held
+    /// credentials. (A SASL response is bounded by imap_client_buffer, which may be configured large, so no stackalloc.)
+    /// </summary>
+    private readonly ref struct Scratch
+    {
+        private readonly byte[] _array;
+
+        public Scratch(int base64Length)
+        {
+            _array = ArrayPool<byte>.Shared.Rent(base64Length / 4 * 3);
+            Span = _array.AsSpan(0, base64Length / 4 * 3);
+        }
+
+        public Span<byte> Span { get; }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_array, clearArray: true);
     }
 
     /// <summary>CR, LF and NUL never belong in a login or password.</summary>

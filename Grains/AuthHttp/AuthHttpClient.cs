@@ -82,7 +82,6 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
 
     private void LogDecision(LoginAttempt attempt, LoginDecision decision)
     {
-        var server = SafeServer(attempt.AuthServer.Url);
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
@@ -95,7 +94,8 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 LogWait(logger, decision.Wait?.TotalSeconds ?? 0);
                 break;
             default:
-                LogInternalError(logger, server, decision.Message);
+                // The server is named only here: working it out for every login cost a URL parse and a string.
+                LogInternalError(logger, SafeServer(attempt.AuthServer.Url), decision.Message);
                 break;
         }
     }

@@ -75,5 +75,5 @@ internal static class AuthHttpDecision
     /// anything else falls back to the front end's default (535 5.7.0).
     /// </summary>
     private static string? ValidErrorCode(string? code) =>
-        code is { Length: > 0 and <= 64 } && code.All(c => c is >= ' ' and <= '~') ? code : null;
+        code is { Length: > 0 and <= 64 } && !code.AsSpan().ContainsAnyExceptInRange(' ', '~') ? code : null;
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 
 namespace OrleansMail.Grains.AuthHttp;
 
@@ -17,42 +17,51 @@ internal static class AuthHttpEscaping
     /// </summary>
     public static string Escape(string value)
     {
-        if (!NeedsEscaping(value))
+        // The usual login or password needs nothing: hand back the same string, no copy.
+        var first = value.AsSpan().IndexOfAny(Escaped);
+        if (first < 0)
         {
             return value;
         }
 
-        var sb = new StringBuilder(value.Length + 16);
-        foreach (var c in value)
+        // Each escaped char grows by two ("%XX"); count them to build the result in one exact-size string.
+        var escaped = 0;
+        foreach (var c in value.AsSpan(first))
         {
             if (MustEscape(c))
             {
-                sb.Append('%').Append(HexUpper[c >> 4]).Append(HexUpper[c & 0xF]);
-            }
-            else
-            {
-                sb.Append(c);
+                escaped++;
             }
         }
 
-        return sb.ToString();
+        return string.Create(value.Length + (2 * escaped), (value, first), static (destination, state) =>
+        {
+            var (source, first) = state;
+            source.AsSpan(0, first).CopyTo(destination);
+            var written = first;
+            foreach (var c in source.AsSpan(first))
+            {
+                if (MustEscape(c))
+                {
+                    destination[written++] = '%';
+                    destination[written++] = HexUpper[c >> 4];
+                    destination[written++] = HexUpper[c & 0xF];
+                }
+                else
+                {
+                    destination[written++] = c;
+                }
+            }
+        });
     }
 
     /// <summary>True for the bytes the nginx table escapes: controls, space and the escape character itself.</summary>
     public static bool MustEscape(char c) => c <= ' ' || c == '%';
 
-    private static bool NeedsEscaping(string value)
-    {
-        foreach (var c in value)
-        {
-            if (MustEscape(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>The chars <see cref="MustEscape"/> accepts, for a vectorised search.</summary>
+    private static readonly SearchValues<char> Escaped = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F %");
 
     private const string HexUpper = "0123456789ABCDEF";
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using OrleansMail.Grains.Interfaces;
@@ -64,8 +65,29 @@ internal static class AuthHttpRequest
         return request;
     }
 
+    /// <summary>
+    /// The last URL parsed and its <see cref="Uri"/>. A node has one auth_http URL (rarely a few), and parsing it
+    /// again for every login costs more than the rest of the request. Uri is immutable, so sharing one is safe;
+    /// the pair is swapped as one object, so a reader never sees a URL with another URL's Uri.
+    /// </summary>
+    private static ParsedUrl? s_lastUrl;
+
+    private sealed record ParsedUrl(string Url, Uri Uri);
+
     /// <summary>nginx accepts <c>auth_http</c> without a scheme and defaults the URI to "/" (§1).</summary>
     public static Uri ParseUrl(string url)
+    {
+        if (s_lastUrl is { } last && string.Equals(last.Url, url, StringComparison.Ordinal))
+        {
+            return last.Uri;
+        }
+
+        var uri = ParseUrlUncached(url);
+        s_lastUrl = new ParsedUrl(url, uri);
+        return uri;
+    }
+
+    private static Uri ParseUrlUncached(string url)
     {
         var text = url.Contains("://", StringComparison.Ordinal) ? url : "http://" + url;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -76,19 +98,12 @@ internal static class AuthHttpRequest
         return uri;
     }
 
-    private static bool HasControl(string value)
-    {
-        foreach (var c in value)
-        {
-            // DEL stays allowed: nginx sends it raw in Auth-User/Auth-Pass (§2.2).
-            if (c < ' ' && c != '\t')
-            {
-                return true;
-            }
-        }
+    /// <summary>Controls other than TAB; DEL stays allowed: nginx sends it raw in Auth-User/Auth-Pass (§2.2).</summary>
+    private static readonly SearchValues<char> Controls = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F");
 
-        return false;
-    }
+    private static bool HasControl(string value) => value.AsSpan().ContainsAny(Controls);
 
     private static void AddIfPresent(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string? value)
     {

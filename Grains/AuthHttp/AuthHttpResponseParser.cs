@@ -12,66 +12,33 @@ internal static class AuthHttpResponseParser
     /// <summary>Parses headers in the order received (per name; only per-name order matters to the rules).</summary>
     public static AuthHttpResponse Parse(IEnumerable<KeyValuePair<string, string>> headers)
     {
-        var r = new AuthHttpResponse();
-        foreach (var (name, rawValue) in headers)
+        var fields = new Fields();
+        foreach (var (name, value) in headers)
         {
-            // The handler already trims; trim again for callers that pass raw text (nginx strips spaces both sides).
-            var value = rawValue.Trim(' ', '\t');
-            if (Is(name, AuthHttpNames.Status))
-            {
-                r = value switch
-                {
-                    "OK" => r with { Ok = true },
-                    "WAIT" => r with { Wait = true },
-                    // Anything else, even "ok" or empty, is the error text; the last one wins.
-                    _ => r with { Error = value },
-                };
-            }
-            else if (Is(name, AuthHttpNames.Server))
-            {
-                r = r with { Server = value };
-            }
-            else if (Is(name, AuthHttpNames.Port))
-            {
-                r = r with { Port = value };
-            }
-            else if (Is(name, AuthHttpNames.User))
-            {
-                r = r with { User = value };
-            }
-            else if (Is(name, AuthHttpNames.Pass))
-            {
-                r = r with { Pass = value };
-            }
-            else if (Is(name, AuthHttpNames.Wait))
-            {
-                // ngx_atoi: digits only; invalid or negative values leave the earlier value alone.
-                if (TryParseDigits(value, out var seconds))
-                {
-                    r = r with { WaitSeconds = seconds };
-                }
-            }
-            else if (Is(name, AuthHttpNames.ErrorCode))
-            {
-                r = r with { ErrorCode = value };
-            }
+            fields.Add(name, value);
         }
 
-        return r;
+        return fields.ToResponse();
     }
 
-    /// <summary>Flattens the non-validated response headers so multi-line values keep their commas.</summary>
+    /// <summary>
+    /// Reads the non-validated response headers, where multi-line values keep their commas. Walks the two header
+    /// collections directly: one login's reply costs the <see cref="AuthHttpResponse"/> and the values it keeps.
+    /// </summary>
     public static AuthHttpResponse Parse(HttpResponseMessage response)
     {
-        return Parse(Flatten(response.Headers.NonValidated).Concat(Flatten(response.Content.Headers.NonValidated)));
+        var fields = new Fields();
+        AddAll(ref fields, response.Headers.NonValidated);
+        AddAll(ref fields, response.Content.Headers.NonValidated);
+        return fields.ToResponse();
 
-        static IEnumerable<KeyValuePair<string, string>> Flatten(HttpHeadersNonValidated headers)
+        static void AddAll(ref Fields fields, HttpHeadersNonValidated headers)
         {
             foreach (var (name, values) in headers)
             {
                 foreach (var value in values)
                 {
-                    yield return new(name, value);
+                    fields.Add(name, value);
                 }
             }
         }
@@ -100,4 +67,81 @@ internal static class AuthHttpResponseParser
     }
 
     private static bool Is(string name, string expected) => string.Equals(name, expected, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The reply as read so far; mutable, so a header costs no copy of the whole reply.</summary>
+    private struct Fields
+    {
+        private string? _error;
+        private bool _wait;
+        private bool _ok;
+        private string? _server;
+        private string? _port;
+        private string? _user;
+        private string? _pass;
+        private int? _waitSeconds;
+        private string? _errorCode;
+
+        public void Add(string name, string rawValue)
+        {
+            // The handler already trims; trim again for callers that pass raw text (nginx strips spaces both sides).
+            var value = rawValue.Trim(' ', '\t');
+            if (Is(name, AuthHttpNames.Status))
+            {
+                switch (value)
+                {
+                    case "OK":
+                        _ok = true;
+                        break;
+                    case "WAIT":
+                        _wait = true;
+                        break;
+                    default:
+                        // Anything else, even "ok" or empty, is the error text; the last one wins.
+                        _error = value;
+                        break;
+                }
+            }
+            else if (Is(name, AuthHttpNames.Server))
+            {
+                _server = value;
+            }
+            else if (Is(name, AuthHttpNames.Port))
+            {
+                _port = value;
+            }
+            else if (Is(name, AuthHttpNames.User))
+            {
+                _user = value;
+            }
+            else if (Is(name, AuthHttpNames.Pass))
+            {
+                _pass = value;
+            }
+            else if (Is(name, AuthHttpNames.Wait))
+            {
+                // ngx_atoi: digits only; invalid or negative values leave the earlier value alone.
+                if (TryParseDigits(value, out var seconds))
+                {
+                    _waitSeconds = seconds;
+                }
+            }
+            else if (Is(name, AuthHttpNames.ErrorCode))
+            {
+                _errorCode = value;
+            }
+        }
+
+        public readonly AuthHttpResponse ToResponse() => new()
+        {
+            Error = _error,
+            Wait = _wait,
+            Ok = _ok,
+            Server = _server,
+            Port = _port,
+            User = _user,
+            Pass = _pass,
+            WaitSeconds = _waitSeconds,
+            ErrorCode = _errorCode,
+        };
+    }
 }

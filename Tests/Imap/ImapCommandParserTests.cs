@@ -168,4 +168,62 @@ public sealed class ImapCommandParserTests
         Assert.Equal(ImapParseStatus.Complete, Parse(command).Status);
         Assert.Equal(ImapParseStatus.TooLong, Parse(command, max: 100).Status);
     }
+
+    [Theory]
+    [InlineData("a1 LOGIN x y\r\n", "LOGIN")]
+    [InlineData("a1 login x y\r\n", "LOGIN")]
+    [InlineData("a1 Authenticate PLAIN\r\n", "AUTHENTICATE")]
+    [InlineData("a1 id NIL\r\n", "ID")]
+    [InlineData("a1 CaPaBiLiTy\r\n", "CAPABILITY")]
+    public void CommandNamesAreTheSharedUpperCaseConstants(string line, string name)
+    {
+        // Upper-cased and interned: the parser hands out its constants instead of a new string per line.
+        var parsed = Parse(line).Command!.Name;
+        Assert.Equal(name, parsed);
+        Assert.Same(string.IsInterned(name), parsed);
+    }
+
+    [Theory]
+    [InlineData("\"\"", "")]
+    [InlineData("\"\\\\\"", "\\")]
+    [InlineData("\"\\\"\"", "\"")]
+    [InlineData("\"\\\"a\\\\\"", "\"a\\")]
+    [InlineData("\"a\\\\\\\"b\"", "a\\\"b")]
+    public void QuotedStringsAreUnescapedAtAnyPosition(string quoted, string value)
+    {
+        var command = Parse($"a1 LOGIN {quoted} x\r\n").Command!;
+        Assert.Equal(value, command.Arguments[0].Text);
+        Assert.Equal(ImapArgumentKind.Quoted, command.Arguments[0].Kind);
+    }
+
+    [Fact]
+    public void AtMostSixtyFourArgumentsAndListItems()
+    {
+        var args = string.Join(' ', Enumerable.Range(0, 64).Select(i => $"x{i}"));
+        var many = Parse($"a1 NOOP {args}\r\n").Command!;
+        Assert.Equal(Enumerable.Range(0, 64).Select(i => $"x{i}"), many.Arguments.Select(a => a.Text));
+        Assert.Equal(ImapParseStatus.Invalid, Parse($"a1 NOOP {args} x64\r\n").Status);
+
+        var list = Parse($"a1 ID ({args})\r\n").Command!;
+        Assert.Equal(Enumerable.Range(0, 64).Select(i => $"x{i}"), Assert.Single(list.Arguments).Items.Select(a => a.Text));
+        Assert.Equal(ImapParseStatus.Invalid, Parse($"a1 ID ({args} x64)\r\n").Status);
+    }
+
+    [Theory]
+    [InlineData("a1 LOGIN")]
+    [InlineData("a1 LOGIN alice")]
+    [InlineData("a1 LOGIN \"alice")]
+    [InlineData("a1 LOGIN {5}\r\nali")]
+    public void AnIncompleteFirstArgumentAllocatesNothing(string text)
+    {
+        // A command split across reads is parsed again from its start on every read: until then the parser must not
+        // build the tag it would throw away. (Arguments already complete are still decoded on each parse.)
+        var input = new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text));
+        ImapCommandParser.Parse(input, 1, Buffer);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = ImapCommandParser.Parse(input, 1, Buffer);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(ImapParseStatus.Incomplete, result.Status);
+        Assert.Equal(0, allocated);
+    }
 }

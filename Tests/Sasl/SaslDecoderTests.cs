@@ -39,6 +39,19 @@ public sealed class SaslDecoderTests
         Assert.False(SaslDecoder.TryDecodePlain(response, out _));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(5000)]
+    public void LongCredentialsDecodeWhole(int length)
+    {
+        var password = new string('p', length) + "\u00e9";
+        Assert.True(SaslDecoder.TryDecodePlain(B64("\0alice\0" + password), out var credentials));
+        Assert.Equal(new Credentials(AuthMethod.Plain, "alice", password), credentials);
+        Assert.True(SaslDecoder.TryDecodeText(B64(password), out var text));
+        Assert.Equal(password, text);
+    }
+
     [Fact]
     public void CramMd5NeedsAUserAndA32CharacterDigest()
     {
