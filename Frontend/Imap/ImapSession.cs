@@ -144,6 +144,14 @@ internal sealed partial class ImapSession(
         }
     }
 
+    /// <summary>LOGIN and AUTHENTICATE take strings only; a loop, not LINQ, so a login allocates no closure.</summary>
+    private static bool HasList(IReadOnlyList<ImapArgument> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+            if (args[i].Kind == ImapArgumentKind.List) return true;
+        return false;
+    }
+
     /// <summary>RFC 2971: <c>ID NIL</c> or a list of field/value pairs.</summary>
     private static bool IsIdParameterList(ImapArgument argument) =>
         argument.IsNil || (argument.Kind == ImapArgumentKind.List && argument.Items.Count % 2 == 0);
@@ -151,7 +159,7 @@ internal sealed partial class ImapSession(
     private async Task<Next> LoginAsync(ImapCommand command)
     {
         var args = command.Arguments;
-        if (args.Count != 2 || args[0].Value.Length == 0 || args.Any(a => a.Kind == ImapArgumentKind.List))
+        if (args.Count != 2 || args[0].Value.Length == 0 || HasList(args))
             return await InvalidAsync(command.Tag, counts: false);
         if (!SaslDecoder.IsSafe(args[0].Value) || !SaslDecoder.IsSafe(args[1].Value))
             return await InvalidAsync(command.Tag, counts: true);
@@ -161,7 +169,7 @@ internal sealed partial class ImapSession(
     private async Task<Next> AuthenticateAsync(ImapCommand command)
     {
         var args = command.Arguments;
-        if (args.Count is < 1 or > 2 || args.Any(a => a.Kind == ImapArgumentKind.List))
+        if (args.Count is < 1 or > 2 || HasList(args))
             return await InvalidAsync(command.Tag, counts: false);
         var initial = args.Count == 2 ? args[1].Text : null;
         var mechanism = SaslDecoder.ParseMechanism(args[0].Text);

@@ -298,30 +298,7 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     }
 
     /// <summary>Kills the whole process tree at once (SIGKILL: no shutdown, like a crashed machine) and waits for it to go.</summary>
-    public async Task KillAsync()
-    {
-        if (!HasExited)
-        {
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Exited meanwhile.
-            }
-        }
-
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Unkillable; nothing more to do.
-        }
-    }
+    public Task KillAsync() => ServerProcess.KillTreeAsync(_process);
 
     /// <summary>Asks the process to stop (SIGTERM) and waits up to <paramref name="grace"/>, then kills the whole tree.</summary>
     public async Task StopAsync(TimeSpan grace)

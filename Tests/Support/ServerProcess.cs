@@ -165,26 +165,32 @@ public sealed class ServerProcess : IAsyncDisposable
             }
         }
 
-        if (!HasExited)
+        await KillTreeAsync(_process).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills a process and all its children at once (SIGKILL) and waits up to 10 s for it to go.</summary>
+    public static async Task KillTreeAsync(Process process)
+    {
+        if (!process.HasExited)
         {
             try
             {
-                _process.Kill(entireProcessTree: true);
+                process.Kill(entireProcessTree: true);
             }
             catch (InvalidOperationException)
             {
                 // Exited meanwhile.
             }
+        }
 
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Nothing more we can do; the process is unkillable.
-            }
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing more we can do; the process is unkillable.
         }
     }
 
