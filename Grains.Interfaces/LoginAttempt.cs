@@ -12,6 +12,11 @@ namespace OrleansMail.Grains.Interfaces;
 /// <param name="AttemptNumber">1, 2, … per attempt on this connection (<c>Auth-Login-Attempt</c>).</param>
 /// <param name="Tls">The client's TLS session, or null for plaintext.</param>
 /// <param name="AuthServer">Which auth server to ask, and how.</param>
+/// <param name="ClientHost">
+/// SMTP only: the client's forward-confirmed host name, <c>[UNAVAILABLE]</c> or <c>[TEMPUNAVAIL]</c>
+/// (<c>Client-Host</c>); null for IMAP and POP3, which never send it.
+/// </param>
+/// <param name="Smtp">SMTP under <c>smtp_auth none</c>: the HELO, MAIL and RCPT lines; else null.</param>
 [GenerateSerializer, Immutable, Alias("mail.LoginAttempt")]
 public sealed record LoginAttempt(
     [property: Id(0)] MailProtocol Protocol,
@@ -22,7 +27,9 @@ public sealed record LoginAttempt(
     [property: Id(5)] string ClientIp,
     [property: Id(6)] int AttemptNumber,
     [property: Id(7)] TlsFacts? Tls,
-    [property: Id(8)] AuthHttpEndpoint AuthServer)
+    [property: Id(8)] AuthHttpEndpoint AuthServer,
+    [property: Id(9)] string? ClientHost = null,
+    [property: Id(10)] SmtpEnvelope? Smtp = null)
 {
     /// <summary>Never print the secret: records print every property by default.</summary>
     public override string ToString() =>

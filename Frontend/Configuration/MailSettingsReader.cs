@@ -56,8 +56,6 @@ public static class MailSettingsReader
         {
             throw scope.Invalid("Protocol", protocolText, "expected imap, pop3 or smtp");
         }
-        if (protocol != MailProtocol.Imap)
-            throw scope.Invalid("Protocol", protocolText, "only imap is implemented so far; pop3 and smtp follow");
 
         var authUrl = scope.Get("AuthHttp") ?? throw scope.Invalid("AuthHttp", null, "auth_http is required, e.g. \"http://127.0.0.1:9000/auth\"");
         var authHttp = new AuthHttpEndpoint(
@@ -66,9 +64,29 @@ public static class MailSettingsReader
             scope.Headers("AuthHttpHeaders"));
 
         var imap = new ImapSettings(
-            scope.Mechanisms("ImapAuth", ["plain"]),
+            scope.Mechanisms("ImapAuth", ["plain"], "plain", "login", "cram-md5", "external"),
             scope.List("ImapCapabilities", ["IMAP4", "IMAP4rev1", "UIDPLUS"]),
             scope.Size("ImapClientBuffer", 4096));
+
+        // pop3_auth: "plain" stands for USER/PASS and SASL PLAIN + LOGIN; "apop" is not a SASL mechanism.
+        var pop3Auth = scope.Mechanisms("Pop3Auth", ["plain"], "plain", "apop", "cram-md5", "external");
+        var pop3 = new Pop3Settings(
+            (pop3Auth & ~SaslMechanisms.Apop) | (pop3Auth.HasFlag(SaslMechanisms.Plain) ? SaslMechanisms.Login : SaslMechanisms.None),
+            pop3Auth.HasFlag(SaslMechanisms.Apop),
+            scope.List("Pop3Capabilities", ["TOP", "USER", "UIDL"]),
+            scope.Size("Pop3ClientBuffer", 4096));
+
+        var smtpAuth = scope.Mechanisms("SmtpAuth", ["plain", "login"], "plain", "login", "cram-md5", "external", "none");
+        var smtp = new SmtpSettings(
+            smtpAuth & ~SaslMechanisms.Unauthenticated,
+            smtpAuth.HasFlag(SaslMechanisms.Unauthenticated),
+            scope.List("SmtpCapabilities", []),
+            scope.Size("SmtpClientBuffer", 4096),
+            scope.Time("SmtpGreetingDelay", TimeSpan.Zero),
+            scope.Bool("Xclient", true),
+            scope.Bool("ProxySmtpAuth", false),
+            scope.Resolver("Resolver"),
+            scope.Time("ResolverTimeout", TimeSpan.FromSeconds(30)));
 
         return new ServerSettings(
             Name: scope.ServerOnly("Name") ?? $"{protocol.ToString().ToLowerInvariant()}@{listen}",
@@ -81,7 +99,9 @@ public static class MailSettingsReader
             MaxErrors: scope.Int("MaxErrors", 5, min: 0),
             ProxyPassErrorMessage: scope.Bool("ProxyPassErrorMessage", false),
             ProxyBuffer: scope.Size("ProxyBuffer", 4096),
-            Imap: imap);
+            Imap: imap,
+            Pop3: pop3,
+            Smtp: smtp);
     }
 
     private static IPEndPoint ParseListen(Scope scope, string text)
@@ -172,19 +192,43 @@ public static class MailSettingsReader
             return (section.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         }
 
-        public SaslMechanisms Mechanisms(string key, IReadOnlyList<string> fallback)
+        /// <summary>An <c>*_auth</c> list; each protocol allows its own names (nginx refuses the others too).</summary>
+        public SaslMechanisms Mechanisms(string key, IReadOnlyList<string> fallback, params string[] allowed)
         {
             var result = SaslMechanisms.None;
             foreach (var name in List(key, fallback))
             {
-                result |= name.ToLowerInvariant() switch
+                var lower = name.ToLowerInvariant();
+                if (!allowed.Contains(lower)) throw Invalid(key, name, "expected " + string.Join(", ", allowed));
+                result |= lower switch
                 {
                     "plain" => SaslMechanisms.Plain,
                     "login" => SaslMechanisms.Login,
                     "cram-md5" => SaslMechanisms.CramMd5,
                     "external" => SaslMechanisms.External,
-                    _ => throw Invalid(key, name, "expected plain, login, cram-md5 or external"),
+                    "apop" => SaslMechanisms.Apop,
+                    "none" => SaslMechanisms.Unauthenticated,
+                    _ => SaslMechanisms.None,
                 };
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// nginx's <c>resolver address[:port] … | off</c>; port 53 by default. Options such as <c>valid=</c> and
+        /// <c>ipv6=</c> are nginx resolver-cache settings and are refused rather than silently ignored.
+        /// </summary>
+        public IReadOnlyList<IPEndPoint> Resolver(string key)
+        {
+            var items = List(key, []);
+            if (items.Count == 1 && items[0].Equals("off", StringComparison.OrdinalIgnoreCase)) return [];
+            var result = new List<IPEndPoint>(items.Count);
+            foreach (var item in items)
+            {
+                if (IPEndPoint.TryParse(item, out var endPoint))
+                    result.Add(endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint);
+                else
+                    throw Invalid(key, item, "expected DNS server addresses such as 127.0.0.1, [::1]:5353 or off");
             }
             return result;
         }

@@ -1,6 +1,9 @@
 namespace OrleansMail.Frontend.Configuration;
 
-/// <summary>The SASL mechanisms nginx knows (nginx-mail.md §3.1); which ones a listener advertises.</summary>
+/// <summary>
+/// The SASL mechanisms nginx knows (nginx-mail.md §3.1), which ones a listener advertises, and the two non-SASL
+/// entries of the <c>*_auth</c> directives (APOP, SMTP <c>none</c>).
+/// </summary>
 [Flags]
 public enum SaslMechanisms
 {
@@ -9,4 +12,10 @@ public enum SaslMechanisms
     Login = 2,
     CramMd5 = 4,
     External = 8,
+
+    /// <summary>POP3 APOP (RFC 1939): not SASL, but enabled by <c>pop3_auth</c> alongside the mechanisms.</summary>
+    Apop = 16,
+
+    /// <summary>SMTP <c>smtp_auth none</c>: not SASL, but listed in <c>smtp_auth</c>.</summary>
+    Unauthenticated = 32,
 }

@@ -18,4 +18,6 @@ public sealed record ServerSettings(
     int MaxErrors,
     bool ProxyPassErrorMessage,
     int ProxyBuffer,
-    ImapSettings Imap);
+    ImapSettings Imap,
+    Pop3Settings Pop3,
+    SmtpSettings Smtp);

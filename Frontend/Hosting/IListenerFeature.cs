@@ -1,17 +1,17 @@
+using Microsoft.AspNetCore.Connections;
 using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Sessions;
 
 namespace OrleansMail.Frontend.Hosting;
 
 /// <summary>
-/// Tells a connection handler which listener accepted the connection: set on every connection by a tiny
+/// Tells the connection handler which listener accepted the connection: set on every connection by a tiny
 /// connection middleware in front of the handler, so one handler type serves any number of listeners.
 /// </summary>
 internal interface IListenerFeature
 {
     ServerSettings Settings { get; }
 
-    /// <summary>The IMAP CAPABILITY line of this listener, built once.</summary>
-    string ImapCapabilities { get; }
+    /// <summary>Makes the session of this listener's protocol for a new connection.</summary>
+    MailSession CreateSession(ConnectionContext connection, SessionServices services);
 }
-
-internal sealed record ListenerFeature(ServerSettings Settings, string ImapCapabilities) : IListenerFeature;

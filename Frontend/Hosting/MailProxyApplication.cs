@@ -10,7 +10,7 @@ using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Connections;
-using OrleansMail.Frontend.Imap;
+using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Hosting;
@@ -43,6 +43,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
+        builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
@@ -53,7 +54,7 @@ public static class MailProxyApplication
         {
             foreach (var server in servers)
             {
-                var feature = new ListenerFeature(server, ImapCapabilities.Build(server.Imap));
+                var feature = Listeners.For(server);
                 kestrel.Listen(server.Listen, listen =>
                 {
                     listen.Protocols = HttpProtocols.None;
@@ -62,14 +63,7 @@ public static class MailProxyApplication
                         connection.Features.Set<IListenerFeature>(feature);
                         return next(connection);
                     });
-                    switch (server.Protocol)
-                    {
-                        case MailProtocol.Imap:
-                            listen.UseConnectionHandler<ImapConnectionHandler>();
-                            break;
-                        default:
-                            throw new InvalidConfigurationException("Protocol", server.Protocol.ToString(), "not implemented");
-                    }
+                    listen.UseConnectionHandler<MailConnectionHandler>();
                 });
             }
         });

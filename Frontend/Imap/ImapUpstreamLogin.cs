@@ -2,16 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.Sessions;
 
 namespace OrleansMail.Frontend.Imap;
-
-/// <summary>The result of logging in to the upstream IMAP server.</summary>
-/// <param name="Succeeded">The upstream answered the tagged OK.</param>
-/// <param name="Reply">
-/// On success, the upstream's final response (with the one untagged line before it, if any), relayed to the client.
-/// On failure, the upstream's offending line, shown to the client only with <c>proxy_pass_error_message on</c>.
-/// </param>
-internal sealed record ImapUpstreamLoginResult(bool Succeeded, string Reply);
 
 /// <summary>
 /// Logs in to the upstream as nginx does (nginx-mail.md §3.6): expect <c>* OK</c>, send
@@ -21,18 +14,17 @@ internal sealed record ImapUpstreamLoginResult(bool Succeeded, string Reply);
 /// </summary>
 internal static class ImapUpstreamLogin
 {
-    public static async Task<ImapUpstreamLoginResult> LoginAsync(
-        IDuplexPipe upstream, string tag, string login, string password, int maxLineLength, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
+    public static async Task<UpstreamLoginResult> LoginAsync(
+        IDuplexPipe upstream, string tag, string login, string password, int maxLineLength, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
         var input = upstream.Input;
         var output = upstream.Output;
-        Func<ValueTask<ReadResult>> read = () => input.ReadAsync(deadline.Token);
+        Func<ValueTask<ReadResult>> read = () => input.ReadAsync(cancellationToken);
 
         var (status, greeting) = await LineReader.ReadLineAsync(input, maxLineLength, read);
         if (status != LineStatus.Line || !greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))
-            return Failed(greeting);
+            return UpstreamLoginResult.Failed(greeting);
         var literalPlus = AdvertisesLiteralPlus(greeting);
 
         var user = Encoding.UTF8.GetBytes(login);
@@ -44,22 +36,22 @@ internal static class ImapUpstreamLogin
             Write(output, $" {{{pass.Length}+}}\r\n");
             output.Write(pass);
             Write(output, "\r\n");
-            await output.FlushAsync(deadline.Token);
+            await output.FlushAsync(cancellationToken);
         }
         else
         {
             Write(output, $"{tag} LOGIN {{{user.Length}}}\r\n");
-            await output.FlushAsync(deadline.Token);
+            await output.FlushAsync(cancellationToken);
             (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
-            if (status != LineStatus.Line || !line.StartsWith('+')) return Failed(line);
+            if (status != LineStatus.Line || !line.StartsWith('+')) return UpstreamLoginResult.Failed(line);
             output.Write(user);
             Write(output, $" {{{pass.Length}}}\r\n");
-            await output.FlushAsync(deadline.Token);
+            await output.FlushAsync(cancellationToken);
             (status, line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
-            if (status != LineStatus.Line || !line.StartsWith('+')) return Failed(line);
+            if (status != LineStatus.Line || !line.StartsWith('+')) return UpstreamLoginResult.Failed(line);
             output.Write(pass);
             Write(output, "\r\n");
-            await output.FlushAsync(deadline.Token);
+            await output.FlushAsync(cancellationToken);
         }
 
         // At most one untagged line may precede the tagged reply (nginx 1.27.3: SmarterMail, Gmail send CAPABILITY).
@@ -67,20 +59,13 @@ internal static class ImapUpstreamLogin
         for (var untagged = 0; ; untagged++)
         {
             (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
-            if (status != LineStatus.Line) return Failed(line);
+            if (status != LineStatus.Line) return UpstreamLoginResult.Failed(line);
             reply.Append(line).Append("\r\n");
             if (line.StartsWith("* ", StringComparison.Ordinal) && untagged == 0) continue;
             var ok = line.StartsWith($"{tag} OK", StringComparison.OrdinalIgnoreCase);
             return new(ok, ok ? reply.ToString() : line + "\r\n");
         }
     }
-
-    /// <summary>
-    /// A failed dialogue. The offending line is kept as a whole line, CRLF included, because with
-    /// proxy_pass_error_message it goes to the client as is (nginx sends the backend's line with its CRLF);
-    /// without the CRLF the client saw a truncated reply before the close. Nothing at all when there was no line.
-    /// </summary>
-    private static ImapUpstreamLoginResult Failed(string line) => new(false, line.Length > 0 ? line + "\r\n" : "");
 
     private static bool AdvertisesLiteralPlus(string greeting)
     {

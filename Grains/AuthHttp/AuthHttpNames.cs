@@ -12,6 +12,10 @@ internal static class AuthHttpNames
     public const string Protocol = "Auth-Protocol";
     public const string LoginAttempt = "Auth-Login-Attempt";
     public const string ClientIp = "Client-IP";
+    public const string ClientHost = "Client-Host";
+    public const string SmtpHelo = "Auth-SMTP-Helo";
+    public const string SmtpFrom = "Auth-SMTP-From";
+    public const string SmtpTo = "Auth-SMTP-To";
     public const string Ssl = "Auth-SSL";
     public const string SslProtocol = "Auth-SSL-Protocol";
     public const string SslCipher = "Auth-SSL-Cipher";

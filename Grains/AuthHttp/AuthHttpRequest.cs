@@ -38,6 +38,19 @@ internal static class AuthHttpRequest
         Add(h, AuthHttpNames.Protocol, AuthHttpNames.For(attempt.Protocol));
         Add(h, AuthHttpNames.LoginAttempt, attempt.AttemptNumber.ToString(CultureInfo.InvariantCulture));
         Add(h, AuthHttpNames.ClientIp, attempt.ClientIp);
+        if (attempt.ClientHost is { } clientHost)
+        {
+            // SMTP only. The front end validated the name (CVE-2026-28753); a control character would still be refused below.
+            Add(h, AuthHttpNames.ClientHost, clientHost);
+        }
+
+        if (attempt.Method == AuthMethod.None && attempt.Smtp is { } envelope)
+        {
+            // Raw, as nginx sends them: the lines are the client's own, already free of CR/LF (a line ends there).
+            Add(h, AuthHttpNames.SmtpHelo, envelope.Helo);
+            Add(h, AuthHttpNames.SmtpFrom, envelope.From);
+            Add(h, AuthHttpNames.SmtpTo, envelope.To);
+        }
 
         if (attempt.Tls is { } tls)
         {

@@ -30,6 +30,45 @@ public sealed class MailSettingsReaderTests
     }
 
     [Fact]
+    public void Pop3AndSmtpDefaultsAreNginxsExceptThePop3BufferWhichIsFourKilobytes()
+    {
+        var servers = Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "110"), ("Mail:Servers:1:Listen", "587"));
+        Assert.Equal(MailProtocol.Pop3, servers[0].Protocol);
+        Assert.Equal(SaslMechanisms.Plain | SaslMechanisms.Login, servers[0].Pop3.Auth);
+        Assert.False(servers[0].Pop3.Apop);
+        Assert.Equal(["TOP", "USER", "UIDL"], servers[0].Pop3.Capabilities);
+        Assert.Equal(4096, servers[0].Pop3.ClientBuffer);
+
+        var smtp = servers[1].Smtp;
+        Assert.Equal(MailProtocol.Smtp, servers[1].Protocol);
+        Assert.Equal(SaslMechanisms.Plain | SaslMechanisms.Login, smtp.Auth);
+        Assert.False(smtp.AllowUnauthenticated);
+        Assert.Empty(smtp.Capabilities);
+        Assert.Equal(TimeSpan.Zero, smtp.GreetingDelay);
+        Assert.True(smtp.Xclient);
+        Assert.False(smtp.ProxySmtpAuth);
+        Assert.Empty(smtp.Resolver);
+        Assert.Equal(TimeSpan.FromSeconds(30), smtp.ResolverTimeout);
+    }
+
+    [Fact]
+    public void Pop3ApopAndSmtpNoneAreSeparateFromTheSaslMechanisms()
+    {
+        var servers = Read(
+            ("Mail:AuthHttp", "127.0.0.1:9000/auth"),
+            ("Mail:Pop3Auth", "apop cram-md5"),
+            ("Mail:SmtpAuth", "none cram-md5"),
+            ("Mail:Resolver", "127.0.0.1 [::1]:5353"),
+            ("Mail:Servers:0:Listen", "110"),
+            ("Mail:Servers:1:Listen", "25"));
+        Assert.Equal(SaslMechanisms.CramMd5, servers[0].Pop3.Auth);
+        Assert.True(servers[0].Pop3.Apop);
+        Assert.Equal(SaslMechanisms.CramMd5, servers[1].Smtp.Auth);
+        Assert.True(servers[1].Smtp.AllowUnauthenticated);
+        Assert.Equal([new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 53), new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 5353)], servers[1].Smtp.Resolver);
+    }
+
+    [Fact]
     public void ServerValuesOverrideMailValuesAndListsReplaceRatherThanAppend()
     {
         var servers = Read(
@@ -65,6 +104,12 @@ public sealed class MailSettingsReaderTests
     [InlineData("Mail:ProxyPassErrorMessage", "maybe", "Mail:ProxyPassErrorMessage")]
     [InlineData("Mail:ImapAuth", "plain gssapi", "Mail:ImapAuth")]
     [InlineData("Mail:AuthHttp", "ftp://auth/", "Mail:AuthHttp")]
+    [InlineData("Mail:Pop3Auth", "plain login", "Mail:Pop3Auth")]
+    [InlineData("Mail:SmtpAuth", "plain apop", "Mail:SmtpAuth")]
+    [InlineData("Mail:ImapAuth", "plain none", "Mail:ImapAuth")]
+    [InlineData("Mail:Resolver", "127.0.0.1 valid=30s", "Mail:Resolver")]
+    [InlineData("Mail:SmtpGreetingDelay", "later", "Mail:SmtpGreetingDelay")]
+    [InlineData("Mail:Xclient", "sometimes", "Mail:Xclient")]
     public void ABadValueStopsStartUpNamingTheKeyAndTheValue(string key, string value, string reportedKey)
     {
         var values = new Dictionary<string, string>

@@ -63,6 +63,35 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SmtpAuthNoneSendsClientHostAndTheEnvelopeRawAfterClientIp()
+    {
+        await using var raw = new RawTcpResponder(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nAuth-Status: nope\r\n\r\n"));
+        var attempt = new LoginAttempt(MailProtocol.Smtp, AuthMethod.None, "", "", null, "198.51.100.7", 1, null,
+            new AuthHttpEndpoint(raw.Url, TimeSpan.FromSeconds(5), []),
+            ClientHost: "mx.example.org",
+            Smtp: new SmtpEnvelope("client.example", "MAIL FROM:<a b@example.org> SIZE=100", "RCPT TO:<c%d@example.net>"));
+
+        await Client.DecideAsync(attempt, TestContext.Current.CancellationToken);
+
+        var request = Encoding.UTF8.GetString(Assert.Single(raw.Requests));
+        var expected =
+            "GET /auth HTTP/1.1\r\n" +
+            $"Host: 127.0.0.1:{raw.Port}\r\n" +
+            "Auth-Method: none\r\n" +
+            "Auth-User: \r\n" +
+            "Auth-Pass: \r\n" +
+            "Auth-Protocol: smtp\r\n" +
+            "Auth-Login-Attempt: 1\r\n" +
+            "Client-IP: 198.51.100.7\r\n" +
+            "Client-Host: mx.example.org\r\n" +
+            "Auth-SMTP-Helo: client.example\r\n" +
+            "Auth-SMTP-From: MAIL FROM:<a b@example.org> SIZE=100\r\n" +
+            "Auth-SMTP-To: RCPT TO:<c%d@example.net>\r\n" +
+            "\r\n";
+        Assert.Equal(expected, request);
+    }
+
+    [Fact]
     public async Task NonAsciiReplyHeadersAreReadAsUtf8()
     {
         await using var raw = new RawTcpResponder(Encoding.UTF8.GetBytes("HTTP/1.1 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 10.1.1.1\r\nAuth-Port: 143\r\nAuth-User: jürgen\r\nAuth-Pass: pässword\r\nContent-Length: 0\r\n\r\n"));

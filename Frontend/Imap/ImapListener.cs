@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Hosting;
+using OrleansMail.Frontend.Sessions;
+
+namespace OrleansMail.Frontend.Imap;
+
+/// <summary>An IMAP listener: its settings and its CAPABILITY line, built once; makes one <see cref="ImapSession"/> per connection.</summary>
+internal sealed class ImapListener(ServerSettings settings) : IListenerFeature
+{
+    private readonly string _capabilities = ImapCapabilities.Build(settings.Imap);
+
+    public ServerSettings Settings => settings;
+
+    public MailSession CreateSession(ConnectionContext connection, SessionServices services) =>
+        new ImapSession(connection, settings, _capabilities, services, services.LoggerFactory.CreateLogger<ImapSession>());
+}

@@ -1,0 +1,14 @@
+namespace OrleansMail.Frontend.Sasl;
+
+/// <summary>How a SASL exchange talks to the client: the session sends challenges in its protocol's form.</summary>
+internal interface ISaslChannel
+{
+    /// <summary>
+    /// Sends a challenge (base64, empty for PLAIN) as the protocol's continuation and reads the client's one-line
+    /// answer; null when the client left or the line was too long (the session has then answered and must close).
+    /// </summary>
+    ValueTask<string?> ChallengeAsync(string base64Challenge);
+
+    /// <summary>The CRAM-MD5 challenge for this exchange, <c>&lt;random.time@server_name&gt;</c>.</summary>
+    string ChallengeSalt();
+}

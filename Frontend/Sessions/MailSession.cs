@@ -1,0 +1,227 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.Relay;
+using OrleansMail.Frontend.Sasl;
+using OrleansMail.Frontend.Upstream;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Sessions;
+
+/// <summary>
+/// What every mail session shares, whatever the protocol (nginx's ngx_mail_handler.c and ngx_mail_proxy_module.c):
+/// the command loop around a protocol's parser, max_errors, SASL challenges, the login decision with Auth-Wait,
+/// the upstream connection, proxy_pass_error_message and the switch to the byte relay. A protocol supplies its
+/// greeting, its command handling, its reply wording and its upstream login dialogue.
+/// Commands are handled one at a time in order; while a login is being decided nothing more is read, so pipelined
+/// input waits in the pipe and goes to the upstream after login (nginx-mail.md §3.1, §3.6).
+/// </summary>
+internal abstract partial class MailSession : ISaslChannel
+{
+    private readonly ILogger _logger;
+    private readonly SessionServices _services;
+    private UpstreamConnection? _upstream;
+    private int _errors;
+    private int _attempts;
+
+    protected MailSession(ConnectionContext connection, ServerSettings settings, SessionServices services, ILogger logger)
+    {
+        Connection = connection;
+        Settings = settings;
+        _services = services;
+        _logger = logger;
+        Client = new ClientChannel(connection, settings.Timeout);
+    }
+
+    protected ConnectionContext Connection { get; }
+
+    protected ServerSettings Settings { get; }
+
+    protected ClientChannel Client { get; }
+
+    protected TimeProvider Time => _services.Time;
+
+    /// <summary>
+    /// The challenge for a CRAM-MD5 exchange, <c>&lt;random.time@server_name&gt;</c>: a fresh one per exchange, so a
+    /// captured answer cannot be replayed even within the session. POP3 overrides this with its greeting's salt,
+    /// which APOP and CRAM-MD5 share there (RFC 1939, nginx).
+    /// </summary>
+    protected virtual string ChallengeSalt() => SaltGenerator.Create(Settings.ServerName, Time);
+
+    /// <summary>The protocol's internal-error reply (nginx-mail.md §3.5), sent before closing on any failure.</summary>
+    protected abstract string InternalErrorReply { get; }
+
+    /// <summary>The longest client line this protocol's listener accepts (<c>*_client_buffer</c>).</summary>
+    protected abstract int ClientBuffer { get; }
+
+    /// <summary>Sends the greeting (after any protocol-specific wait); returns <see cref="NextStep.Close"/> to end early.</summary>
+    protected abstract ValueTask<NextStep> GreetAsync();
+
+    /// <summary>Reads one command (or protocol error) and handles it.</summary>
+    protected abstract ValueTask<NextStep> ReadCommandAsync();
+
+    /// <summary>A SASL continuation in the protocol's form: IMAP/POP3 <c>+ x</c>, SMTP <c>334 x</c>.</summary>
+    protected abstract string Continuation(string base64Challenge);
+
+    /// <summary>The reply to a line longer than <see cref="ClientBuffer"/> (the invalid-command reply; the session then closes).</summary>
+    protected abstract string TooLongReply { get; }
+
+    /// <summary>The reply to a refused login: the auth server's message in the protocol's form.</summary>
+    protected abstract string LoginFailedReply(LoginDecision decision);
+
+    /// <summary>The protocol's login dialogue with the upstream, within <c>timeout</c>.</summary>
+    protected abstract Task<UpstreamLoginResult> LoginUpstreamAsync(
+        UpstreamConnection upstream, string login, string password, LoginDecision decision, CancellationToken cancellationToken);
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            var next = await GreetAsync();
+            while (next == NextStep.Continue) next = await ReadCommandAsync();
+            if (next == NextStep.Relay)
+                await RelaySession.RunAsync(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor);
+        }
+        catch (OperationCanceledException)
+        {
+            LogClosed("timed out or disconnected");
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException)
+        {
+            LogClosed(e.GetType().Name);
+        }
+        catch (Exception e)
+        {
+            // A bug must cost one session, never the process: tell the client and close.
+            LogSessionFailed(e);
+            await TrySendAsync(InternalErrorReply);
+        }
+        finally
+        {
+            if (_upstream is not null) await _upstream.DisposeAsync();
+            Client.Dispose();
+        }
+    }
+
+    private async Task TrySendAsync(string reply)
+    {
+        try { await Client.SendAsync(reply); }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException) { }
+    }
+
+    /// <summary>
+    /// Answers an invalid command. max_errors counts parse-level rejections only (<paramref name="counts"/>); the
+    /// nth error is still answered, then the connection closes (nginx-mail.md §3.1).
+    /// </summary>
+    protected async ValueTask<NextStep> InvalidAsync(string reply, bool counts, bool closeAfter = false)
+    {
+        await Client.SendAsync(reply);
+        if (counts && ++_errors >= Settings.MaxErrors && Settings.MaxErrors > 0)
+        {
+            LogTooManyErrors(_errors);
+            return NextStep.Close;
+        }
+        return closeAfter ? NextStep.Close : NextStep.Continue;
+    }
+
+    /// <summary>Answers a line longer than the client buffer: the error, then close (nginx: "client sent too long command").</summary>
+    protected async ValueTask<NextStep> TooLongAsync()
+    {
+        LogTooLong();
+        await Client.SendAsync(TooLongReply);
+        return NextStep.Close;
+    }
+
+    /// <summary>Reads one client line (a command or a SASL answer) of at most <see cref="ClientBuffer"/> bytes.</summary>
+    protected ValueTask<(LineStatus Status, string Line)> ReadLineAsync() =>
+        LineReader.ReadLineAsync(Client.Input, ClientBuffer, Client.ReadAsync);
+
+    /// <inheritdoc />
+    async ValueTask<string?> ISaslChannel.ChallengeAsync(string base64Challenge)
+    {
+        await Client.SendAsync(Continuation(base64Challenge));
+        var (status, line) = await ReadLineAsync();
+        if (status == LineStatus.TooLong)
+        {
+            LogTooLong();
+            await Client.SendAsync(TooLongReply);
+        }
+        return status == LineStatus.Line ? line : null;
+    }
+
+    /// <inheritdoc />
+    string ISaslChannel.ChallengeSalt() => ChallengeSalt();
+
+    /// <summary>Runs one SASL exchange (RFC 4422) for AUTH/AUTHENTICATE with the protocol's continuations.</summary>
+    protected ValueTask<SaslResult> AuthenticateSaslAsync(string mechanism, string? initialResponse, SaslMechanisms enabled) =>
+        SaslExchange.RunAsync(this, mechanism, initialResponse, enabled);
+
+    /// <summary>The attempt the auth server is asked about; SMTP adds Client-Host and the envelope.</summary>
+    protected virtual LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>
+        new(Settings.Protocol, credentials.Method, credentials.Login, credentials.Secret, credentials.Salt,
+            Client.ClientIp, attemptNumber, Tls: null, Settings.AuthHttp);
+
+    /// <summary>
+    /// Asks the login's grain, then acts as nginx does on the answer (nginx-mail.md §2.4): log in upstream and relay;
+    /// or refuse and close; or, with Auth-Wait, wait without reading the client, refuse and let it try again.
+    /// </summary>
+    protected async Task<NextStep> DecideAsync(Credentials credentials)
+    {
+        var attempt = CreateAttempt(credentials, ++_attempts);
+        var decision = await _services.Decider.DecideAsync(attempt, Settings.Timeout, Client.Closed);
+        switch (decision.Outcome)
+        {
+            case LoginOutcome.Allowed:
+                return await ConnectUpstreamAsync(credentials.Login, decision);
+
+            case LoginOutcome.Refused when decision.Wait is { } wait && wait > TimeSpan.Zero:
+                LogLoginFailed(credentials.Login, decision.Message ?? "");
+                await Task.Delay(wait, Time, Client.Closed);
+                await Client.SendAsync(LoginFailedReply(decision));
+                return NextStep.Continue;
+
+            case LoginOutcome.Refused:
+                LogLoginFailed(credentials.Login, decision.Message ?? "");
+                await Client.SendAsync(LoginFailedReply(decision));
+                return NextStep.Close;
+
+            default:
+                LogInternalError(credentials.Login, decision.Message ?? "");
+                await Client.SendAsync(InternalErrorReply);
+                return NextStep.Close;
+        }
+    }
+
+    private async Task<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
+    {
+        var upstreamName = $"{decision.UpstreamHost}:{decision.UpstreamPort}";
+        UpstreamLoginResult result;
+        try
+        {
+            _upstream = await _services.Connector.ConnectAsync(decision.UpstreamHost!, decision.UpstreamPort, Settings.Timeout, Client.Closed);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
+            deadline.CancelAfter(Settings.Timeout);
+            result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionResetException
+                                  && !Client.Closed.IsCancellationRequested)
+        {
+            LogUpstreamFailed(upstreamName, e.GetType().Name);
+            result = UpstreamLoginResult.Failed("");
+        }
+
+        if (!result.Succeeded)
+        {
+            LogUpstreamFailed(upstreamName, "login refused or broken dialogue");
+            // proxy_pass_error_message: show the upstream's own error instead of the generic one (nginx-mail.md §1).
+            var reply = Settings.ProxyPassErrorMessage && result.Reply.Length > 0 ? result.Reply : InternalErrorReply;
+            await Client.SendAsync(reply);
+            return NextStep.Close;
+        }
+
+        LogLoggedIn(clientLogin, upstreamName);
+        await Client.SendAsync(result.Reply);
+        return NextStep.Relay;
+    }
+}

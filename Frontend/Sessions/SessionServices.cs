@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Auth;
+using OrleansMail.Frontend.Relay;
+using OrleansMail.Frontend.Upstream;
+
+namespace OrleansMail.Frontend.Sessions;
+
+/// <summary>The process-wide services every mail session uses, whatever its protocol; one instance per process.</summary>
+internal sealed record SessionServices(
+    LoginDecider Decider,
+    UpstreamConnector Connector,
+    RelayIdleMonitor RelayMonitor,
+    TimeProvider Time,
+    ILoggerFactory LoggerFactory);
