@@ -22,9 +22,11 @@ internal sealed class DnsLookupClients
 
     private static LookupClient Create(IReadOnlyList<IPEndPoint> servers, TimeSpan timeout) => new(new LookupClientOptions([.. servers])
     {
-        // The caller's deadline (resolver_timeout for the whole lookup) is the real bound; the per-query timeout
-        // gives each configured server a share of it, as nginx's resolver moves on to the next server on silence.
-        Timeout = TimeSpan.FromTicks(Math.Max(timeout.Ticks / servers.Count, TimeSpan.TicksPerMillisecond)),
+        // The caller's deadline (resolver_timeout for the whole lookup) is the real bound. Each query to one server
+        // gets an equal share of half of it, so that both the PTR and the forward lookup can go through every
+        // configured server, silent ones included, and still reach a working one in time (nginx's resolver, too,
+        // moves on to the next server when one is silent). No retries on the same server.
+        Timeout = TimeSpan.FromTicks(Math.Max(timeout.Ticks / (2 * servers.Count), TimeSpan.TicksPerMillisecond)),
         Retries = 0,
         // UDP first, TCP when the answer is truncated (RFC 7766 §5), like any stub resolver.
         UseTcpFallback = true,
