@@ -89,6 +89,34 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
         Assert.Equal("127.0.0.1", request["Client-IP"]);
         Assert.False(request.Has("Auth-Salt"));
         Assert.False(request.Has("Client-Host"));
+        Assert.DoesNotContain(fixture.Proxy.Logs.Lines, l => l.Contains("alice-password", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ExternalSendsTheIdentityWithAnEmptyPassword()
+    {
+        fixture.Auth.Handler = request => request.Decoded("Auth-User") == "alice"
+            ? AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, pass: "alice-password")
+            : AuthReply.Fail("no certificate");
+        try
+        {
+            var before = fixture.Auth.RequestCount;
+            var (c, _) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
+            await using (c)
+            {
+                await c.SendAsync($"AUTH EXTERNAL {B64("alice")}\r\n");
+                AssertLoggedIn(await c.ReadLineAsync());
+            }
+            var request = LastRequestSince(before);
+            Assert.Equal("external", request["Auth-Method"]);
+            Assert.Equal("alice", request["Auth-User"]);
+            Assert.Equal("", request["Auth-Pass"]);
+            Assert.False(request.Has("Auth-Salt"));
+        }
+        finally
+        {
+            fixture.ResetAuth();
+        }
     }
 
     [Fact]
