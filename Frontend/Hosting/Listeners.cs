@@ -1,5 +1,6 @@
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Imap;
+using OrleansMail.Frontend.Pop3;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Frontend.Hosting;
@@ -10,6 +11,7 @@ internal static class Listeners
     public static IListenerFeature For(ServerSettings server) => server.Protocol switch
     {
         MailProtocol.Imap => new ImapListener(server),
+        MailProtocol.Pop3 => new Pop3Listener(server),
         _ => throw new InvalidOperationException($"protocol {server.Protocol} has no listener"),
     };
 }

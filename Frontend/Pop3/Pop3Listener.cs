@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Hosting;
+using OrleansMail.Frontend.Sessions;
+
+namespace OrleansMail.Frontend.Pop3;
+
+/// <summary>
+/// A POP3 listener: its settings and its CAPA and AUTH-list replies, built once; makes one <see cref="Pop3Session"/>
+/// per connection.
+/// </summary>
+internal sealed class Pop3Listener(ServerSettings settings) : IListenerFeature
+{
+    public ServerSettings Settings => settings;
+
+    /// <summary>The CAPA reply (nginx-mail.md §3.3).</summary>
+    public string Capa { get; } = Pop3Capabilities.BuildCapa(settings.Pop3);
+
+    /// <summary>The reply to AUTH without arguments.</summary>
+    public string AuthList { get; } = Pop3Capabilities.BuildAuthList(settings.Pop3);
+
+    /// <summary>nginx puts a salt in the greeting when <c>pop3_auth</c> lists apop or cram-md5.</summary>
+    public bool GreetsWithSalt { get; } = settings.Pop3.Apop || settings.Pop3.Auth.HasFlag(SaslMechanisms.CramMd5);
+
+    public MailSession CreateSession(ConnectionContext connection, SessionServices services) =>
+        new Pop3Session(connection, settings, this, services, services.LoggerFactory.CreateLogger<Pop3Session>());
+}

@@ -1,0 +1,21 @@
+namespace OrleansMail.Frontend.Pop3;
+
+/// <summary>The replies OrleansMail sends itself, worded as nginx words them (nginx-mail.md §3.3, §3.5).</summary>
+internal static class Pop3Replies
+{
+    public const string Ok = "+OK\r\n";
+    public const string InvalidCommand = "-ERR invalid command\r\n";
+    public const string InternalError = "-ERR internal server error\r\n";
+
+    /// <summary>
+    /// <c>+OK POP3 ready</c>; with APOP or CRAM-MD5 enabled, followed by the session's salt, the APOP timestamp of
+    /// RFC 1939 §7 that CRAM-MD5 reuses as its challenge.
+    /// </summary>
+    public static string Greeting(string? salt) => salt is null ? "+OK POP3 ready\r\n" : $"+OK POP3 ready {salt}\r\n";
+
+    /// <summary>A refused login: the auth server's text as is (nginx-mail.md §2.4).</summary>
+    public static string LoginFailed(string message) => $"-ERR {message}\r\n";
+
+    /// <summary>A SASL continuation (RFC 5034 §4): <c>+ </c> and the base64 challenge (empty for PLAIN).</summary>
+    public static string Continuation(string challenge) => $"+ {challenge}\r\n";
+}

@@ -1,0 +1,149 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.Sasl;
+using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Upstream;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Pop3;
+
+/// <summary>
+/// One POP3 client from greeting to relay: the AUTHORIZATION state of RFC 1939 as nginx implements it
+/// (nginx-mail.md §3.3). The command loop, the login decision and the relay are <see cref="MailSession"/>'s.
+/// Like nginx, the session has two states: the start, and "USER given" in which only PASS, CAPA, NOOP and QUIT
+/// are accepted; any rejected command returns to the start.
+/// </summary>
+internal sealed class Pop3Session(
+    ConnectionContext connection,
+    ServerSettings settings,
+    Pop3Listener listener,
+    SessionServices services,
+    ILogger logger) : MailSession(connection, settings, services, logger)
+{
+    /// <summary>
+    /// The greeting's <c>&lt;random.time@server_name&gt;</c> when APOP or CRAM-MD5 is enabled: the APOP timestamp
+    /// (RFC 1939 §7) and, as in nginx, the CRAM-MD5 challenge too. One per session.
+    /// </summary>
+    private readonly string? _salt = listener.GreetsWithSalt ? SaltGenerator.Create(settings.ServerName, services.Time) : null;
+
+    /// <summary>The login of an accepted USER, until PASS or any rejection.</summary>
+    private string? _user;
+
+    protected override string InternalErrorReply => Pop3Replies.InternalError;
+
+    protected override int ClientBuffer => Settings.Pop3.ClientBuffer;
+
+    protected override string TooLongReply => Pop3Replies.InvalidCommand;
+
+    protected override string Continuation(string base64Challenge) => Pop3Replies.Continuation(base64Challenge);
+
+    protected override string LoginFailedReply(LoginDecision decision) => Pop3Replies.LoginFailed(decision.Message ?? "");
+
+    /// <summary>CRAM-MD5 answers the greeting's salt, as nginx does; it is only offered when that salt exists.</summary>
+    protected override string ChallengeSalt() => _salt ?? base.ChallengeSalt();
+
+    protected override async ValueTask<NextStep> GreetAsync()
+    {
+        await Client.SendAsync(Pop3Replies.Greeting(_salt));
+        return NextStep.Continue;
+    }
+
+    protected override async ValueTask<NextStep> ReadCommandAsync()
+    {
+        var (status, line) = await ReadLineAsync();
+        if (status == LineStatus.Closed) return NextStep.Close;
+        if (status == LineStatus.TooLong) return await TooLongAsync();
+        if (Pop3CommandParser.Parse(line) is not { } command)
+        {
+            _user = null;
+            return await InvalidAsync(Pop3Replies.InvalidCommand, counts: true);
+        }
+        return await HandleAsync(command);
+    }
+
+    private async ValueTask<NextStep> HandleAsync(Pop3Command command)
+    {
+        var args = command.Arguments;
+        switch (command.Name)
+        {
+            case Pop3Command.Capa when args.Length == 0:
+                await Client.SendAsync(listener.Capa);
+                return NextStep.Continue;
+            case Pop3Command.Noop when args.Length == 0:
+                await Client.SendAsync(Pop3Replies.Ok);
+                return NextStep.Continue;
+            case Pop3Command.Quit when args.Length == 0:
+                await Client.SendAsync(Pop3Replies.Ok);
+                return NextStep.Close;
+            case Pop3Command.User when _user is null && args.Length == 1:
+                return await UserAsync(args[0]);
+            case Pop3Command.Pass when _user is not null && args.Length == 1:
+                return await PassAsync(args[0]);
+            case Pop3Command.Apop when _user is null && Settings.Pop3.Apop && args.Length == 2 && IsDigest(args[1]):
+                return await ApopAsync(args[0], args[1]);
+            case Pop3Command.Auth when _user is null && args.Length == 0:
+                await Client.SendAsync(listener.AuthList);
+                return NextStep.Continue;
+            case Pop3Command.Auth when _user is null && args.Length <= 2:
+                return await AuthenticateAsync(args[0], args.Length == 2 ? args[1] : null);
+            default:
+                // A known command with the wrong arguments, in the wrong state (PASS without USER, USER twice), or
+                // APOP while disabled: a handler rejection, which nginx does not count toward max_errors; like
+                // nginx, it returns the session to the start state.
+                return await RejectAsync(counts: false);
+        }
+    }
+
+    private ValueTask<NextStep> RejectAsync(bool counts)
+    {
+        _user = null;
+        return InvalidAsync(Pop3Replies.InvalidCommand, counts);
+    }
+
+    private async ValueTask<NextStep> UserAsync(string login)
+    {
+        // Hardening beyond nginx: a NUL in a login never reaches the auth server or the upstream's USER line.
+        if (!SaslDecoder.IsSafe(login)) return await RejectAsync(counts: true);
+        _user = login;
+        await Client.SendAsync(Pop3Replies.Ok);
+        return NextStep.Continue;
+    }
+
+    private async ValueTask<NextStep> PassAsync(string password)
+    {
+        if (!SaslDecoder.IsSafe(password)) return await RejectAsync(counts: true);
+        var login = _user!;
+        // Whatever the auth server decides, a retry after Auth-Wait starts again from USER (nginx's start state).
+        _user = null;
+        return await DecideAsync(new Credentials(AuthMethod.Plain, login, password));
+    }
+
+    /// <summary>RFC 1939 §7: the digest is the MD5 of the greeting's timestamp and the secret, in 32 hex digits.</summary>
+    private static bool IsDigest(string digest) => digest.Length == 32 && !digest.AsSpan().ContainsAnyExcept(HexDigits);
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+
+    private async ValueTask<NextStep> ApopAsync(string login, string digest)
+    {
+        if (!SaslDecoder.IsSafe(login)) return await RejectAsync(counts: true);
+        return await DecideAsync(new Credentials(AuthMethod.Apop, login, digest, _salt));
+    }
+
+    private async ValueTask<NextStep> AuthenticateAsync(string mechanism, string? initialResponse)
+    {
+        var sasl = await AuthenticateSaslAsync(mechanism, initialResponse, Settings.Pop3.Auth);
+        return sasl.Status switch
+        {
+            SaslStatus.Done => await DecideAsync(sasl.Credentials!),
+            SaslStatus.Closed => NextStep.Close,
+            SaslStatus.Refused => await RejectAsync(counts: false),
+            _ => await RejectAsync(counts: true),
+        };
+    }
+
+    protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
+        UpstreamConnection upstream, string login, string password, LoginDecision decision, CancellationToken cancellationToken) =>
+        Pop3UpstreamLogin.LoginAsync(upstream, login, password, Settings.ProxyBuffer, cancellationToken);
+}
