@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The benchmark (issue 3): OrleansMail next to the NGINX mail proxy, in front of the same tuned Dovecot and the
-# same auth_http server, and a direct connection to Dovecot, measured interleaved on this machine.
+# The benchmark (issues 3 and 4): OrleansMail next to the NGINX mail proxy, in front of the same tuned Dovecot
+# (IMAP, POP3), the same private Postfix (SMTP) and the same auth_http server, and a direct connection to Dovecot and
+# Postfix, measured interleaved on this machine.
 #
-#   bash bench/run.sh                 full run (3 rounds, 10 s logins, 8 s relay, 5,000 idle sessions; ~8-12 min)
+#   bash bench/run.sh                 full run (3 rounds, 10 s logins, 8 s relay and SMTP messages, 5,000 idle sessions)
 #   bash bench/run.sh --smoke         CI smoke run (1 round, ~1 s per scenario, 50 idle sessions; output checked)
 #
 # Options (after --smoke, if any, to override it):
@@ -11,6 +12,8 @@
 #   --relay-seconds S   seconds per relay run (default 8)
 #   --rounds R          interleaved rounds, medians over them (default 3)
 #   --concurrency C     concurrent logins (default 50)
+#   --smtp-concurrency C  concurrent SMTP connections sending messages (default 8)
+#   --orleans-protocols "imap pop3 smtp"   OrleansMail listeners to measure (default all three)
 #   --out PREFIX        result files PREFIX.json/.md/.svg (default bench/results/latest; smoke: bench/results/smoke)
 #   --keep              keep the temp folder (configs, logs) after the run
 #
@@ -22,7 +25,8 @@ ROOT=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 MODE=full
-SESSIONS=5000 SECONDS_LOGIN=10 SECONDS_RELAY=8 ROUNDS=3 CONCURRENCY=50 WARMUP=3 HOLD=3
+SESSIONS=5000 SECONDS_LOGIN=10 SECONDS_RELAY=8 ROUNDS=3 CONCURRENCY=50 WARMUP=3 HOLD=3 SMTP_CONCURRENCY=8
+ORLEANS_PROTOCOLS="imap pop3 smtp"
 OUT=bench/results/latest
 KEEP=0
 CHECK=()
@@ -41,9 +45,11 @@ while [ $# -gt 0 ]; do
         --relay-seconds) SECONDS_RELAY=$2; shift ;;
         --rounds) ROUNDS=$2; shift ;;
         --concurrency) CONCURRENCY=$2; shift ;;
+        --smtp-concurrency) SMTP_CONCURRENCY=$2; shift ;;
+        --orleans-protocols) ORLEANS_PROTOCOLS=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -51,7 +57,8 @@ done
 STARTED=$(date +%s)
 log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
 
-# --- what the benchmark needs: Debian packages (nginx-full + mail module, dovecot-imapd) and a Release build ----
+# --- what the benchmark needs: Debian packages (nginx-full + mail module, dovecot-imapd/-pop3d, postfix) and a
+# Release build ----------------------------------------------------------------------------------------------------
 bash .ci/install-test-deps.sh
 log "building Release (the load generator and, through its project reference, the Frontend)"
 dotnet build bench/LoadGenerator/LoadGenerator.csproj -c Release --nologo -v q -clp:NoSummary
@@ -59,12 +66,17 @@ FRONTEND="$ROOT/Frontend/bin/Release/net10.0/Frontend.dll"
 LOADGEN="$ROOT/bench/LoadGenerator/bin/Release/net10.0/LoadGenerator.dll"
 NGINX_MAIL_MODULE=/usr/lib/nginx/modules/ngx_mail_module.so
 [ -f "$NGINX_MAIL_MODULE" ] || { echo "run.sh: $NGINX_MAIL_MODULE missing (libnginx-mod-mail)" >&2; exit 1; }
+# Postfix's master starts as root and runs its daemons as the postfix user.
+[ "$(id -u)" -eq 0 ] || { echo "run.sh: run as root (the private Postfix's master needs it)" >&2; exit 1; }
 
 # A proxy holds two descriptors per session; everything started from here inherits the raised limit.
 ulimit -n "$(ulimit -Hn)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/orleansmail-bench.XXXXXX")
 chmod 755 "$WORK"   # Dovecot's mail processes (nobody) must reach the homes below
+# Postfix's queue in memory when /dev/shm exists: the messages are discarded, the disk is not what is measured.
+POSTFIX_QUEUE=$(mktemp -d "$([ -d /dev/shm ] && echo /dev/shm || echo "$WORK")/orleansmail-bench-postfix.XXXXXX")
+chmod 755 "$POSTFIX_QUEUE"   # root-owned, world-readable: Postfix's own layout (postfix check)
 PIDS=()
 cleanup() {
     local rc=$?
@@ -79,17 +91,18 @@ cleanup() {
     done
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
     if [ "$rc" -ne 0 ]; then
-        for f in "$WORK"/*.log "$WORK"/nginx*/error.log "$WORK"/dovecot*/dovecot.log; do
+        for f in "$WORK"/*.log "$WORK"/nginx*/error.log "$WORK"/dovecot*/dovecot.log "$WORK"/postfix/maillog; do
             [ -s "$f" ] && { echo "--- $f (last 30 lines) ---" >&2; tail -n 30 "$f" >&2; }
         done
     fi
-    if [ "$KEEP" = 1 ]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
+    if [ "$KEEP" = 1 ]; then echo "bench: kept $WORK and $POSTFIX_QUEUE" >&2; else rm -rf "$WORK" "$POSTFIX_QUEUE"; fi
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY < <(dotnet "$LOADGEN" free-ports 8)
+read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY \
+    P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP < <(dotnet "$LOADGEN" free-ports 14)
 USERS=200
 PASSWORD=benchpass
 
@@ -118,7 +131,7 @@ else
     MAIL_UID=$(id -u) MAIL_GID=$(id -g) INTERNAL_USER=$(id -un) INTERNAL_GROUP=$(id -gn) LOGIN_USER=$(id -un)
     CHROOT="chroot ="
 fi
-write_dovecot() { # name port user-prefix imap-service-settings
+write_dovecot() { # name port user-prefix imap-service-settings [protocols] [more-services]
     local d="$WORK/$1"
     mkdir -p "$d/home"
     chmod 1777 "$d/home"
@@ -130,7 +143,7 @@ base_dir = $d/run
 state_dir = $d/state
 log_path = $d/dovecot.log
 instance_name = orleansmail-bench-$1-$(basename "$WORK")
-protocols = imap
+protocols = ${5:-imap}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
@@ -174,6 +187,7 @@ service imap-login {
 service imap {
 $4
 }
+${6:-}
 service anvil {
   $CHROOT
   unix_listener anvil-auth-penalty {
@@ -190,11 +204,34 @@ start_dovecot() { # name port
     wait_port "$1" "$2" "$pid"
     STARTED_PID=$pid
 }
-# Mail processes are reused for 1000 sessions and kept warm (measuring.md).
+# Mail processes are reused for 1000 sessions and kept warm (measuring.md). This instance also serves POP3 (tuned
+# the same way) and lends its auth service to Postfix (SASL for the direct SMTP logins) through a socket.
 write_dovecot dovecot "$P_DOVECOT" bench "  service_count = 1000
   process_min_avail = 8
   idle_kill = 5 secs
-  process_limit = $((CONCURRENCY * 2 + 500))"
+  process_limit = $((CONCURRENCY * 2 + 500))" "imap pop3" "service pop3-login {
+  $CHROOT
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $P_DOVECOT_POP3
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+  service_count = 0
+  process_min_avail = 2
+}
+service pop3 {
+  service_count = 1000
+  process_min_avail = 8
+  idle_kill = 5 secs
+  process_limit = $((CONCURRENCY * 2 + 500))
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}"
 # Up to 250 sessions per imap process (all users share one uid, so Dovecot allows it).
 write_dovecot dovecot-idle "$P_DOVECOT_IDLE" idle "  service_count = 0
   client_limit = 250
@@ -202,18 +239,92 @@ write_dovecot dovecot-idle "$P_DOVECOT_IDLE" idle "  service_count = 0
   process_limit = $((SESSIONS / 250 + 20))"
 start_dovecot dovecot "$P_DOVECOT"
 DOVECOT_PID=$STARTED_PID
+wait_port dovecot-pop3 "$P_DOVECOT_POP3" "$DOVECOT_PID"
 start_dovecot dovecot-idle "$P_DOVECOT_IDLE"
 
 # --- the one auth_http server both proxies ask (Kestrel; OK + Dovecot's address for bench users) ---------------
 log "starting the auth_http server on 127.0.0.1:$P_AUTH"
-dotnet "$LOADGEN" serve-auth --port "$P_AUTH" --upstream-port "$P_DOVECOT" --idle-upstream-port "$P_DOVECOT_IDLE" --password "$PASSWORD" --max-seconds 3600 \
+dotnet "$LOADGEN" serve-auth --port "$P_AUTH" --upstream-port "$P_DOVECOT" --idle-upstream-port "$P_DOVECOT_IDLE" \
+    --pop3-upstream-port "$P_DOVECOT_POP3" --smtp-upstream-port "$P_POSTFIX" --password "$PASSWORD" --max-seconds 3600 \
     > "$WORK/auth.log" 2>&1 &
 AUTH_PID=$!
 PIDS+=("$AUTH_PID")
 wait_port auth "$P_AUTH" "$AUTH_PID"
 
+# --- Postfix: a private instance whose smtpd is the SMTP upstream of both proxies and the direct SMTP target ------
+# Its own config_directory (\$WORK/postfix) and queue_directory; every message is accepted and then discarded
+# (discard(8) for every transport), so delivery and the disk do not dominate. XCLIENT is allowed from loopback (the
+# proxies send it, xclient on); the direct logins use AUTH PLAIN checked by Dovecot's auth service (SASL type
+# dovecot) against the same users. smtpd processes are reused (max_use) like Dovecot's, in_flow_delay is off (no
+# throttling of a fast client) and the client is not looked up in DNS.
+PF="$WORK/postfix"
+mkdir -p "$PF/conf" "$PF/data"
+chown postfix "$PF/data"
+cat > "$PF/conf/main.cf" <<EOF
+# Generated by bench/run.sh (Postfix 3.7).
+compatibility_level = 3.6
+config_directory = $PF/conf
+queue_directory = $POSTFIX_QUEUE
+data_directory = $PF/data
+maillog_file = $PF/maillog
+maillog_file_prefixes = $PF
+myhostname = postfix.bench.localhost
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $WORK/dovecot/run/auth-postfix
+default_transport = discard
+local_transport = discard
+relay_transport = discard
+virtual_transport = discard
+in_flow_delay = 0
+max_use = 1000
+max_idle = 60s
+default_process_limit = $((CONCURRENCY * 2 + 100))
+smtpd_client_connection_count_limit = 0
+smtpd_peername_lookup = no
+biff = no
+EOF
+cat > "$PF/conf/master.cf" <<EOF
+# Generated by bench/run.sh: no chroot, the services smtpd and a discarding delivery need.
+127.0.0.1:$P_POSTFIX inet n - n - - smtpd
+pickup    unix  n - n 60  1 pickup
+cleanup   unix  n - n -   0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n -   - trivial-rewrite
+bounce    unix  - - n -   0 bounce
+defer     unix  - - n -   0 bounce
+trace     unix  - - n -   0 bounce
+verify    unix  - - n -   1 verify
+proxymap  unix  - - n -   - proxymap
+showq     unix  n - n -   - showq
+error     unix  - - n -   - error
+retry     unix  - - n -   - error
+discard   unix  - - n -   - discard
+anvil     unix  - - n -   1 anvil
+scache    unix  - - n -   1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+log "starting Postfix on 127.0.0.1:$P_POSTFIX (queue $POSTFIX_QUEUE)"
+# postfix check creates the queue's subfolders with their owners; master -d stays in the foreground as our child.
+/usr/sbin/postfix -c "$PF/conf" check > "$WORK/postfix-check.log" 2>&1 \
+    || { cat "$WORK/postfix-check.log" >&2; echo "run.sh: postfix check failed" >&2; exit 1; }
+/usr/lib/postfix/sbin/master -c "$PF/conf" -d > "$WORK/postfix-master.log" 2>&1 &
+POSTFIX_PID=$!
+PIDS+=("$POSTFIX_PID")
+wait_port postfix "$P_POSTFIX" "$POSTFIX_PID"
+
 # --- nginx, two variants: the default proxy_buffer (4k/8k) and proxy_buffer 64k ---------------------------------
-start_nginx() { # name port extra-directive
+# The first also has a POP3 and an SMTP server (xclient on: XCLIENT to Postfix, then the client's MAIL/RCPT/DATA).
+start_nginx() { # name port extra-directive [more-servers]
     local dir="$WORK/$1"
     mkdir -p "$dir/logs"
     cat > "$dir/nginx.conf" <<EOF
@@ -237,6 +348,7 @@ mail {
         listen 127.0.0.1:$2;
         protocol imap;
     }
+${4:-}
 }
 EOF
     log "starting $1 on 127.0.0.1:$2"
@@ -246,26 +358,60 @@ EOF
     wait_port "$1" "$2" "$pid"
     STARTED_PID=$pid
 }
-start_nginx nginx "$P_NGINX" ""
+start_nginx nginx "$P_NGINX" "" "    server {
+        listen 127.0.0.1:$P_NGINX_POP3;
+        protocol pop3;
+        pop3_auth plain;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX_SMTP;
+        protocol smtp;
+        smtp_auth plain login;
+        xclient on;
+    }"
 NGINX_PID=$STARTED_PID
 start_nginx nginx-64k "$P_NGINX64" "proxy_buffer 64k;"
 NGINX64_PID=$STARTED_PID
 
 # --- OrleansMail: the Release Frontend, embedded silo, quiet logging --------------------------------------------
-log "starting OrleansMail on 127.0.0.1:$P_ORLEANS"
+log "starting OrleansMail on 127.0.0.1:$P_ORLEANS ($ORLEANS_PROTOCOLS)"
+# The same servers as nginx's, with nginx's defaults (pop3_auth plain, smtp_auth plain login, xclient on).
+ORLEANS_SERVERS=(--Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_ORLEANS" --Mail:Servers:0:Protocol=imap)
+POP3_TARGETS=(--pop3-target "direct:$P_DOVECOT_POP3" --pop3-target "nginx:$P_NGINX_POP3:$NGINX_PID")
+SMTP_TARGETS=(--smtp-target "direct:$P_POSTFIX" --smtp-target "nginx:$P_NGINX_SMTP:$NGINX_PID")
+n=1
+for protocol in $ORLEANS_PROTOCOLS; do
+    case "$protocol" in
+        imap) continue ;;
+        pop3) port=$P_ORLEANS_POP3 ;;
+        smtp) port=$P_ORLEANS_SMTP ;;
+        *) echo "run.sh: --orleans-protocols: unknown protocol $protocol" >&2; exit 2 ;;
+    esac
+    ORLEANS_SERVERS+=(--Mail:Servers:$n:Name="$protocol" --Mail:Servers:$n:Listen="127.0.0.1:$port"
+        --Mail:Servers:$n:Protocol="$protocol" --Mail:Servers:$n:ServerName=localhost)
+    n=$((n + 1))
+done
 # appsettings.json sets the OrleansMail category to Information; Default=Warning alone would leave it on.
 dotnet "$FRONTEND" \
     --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
-    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_ORLEANS" --Mail:Servers:0:Protocol=imap \
+    "${ORLEANS_SERVERS[@]}" \
     --Cluster:SiloPort="$P_SILO" --Cluster:GatewayPort="$P_GATEWAY" \
     --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
     > "$WORK/orleansmail.log" 2>&1 &
 ORLEANS_PID=$!
 PIDS+=("$ORLEANS_PID")
 wait_port orleansmail "$P_ORLEANS" "$ORLEANS_PID"
+for protocol in $ORLEANS_PROTOCOLS; do
+    case "$protocol" in
+        pop3) wait_port orleansmail-pop3 "$P_ORLEANS_POP3" "$ORLEANS_PID"
+              POP3_TARGETS+=(--pop3-target "orleansmail:$P_ORLEANS_POP3:$ORLEANS_PID") ;;
+        smtp) wait_port orleansmail-smtp "$P_ORLEANS_SMTP" "$ORLEANS_PID"
+              SMTP_TARGETS+=(--smtp-target "orleansmail:$P_ORLEANS_SMTP:$ORLEANS_PID") ;;
+    esac
+done
 
-VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay ${SECONDS_RELAY}s, $SESSIONS idle sessions"
+VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
 
 # --- the measurements (the load generator interleaves the targets and reads /proc) -------------------------------
 dotnet "$LOADGEN" bench \
@@ -273,7 +419,9 @@ dotnet "$LOADGEN" bench \
     --target "nginx:$P_NGINX:$NGINX_PID" \
     --target "nginx-64k:$P_NGINX64:$NGINX64_PID" \
     --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" \
+    "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
+    --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
     --rounds "$ROUNDS" --login-seconds "$SECONDS_LOGIN" --relay-seconds "$SECONDS_RELAY" --warmup-seconds "$WARMUP" \
     --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
     --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"
@@ -281,4 +429,17 @@ dotnet "$LOADGEN" bench \
 for pid in "${PIDS[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then echo "run.sh: a server (pid $pid) died during the run" >&2; exit 1; fi
 done
+# Every message the SMTP scenario sent went through Postfix's queue into discard(8), none stayed behind (qmgr may
+# still be finishing the last ones: up to 10 s).
+for _ in $(seq 1 100); do
+    QUEUED=$(find "$POSTFIX_QUEUE"/{incoming,active,deferred,hold} -type f 2>/dev/null | wc -l)
+    [ "$QUEUED" -eq 0 ] && break
+    sleep 0.1
+done
+DISCARDED=$(grep -c 'postfix/discard.*status=sent' "$PF/maillog" || true)
+log "Postfix discarded $DISCARDED message(s); $QUEUED left in its queue"
+if [ "$MODE" = smoke ] && { [ "$DISCARDED" -eq 0 ] || [ "$QUEUED" -ne 0 ]; }; then
+    echo "run.sh: Postfix did not discard the SMTP scenario's messages" >&2
+    exit 1
+fi
 log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg"

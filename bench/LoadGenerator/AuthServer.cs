@@ -8,8 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace OrleansMail.Bench;
 
 /// <summary>
-/// The auth_http server both proxies share (nginx-mail.md §2): <c>Auth-Status: OK</c> with Dovecot's address for a
-/// bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench password, <c>Invalid login or password</c> otherwise. Kestrel with a
+/// The auth_http server both proxies share (nginx-mail.md §2): <c>Auth-Status: OK</c> with the upstream's address for
+/// a bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench
+/// password, <c>Invalid login or password</c> otherwise. The upstream follows <c>Auth-Protocol</c>: Dovecot's IMAP or
+/// POP3 port, Postfix's smtpd port. Kestrel with a
 /// single terminal delegate, no routing, no logging, so it stays cheap next to the proxies. <c>GET /stats</c>
 /// returns how many login decisions it made (the runner checks that every proxied login was decided here).
 /// </summary>
@@ -18,7 +20,7 @@ internal static class AuthServer
     private static long s_decisions;
     private static long s_refusals;
 
-    public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, string password, int maxSeconds)
+    public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, int pop3UpstreamPort, int smtpUpstreamPort, string password, int maxSeconds)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -30,6 +32,8 @@ internal static class AuthServer
         var app = builder.Build();
         var upstreamPortText = upstreamPort.ToString(CultureInfo.InvariantCulture);
         var idleUpstreamPortText = (idleUpstreamPort > 0 ? idleUpstreamPort : upstreamPort).ToString(CultureInfo.InvariantCulture);
+        var pop3UpstreamPortText = pop3UpstreamPort.ToString(CultureInfo.InvariantCulture);
+        var smtpUpstreamPortText = smtpUpstreamPort.ToString(CultureInfo.InvariantCulture);
 
         app.Run(context =>
         {
@@ -51,7 +55,12 @@ internal static class AuthServer
             {
                 headers["Auth-Status"] = "OK";
                 headers["Auth-Server"] = "127.0.0.1";
-                headers["Auth-Port"] = bench ? upstreamPortText : idleUpstreamPortText;
+                headers["Auth-Port"] = request.Headers["Auth-Protocol"].ToString() switch
+                {
+                    "pop3" => pop3UpstreamPortText,
+                    "smtp" => smtpUpstreamPortText,
+                    _ => bench ? upstreamPortText : idleUpstreamPortText,
+                };
             }
             else
             {

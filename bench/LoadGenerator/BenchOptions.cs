@@ -11,7 +11,17 @@ internal sealed record BenchTarget(string Name, int Port, int? ProxyPid)
 /// <summary>Command-line options of <c>LoadGenerator bench</c> (run.sh passes them).</summary>
 internal sealed class BenchOptions
 {
+    /// <summary>IMAP targets (logins, relay; idle for the proxies).</summary>
     public List<BenchTarget> Targets { get; } = [];
+    /// <summary>POP3 targets (logins): direct Dovecot, nginx, OrleansMail.</summary>
+    public List<BenchTarget> Pop3Targets { get; } = [];
+    /// <summary>SMTP targets (logins, messages): direct Postfix, nginx, OrleansMail.</summary>
+    public List<BenchTarget> SmtpTargets { get; } = [];
+    public int PostfixPid { get; set; }
+    public int SmtpConcurrency { get; set; } = 8;
+    public int SmtpMessageBytes { get; set; } = 100 * 1024;
+    public int MessagesPerConnection { get; set; } = 10;
+    public long MaxMessages { get; set; } = 1_000_000;
     public int DovecotPid { get; set; }
     public int DirectPort { get; set; }
     public int AuthPort { get; set; }
@@ -43,12 +53,13 @@ internal sealed class BenchOptions
             double Double() => double.Parse(Value(), CultureInfo.InvariantCulture);
             switch (args[i])
             {
-                case "--target":
-                    // name:port or name:port:pid
-                    var parts = Value().Split(':');
-                    o.Targets.Add(new BenchTarget(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture),
-                        parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : null));
-                    break;
+                case "--target": o.Targets.Add(Target(Value())); break;
+                case "--pop3-target": o.Pop3Targets.Add(Target(Value())); break;
+                case "--smtp-target": o.SmtpTargets.Add(Target(Value())); break;
+                case "--postfix-pid": o.PostfixPid = Int(); break;
+                case "--smtp-concurrency": o.SmtpConcurrency = Int(); break;
+                case "--smtp-message-bytes": o.SmtpMessageBytes = Int(); break;
+                case "--messages-per-connection": o.MessagesPerConnection = Int(); break;
                 case "--dovecot-pid": o.DovecotPid = Int(); break;
                 case "--direct-port": o.DirectPort = Int(); break;
                 case "--auth-port": o.AuthPort = Int(); break;
@@ -76,10 +87,20 @@ internal sealed class BenchOptions
         {
             throw new ArgumentException("--direct-port, --dovecot-pid, --auth-port and --auth-pid are required");
         }
+        if (o.SmtpTargets.Count > 0 && o.PostfixPid == 0) throw new ArgumentException("--smtp-target needs --postfix-pid");
+        if (o.SmtpConcurrency < 1 || o.SmtpMessageBytes < 1024 || o.MessagesPerConnection < 1) throw new ArgumentException("SMTP counts must be positive");
         if (o.Rounds < 1 || o.Concurrency < 1 || o.IdleSessions < 1 || o.Users < 1) throw new ArgumentException("counts must be positive");
         // Hard bounds: the generator always stops by itself.
         if (o.LoginSeconds is <= 0 or > 600 || o.RelaySeconds is <= 0 or > 600) throw new ArgumentException("durations: 0 < s <= 600");
         if (o.IdleSessions > 9000) throw new ArgumentException("--idle-sessions at most 9000 (20,000 fds per process, 2 per proxied session)");
         return o;
+    }
+
+    /// <summary>name:port or name:port:pid.</summary>
+    private static BenchTarget Target(string text)
+    {
+        var parts = text.Split(':');
+        return new BenchTarget(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture),
+            parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : null);
     }
 }

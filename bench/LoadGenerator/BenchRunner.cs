@@ -4,8 +4,13 @@ namespace OrleansMail.Bench;
 
 internal sealed record LoginSample(
     string Target, int Round, long Logins, long Errors, double Seconds, double LoginsPerSecond, double P50Ms, double P99Ms,
-    double? ProxyCpuMsPerLogin, double AuthCpuMsPerLogin, double DovecotCpuMsPerLogin, double LoadGeneratorCpuMsPerLogin,
-    long AuthDecisions, long ListenOverflows, string? FirstError);
+    double? ProxyCpuMsPerLogin, double AuthCpuMsPerLogin, double DovecotCpuMsPerLogin, double? PostfixCpuMsPerLogin,
+    double LoadGeneratorCpuMsPerLogin, long AuthDecisions, long ListenOverflows, string? FirstError);
+
+internal sealed record MessageSample(
+    string Target, int Round, long Messages, long Bytes, long Errors, double Seconds, double MessagesPerSecond,
+    double? ProxyCpuMsPerMessage, double PostfixCpuMsPerMessage, double DovecotCpuMsPerMessage, double AuthCpuMsPerMessage,
+    double LoadGeneratorCpuMsPerMessage, string? FirstError);
 
 internal sealed record RelaySample(
     string Target, int Round, long Bytes, long Fetches, double Seconds, double MegabytesPerSecond,
@@ -22,12 +27,19 @@ internal sealed record IdleSample(
 internal sealed class BenchRunner(BenchOptions options)
 {
     private readonly BenchUsers _users = new(options.Users, options.Password);
+    private readonly ImapLoginDialogue _imap = new(new BenchUsers(options.Users, options.Password));
+    private readonly Pop3LoginDialogue _pop3 = new(new BenchUsers(options.Users, options.Password));
+    private readonly SmtpLoginDialogue _smtp = new(new BenchUsers(options.Users, options.Password));
+    private readonly byte[] _smtpMessage = Scenarios.BuildMessage(options.SmtpMessageBytes, "sink@example.org", "OrleansMail SMTP benchmark");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly Dictionary<string, long> _rssBaseline = [];
 
     public List<LoginSample> Logins { get; } = [];
     public List<RelaySample> Relays { get; } = [];
     public List<IdleSample> Idles { get; } = [];
+    public List<LoginSample> Pop3Logins { get; } = [];
+    public List<LoginSample> SmtpLogins { get; } = [];
+    public List<MessageSample> Messages { get; } = [];
     public long MessageBytes { get; private set; }
 
     public async Task RunAsync()
@@ -38,41 +50,77 @@ internal sealed class BenchRunner(BenchOptions options)
         foreach (var target in options.Targets)
         {
             Log($"warm-up {target.Name}");
-            var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _users);
+            var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _imap);
             var relay = await Scenarios.RelayAsync(target.Port, TimeSpan.FromSeconds(Math.Min(1, options.WarmupSeconds)), 50, _users);
             Log($"  {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}; relay {relay.MegabytesPerSecond:F0} MB/s{Err(relay.FirstError)}");
+        }
+        foreach (var target in options.Pop3Targets)
+        {
+            var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _pop3);
+            Log($"warm-up POP3 {target.Name}: {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}");
+        }
+        foreach (var target in options.SmtpTargets)
+        {
+            var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _smtp);
+            var messages = await Scenarios.SmtpMessagesAsync(target.Port, options.SmtpConcurrency, TimeSpan.FromSeconds(Math.Min(1, options.WarmupSeconds)),
+                options.MaxMessages, options.MessagesPerConnection, _smtpMessage, _smtp);
+            Log($"warm-up SMTP {target.Name}: {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}; " +
+                $"{messages.Rate:F0} messages/s, {messages.Errors} errors{Err(messages.FirstError)}");
         }
 
         for (var round = 1; round <= options.Rounds; round++)
         {
             var order = Rotate(options.Targets, round - 1);
-            foreach (var target in order) Logins.Add(await MeasureLoginsAsync(target, round));
+            foreach (var target in order) Logins.Add(await MeasureLoginsAsync(target, round, _imap));
             foreach (var target in order) Relays.Add(await MeasureRelayAsync(target, round));
             foreach (var target in order.Where(t => t.IsProxy)) Idles.Add(await MeasureIdleAsync(target, round));
+            foreach (var target in Rotate(options.Pop3Targets, round - 1)) Pop3Logins.Add(await MeasureLoginsAsync(target, round, _pop3));
+            var smtpOrder = Rotate(options.SmtpTargets, round - 1);
+            foreach (var target in smtpOrder) SmtpLogins.Add(await MeasureLoginsAsync(target, round, _smtp));
+            foreach (var target in smtpOrder) Messages.Add(await MeasureMessagesAsync(target, round));
         }
     }
 
-    private static List<BenchTarget> Rotate(List<BenchTarget> targets, int by) =>
+    private static List<BenchTarget> Rotate(List<BenchTarget> targets, int by) => targets.Count == 0 ? [] :
         targets.Skip(by % targets.Count).Concat(targets.Take(by % targets.Count)).ToList();
 
-    private async Task<LoginSample> MeasureLoginsAsync(BenchTarget target, int round)
+    private async Task<LoginSample> MeasureLoginsAsync(BenchTarget target, int round, ILoginDialogue dialogue)
     {
         var (authBefore, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
         var overflowsBefore = ProcessTree.ListenOverflows();
         var before = Snapshot(target);
-        var run = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, _users);
+        var run = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, dialogue);
         var after = Snapshot(target);
         var (authAfter, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
 
         double PerLogin(double seconds) => run.Logins > 0 ? seconds * 1000 / run.Logins : 0;
         var sample = new LoginSample(target.Name, round, run.Logins, run.Errors, run.Seconds, run.Rate, run.P50Ms, run.P99Ms,
             target.IsProxy ? PerLogin(after.Proxy - before.Proxy) : null,
-            PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot), PerLogin(after.Self - before.Self),
+            PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot),
+            dialogue is SmtpLoginDialogue ? PerLogin(after.Postfix - before.Postfix) : null, PerLogin(after.Self - before.Self),
             authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError);
+        var postfix = sample.PostfixCpuMsPerLogin is { } p ? string.Create(CultureInfo.InvariantCulture, $"postfix {p:F3} ") : "";
         Log(string.Create(CultureInfo.InvariantCulture,
-            $"round {round} logins {target.Name,-12} {sample.LoginsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
+            $"round {round} {dialogue.Protocol} logins {target.Name,-12} {sample.LoginsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
             $"cpu/login proxy {sample.ProxyCpuMsPerLogin ?? 0:F3} auth {sample.AuthCpuMsPerLogin:F3} dovecot {sample.DovecotCpuMsPerLogin:F3} " +
-            $"gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}; errors {sample.Errors}{Err(run.FirstError)}"));
+            $"{postfix}gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}; errors {sample.Errors}{Err(run.FirstError)}"));
+        return sample;
+    }
+
+    private async Task<MessageSample> MeasureMessagesAsync(BenchTarget target, int round)
+    {
+        var before = Snapshot(target);
+        var run = await Scenarios.SmtpMessagesAsync(target.Port, options.SmtpConcurrency, TimeSpan.FromSeconds(options.RelaySeconds),
+            options.MaxMessages, options.MessagesPerConnection, _smtpMessage, _smtp);
+        var after = Snapshot(target);
+        double PerMessage(double seconds) => run.Messages > 0 ? seconds * 1000 / run.Messages : 0;
+        var sample = new MessageSample(target.Name, round, run.Messages, run.Bytes, run.Errors, run.Seconds, run.Rate,
+            target.IsProxy ? PerMessage(after.Proxy - before.Proxy) : null, PerMessage(after.Postfix - before.Postfix),
+            PerMessage(after.Dovecot - before.Dovecot), PerMessage(after.Auth - before.Auth), PerMessage(after.Self - before.Self), run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} SMTP messages {target.Name,-12} {sample.MessagesPerSecond,7:F1}/s ({run.Messages} x {_smtpMessage.Length} bytes) " +
+            $"cpu/message proxy {sample.ProxyCpuMsPerMessage ?? 0:F3} postfix {sample.PostfixCpuMsPerMessage:F3} dovecot {sample.DovecotCpuMsPerMessage:F3} " +
+            $"gen {sample.LoadGeneratorCpuMsPerMessage:F3} ms; errors {run.Errors}{Err(run.FirstError)}"));
         return sample;
     }
 
@@ -128,12 +176,13 @@ internal sealed class BenchRunner(BenchOptions options)
         }
     }
 
-    private readonly record struct Cpu(double Proxy, double Auth, double Dovecot, double Self);
+    private readonly record struct Cpu(double Proxy, double Auth, double Dovecot, double Postfix, double Self);
 
     private Cpu Snapshot(BenchTarget target) => new(
         target.ProxyPid is { } pid ? ProcessTree.CpuSeconds(pid) : 0,
         ProcessTree.CpuSeconds(options.AuthPid),
         ProcessTree.CpuSeconds(options.DovecotPid),
+        options.PostfixPid > 0 ? ProcessTree.CpuSeconds(options.PostfixPid) : 0,
         ProcessTree.CpuSeconds(Environment.ProcessId));
 
     private static string Err(string? firstError) => firstError is null ? string.Empty : $" (first error: {firstError})";

@@ -6,8 +6,9 @@ using System.Runtime.InteropServices;
 using OrleansMail.Bench;
 
 // LoadGenerator: the benchmark's client, auth server and runner (see bench/run.sh).
-//   serve-auth --port P --upstream-port D [--idle-upstream-port D2] [--password X] [--max-seconds S]   the auth_http server
-//   logins PORT [CONCURRENCY] [SECONDS] [USERS]                             one login run, by hand
+//   serve-auth --port P --upstream-port D [--idle-upstream-port D2] [--pop3-upstream-port D3] [--smtp-upstream-port S]
+//              [--password X] [--max-seconds S]                               the auth_http server
+//   logins PORT [CONCURRENCY] [SECONDS] [USERS] [imap|pop3|smtp]           one login run, by hand
 //   free-ports N                                                             N free loopback TCP ports
 //   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
 try
@@ -16,7 +17,7 @@ try
     {
         case "serve-auth":
             {
-                int port = 0, upstream = 0, idleUpstream = 0, maxSeconds = 3600;
+                int port = 0, upstream = 0, idleUpstream = 0, pop3Upstream = 0, smtpUpstream = 0, maxSeconds = 3600;
                 var password = "benchpass";
                 for (var i = 1; i < args.Length; i += 2)
                 {
@@ -26,12 +27,14 @@ try
                         case "--port": port = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--upstream-port": upstream = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--idle-upstream-port": idleUpstream = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        case "--pop3-upstream-port": pop3Upstream = int.Parse(value, CultureInfo.InvariantCulture); break;
+                        case "--smtp-upstream-port": smtpUpstream = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--password": password = value; break;
                         case "--max-seconds": maxSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
                         default: throw new ArgumentException($"unknown option {args[i]}");
                     }
                 }
-                return await AuthServer.RunAsync(port, upstream, idleUpstream, password, maxSeconds);
+                return await AuthServer.RunAsync(port, upstream, idleUpstream, pop3Upstream, smtpUpstream, password, maxSeconds);
             }
         case "free-ports":
             {
@@ -53,7 +56,14 @@ try
                 var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50;
                 var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 5;
                 var users = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 200;
-                var run = await Scenarios.LoginsAsync(port, concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 600)), 1_000_000, new BenchUsers(users, "benchpass"));
+                var benchUsers = new BenchUsers(users, "benchpass");
+                ILoginDialogue dialogue = (args.Length > 5 ? args[5] : "imap") switch
+                {
+                    "pop3" => new Pop3LoginDialogue(benchUsers),
+                    "smtp" => new SmtpLoginDialogue(benchUsers),
+                    _ => new ImapLoginDialogue(benchUsers),
+                };
+                var run = await Scenarios.LoginsAsync(port, concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 600)), 1_000_000, dialogue);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{run.Rate:F0} logins/s, p50 {run.P50Ms:F2} ms, p99 {run.P99Ms:F2} ms, {run.Logins} logins, {run.Errors} errors {run.FirstError}"));
                 return run.Errors == 0 ? 0 : 1;

@@ -32,7 +32,8 @@ internal sealed class Report
         _options = options;
         _runner = runner;
         _elapsedSeconds = elapsedSeconds;
-        _targetNames = options.Targets.Select(t => t.Name).ToList();
+        // Columns: every target name of any protocol (direct, nginx, nginx-64k, orleansmail), IMAP's order first.
+        _targetNames = options.Targets.Concat(options.Pop3Targets).Concat(options.SmtpTargets).Select(t => t.Name).Distinct().ToList();
         Rows = BuildRows();
         Checks = BuildChecks();
     }
@@ -98,6 +99,48 @@ internal sealed class Report
         {
             errors.Medians[name] = logins.Where(s => s.Target == name).Sum(s => s.Errors) + relays.Where(s => s.Target == name).Sum(s => s.Errors);
         }
+
+        // POP3 and SMTP (issue 4): direct is Dovecot's POP3, and for SMTP Postfix's smtpd (AUTH through Dovecot's auth
+        // service; the proxies answer 235 themselves and send XCLIENT to Postfix).
+        var pop3 = _runner.Pop3Logins;
+        if (pop3.Count > 0)
+        {
+            Add("pop3_logins_per_second", "POP3 logins/s (USER/PASS, concurrency " + _options.Concurrency + ")", "1/s", true, pop3, s => s.Target, s => s.LoginsPerSecond);
+            Add("pop3_login_p50_ms", "POP3 login latency p50", "ms", false, pop3, s => s.Target, s => s.P50Ms);
+            Add("pop3_login_p99_ms", "POP3 login latency p99", "ms", false, pop3, s => s.Target, s => s.P99Ms);
+            Add("pop3_proxy_cpu_ms_per_login", "POP3 proxy CPU per login", "ms", false, pop3, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
+            Add("pop3_auth_cpu_ms_per_login", "POP3 auth server CPU per login", "ms", false, pop3, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
+            Add("pop3_dovecot_cpu_ms_per_login", "POP3 Dovecot CPU per login", "ms", false, pop3, s => s.Target, s => s.DovecotCpuMsPerLogin);
+        }
+        var smtp = _runner.SmtpLogins;
+        var messages = _runner.Messages;
+        if (smtp.Count > 0)
+        {
+            Add("smtp_logins_per_second", "SMTP logins/s (EHLO, AUTH PLAIN, concurrency " + _options.Concurrency + ")", "1/s", true, smtp, s => s.Target, s => s.LoginsPerSecond);
+            Add("smtp_login_p50_ms", "SMTP login latency p50", "ms", false, smtp, s => s.Target, s => s.P50Ms);
+            Add("smtp_login_p99_ms", "SMTP login latency p99", "ms", false, smtp, s => s.Target, s => s.P99Ms);
+            Add("smtp_proxy_cpu_ms_per_login", "SMTP proxy CPU per login", "ms", false, smtp, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
+            Add("smtp_auth_cpu_ms_per_login", "SMTP auth server CPU per login", "ms", false, smtp, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
+            Add("smtp_postfix_cpu_ms_per_login", "SMTP Postfix CPU per login", "ms", false, smtp, s => s.Target, s => s.PostfixCpuMsPerLogin);
+            Add("smtp_dovecot_cpu_ms_per_login", "SMTP Dovecot CPU per login (direct: SASL)", "ms", false, smtp, s => s.Target, s => s.DovecotCpuMsPerLogin, vsDirect: false);
+            Add("smtp_messages_per_second",
+                $"SMTP messages/s ({_options.SmtpMessageBytes / 1024} KB, concurrency {_options.SmtpConcurrency}, {_options.MessagesPerConnection} per connection)",
+                "1/s", true, messages, s => s.Target, s => s.MessagesPerSecond);
+            Add("smtp_proxy_cpu_ms_per_message", "SMTP proxy CPU per message", "ms", false, messages, s => s.Target, s => s.ProxyCpuMsPerMessage, proxiesOnly: true);
+            Add("smtp_postfix_cpu_ms_per_message", "SMTP Postfix CPU per message", "ms", false, messages, s => s.Target, s => s.PostfixCpuMsPerMessage);
+        }
+        if (pop3.Count + smtp.Count > 0)
+        {
+            Add("pop3_smtp_errors", "POP3 + SMTP errors (sum of rounds)", "", false, pop3, s => s.Target, s => null, ratios: false);
+            var protocolErrors = rows[^1];
+            foreach (var name in _targetNames)
+            {
+                var mine = pop3.Where(s => s.Target == name).Select(s => s.Errors)
+                    .Concat(smtp.Where(s => s.Target == name).Select(s => s.Errors))
+                    .Concat(messages.Where(s => s.Target == name).Select(s => s.Errors)).ToList();
+                protocolErrors.Medians[name] = mine.Count == 0 ? null : mine.Sum();
+            }
+        }
         return rows;
     }
 
@@ -162,17 +205,24 @@ internal sealed class Report
                 _options.Rounds, _options.Concurrency, _options.LoginSeconds, _options.RelaySeconds, _options.WarmupSeconds,
                 _options.IdleSessions, _options.IdleHoldSeconds, _options.Users, MessageBytes = _runner.MessageBytes,
                 Targets = _options.Targets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                Pop3Targets = _options.Pop3Targets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                SmtpTargets = _options.SmtpTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                _options.SmtpConcurrency, _options.SmtpMessageBytes, _options.MessagesPerConnection,
             },
             Metrics = Rows,
             Targets = Checks,
-            Samples = new { Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles },
+            Samples = new
+            {
+                Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles,
+                Pop3Logins = _runner.Pop3Logins, SmtpLogins = _runner.SmtpLogins, SmtpMessages = _runner.Messages,
+            },
         };
         return JsonSerializer.Serialize(document, JsonOptions) + "\n";
     }
 
     private static string Display(string target) => target switch
     {
-        Direct => "direct Dovecot",
+        Direct => "direct",
         "nginx" => "nginx",
         "nginx-64k" => "nginx 64k",
         Orleans => "OrleansMail",
@@ -197,9 +247,13 @@ internal sealed class Report
     public string ToMarkdown(string svgName)
     {
         var sb = new StringBuilder();
+        var smtpSettings = _options.SmtpTargets.Count > 0
+            ? string.Create(CultureInfo.InvariantCulture, $", SMTP messages {_options.RelaySeconds:0.#} s × concurrency {_options.SmtpConcurrency}")
+            : "";
         sb.AppendLine(CultureInfo.InvariantCulture, $"Run {_finished:yyyy-MM-dd HH:mm} UTC, mode `{_options.Mode}`, {Environment.ProcessorCount} cores, " +
             $"median of {_options.Rounds} interleaved round(s); logins {_options.LoginSeconds:0.#} s × concurrency {_options.Concurrency}, " +
-            $"relay {_options.RelaySeconds:0.#} s on 1 connection, {_options.IdleSessions} idle sessions. {_options.Versions}");
+            $"relay {_options.RelaySeconds:0.#} s on 1 connection, {_options.IdleSessions} idle sessions" +
+            $"{smtpSettings}. {_options.Versions}");
         sb.AppendLine();
         sb.Append("| metric |");
         foreach (var name in _targetNames) sb.Append(CultureInfo.InvariantCulture, $" {Display(name)} |");
@@ -219,7 +273,10 @@ internal sealed class Report
         }
         sb.AppendLine();
         sb.AppendLine("↑ higher is better, ↓ lower is better. CPU is utime+stime from /proc of the whole process tree (nginx master + worker; " +
-            "Dovecot master and all its children; OrleansMail is one process with its embedded silo). MB = 10⁶ bytes.");
+            "Dovecot master and all its children; Postfix master and all its children; OrleansMail is one process with its embedded silo). MB = 10⁶ bytes. " +
+            "direct: Dovecot for IMAP and POP3; for SMTP Postfix's smtpd, whose AUTH PLAIN asks Dovecot's auth service (SASL), " +
+            "while the proxies answer 235 themselves after their auth_http request and send XCLIENT to Postfix (xclient on). " +
+            "Postfix discards every message (discard transport, queue in memory).");
         sb.AppendLine();
         sb.AppendLine("| target (issue 3 part 2) | measured | met |");
         sb.AppendLine("|---|---|:-:|");
@@ -245,7 +302,7 @@ internal sealed class Report
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">");
         sb.AppendLine(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">OrleansMail relative to nginx (better variant) and to direct Dovecot</text>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">OrleansMail relative to nginx (better variant) and to a direct connection</text>");
         sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"42\">{E($"{_finished:yyyy-MM-dd HH:mm} UTC, {_options.Mode}, median of {_options.Rounds}; ↑ higher is better, ↓ lower is better")}</text>");
         sb.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"50\" width=\"12\" height=\"10\" fill=\"#3b7dd8\"/><text x=\"{left + 16}\" y=\"59\">÷ nginx</text>");
         sb.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left + 90}\" y=\"50\" width=\"12\" height=\"10\" fill=\"#e39b2d\"/><text x=\"{left + 106}\" y=\"59\">÷ direct</text>");
@@ -298,6 +355,32 @@ internal sealed class Report
             if (idles.Count == 0 || idles.Any(s => s.Opened != s.Sessions || s.ProxyRssHeldBytes <= 0))
                 problems.Add($"{target.Name}: idle scenario did not hold every session");
             if (idles.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: idle errors ({idles.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+        }
+        void Protocol(string protocol, List<BenchTarget> targets, List<LoginSample> samples)
+        {
+            foreach (var target in targets)
+            {
+                var mine = samples.Where(s => s.Target == target.Name).ToList();
+                if (mine.Count == 0 || mine.Any(s => s.Logins <= 0 || s.LoginsPerSecond <= 0 || s.P99Ms <= 0))
+                    problems.Add($"{target.Name}: {protocol} login scenario produced no numbers");
+                if (mine.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {mine.Sum(s => s.Errors)} {protocol} login errors ({mine.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+                if (target.IsProxy && mine.Any(s => s.AuthDecisions < s.Logins))
+                    problems.Add($"{target.Name}: fewer auth_http decisions than {protocol} logins");
+                if (target.IsProxy && mine.Any(s => s.ProxyCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured ({protocol})");
+            }
+        }
+        Protocol("POP3", _options.Pop3Targets, _runner.Pop3Logins);
+        Protocol("SMTP", _options.SmtpTargets, _runner.SmtpLogins);
+        foreach (var target in _options.Pop3Targets.Where(t => _runner.Pop3Logins.Any(s => s.Target == t.Name && s.DovecotCpuMsPerLogin <= 0)))
+            problems.Add($"{target.Name}: no Dovecot CPU measured (POP3)");
+        foreach (var target in _options.SmtpTargets)
+        {
+            if (_runner.SmtpLogins.Any(s => s.Target == target.Name && s.PostfixCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no Postfix CPU measured (SMTP logins)");
+            var messages = _runner.Messages.Where(s => s.Target == target.Name).ToList();
+            if (messages.Count == 0 || messages.Any(s => s.Messages <= 0 || s.MessagesPerSecond <= 0 || s.PostfixCpuMsPerMessage <= 0))
+                problems.Add($"{target.Name}: SMTP message scenario produced no numbers");
+            if (messages.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: SMTP message errors ({messages.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+            if (target.IsProxy && messages.Any(s => s.ProxyCpuMsPerMessage is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured (SMTP messages)");
         }
         foreach (var extension in new[] { ".json", ".md", ".svg" })
         {

@@ -49,6 +49,11 @@ internal sealed record RelayRun(long Bytes, long Fetches, double Seconds, long E
     public double MegabytesPerSecond => Seconds > 0 ? Bytes / 1e6 / Seconds : 0;
 }
 
+internal sealed record MessageRun(long Messages, long Bytes, double Seconds, long Errors, string? FirstError)
+{
+    public double Rate => Seconds > 0 ? Messages / Seconds : 0;
+}
+
 internal sealed record IdleRun(int Requested, int Opened, long Errors, double OpenSeconds, string? FirstError);
 
 /// <summary>The three client behaviours. Every run is bounded in count and in time and talks to 127.0.0.1 only.</summary>
@@ -65,17 +70,22 @@ internal static class Scenarios
     private static readonly ReadOnlyMemory<byte> Idle = "i IDLE\r\n"u8.ToArray();
     private static readonly ReadOnlyMemory<byte> Done = "DONE\r\n"u8.ToArray();
     private static readonly ReadOnlyMemory<byte> LogoutZ = "z LOGOUT\r\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> MailFrom = "MAIL FROM:<bench@example.org>\r\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> RcptTo = "RCPT TO:<sink@example.org>\r\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> Data = "DATA\r\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> DataEnd = ".\r\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> Code354 = "354"u8.ToArray();
 
     /// <summary>The longest any single connection step may take before it counts as an error.</summary>
     public static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// <paramref name="concurrency"/> workers, each looping connect, greeting, LOGIN, tagged OK, LOGOUT, tagged OK,
-    /// close, until <paramref name="duration"/> has passed or <paramref name="maxLogins"/> were started. Worker w's
-    /// k-th login uses user (w + k·concurrency) mod users, so concurrent logins are for different users.
-    /// Latency: from connect to the LOGIN's tagged OK.
+    /// <paramref name="concurrency"/> workers, each looping connect, the <paramref name="dialogue"/>'s login (IMAP:
+    /// greeting, LOGIN, tagged OK), its logout (IMAP: LOGOUT, tagged OK), close, until <paramref name="duration"/> has
+    /// passed or <paramref name="maxLogins"/> were started. Worker w's k-th login uses user (w + k·concurrency) mod
+    /// users, so concurrent logins are for different users. Latency: from connect to the login's success reply.
     /// </summary>
-    public static async Task<LoginRun> LoginsAsync(int port, int concurrency, TimeSpan duration, long maxLogins, BenchUsers users)
+    public static async Task<LoginRun> LoginsAsync(int port, int concurrency, TimeSpan duration, long maxLogins, ILoginDialogue dialogue)
     {
         long started = 0, logins = 0, errors = 0;
         string? firstError = null;
@@ -94,13 +104,10 @@ internal static class Scenarios
                 var t0 = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var connection = await ImapConnection.ConnectAsync(port, 4096, token);
-                    await connection.ExpectGreetingAsync(token);
-                    await connection.SendAsync(users.Login(w + k * concurrency), token);
-                    await connection.ExpectTaggedOkAsync(TagA, token);
+                    using var connection = await LineConnection.ConnectAsync(port, 4096, token);
+                    await dialogue.LoginAsync(connection, w + k * concurrency, token);
                     mine.Add(Stopwatch.GetTimestamp() - t0);
-                    await connection.SendAsync(Logout, token);
-                    await connection.ExpectTaggedOkAsync(TagB, token);
+                    await dialogue.LogoutAsync(connection, token);
                     Interlocked.Increment(ref logins);
                 }
                 catch (Exception e) when (e is BenchProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
@@ -145,8 +152,8 @@ internal static class Scenarios
         var stopwatch = new Stopwatch();
         try
         {
-            using var connection = await ImapConnection.ConnectAsync(port, 256 * 1024, token);
-            await connection.ExpectGreetingAsync(token);
+            using var connection = await LineConnection.ConnectAsync(port, 256 * 1024, token);
+            await connection.ExpectImapGreetingAsync(token);
             await connection.SendAsync(users.RelayLogin, token);
             await connection.ExpectTaggedOkAsync(TagA, token);
             await connection.SendAsync(SelectInbox, token);
@@ -176,7 +183,7 @@ internal static class Scenarios
     /// </summary>
     public static async Task<IdleRun> IdleAsync(int port, int sessions, int openers, BenchUsers users, Func<Task> whileHeld)
     {
-        var connections = new ImapConnection?[sessions];
+        var connections = new LineConnection?[sessions];
         long errors = 0;
         string? firstError = null;
         var next = -1;
@@ -195,11 +202,11 @@ internal static class Scenarios
             {
                 using var timeout = new CancellationTokenSource(StepTimeout);
                 var token = timeout.Token;
-                ImapConnection? connection = null;
+                LineConnection? connection = null;
                 try
                 {
-                    connection = await ImapConnection.ConnectAsync(port, 1024, token);
-                    await connection.ExpectGreetingAsync(token);
+                    connection = await LineConnection.ConnectAsync(port, 1024, token);
+                    await connection.ExpectImapGreetingAsync(token);
                     await connection.SendAsync(users.IdleLogin(i), token);
                     await connection.ExpectTaggedOkAsync(TagA, token);
                     await connection.SendAsync(SelectInbox, token);
@@ -258,6 +265,60 @@ internal static class Scenarios
     }
 
     /// <summary>
+    /// SMTP message throughput: <paramref name="concurrency"/> workers, each looping connect, the SMTP login (EHLO,
+    /// AUTH PLAIN, 235), then up to <paramref name="messagesPerConnection"/> messages (MAIL FROM, 250, RCPT TO, 250,
+    /// DATA, 354, the message and the final dot, 250; no pipelining), QUIT, 221, until <paramref name="duration"/> has
+    /// passed or <paramref name="maxMessages"/> were started. A message counts once its end-of-data 250 arrived.
+    /// </summary>
+    public static async Task<MessageRun> SmtpMessagesAsync(
+        int port, int concurrency, TimeSpan duration, long maxMessages, int messagesPerConnection, byte[] message, SmtpLoginDialogue dialogue)
+    {
+        long started = 0, messages = 0, errors = 0;
+        string? firstError = null;
+        var stopwatch = Stopwatch.StartNew();
+        var data = new byte[message.Length + DataEnd.Length];
+        message.CopyTo(data, 0);
+        DataEnd.CopyTo(data.AsMemory(message.Length));
+
+        async Task Worker(int w)
+        {
+            var k = 0L;
+            while (stopwatch.Elapsed < duration && Interlocked.Read(ref started) < maxMessages)
+            {
+                using var timeout = new CancellationTokenSource(duration + StepTimeout);
+                var token = timeout.Token;
+                try
+                {
+                    using var connection = await LineConnection.ConnectAsync(port, 4096, token);
+                    await dialogue.LoginAsync(connection, w + k * concurrency, token);
+                    for (var m = 0; m < messagesPerConnection && stopwatch.Elapsed < duration && Interlocked.Increment(ref started) <= maxMessages; m++)
+                    {
+                        await connection.SendAsync(MailFrom, token);
+                        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+                        await connection.SendAsync(RcptTo, token);
+                        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+                        await connection.SendAsync(Data, token);
+                        await connection.ExpectSmtpReplyAsync(Code354, token);
+                        await connection.SendAsync(data, token);
+                        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+                        Interlocked.Increment(ref messages);
+                    }
+                    await dialogue.LogoutAsync(connection, token);
+                }
+                catch (Exception e) when (e is BenchProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+                {
+                    Interlocked.Increment(ref errors);
+                    Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
+                }
+                k++;
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(() => Worker(w))));
+        return new MessageRun(messages, messages * message.Length, stopwatch.Elapsed.TotalSeconds, errors, firstError);
+    }
+
+    /// <summary>
     /// Puts one message of <paramref name="size"/> bytes into <see cref="BenchUsers.RelayUser"/>'s INBOX over IMAP
     /// (APPEND with a synchronising literal) unless the INBOX already has one. Returns the message's size.
     /// </summary>
@@ -265,12 +326,12 @@ internal static class Scenarios
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var token = timeout.Token;
-        using var connection = await ImapConnection.ConnectAsync(port, 64 * 1024, token);
-        await connection.ExpectGreetingAsync(token);
+        using var connection = await LineConnection.ConnectAsync(port, 64 * 1024, token);
+        await connection.ExpectImapGreetingAsync(token);
         await connection.SendAsync(users.RelayLogin, token);
         await connection.ExpectTaggedOkAsync(TagA, token);
 
-        var message = BuildMessage(size);
+        var message = BuildMessage(size, "benchrelay@example.org", "OrleansMail relay benchmark");
         await connection.SendAsync(Encoding.ASCII.GetBytes($"s STATUS INBOX (MESSAGES)\r\n"), token);
         var exists = false;
         while (true)
@@ -296,11 +357,14 @@ internal static class Scenarios
         return message.Length;
     }
 
-    /// <summary>A plain-text message of exactly <paramref name="size"/> bytes: headers, then 78-byte CRLF lines.</summary>
-    private static byte[] BuildMessage(int size)
+    /// <summary>
+    /// A plain-text message of exactly <paramref name="size"/> bytes: headers, then 78-byte CRLF lines of base64
+    /// letters (no line starts with a dot, so it goes into SMTP DATA as it is). Ends with CRLF.
+    /// </summary>
+    public static byte[] BuildMessage(int size, string to, string subject)
     {
         var header = Encoding.ASCII.GetBytes(
-            "From: bench@example.org\r\nTo: benchrelay@example.org\r\nSubject: OrleansMail relay benchmark\r\n" +
+            $"From: bench@example.org\r\nTo: {to}\r\nSubject: {subject}\r\n" +
             "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <relay@bench.example.org>\r\n" +
             "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
         var message = new byte[size];
