@@ -52,6 +52,7 @@ public static class MailProxyApplication
         ConfigureCluster(builder, cluster, servers);
         services?.Invoke(builder.Services);
 
+        builder.WebHost.UseSockets(options => ListenSockets.Configure(options, servers));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var server in servers)
@@ -63,6 +64,7 @@ public static class MailProxyApplication
                     listen.Use(next => connection =>
                     {
                         connection.Features.Set<IListenerFeature>(feature);
+                        ListenSockets.ApplyKeepAlive(connection, server.ListenParameters.KeepAlive);
                         return next(connection);
                     });
                     listen.UseConnectionHandler<MailConnectionHandler>();
