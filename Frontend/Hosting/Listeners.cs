@@ -10,6 +10,7 @@ internal static class Listeners
     public static IListenerFeature For(ServerSettings server) => server.Protocol switch
     {
         MailProtocol.Imap => new ImapListener(server),
+        MailProtocol.Smtp => new Smtp.SmtpListener(server),
         _ => throw new InvalidOperationException($"protocol {server.Protocol} has no listener"),
     };
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
+using OrleansMail.Frontend.ClientHost;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sessions;
@@ -44,6 +45,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<IClientHostResolver, NoClientHostResolver>();
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
