@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace OrleansMail.Tests.EndToEnd;
+
+/// <summary>
+/// A fake upstream SMTP server for what real Postfix will not do: record the exact XCLIENT line, advertise a
+/// chosen XCLIENT attribute list, refuse or hang up at a chosen step, accept proxy_smtp_auth's AUTH PLAIN. Each
+/// connection gets <see cref="Greeting"/>, then every line read goes to <see cref="Answer"/>: its text is sent, or
+/// null hangs up. Every line received is recorded; <see cref="OpenConnections"/> shows what the proxy left open.
+/// </summary>
+internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly Task _loop;
+    private int _open;
+
+    public ScriptedSmtpUpstream(string? greeting = "220 scripted ESMTP\r\n", Func<string, string?>? answer = null)
+    {
+        Greeting = greeting;
+        Answer = answer ?? DefaultAnswer;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _loop = AcceptAsync();
+    }
+
+    /// <summary>The EHLO reply of a server that offers every XCLIENT attribute Postfix knows.</summary>
+    public const string EhloWithXclient =
+        "250-scripted\r\n250-PIPELINING\r\n250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT\r\n250 8BITMIME\r\n";
+
+    /// <summary>Sent on connect; null sends nothing (and then hangs up when <see cref="Answer"/> says so).</summary>
+    public string? Greeting { get; }
+
+    public Func<string, string?> Answer { get; }
+
+    public int Port { get; }
+
+    /// <summary>Every line received, without CRLF, in order.</summary>
+    public IReadOnlyList<string> Lines => _lines.ToArray();
+
+    /// <summary>Connections not yet closed by either side.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
+    /// <summary>A well-behaved ESMTP server with XCLIENT that accepts everything.</summary>
+    public static string? DefaultAnswer(string line)
+    {
+        var verb = line.Split(' ')[0].ToUpperInvariant();
+        return verb switch
+        {
+            "EHLO" => EhloWithXclient,
+            "HELO" => "250 scripted\r\n",
+            "XCLIENT" => "220 scripted ESMTP\r\n",
+            "AUTH" => "235 2.7.0 Authentication successful\r\n",
+            "MAIL" => "250 2.1.0 Ok\r\n",
+            "RCPT" => "250 2.1.5 Ok\r\n",
+            "QUIT" => "221 2.0.0 Bye\r\n",
+            _ => "250 2.0.0 Ok\r\n",
+        };
+    }
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = ServeAsync(client);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        Interlocked.Increment(ref _open);
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                if (Greeting is not null) await stream.WriteAsync(Encoding.ASCII.GetBytes(Greeting), _stop.Token);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                while (await reader.ReadLineAsync(_stop.Token) is { } line)
+                {
+                    _lines.Enqueue(line);
+                    var answer = Answer(line);
+                    if (answer is null) return;
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(answer), _stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _open);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _loop;
+        _stop.Dispose();
+    }
+}
