@@ -9,7 +9,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// A fake upstream SMTP server for what real Postfix will not do: record the exact XCLIENT line, advertise a
 /// chosen XCLIENT attribute list, refuse or hang up at a chosen step, accept proxy_smtp_auth's AUTH PLAIN. Each
 /// connection gets <see cref="Greeting"/>, then every line read goes to <see cref="Answer"/>: its text is sent, or
-/// null hangs up. Every line received is recorded; <see cref="OpenConnections"/> shows what the proxy left open.
+/// null hangs up (as does an answer ending in <see cref="ThenHangUp"/>, after it is sent). Every line received is recorded; <see cref="OpenConnections"/> shows what the proxy left open.
 /// </summary>
 internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
 {
@@ -31,6 +31,9 @@ internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
     /// <summary>The EHLO reply of a server that offers every XCLIENT attribute Postfix knows.</summary>
     public const string EhloWithXclient =
         "250-scripted\r\n250-PIPELINING\r\n250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT\r\n250 8BITMIME\r\n";
+
+    /// <summary>Ends an answer that is sent and then followed by a hang-up (a reply cut short).</summary>
+    public const string ThenHangUp = "\0hang up";
 
     /// <summary>Sent on connect; null sends nothing (and then hangs up when <see cref="Answer"/> says so).</summary>
     public string? Greeting { get; }
@@ -92,7 +95,9 @@ internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
                     _lines.Enqueue(line);
                     var answer = Answer(line);
                     if (answer is null) return;
-                    await stream.WriteAsync(Encoding.UTF8.GetBytes(answer), _stop.Token);
+                    var hangUp = answer.EndsWith(ThenHangUp, StringComparison.Ordinal);
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(hangUp ? answer[..^ThenHangUp.Length] : answer), _stop.Token);
+                    if (hangUp) return;
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
