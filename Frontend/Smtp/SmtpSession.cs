@@ -52,24 +52,42 @@ internal sealed class SmtpSession(
     {
         // The client is not read during the lookup: anything it sends waits in the pipe (nginx-mail.md §3.4).
         _clientHost = await _resolver.ResolveAsync(Connection.RemoteEndPoint, Settings.Smtp, Client.Closed);
-        if (Settings.Smtp.GreetingDelay > TimeSpan.Zero && await SpeaksFirstAsync(Settings.Smtp.GreetingDelay))
+        if (Settings.Smtp.GreetingDelay > TimeSpan.Zero)
         {
-            // RFC 5321 §4.3.1: the client waits for the greeting; one that does not is likely a spam bot.
-            await Client.SendAsync(SmtpReplies.InvalidPipelining);
-            return NextStep.Close;
+            switch (await WaitOutGreetingDelayAsync(Settings.Smtp.GreetingDelay))
+            {
+                case GreetingDelayOutcome.ClientLeft:
+                    return NextStep.Close;
+                case GreetingDelayOutcome.ClientSpokeFirst:
+                    // RFC 5321 §4.3.1: the client waits for the greeting; one that does not is likely a spam bot.
+                    await Client.SendAsync(SmtpReplies.InvalidPipelining);
+                    return NextStep.Close;
+            }
         }
         await Client.SendAsync(SmtpReplies.Greeting(Settings.ServerName));
         return NextStep.Continue;
     }
 
-    /// <summary>True when the client sends anything (or leaves) before <paramref name="delay"/> has passed.</summary>
-    private async Task<bool> SpeaksFirstAsync(TimeSpan delay)
+    private enum GreetingDelayOutcome
+    {
+        Passed,
+        ClientSpokeFirst,
+        ClientLeft,
+    }
+
+    /// <summary>
+    /// Watches the client for <paramref name="delay"/> without consuming anything: a timer cancels the pending read
+    /// when the delay is over. Every outcome but <see cref="GreetingDelayOutcome.Passed"/> closes the session, so a
+    /// timer that fires late can only cancel a read nobody makes any more.
+    /// </summary>
+    private async Task<GreetingDelayOutcome> WaitOutGreetingDelayAsync(TimeSpan delay)
     {
         using var timer = Time.CreateTimer(static input => ((System.IO.Pipelines.PipeReader)input!).CancelPendingRead(),
             Client.Input, delay, Timeout.InfiniteTimeSpan);
         var read = await Client.Input.ReadAsync(Client.Closed);
         Client.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-        return !read.Buffer.IsEmpty || read.IsCompleted;
+        if (!read.Buffer.IsEmpty) return GreetingDelayOutcome.ClientSpokeFirst;
+        return read.IsCompleted ? GreetingDelayOutcome.ClientLeft : GreetingDelayOutcome.Passed;
     }
 
     protected override async ValueTask<NextStep> ReadCommandAsync()
