@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -9,23 +8,19 @@ namespace OrleansMail.Tests.EndToEnd;
 /// A fake upstream SMTP server for what real Postfix will not do: record the exact XCLIENT line, advertise a
 /// chosen XCLIENT attribute list, refuse or hang up at a chosen step, accept proxy_smtp_auth's AUTH PLAIN. Each
 /// connection gets <see cref="Greeting"/>, then every line read goes to <see cref="Answer"/>: its text is sent, or
-/// null hangs up (as does an answer ending in <see cref="ThenHangUp"/>, after it is sent). Every line received is recorded; <see cref="OpenConnections"/> shows what the proxy left open.
+/// null hangs up (as does an answer ending in <see cref="ThenHangUp"/>, after it is sent). Every line received is
+/// recorded; <see cref="OpenConnections"/> shows what the proxy left open.
 /// </summary>
-internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
+internal sealed class ScriptedSmtpUpstream : ScriptedServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<string> _lines = new();
-    private readonly Task _loop;
     private int _open;
 
     public ScriptedSmtpUpstream(string? greeting = "220 scripted ESMTP\r\n", Func<string, string?>? answer = null)
     {
         Greeting = greeting;
         Answer = answer ?? DefaultAnswer;
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = AcceptAsync();
+        Start();
     }
 
     /// <summary>The EHLO reply of a server that offers every XCLIENT attribute Postfix knows.</summary>
@@ -39,8 +34,6 @@ internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
     public string? Greeting { get; }
 
     public Func<string, string?> Answer { get; }
-
-    public int Port { get; }
 
     /// <summary>Every line received, without CRLF, in order.</summary>
     public IReadOnlyList<string> Lines => _lines.ToArray();
@@ -65,56 +58,27 @@ internal sealed class ScriptedSmtpUpstream : IAsyncDisposable
         };
     }
 
-    private async Task AcceptAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                _ = ServeAsync(client);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
+    protected override async Task ServeAsync(TcpClient client)
     {
         Interlocked.Increment(ref _open);
-        using (client)
+        try
         {
-            try
+            var stream = client.GetStream();
+            if (Greeting is not null) await stream.WriteAsync(Encoding.ASCII.GetBytes(Greeting), Stopping);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(Stopping) is { } line)
             {
-                var stream = client.GetStream();
-                if (Greeting is not null) await stream.WriteAsync(Encoding.ASCII.GetBytes(Greeting), _stop.Token);
-                using var reader = new StreamReader(stream, Encoding.UTF8);
-                while (await reader.ReadLineAsync(_stop.Token) is { } line)
-                {
-                    _lines.Enqueue(line);
-                    var answer = Answer(line);
-                    if (answer is null) return;
-                    var hangUp = answer.EndsWith(ThenHangUp, StringComparison.Ordinal);
-                    await stream.WriteAsync(Encoding.UTF8.GetBytes(hangUp ? answer[..^ThenHangUp.Length] : answer), _stop.Token);
-                    if (hangUp) return;
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-            {
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _open);
+                _lines.Enqueue(line);
+                var answer = Answer(line);
+                if (answer is null) return;
+                var hangUp = answer.EndsWith(ThenHangUp, StringComparison.Ordinal);
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(hangUp ? answer[..^ThenHangUp.Length] : answer), Stopping);
+                if (hangUp) return;
             }
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _loop;
-        _stop.Dispose();
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
     }
 }

@@ -10,8 +10,17 @@ namespace OrleansMail.Tests.EndToEnd;
 /// Byte-exact transcripts of the SMTP pre-login paths (nginx-mail.md §3.1, §3.4, §3.5) against the real proxy, a real
 /// HTTP auth server and a real Postfix behind it.
 /// </summary>
-public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixture<SmtpProxyFixture>
+public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
 {
+    private readonly SmtpProxyFixture fixture;
+
+    /// <summary>xunit makes one instance per test: each test starts from the default auth handler.</summary>
+    public SmtpTranscriptTests(SmtpProxyFixture fixture)
+    {
+        this.fixture = fixture;
+        fixture.ResetAuth();
+    }
+
     private Task<LineClient> OpenAsync(string listener = "smtp") => SmtpWire.OpenAsync(fixture.Proxy.Port(listener));
 
     [Fact]
@@ -136,7 +145,6 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task SmtpAuthNoneSendsTheEnvelopeToTheAuthServerAndDeliversThroughPostfix()
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         var (id, body) = NewMessage();
         await using var c = await OpenAsync("none");
@@ -147,14 +155,7 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
         await SendMessageAsync(c, "", "", id, body, mailAndRcptDone: true);
 
         var request = fixture.Auth.Requests.Skip(before).Single();
-        Assert.Equal("none", request["Auth-Method"]);
-        Assert.Equal("", request["Auth-User"]);
-        Assert.Equal("", request["Auth-Pass"]);
-        Assert.Equal("smtp", request["Auth-Protocol"]);
-        Assert.Equal("[UNAVAILABLE]", request["Client-Host"]);
-        Assert.Equal("sender.example", request["Auth-SMTP-Helo"]);
-        Assert.Equal("MAIL FROM:<sender@sender.example> BODY=8BITMIME", request["Auth-SMTP-From"]);
-        Assert.Equal("RCPT TO:<bob@example.test>", request["Auth-SMTP-To"]);
+        AssertUnauthenticated(request, "sender.example", "MAIL FROM:<sender@sender.example> BODY=8BITMIME", "RCPT TO:<bob@example.test>");
 
         var message = await fixture.Postfix.WaitForMessageAsync(m => m.Contains(id, StringComparison.Ordinal));
         Assert.Equal(WithLf(body), BodyOf(message));
@@ -166,7 +167,6 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task AuthPlainAndLoginAnswer334AndSucceedWith235()
     {
-        fixture.ResetAuth();
         await using (var c = await OpenAsync())
         {
             await c.ExpectAsync("AUTH PLAIN\r\n", "334 ");
@@ -203,23 +203,16 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
     public async Task ARefusedLoginUsesAuthErrorCodeOrTheDefaultAndCloses()
     {
         fixture.Auth.Handler = _ => AuthReply.Fail("Try again later", errorCode: "454 4.7.0");
-        try
+        await using (var c = await OpenAsync())
         {
-            await using (var c = await OpenAsync())
-            {
-                await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0x")}\r\n", "454 4.7.0 Try again later");
-                await c.AssertClosedAsync();
-            }
-            fixture.ResetAuth();
-            await using (var c = await OpenAsync())
-            {
-                await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0wrong")}\r\n", "535 5.7.0 Invalid login or password");
-                await c.AssertClosedAsync();
-            }
+            await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0x")}\r\n", "454 4.7.0 Try again later");
+            await c.AssertClosedAsync();
         }
-        finally
+        fixture.ResetAuth();
+        await using (var c = await OpenAsync())
         {
-            fixture.ResetAuth();
+            await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0wrong")}\r\n", "535 5.7.0 Invalid login or password");
+            await c.AssertClosedAsync();
         }
     }
 
@@ -230,48 +223,34 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
         fixture.Auth.Handler = request => Interlocked.Increment(ref refused) == 1
             ? AuthReply.Fail("Not now", waitSeconds: 1, errorCode: "451 4.7.1")
             : fixture.DefaultHandler(request);
-        try
-        {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync("none");
-            await c.ExpectAsync("HELO sender.example\r\n", "250 proxy.test");
-            await c.ExpectAsync("MAIL FROM:<sender@sender.example>\r\n", "250 2.0.0 OK");
-            var clock = Stopwatch.StartNew();
-            await c.ExpectAsync("RCPT TO:<alice@example.test>\r\n", "451 4.7.1 Not now");
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"refused after {clock.Elapsed}");
-            await c.ExpectAsync("RCPT TO:<bob@example.test>\r\n", "250 2.1.5 Ok");
-            var requests = fixture.Auth.Requests.Skip(before).ToList();
-            Assert.Equal(2, requests.Count);
-            Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!));
-            Assert.All(requests, r => Assert.Equal("MAIL FROM:<sender@sender.example>", r["Auth-SMTP-From"]));
-            Assert.Equal("RCPT TO:<bob@example.test>", requests[1]["Auth-SMTP-To"]);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync("none");
+        await c.ExpectAsync("HELO sender.example\r\n", "250 proxy.test");
+        await c.ExpectAsync("MAIL FROM:<sender@sender.example>\r\n", "250 2.0.0 OK");
+        var clock = Stopwatch.StartNew();
+        await c.ExpectAsync("RCPT TO:<alice@example.test>\r\n", "451 4.7.1 Not now");
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"refused after {clock.Elapsed}");
+        await c.ExpectAsync("RCPT TO:<bob@example.test>\r\n", "250 2.1.5 Ok");
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!));
+        Assert.All(requests, r => Assert.Equal("MAIL FROM:<sender@sender.example>", r["Auth-SMTP-From"]));
+        Assert.Equal("RCPT TO:<bob@example.test>", requests[1]["Auth-SMTP-To"]);
     }
 
     [Fact]
     public async Task CramMd5ChallengeIsTheSaltAndTheAuthServerGetsTheDigest()
     {
         fixture.Auth.Handler = CramMd5Handler();
-        try
-        {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync("mechs");
-            var (salt, digest) = await CramMd5Async(c, "alice", "alice-password");
-            Assert.Equal("235 2.0.0 OK", await c.ReadLineAsync());
-            var request = fixture.Auth.Requests.Skip(before).Single();
-            Assert.Equal("cram-md5", request["Auth-Method"]);
-            Assert.Equal(digest, request["Auth-Pass"]);
-            Assert.Equal(salt, request["Auth-Salt"]);
-            Assert.Matches("^<[0-9]+\\.[0-9]+@proxy\\.test>$", salt);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync("mechs");
+        var (salt, digest) = await CramMd5Async(c, "alice", "alice-password");
+        Assert.Equal("235 2.0.0 OK", await c.ReadLineAsync());
+        var request = fixture.Auth.Requests.Skip(before).Single();
+        Assert.Equal("cram-md5", request["Auth-Method"]);
+        Assert.Equal(digest, request["Auth-Pass"]);
+        Assert.Equal(salt, request["Auth-Salt"]);
+        Assert.Matches("^<[0-9]+\\.[0-9]+@proxy\\.test>$", salt);
     }
 
     /// <summary>CVE-2026-27651: a failed CRAM-MD5 refused with Auth-Wait, then a retry that succeeds and delivers mail.</summary>
@@ -280,31 +259,24 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
     {
         var cram = CramMd5Handler();
         fixture.Auth.Handler = request => request["Auth-Login-Attempt"] == "1" ? AuthReply.Fail("Bad digest", waitSeconds: 1) : cram(request);
-        try
-        {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync("mechs");
-            await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250-PIPELINING", "250-SIZE 10240000", "250-8BITMIME",
-                "250 AUTH PLAIN LOGIN CRAM-MD5 EXTERNAL");
-            await CramMd5Async(c, "alice", "wrong-password");
-            Assert.Equal("535 5.7.0 Bad digest", await c.ReadLineAsync(TimeSpan.FromSeconds(10)));
-            var (salt, _) = await CramMd5Async(c, "alice", "alice-password");
-            Assert.Equal("235 2.0.0 OK", await c.ReadLineAsync());
-            var (id, body) = NewMessage();
-            await SendMessageAsync(c, "alice@example.test", "bob@example.test", id, body);
-            Assert.Equal(WithLf(body), BodyOf(await fixture.Postfix.WaitForMessageAsync(m => m.Contains(id, StringComparison.Ordinal))));
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync("mechs");
+        await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250-PIPELINING", "250-SIZE 10240000", "250-8BITMIME",
+            "250 AUTH PLAIN LOGIN CRAM-MD5 EXTERNAL");
+        await CramMd5Async(c, "alice", "wrong-password");
+        Assert.Equal("535 5.7.0 Bad digest", await c.ReadLineAsync(TimeSpan.FromSeconds(10)));
+        var (salt, _) = await CramMd5Async(c, "alice", "alice-password");
+        Assert.Equal("235 2.0.0 OK", await c.ReadLineAsync());
+        var (id, body) = NewMessage();
+        await SendMessageAsync(c, "alice@example.test", "bob@example.test", id, body);
+        Assert.Equal(WithLf(body), BodyOf(await fixture.Postfix.WaitForMessageAsync(m => m.Contains(id, StringComparison.Ordinal))));
 
-            var requests = fixture.Auth.Requests.Skip(before).ToList();
-            Assert.Equal(2, requests.Count);
-            // A fresh challenge for the retry, and the retry carries its own digest, not the first one's.
-            Assert.NotEqual(requests[0]["Auth-Salt"], requests[1]["Auth-Salt"]);
-            Assert.Equal(salt, requests[1]["Auth-Salt"]);
-            Assert.NotEqual(requests[0]["Auth-Pass"], requests[1]["Auth-Pass"]);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.Equal(2, requests.Count);
+        // A fresh challenge for the retry, and the retry carries its own digest, not the first one's.
+        Assert.NotEqual(requests[0]["Auth-Salt"], requests[1]["Auth-Salt"]);
+        Assert.Equal(salt, requests[1]["Auth-Salt"]);
+        Assert.NotEqual(requests[0]["Auth-Pass"], requests[1]["Auth-Pass"]);
     }
 
     /// <summary>
@@ -314,7 +286,6 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task FailedAuthBeforeMailAndRcptLeaksNoCredentialsIntoTheNoneRequest()
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync("none");
         await c.ExpectAsync("EHLO sender.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
@@ -329,17 +300,13 @@ public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixtur
         await SendMessageAsync(c, "", "", id, body, mailAndRcptDone: true);
 
         var request = fixture.Auth.Requests.Skip(before).Single();
-        Assert.Equal("none", request["Auth-Method"]);
-        Assert.Equal("", request["Auth-User"]);
-        Assert.Equal("", request["Auth-Pass"]);
-        Assert.False(request.Has("Auth-Salt"));
+        AssertUnauthenticated(request, "sender.example", "MAIL FROM:<sender@sender.example>", "RCPT TO:<alice@example.test>");
         Assert.Equal(WithLf(body), BodyOf(await fixture.Postfix.WaitForMessageAsync(m => m.Contains(id, StringComparison.Ordinal))));
     }
 
     [Fact]
     public async Task AnUpstreamThatRefusesRcptHasItsReplyRelayed()
     {
-        fixture.ResetAuth();
         await using var c = await OpenAsync("none");
         await c.ExpectAsync("MAIL FROM:<sender@sender.example>\r\n", "250 2.0.0 OK");
         // Postfix refuses this recipient: its 550 reaches the client as is (nginx relays any RCPT reply).

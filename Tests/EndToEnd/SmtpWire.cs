@@ -51,4 +51,21 @@ internal static class SmtpWire
 
     /// <summary>Postfix delivers into the Maildir with LF line ends.</summary>
     public static string WithLf(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
+
+    /// <summary>
+    /// An smtp_auth none request (nginx-mail.md §2.2): method none, empty Auth-User and Auth-Pass (CVE-2025-53859:
+    /// nothing left from an earlier AUTH), and the client's HELO, MAIL and RCPT lines as sent.
+    /// </summary>
+    public static void AssertUnauthenticated(RecordedAuthRequest request, string helo, string from, string to)
+    {
+        Assert.Equal("none", request["Auth-Method"]);
+        Assert.Equal("", request["Auth-User"]);
+        Assert.Equal("", request["Auth-Pass"]);
+        Assert.False(request.Has("Auth-Salt"));
+        Assert.Equal("smtp", request["Auth-Protocol"]);
+        Assert.Equal("[UNAVAILABLE]", request["Client-Host"]);
+        Assert.Equal(helo, request["Auth-SMTP-Helo"]);
+        Assert.Equal(from, request["Auth-SMTP-From"]);
+        Assert.Equal(to, request["Auth-SMTP-To"]);
+    }
 }
