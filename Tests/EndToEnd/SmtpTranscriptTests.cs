@@ -187,6 +187,40 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
         }
     }
 
+    [Fact]
+    public async Task CommandsPipelinedAfterAuthReachPostfixInOrder()
+    {
+        var (id, body) = NewMessage();
+        await using var c = await OpenAsync();
+        // One write: AUTH with its initial response and the whole envelope; nothing after AUTH is read by the proxy.
+        await c.ExpectAsync($"EHLO client.example\r\nAUTH PLAIN {B64("\0alice\0alice-password")}\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n",
+            "250-proxy.test", "250 AUTH PLAIN LOGIN", "235 2.0.0 OK", "250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>");
+        await c.SendAsync($"Subject: {id}\r\n\r\n{body}.\r\nQUIT\r\n");
+        Assert.StartsWith("250 2.0.0 Ok: queued as ", await c.ReadLineAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("221 2.0.0 Bye", await c.ReadLineAsync());
+        await c.AssertClosedAsync();
+        Assert.Equal(WithLf(body.Replace("\r\n..", "\r\n.", StringComparison.Ordinal)),
+            BodyOf(await fixture.Postfix.WaitForMessageAsync(m => m.Contains(id, StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task ExternalSendsTheIdentityWithAnEmptyPassword()
+    {
+        var before = fixture.Auth.RequestCount;
+        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Postfix.Host, fixture.Postfix.Port);
+        await using (var c = await OpenAsync("mechs"))
+            await c.ExpectAsync($"AUTH EXTERNAL {B64("alice")}\r\n", "235 2.0.0 OK");
+        await using (var c = await OpenAsync("mechs"))
+        {
+            await c.ExpectAsync("AUTH EXTERNAL\r\n", "334 VXNlcm5hbWU6");
+            await c.ExpectAsync("=\r\n", "235 2.0.0 OK");
+        }
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.All(requests, r => Assert.Equal("external", r["Auth-Method"]));
+        Assert.Equal(["alice", ""], requests.Select(r => r["Auth-User"]!));
+        Assert.All(requests, r => Assert.Equal("", r["Auth-Pass"]));
+    }
+
     [Theory]
     [InlineData("AUTH CRAM-MD5\r\n")]
     [InlineData("AUTH EXTERNAL\r\n")]
