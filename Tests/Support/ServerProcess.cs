@@ -97,6 +97,9 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit (for short-lived commands such as <c>postfix check</c>).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>
     /// Polls <paramref name="probe"/> until it returns true. Throws when the process exits first
     /// or when <paramref name="timeout"/> passes, with <paramref name="diagnostics"/> in the message.
