@@ -21,7 +21,7 @@ for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
     cwd=$(readlink "$proc/cwd" 2>/dev/null || true)
     case "$cwd" in
-        */orleansmail-dovecot-*|*/orleansmail-redis-*)
+        */orleansmail-dovecot-*|*/orleansmail-redis-*|*/orleansmail-postfix-*)
             ppid=$(awk '/^PPid:/ {print $2}' "$proc/status" 2>/dev/null || echo "")
             if [ "$ppid" = "1" ]; then
                 echo "test.sh: stopping leftover server $pid in $cwd" >&2

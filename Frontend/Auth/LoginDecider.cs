@@ -15,7 +15,7 @@ internal sealed partial class LoginDecider(IGrainFactory grains, TimeProvider ti
     /// <param name="cancellationToken">Cancelled when the client goes away.</param>
     public async Task<LoginDecision> DecideAsync(LoginAttempt attempt, TimeSpan maxWaiting, CancellationToken cancellationToken)
     {
-        var grain = grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(attempt.Login));
+        var grain = grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(attempt));
         var giveUpAt = time.GetUtcNow() + maxWaiting;
         var retried = false;
         while (true)

@@ -37,7 +37,10 @@ public static class MailSettingsReader
     private static ServerSettings ReadServer(Scope scope)
     {
         var listenText = scope.ServerOnly("Listen") ?? throw scope.Invalid("Listen", null, "every server needs Listen, e.g. \"127.0.0.1:1143\" or \"143\"");
-        var listen = ParseListen(scope, listenText);
+        var listenDirective = ListenDirective.Parse(listenText, (word, reason) => scope.Invalid("Listen", listenText, $"'{word}': {reason}"));
+        var listen = listenDirective.EndPoint;
+        if (listenDirective.Ssl || listenDirective.ProxyProtocol)
+            throw scope.Invalid("Listen", listenText, "the ssl and proxy_protocol listen parameters are not supported yet");
 
         var protocolText = scope.ServerOnly("Protocol");
         MailProtocol protocol;
@@ -91,6 +94,7 @@ public static class MailSettingsReader
         return new ServerSettings(
             Name: scope.ServerOnly("Name") ?? $"{protocol.ToString().ToLowerInvariant()}@{listen}",
             Listen: listen,
+            ListenParameters: listenDirective,
             Protocol: protocol,
             ServerName: scope.Get("ServerName") ?? Dns.GetHostName(),
             AuthHttp: authHttp,
@@ -102,22 +106,6 @@ public static class MailSettingsReader
             Imap: imap,
             Pop3: pop3,
             Smtp: smtp);
-    }
-
-    private static IPEndPoint ParseListen(Scope scope, string text)
-    {
-        // nginx's listen: "port", "addr:port", "[v6]:port", "*:port".
-        if (int.TryParse(text, out var bare))
-            return bare is > 0 and <= 65535 ? new IPEndPoint(IPAddress.Any, bare) : throw scope.Invalid("Listen", text, "port out of range");
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is <= 0 or > 65535)
-            throw scope.Invalid("Listen", text, "expected \"address:port\" or \"port\"");
-        var host = text[..colon].Trim('[', ']');
-        if (host == "*") return new IPEndPoint(IPAddress.Any, port);
-        if (host == "localhost") return new IPEndPoint(IPAddress.Loopback, port);
-        if (!IPAddress.TryParse(host, out var address))
-            throw scope.Invalid("Listen", text, "the address must be an IP literal, * or localhost");
-        return new IPEndPoint(address, port);
     }
 
     private static string ParseAuthUrl(Scope scope, string text)

@@ -10,6 +10,7 @@ namespace OrleansMail.Frontend.Configuration;
 public sealed record ServerSettings(
     string Name,
     IPEndPoint Listen,
+    ListenDirective ListenParameters,
     MailProtocol Protocol,
     string ServerName,
     AuthHttpEndpoint AuthHttp,

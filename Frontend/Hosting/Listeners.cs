@@ -1,6 +1,7 @@
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Imap;
 using OrleansMail.Frontend.Pop3;
+using OrleansMail.Frontend.Smtp;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Frontend.Hosting;
@@ -12,6 +13,7 @@ internal static class Listeners
     {
         MailProtocol.Imap => new ImapListener(server),
         MailProtocol.Pop3 => new Pop3Listener(server),
+        MailProtocol.Smtp => new SmtpListener(server),
         _ => throw new InvalidOperationException($"protocol {server.Protocol} has no listener"),
     };
 }

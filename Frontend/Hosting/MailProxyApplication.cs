@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.ClientHost;
@@ -36,6 +37,7 @@ public static class MailProxyApplication
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
         ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
         configure?.Invoke(builder.Configuration);
+        DefaultListeners.YieldTo(builder.Configuration);
 
         var servers = MailSettingsReader.Read(builder.Configuration);
         var cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded);
@@ -52,6 +54,7 @@ public static class MailProxyApplication
         ConfigureCluster(builder, cluster, servers);
         services?.Invoke(builder.Services);
 
+        builder.WebHost.UseSockets(options => ListenSockets.Configure(options, servers));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var server in servers)
@@ -63,6 +66,7 @@ public static class MailProxyApplication
                     listen.Use(next => connection =>
                     {
                         connection.Features.Set<IListenerFeature>(feature);
+                        ListenSockets.ApplyKeepAlive(connection, server.ListenParameters.KeepAlive);
                         return next(connection);
                     });
                     listen.UseConnectionHandler<MailConnectionHandler>();
@@ -70,7 +74,16 @@ public static class MailProxyApplication
             }
         });
 
-        return builder.Build();
+        // Kestrel announces every mail listener as "Now listening on: http://…" (appsettings.json quiets
+        // Microsoft.Hosting.Lifetime for that reason); say what they are instead.
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansMail.Frontend.Listeners");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var server in servers)
+                log.LogInformation("listening for {Protocol} on {Listen} ({Name})", server.Protocol.ToString().ToLowerInvariant(), server.Listen, server.Name);
+        });
+        return app;
     }
 
     private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)

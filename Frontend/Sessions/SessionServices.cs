@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Auth;
+using OrleansMail.Frontend.ClientHost;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
 
@@ -11,4 +12,5 @@ internal sealed record SessionServices(
     UpstreamConnector Connector,
     RelayIdleMonitor RelayMonitor,
     TimeProvider Time,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory,
+    IClientHostResolver ClientHostResolver);

@@ -19,10 +19,20 @@ public sealed class LineClient : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<LineClient> ConnectAsync(int port)
+    public static Task<LineClient> ConnectAsync(int port) => ConnectAsync(System.Net.IPAddress.Loopback, port, CancellationToken.None);
+
+    public static async Task<LineClient> ConnectAsync(System.Net.IPAddress address, int port, CancellationToken cancellationToken)
     {
-        var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync("127.0.0.1", port);
+        var tcp = new TcpClient(address.AddressFamily) { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(address, port, cancellationToken);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
         return new LineClient(tcp);
     }
 

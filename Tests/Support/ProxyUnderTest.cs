@@ -29,7 +29,7 @@ public sealed class ProxyUnderTest : IAsyncDisposable
     public int Port(string listener = "imap") => _ports[listener];
 
     /// <param name="shared">Mail-level settings, e.g. <c>("AuthHttp", url)</c>.</param>
-    /// <param name="listeners">Listener name → its own settings (Protocol defaults to imap).</param>
+    /// <param name="listeners">Listener name → its own settings (Protocol defaults to imap; <c>{port}</c> is its port).</param>
     public static async Task<ProxyUnderTest> StartAsync(
         IEnumerable<(string Key, string Value)> shared,
         IReadOnlyDictionary<string, (string Key, string Value)[]> listeners,
@@ -57,7 +57,8 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             values[prefix + "Name"] = name;
             values[prefix + "Listen"] = $"127.0.0.1:{port}";
             values[prefix + "Protocol"] = "imap";
-            foreach (var (key, value) in settings) values[prefix + key] = value;
+            // "{port}" in a listener's own value stands for its free port (a test may write its own Listen line).
+            foreach (var (key, value) in settings) values[prefix + key] = value.Replace("{port}", port.ToString());
             index++;
         }
 

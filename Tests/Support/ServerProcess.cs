@@ -97,6 +97,9 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit (for short-lived commands such as <c>postfix check</c>).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>
     /// Polls <paramref name="probe"/> until it returns true. Throws when the process exits first
     /// or when <paramref name="timeout"/> passes, with <paramref name="diagnostics"/> in the message.
@@ -113,6 +116,15 @@ public sealed class ServerProcess : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (HasExited)
             {
+                // HasExited can be true before the last stdout/stderr lines are delivered; WaitForExitAsync also waits
+                // for the end of the redirected streams, so the diagnostics carry the program's last words.
+                using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    drain.CancelAfter(TimeSpan.FromSeconds(5));
+                    try { await _process.WaitForExitAsync(drain.Token).ConfigureAwait(false); }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
+                }
+
                 throw new ServerStartException(
                     $"{Name} exited with code {ExitCode} before it was ready.\n{diagnostics()}");
             }

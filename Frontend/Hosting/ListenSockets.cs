@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using OrleansMail.Frontend.Configuration;
+
+namespace OrleansMail.Frontend.Hosting;
+
+/// <summary>
+/// Applies nginx's <c>listen</c> socket parameters (<see cref="ListenDirective"/>) to Kestrel's socket transport:
+/// the listening sockets are made here, so ipv6only, rcvbuf, sndbuf and multipath hold per listener, and
+/// so_keepalive is set on each accepted connection.
+/// </summary>
+internal static class ListenSockets
+{
+    /// <summary>Linux's IPPROTO_MPTCP (RFC 8684 Multipath TCP).</summary>
+    private const ProtocolType MultipathTcp = (ProtocolType)262;
+
+    public static void Configure(SocketTransportOptions options, IReadOnlyList<ServerSettings> servers)
+    {
+        // Kestrel has one backlog for every listener: take the largest asked for.
+        options.Backlog = servers.Max(s => s.ListenParameters.Backlog);
+        var byEndPoint = servers.ToDictionary(s => s.Listen, s => s.ListenParameters);
+        options.CreateBoundListenSocket = endPoint =>
+            endPoint is IPEndPoint ip && byEndPoint.TryGetValue(ip, out var listen)
+                ? Bind(listen)
+                : SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
+    }
+
+    private static Socket Bind(ListenDirective listen)
+    {
+        var endPoint = listen.EndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, listen.Multipath ? MultipathTcp : ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = !listen.Ipv6Only;
+            if (listen.ReceiveBuffer is { } receive) socket.ReceiveBufferSize = receive;
+            if (listen.SendBuffer is { } send) socket.SendBufferSize = send;
+            // As Kestrel's default socket: a restarted proxy must not wait out TIME_WAIT to bind again.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endPoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>so_keepalive on an accepted connection; called by the listener's connection middleware.</summary>
+    public static void ApplyKeepAlive(ConnectionContext connection, TcpKeepAlive? keepAlive)
+    {
+        if (keepAlive is null || connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket) return;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, keepAlive.Enabled);
+        if (!keepAlive.Enabled) return;
+        if (keepAlive.Idle is { } idle) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, (int)idle.TotalSeconds);
+        if (keepAlive.Interval is { } interval) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, (int)interval.TotalSeconds);
+        if (keepAlive.Count is { } count) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+    }
+}

@@ -1,0 +1,7 @@
+namespace OrleansMail.Frontend.Smtp;
+
+/// <summary>One parsed SMTP command line.</summary>
+/// <param name="Name">The command name, upper-cased (letters only).</param>
+/// <param name="Arguments">The space-separated arguments.</param>
+/// <param name="Line">The whole line without its line end: MAIL and RCPT are kept and replayed as sent.</param>
+internal sealed record SmtpCommand(string Name, IReadOnlyList<string> Arguments, string Line);

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Hosting;
+using OrleansMail.Frontend.Sessions;
+
+namespace OrleansMail.Frontend.Smtp;
+
+/// <summary>An SMTP listener: its settings and its EHLO reply, built once; makes one <see cref="SmtpSession"/> per connection.</summary>
+internal sealed class SmtpListener(ServerSettings settings) : IListenerFeature
+{
+    private readonly string _ehloReply = SmtpEhloReply.Build(settings.ServerName, settings.Smtp);
+
+    public ServerSettings Settings => settings;
+
+    public MailSession CreateSession(ConnectionContext connection, SessionServices services) =>
+        new SmtpSession(connection, settings, _ehloReply, services, services.LoggerFactory.CreateLogger<SmtpSession>());
+}

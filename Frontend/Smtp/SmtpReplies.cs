@@ -1,0 +1,32 @@
+namespace OrleansMail.Frontend.Smtp;
+
+/// <summary>The replies OrleansMail sends itself, worded as nginx words them (nginx-mail.md §3.4, §3.5).</summary>
+internal static class SmtpReplies
+{
+    public const string InvalidArgument = "501 5.5.4 Invalid argument\r\n";
+    public const string AuthenticationRequired = "530 5.7.1 Authentication required\r\n";
+    public const string BadSequence = "503 5.5.1 Bad sequence of commands\r\n";
+    public const string Ok = "250 2.0.0 OK\r\n";
+    public const string Bye = "221 2.0.0 Bye\r\n";
+    public const string InvalidCommand = "500 5.5.1 Invalid command\r\n";
+    public const string InternalError = "451 4.3.2 Internal server error\r\n";
+
+    /// <summary>smtp_greeting_delay: the client spoke before the greeting (RFC 5321 §4.3.1 forbids it).</summary>
+    public const string InvalidPipelining = "503 5.5.0 Improper use of SMTP command pipelining\r\n";
+
+    /// <summary>What nginx answers a SASL login that succeeded upstream, whatever the upstream said.</summary>
+    public const string AuthSucceeded = "235 2.0.0 OK\r\n";
+
+    /// <summary>The refusal code when the auth server sends no Auth-Error-Code (nginx-mail.md §2.4).</summary>
+    public const string DefaultErrorCode = "535 5.7.0";
+
+    public static string Greeting(string serverName) => $"220 {serverName} ESMTP ready\r\n";
+
+    public static string Helo(string serverName) => $"250 {serverName}\r\n";
+
+    /// <summary>A refused login: <c>&lt;Auth-Error-Code or 535 5.7.0&gt; &lt;Auth-Status text&gt;</c>.</summary>
+    public static string LoginFailed(string? errorCode, string message) => $"{errorCode ?? DefaultErrorCode} {message}\r\n";
+
+    /// <summary>A SASL continuation: <c>334 </c> and the base64 challenge (empty for PLAIN).</summary>
+    public static string Continuation(string challenge) => $"334 {challenge}\r\n";
+}

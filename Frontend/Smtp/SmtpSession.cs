@@ -1,0 +1,195 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.ClientHost;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.Sasl;
+using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Upstream;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Smtp;
+
+/// <summary>
+/// One SMTP client from greeting to relay, as nginx's ngx_mail_smtp_handler.c runs it (nginx-mail.md §3.4): the
+/// client's host name looked up before the greeting, smtp_greeting_delay, HELO/EHLO, AUTH, and under
+/// <c>smtp_auth none</c> MAIL/RCPT as the login. The command loop, the decision and the relay are <see cref="MailSession"/>'s.
+/// </summary>
+internal sealed class SmtpSession(
+    ConnectionContext connection,
+    ServerSettings settings,
+    string ehloReply,
+    SessionServices services,
+    ILogger logger) : MailSession(connection, settings, services, logger)
+{
+    private readonly IClientHostResolver _resolver = services.ClientHostResolver;
+
+    /// <summary>The client's host name or nginx's placeholder: Client-Host and XCLIENT NAME.</summary>
+    private string _clientHost = ClientHostNames.Unavailable;
+
+    /// <summary>The HELO/EHLO argument: XCLIENT HELO, the replayed greeting and Auth-SMTP-Helo.</summary>
+    private string? _helo;
+
+    private bool _esmtp;
+
+    /// <summary>smtp_auth none: the whole MAIL line, kept across a refused RCPT (nginx-tests mail_smtp.t).</summary>
+    private string? _mailFrom;
+
+    /// <summary>smtp_auth none: the whole RCPT line, set only while it is being decided (and logged in upstream).</summary>
+    private string? _rcptTo;
+
+    protected override string InternalErrorReply => SmtpReplies.InternalError;
+
+    protected override int ClientBuffer => Settings.Smtp.ClientBuffer;
+
+    protected override string TooLongReply => SmtpReplies.InvalidCommand;
+
+    protected override string Continuation(string base64Challenge) => SmtpReplies.Continuation(base64Challenge);
+
+    protected override string LoginFailedReply(LoginDecision decision) => SmtpReplies.LoginFailed(decision.SmtpErrorCode, decision.Message ?? "");
+
+    protected override async ValueTask<NextStep> GreetAsync()
+    {
+        // The client is not read during the lookup: anything it sends waits in the pipe (nginx-mail.md §3.4).
+        _clientHost = await _resolver.ResolveAsync(Connection.RemoteEndPoint, Settings.Smtp, Client.Closed);
+        if (Settings.Smtp.GreetingDelay > TimeSpan.Zero)
+        {
+            switch (await WaitOutGreetingDelayAsync(Settings.Smtp.GreetingDelay))
+            {
+                case GreetingDelayOutcome.ClientLeft:
+                    return NextStep.Close;
+                case GreetingDelayOutcome.ClientSpokeFirst:
+                    // RFC 5321 §4.3.1: the client waits for the greeting; one that does not is likely a spam bot.
+                    await Client.SendAsync(SmtpReplies.InvalidPipelining);
+                    return NextStep.Close;
+            }
+        }
+        await Client.SendAsync(SmtpReplies.Greeting(Settings.ServerName));
+        return NextStep.Continue;
+    }
+
+    private enum GreetingDelayOutcome
+    {
+        Passed,
+        ClientSpokeFirst,
+        ClientLeft,
+    }
+
+    /// <summary>
+    /// Watches the client for <paramref name="delay"/> without consuming anything: a timer cancels the pending read
+    /// when the delay is over. Every outcome but <see cref="GreetingDelayOutcome.Passed"/> closes the session, so a
+    /// timer that fires late can only cancel a read nobody makes any more.
+    /// </summary>
+    private async Task<GreetingDelayOutcome> WaitOutGreetingDelayAsync(TimeSpan delay)
+    {
+        using var timer = Time.CreateTimer(static input => ((System.IO.Pipelines.PipeReader)input!).CancelPendingRead(),
+            Client.Input, delay, Timeout.InfiniteTimeSpan);
+        var read = await Client.Input.ReadAsync(Client.Closed);
+        Client.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        if (!read.Buffer.IsEmpty) return GreetingDelayOutcome.ClientSpokeFirst;
+        return read.IsCompleted ? GreetingDelayOutcome.ClientLeft : GreetingDelayOutcome.Passed;
+    }
+
+    protected override async ValueTask<NextStep> ReadCommandAsync()
+    {
+        var (status, line) = await ReadLineAsync();
+        if (status == LineStatus.Closed) return NextStep.Close;
+        if (status == LineStatus.TooLong) return await TooLongAsync();
+        if (SmtpCommandParser.Parse(line) is not { } command) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
+
+        switch (command.Name)
+        {
+            case "HELO" or "EHLO":
+                return await HelloAsync(command);
+            case "AUTH":
+                return await AuthAsync(command);
+            case "MAIL":
+                return await MailAsync(command);
+            case "RCPT":
+                return await RcptAsync(command);
+            case "RSET":
+                _mailFrom = _rcptTo = null;
+                await Client.SendAsync(SmtpReplies.Ok);
+                return NextStep.Continue;
+            case "NOOP":
+                await Client.SendAsync(SmtpReplies.Ok);
+                return NextStep.Continue;
+            case "QUIT":
+                await Client.SendAsync(SmtpReplies.Bye);
+                return NextStep.Close;
+            case "VRFY" or "EXPN" or "HELP":
+                // Known to nginx's parser, refused by its handler: not counted by max_errors (nginx-mail.md §3.1).
+                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
+            default:
+                // DATA, BDAT, STARTTLS while off, XCLIENT and anything unknown: a parser rejection, counted.
+                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
+        }
+    }
+
+    private async ValueTask<NextStep> HelloAsync(SmtpCommand command)
+    {
+        if (command.Arguments.Count != 1) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
+        // A new greeting starts a new transaction (RFC 5321 §4.1.4).
+        _helo = command.Arguments[0];
+        _esmtp = command.Name == "EHLO";
+        _mailFrom = _rcptTo = null;
+        await Client.SendAsync(_esmtp ? ehloReply : SmtpReplies.Helo(Settings.ServerName));
+        return NextStep.Continue;
+    }
+
+    private async ValueTask<NextStep> AuthAsync(SmtpCommand command)
+    {
+        var args = command.Arguments;
+        if (args.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
+        if (args.Count > 2) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
+        var sasl = await AuthenticateSaslAsync(args[0], args.Count == 2 ? args[1] : null, Settings.Smtp.Auth);
+        return sasl.Status switch
+        {
+            SaslStatus.Done => await DecideAsync(sasl.Credentials!),
+            SaslStatus.Closed => NextStep.Close,
+            SaslStatus.Refused => await InvalidAsync(SmtpReplies.InvalidCommand, counts: false),
+            _ => await InvalidAsync(SmtpReplies.InvalidCommand, counts: true),
+        };
+    }
+
+    private async ValueTask<NextStep> MailAsync(SmtpCommand command)
+    {
+        if (!Settings.Smtp.AllowUnauthenticated) return await InvalidAsync(SmtpReplies.AuthenticationRequired, counts: false);
+        if (_mailFrom is not null) return await InvalidAsync(SmtpReplies.BadSequence, counts: false);
+        if (command.Arguments.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
+        _mailFrom = command.Line;
+        await Client.SendAsync(SmtpReplies.Ok);
+        return NextStep.Continue;
+    }
+
+    private async ValueTask<NextStep> RcptAsync(SmtpCommand command)
+    {
+        if (_mailFrom is null) return await InvalidAsync(SmtpReplies.BadSequence, counts: false);
+        if (command.Arguments.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
+        _rcptTo = command.Line;
+        // CVE-2025-53859: fresh, empty credentials; nothing from an earlier failed AUTH can reach this request.
+        var next = await DecideAsync(new Credentials(AuthMethod.None, "", ""));
+        // Refused with Auth-Wait: MAIL stays accepted and another RCPT may follow (nginx-tests mail_smtp.t).
+        _rcptTo = null;
+        return next;
+    }
+
+    /// <summary>SMTP adds the client's host name, and under smtp_auth none the envelope (Auth-SMTP-*).</summary>
+    protected override LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>
+        base.CreateAttempt(credentials, attemptNumber) with
+        {
+            ClientHost = _clientHost,
+            Smtp = credentials.Method == AuthMethod.None ? new SmtpEnvelope(_helo ?? "", _mailFrom!, _rcptTo!) : null,
+        };
+
+    protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
+        UpstreamConnection upstream, string login, string password, LoginDecision decision, CancellationToken cancellationToken)
+    {
+        // An RCPT being decided means an smtp_auth none login: replay MAIL and RCPT; otherwise a SASL login.
+        var unauthenticated = _rcptTo is not null;
+        var plan = new SmtpUpstreamPlan(Settings.ServerName, _helo, _esmtp, Settings.Smtp.Xclient, Settings.Smtp.ProxySmtpAuth,
+            Client.ClientIp, Connection.RemoteEndPoint, Connection.LocalEndPoint, _clientHost, login, password,
+            unauthenticated ? _mailFrom : null, unauthenticated ? _rcptTo : null);
+        return SmtpUpstreamLogin.LoginAsync(upstream, plan, Settings.ProxyBuffer, cancellationToken);
+    }
+}

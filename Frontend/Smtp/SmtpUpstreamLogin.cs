@@ -1,0 +1,76 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using OrleansMail.Frontend.Sessions;
+
+namespace OrleansMail.Frontend.Smtp;
+
+/// <summary>
+/// Logs in to the upstream SMTP server as nginx does (nginx-mail.md §3.6): expect 220; <c>EHLO server_name</c>
+/// (HELO when the client said HELO and xclient is off) → 250; with xclient and an upstream that offers it,
+/// XCLIENT → 220/250 and the client's own HELO/EHLO replayed → 250; with proxy_smtp_auth AUTH PLAIN → 235; under
+/// smtp_auth none the stored MAIL line → 250 and RCPT line, whose reply goes to the client whatever its code.
+/// A SASL login is answered <c>235 2.0.0 OK</c> by the proxy itself. Every reply may be multi-line.
+/// </summary>
+internal static class SmtpUpstreamLogin
+{
+    /// <param name="maxReplyLength">proxy_buffer: the longest reply accepted.</param>
+    /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
+    public static async Task<UpstreamLoginResult> LoginAsync(
+        IDuplexPipe upstream, SmtpUpstreamPlan plan, int maxReplyLength, CancellationToken cancellationToken)
+    {
+        var dialogue = new Dialogue(upstream, maxReplyLength, cancellationToken);
+
+        var reply = await dialogue.ReadAsync();
+        if (reply.Code != 220) return Failed(reply);
+
+        var ehlo = plan.Xclient || plan.ClientUsedEhlo;
+        reply = await dialogue.SendAsync($"{(ehlo ? "EHLO" : "HELO")} {plan.ServerName}\r\n");
+        if (reply.Code != 250) return Failed(reply);
+
+        if (plan.Xclient && XclientCommand.OfferedAttributes(reply) is { } offered)
+        {
+            reply = await dialogue.SendAsync(XclientCommand.Build(plan, offered));
+            if (reply.Code is not (220 or 250)) return Failed(reply);
+            if (plan.ClientHelo is { } helo)
+            {
+                reply = await dialogue.SendAsync($"{(plan.ClientUsedEhlo ? "EHLO" : "HELO")} {helo}\r\n");
+                if (reply.Code != 250) return Failed(reply);
+            }
+        }
+
+        if (plan.MailFrom is { } mailFrom)
+        {
+            reply = await dialogue.SendAsync(mailFrom + "\r\n");
+            if (reply.Code != 250) return Failed(reply);
+            reply = await dialogue.SendAsync(plan.RcptTo + "\r\n");
+            return reply.Code == 0 ? Failed(reply) : new UpstreamLoginResult(true, reply.Text);
+        }
+
+        if (plan.ProxySmtpAuth)
+        {
+            // nginx: "no password available" when the auth server gave none for proxy_smtp_auth.
+            if (plan.Password.Length == 0) return UpstreamLoginResult.Failed("");
+            var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{plan.Login}\0{plan.Password}"));
+            reply = await dialogue.SendAsync($"AUTH PLAIN {plain}\r\n");
+            if (reply.Code != 235) return Failed(reply);
+        }
+
+        return new UpstreamLoginResult(true, SmtpReplies.AuthSucceeded);
+    }
+
+    private static UpstreamLoginResult Failed(SmtpReply reply) => UpstreamLoginResult.Failed(reply.TextWithoutLastLineEnd);
+
+    /// <summary>One command at a time, each followed by its reply.</summary>
+    private sealed class Dialogue(IDuplexPipe upstream, int maxReplyLength, CancellationToken cancellationToken)
+    {
+        public Task<SmtpReply> ReadAsync() => SmtpReply.ReadAsync(upstream.Input, maxReplyLength, cancellationToken);
+
+        public async Task<SmtpReply> SendAsync(string command)
+        {
+            upstream.Output.Write(Encoding.UTF8.GetBytes(command));
+            await upstream.Output.FlushAsync(cancellationToken);
+            return await ReadAsync();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text;
+
+namespace OrleansMail.Frontend.Smtp;
+
+/// <summary>
+/// xtext (RFC 1891 §5): how XCLIENT attribute values travel. Bytes up to SP, '+', '=', DEL and every non-ASCII
+/// byte become <c>+XX</c>, so a login cannot add attributes (<c>alice ADDR=1.2.3.4</c>) or commands (CR/LF) to the
+/// upstream dialogue (nginx 1.29.2, nginx-mail.md §5).
+/// </summary>
+internal static class Xtext
+{
+    public static string Encode(string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        var text = new StringBuilder(bytes.Length);
+        foreach (var b in bytes)
+        {
+            if (b <= 0x20 || b == '+' || b == '=' || b >= 0x7F) text.Append('+').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else text.Append((char)b);
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using OrleansMail.Tests.Support;
+using static OrleansMail.Tests.EndToEnd.SmtpWire;
+
+namespace OrleansMail.Tests.EndToEnd;
+
+/// <summary>
+/// The client's host name through a whole SMTP login (nginx-mail.md §3.4): looked up with the configured resolver
+/// before the greeting, sent to the auth server as <c>Client-Host</c> and to the upstream as XCLIENT <c>NAME=</c>;
+/// a PTR name that could inject headers or XCLIENT attributes (CVE-2026-28753) reaches neither.
+/// The DNS server is scripted: no real one serves CR/LF in a name. Each test has its own proxy, so no DNS cache
+/// carries an answer from one test into the next.
+/// </summary>
+public sealed class SmtpClientHostTests : IAsyncLifetime
+{
+    private ScriptedDnsServer _dns = null!;
+    private TestAuthServer _auth = null!;
+    private ScriptedSmtpUpstream _upstream = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _dns = ScriptedDnsServer.Start();
+        _upstream = new ScriptedSmtpUpstream();
+        _auth = await TestAuthServer.StartAsync(_ => AuthReply.Ok("127.0.0.1", _upstream.Port, pass: "alice-password"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _auth.DisposeAsync();
+        await _upstream.DisposeAsync();
+        await _dns.DisposeAsync();
+    }
+
+    private async Task<(string? ClientHost, string Xclient)> LogInAsync()
+    {
+        await using var proxy = await ProxyUnderTest.StartAsync(
+            [("AuthHttp", _auth.Url), ("Resolver", _dns.EndPoint.ToString()), ("ResolverTimeout", "5s")],
+            new Dictionary<string, (string, string)[]> { ["smtp"] = [("Protocol", "smtp")] });
+        await using var c = await OpenAsync(proxy.Port("smtp"));
+        await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
+        await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
+        var request = Assert.Single(_auth.Requests);
+        return (request["Client-Host"], Assert.Single(_upstream.Lines, l => l.StartsWith("XCLIENT ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task AForwardConfirmedNameGoesToTheAuthServerAndIntoXclient()
+    {
+        _dns.Ptr(IPAddress.Loopback, "client.example.org");
+        _dns.Address("client.example.org", IPAddress.Loopback);
+
+        var (clientHost, xclient) = await LogInAsync();
+
+        Assert.Equal("client.example.org", clientHost);
+        Assert.Contains(" NAME=client.example.org ", xclient + " ");
+    }
+
+    [Theory]
+    [InlineData("evil\r\nAuth-User: admin.example.org")]
+    [InlineData("x LOGIN=admin.example.org")]
+    [InlineData("x=y.example.org")]
+    public async Task AnInjectingNameIsTemporarilyUnavailableEverywhere(string name)
+    {
+        _dns.Ptr(IPAddress.Loopback, name);
+        _dns.Address(name, IPAddress.Loopback);
+
+        var (clientHost, xclient) = await LogInAsync();
+
+        Assert.Equal("[TEMPUNAVAIL]", clientHost);
+        Assert.Contains(" NAME=[TEMPUNAVAIL] ", xclient + " ");
+        Assert.Single(_auth.Requests[0].All("Auth-User"));
+        Assert.DoesNotContain("admin", xclient);
+    }
+}

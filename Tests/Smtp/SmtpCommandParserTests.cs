@@ -1,0 +1,38 @@
+using OrleansMail.Frontend.Smtp;
+
+namespace OrleansMail.Tests.Smtp;
+
+/// <summary>The SMTP command-line splitter (nginx-mail.md §3.1): letters-only names, space-separated arguments.</summary>
+public sealed class SmtpCommandParserTests
+{
+    [Theory]
+    [InlineData("EHLO client.example", "EHLO", new[] { "client.example" })]
+    [InlineData("ehlo client.example", "EHLO", new[] { "client.example" })]
+    [InlineData("MAIL FROM:<a@b.example> SIZE=10", "MAIL", new[] { "FROM:<a@b.example>", "SIZE=10" })]
+    [InlineData("AUTH  PLAIN   AGFsaWNl", "AUTH", new[] { "PLAIN", "AGFsaWNl" })]
+    [InlineData("NOOP", "NOOP", new string[0])]
+    [InlineData("QUIT ", "QUIT", new string[0])]
+    [InlineData("StartTls", "STARTTLS", new string[0])]
+    public void ValidLinesSplitIntoNameAndArguments(string line, string name, string[] arguments)
+    {
+        var command = SmtpCommandParser.Parse(line);
+        Assert.NotNull(command);
+        Assert.Equal(name, command.Name);
+        Assert.Equal(arguments, command.Arguments);
+        Assert.Equal(line, command.Line);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" NOOP")]
+    [InlineData("N0OP")]
+    [InlineData("NOOP\tx")]
+    [InlineData("MAIL:FROM")]
+    [InlineData("\u00c4HLO x")]
+    [InlineData("RCPT 1 2 3 4 5 6 7 8 9 10 11")]
+    public void MalformedLinesAreInvalid(string line) => Assert.Null(SmtpCommandParser.Parse(line));
+
+    [Fact]
+    public void TenArgumentsAreTheMost() =>
+        Assert.Equal(10, SmtpCommandParser.Parse("RCPT 1 2 3 4 5 6 7 8 9 10")!.Arguments.Count);
+}
