@@ -314,10 +314,11 @@ scache    unix  - - n -   1 scache
 postlog   unix-dgram n - n - 1 postlogd
 EOF
 log "starting Postfix on 127.0.0.1:$P_POSTFIX (queue $POSTFIX_QUEUE)"
-# postfix check creates the queue's subfolders with their owners; master -d stays in the foreground as our child.
+# postfix check creates the queue's subfolders with their owners; master -d stays in the foreground as our child,
+# in a session of its own (setsid execs it, same pid): on TERM it ends its daemons by signalling its process group.
 /usr/sbin/postfix -c "$PF/conf" check > "$WORK/postfix-check.log" 2>&1 \
     || { cat "$WORK/postfix-check.log" >&2; echo "run.sh: postfix check failed" >&2; exit 1; }
-/usr/lib/postfix/sbin/master -c "$PF/conf" -d > "$WORK/postfix-master.log" 2>&1 &
+setsid /usr/lib/postfix/sbin/master -c "$PF/conf" -d > "$WORK/postfix-master.log" 2>&1 &
 POSTFIX_PID=$!
 PIDS+=("$POSTFIX_PID")
 wait_port postfix "$P_POSTFIX" "$POSTFIX_PID"
@@ -410,7 +411,7 @@ for protocol in $ORLEANS_PROTOCOLS; do
     esac
 done
 
-VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -d -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
 
 # --- the measurements (the load generator interleaves the targets and reads /proc) -------------------------------
