@@ -102,25 +102,26 @@ internal sealed class Report
 
         // POP3 and SMTP (issue 4): direct is Dovecot's POP3, and for SMTP Postfix's smtpd (AUTH through Dovecot's auth
         // service; the proxies answer 235 themselves and send XCLIENT to Postfix).
+        void AddLoginRows(string protocol, string how, List<LoginSample> samples)
+        {
+            var key = protocol.ToLowerInvariant();
+            Add($"{key}_logins_per_second", $"{protocol} logins/s ({how}, concurrency {_options.Concurrency})", "1/s", true, samples, s => s.Target, s => s.LoginsPerSecond);
+            Add($"{key}_login_p50_ms", $"{protocol} login latency p50", "ms", false, samples, s => s.Target, s => s.P50Ms);
+            Add($"{key}_login_p99_ms", $"{protocol} login latency p99", "ms", false, samples, s => s.Target, s => s.P99Ms);
+            Add($"{key}_proxy_cpu_ms_per_login", $"{protocol} proxy CPU per login", "ms", false, samples, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
+            Add($"{key}_auth_cpu_ms_per_login", $"{protocol} auth server CPU per login", "ms", false, samples, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
+        }
         var pop3 = _runner.Pop3Logins;
         if (pop3.Count > 0)
         {
-            Add("pop3_logins_per_second", "POP3 logins/s (USER/PASS, concurrency " + _options.Concurrency + ")", "1/s", true, pop3, s => s.Target, s => s.LoginsPerSecond);
-            Add("pop3_login_p50_ms", "POP3 login latency p50", "ms", false, pop3, s => s.Target, s => s.P50Ms);
-            Add("pop3_login_p99_ms", "POP3 login latency p99", "ms", false, pop3, s => s.Target, s => s.P99Ms);
-            Add("pop3_proxy_cpu_ms_per_login", "POP3 proxy CPU per login", "ms", false, pop3, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
-            Add("pop3_auth_cpu_ms_per_login", "POP3 auth server CPU per login", "ms", false, pop3, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
+            AddLoginRows("POP3", "USER/PASS", pop3);
             Add("pop3_dovecot_cpu_ms_per_login", "POP3 Dovecot CPU per login", "ms", false, pop3, s => s.Target, s => s.DovecotCpuMsPerLogin);
         }
         var smtp = _runner.SmtpLogins;
         var messages = _runner.Messages;
         if (smtp.Count > 0)
         {
-            Add("smtp_logins_per_second", "SMTP logins/s (EHLO, AUTH PLAIN, concurrency " + _options.Concurrency + ")", "1/s", true, smtp, s => s.Target, s => s.LoginsPerSecond);
-            Add("smtp_login_p50_ms", "SMTP login latency p50", "ms", false, smtp, s => s.Target, s => s.P50Ms);
-            Add("smtp_login_p99_ms", "SMTP login latency p99", "ms", false, smtp, s => s.Target, s => s.P99Ms);
-            Add("smtp_proxy_cpu_ms_per_login", "SMTP proxy CPU per login", "ms", false, smtp, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
-            Add("smtp_auth_cpu_ms_per_login", "SMTP auth server CPU per login", "ms", false, smtp, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
+            AddLoginRows("SMTP", "EHLO, AUTH PLAIN", smtp);
             Add("smtp_postfix_cpu_ms_per_login", "SMTP Postfix CPU per login", "ms", false, smtp, s => s.Target, s => s.PostfixCpuMsPerLogin);
             Add("smtp_dovecot_cpu_ms_per_login", "SMTP Dovecot CPU per login (direct: SASL)", "ms", false, smtp, s => s.Target, s => s.DovecotCpuMsPerLogin, vsDirect: false);
             Add("smtp_messages_per_second",
@@ -334,15 +335,20 @@ internal sealed class Report
     public List<string> Problems(string prefix)
     {
         var problems = new List<string>();
+        List<LoginSample> CheckLogins(string protocol, BenchTarget target, List<LoginSample> samples)
+        {
+            var mine = samples.Where(s => s.Target == target.Name).ToList();
+            if (mine.Count == 0 || mine.Any(s => s.Logins <= 0 || s.LoginsPerSecond <= 0 || s.P99Ms <= 0))
+                problems.Add($"{target.Name}: {protocol} login scenario produced no numbers");
+            if (mine.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {mine.Sum(s => s.Errors)} {protocol} login errors ({mine.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+            if (target.IsProxy && mine.Any(s => s.AuthDecisions < s.Logins))
+                problems.Add($"{target.Name}: fewer auth_http decisions than {protocol} logins (every login must be decided by the auth server)");
+            if (target.IsProxy && mine.Any(s => s.ProxyCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured ({protocol})");
+            return mine;
+        }
         foreach (var target in _options.Targets)
         {
-            var logins = _runner.Logins.Where(s => s.Target == target.Name).ToList();
-            if (logins.Count == 0 || logins.Any(s => s.Logins <= 0 || s.LoginsPerSecond <= 0 || s.P99Ms <= 0))
-                problems.Add($"{target.Name}: login scenario produced no numbers");
-            if (logins.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {logins.Sum(s => s.Errors)} login errors ({logins.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
-            if (target.IsProxy && logins.Any(s => s.AuthDecisions < s.Logins))
-                problems.Add($"{target.Name}: fewer auth_http decisions than logins (every login must be decided by the auth server)");
-            if (target.IsProxy && logins.Any(s => s.ProxyCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured");
+            var logins = CheckLogins("IMAP", target, _runner.Logins);
             if (logins.Any(s => s.DovecotCpuMsPerLogin <= 0)) problems.Add($"{target.Name}: no Dovecot CPU measured");
 
             var relays = _runner.Relays.Where(s => s.Target == target.Name).ToList();
@@ -356,26 +362,13 @@ internal sealed class Report
                 problems.Add($"{target.Name}: idle scenario did not hold every session");
             if (idles.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: idle errors ({idles.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
         }
-        void Protocol(string protocol, List<BenchTarget> targets, List<LoginSample> samples)
+        foreach (var target in _options.Pop3Targets)
         {
-            foreach (var target in targets)
-            {
-                var mine = samples.Where(s => s.Target == target.Name).ToList();
-                if (mine.Count == 0 || mine.Any(s => s.Logins <= 0 || s.LoginsPerSecond <= 0 || s.P99Ms <= 0))
-                    problems.Add($"{target.Name}: {protocol} login scenario produced no numbers");
-                if (mine.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {mine.Sum(s => s.Errors)} {protocol} login errors ({mine.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
-                if (target.IsProxy && mine.Any(s => s.AuthDecisions < s.Logins))
-                    problems.Add($"{target.Name}: fewer auth_http decisions than {protocol} logins");
-                if (target.IsProxy && mine.Any(s => s.ProxyCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured ({protocol})");
-            }
+            if (CheckLogins("POP3", target, _runner.Pop3Logins).Any(s => s.DovecotCpuMsPerLogin <= 0)) problems.Add($"{target.Name}: no Dovecot CPU measured (POP3)");
         }
-        Protocol("POP3", _options.Pop3Targets, _runner.Pop3Logins);
-        Protocol("SMTP", _options.SmtpTargets, _runner.SmtpLogins);
-        foreach (var target in _options.Pop3Targets.Where(t => _runner.Pop3Logins.Any(s => s.Target == t.Name && s.DovecotCpuMsPerLogin <= 0)))
-            problems.Add($"{target.Name}: no Dovecot CPU measured (POP3)");
         foreach (var target in _options.SmtpTargets)
         {
-            if (_runner.SmtpLogins.Any(s => s.Target == target.Name && s.PostfixCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no Postfix CPU measured (SMTP logins)");
+            if (CheckLogins("SMTP", target, _runner.SmtpLogins).Any(s => s.PostfixCpuMsPerLogin is not > 0)) problems.Add($"{target.Name}: no Postfix CPU measured (SMTP logins)");
             var messages = _runner.Messages.Where(s => s.Target == target.Name).ToList();
             if (messages.Count == 0 || messages.Any(s => s.Messages <= 0 || s.MessagesPerSecond <= 0 || s.PostfixCpuMsPerMessage <= 0))
                 problems.Add($"{target.Name}: SMTP message scenario produced no numbers");
