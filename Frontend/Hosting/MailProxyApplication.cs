@@ -6,10 +6,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.ClientHost;
 using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Configuration.Nginx;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
@@ -27,18 +29,27 @@ namespace OrleansMail.Frontend.Hosting;
 public static class MailProxyApplication
 {
     /// <summary>Builds the application; throws <see cref="InvalidConfigurationException"/> for a bad setting.</summary>
-    /// <param name="args">Command-line arguments, including <c>--config FILE</c>.</param>
+    /// <param name="args">Command-line arguments: <c>--config FILE</c> (JSON) or nginx's <c>-c FILE</c>, <c>-p</c>, <c>-g</c> (see <see cref="NginxCommandLine"/>).</param>
     /// <param name="configure">Extra configuration sources (tests use in-memory values); applied last, so they win.</param>
     /// <param name="services">Extra services (tests add a log capture); applied after the proxy's own.</param>
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
-        var (rest, configFile) = ConfigFileArgument.Split(args);
+        var command = NginxCommandLine.Parse(args);
+        var (rest, configFile) = ConfigFileArgument.Split(command.Remaining);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
         ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
+
+        // An nginx file (-c) is one more source of the same keys; its listeners come from it alone, so the example
+        // listener of appsettings.json does not mix in.
+        var nginx = command.ConfigFile is null ? null : NginxConfiguration.Load(command);
+        if (nginx is not null) ((IConfigurationBuilder)builder.Configuration).Add(nginx.Source);
         configure?.Invoke(builder.Configuration);
 
-        var servers = MailSettingsReader.Read(builder.Configuration);
-        var cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded);
+        var servers = nginx?.ReadServers() ?? MailSettingsReader.Read(builder.Configuration);
+        ClusterSettings cluster;
+        try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
+        catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
+        if (nginx is not null) AddNginxProcess(builder, nginx);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoginDecider>();
@@ -73,6 +84,17 @@ public static class MailProxyApplication
         });
 
         return builder.Build();
+    }
+
+    private static void AddNginxProcess(WebApplicationBuilder builder, NginxConfiguration nginx)
+    {
+        builder.Services.AddSingleton(nginx);
+        builder.Services.AddHostedService<NginxProcessLifetime>();
+        if (nginx.Mapped.ErrorLog is { Path: not "stderr" } errorLog)
+        {
+            builder.Logging.AddProvider(new NginxErrorLogProvider(errorLog));
+            builder.Logging.AddFilter<NginxErrorLogProvider>(level => level >= errorLog.Level);
+        }
     }
 
     private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)
