@@ -20,7 +20,7 @@ public static class NginxDirectives
         // ngx_mail_core_module
         new("mail", NginxContexts.Main, NginxDirectiveStatus.Block, 0, 0, Key: "Mail"),
         new("server", NginxContexts.Mail, NginxDirectiveStatus.Block, 0, 0, Key: "Servers"),
-        Map("listen", null, max: Many, contexts: NginxContexts.Server, repeatable: true, note: "address:port and nginx's listen parameters, one string; several listen in one server{} become one listener each"),
+        Map("listen", "—", max: Many, contexts: NginxContexts.Server, repeatable: true, note: "address:port and nginx's listen parameters, one string; several listen in one server{} become one listener each"),
         Map("protocol", "by port", contexts: NginxContexts.Server, note: "imap 143/993, pop3 110/995, smtp 25/465/587 when absent"),
         Map("server_name", "host name"),
         Map("timeout", "60s"),

@@ -90,6 +90,7 @@ public sealed class NginxParser
                     if (words.Count == 0) throw new NginxConfigurationException("unexpected \"{\"", new(file, tokenLine));
                     var location = new NginxSourceLocation(file, line);
                     var name = words[0];
+                    if (name == "include") throw new NginxConfigurationException("directive \"include\" is not terminated by \";\"", location);
                     var arguments = words.Skip(1).ToList();
                     words.Clear();
                     var block = ParseBlock(tokenizer, file, inBlock: true);

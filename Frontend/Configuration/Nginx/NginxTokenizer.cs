@@ -5,7 +5,8 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 /// <summary>
 /// nginx's configuration lexer, as <c>ngx_conf_read_token()</c> in src/core/ngx_conf_file.c does it:
 /// <list type="bullet">
-/// <item>words are separated by space, tab, CR and LF; <c>;</c>, <c>{</c> and <c>}</c> end a word and are tokens;</item>
+/// <item>words are separated by space, tab, CR and LF; <c>;</c> and <c>{</c> end a word and are tokens, and so is
+///   <c>}</c> at the start of a token (inside a word it is a letter);</item>
 /// <item><c>#</c> at the start of a word starts a comment up to the end of the line (inside a word it is a letter);</item>
 /// <item>a word starting with <c>"</c> or <c>'</c> runs to the matching quote (spaces, <c>;</c> and newlines included)
 ///   and must be followed by a separator, else <c>unexpected "x"</c>;</item>
@@ -61,7 +62,8 @@ public sealed class NginxTokenizer(string text, string file)
         while (_position < text.Length)
         {
             var c = text[_position];
-            if (c is ' ' or '\t' or '\r' or '\n' or ';' or '}') break;
+            // As in nginx, "}" inside a word is a letter: only at the start of a token does it close a block.
+            if (c is ' ' or '\t' or '\r' or '\n' or ';') break;
             if (c == '{')
             {
                 // "${" is a variable in nginx (e.g. ${host}), every other "{" opens a block.
