@@ -51,6 +51,7 @@ public static class MailProxyApplication
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx);
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
@@ -84,6 +85,19 @@ public static class MailProxyApplication
         });
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// nginx's <c>worker_shutdown_timeout</c> (key <c>ShutdownTimeout</c>): how long a graceful stop (SIGTERM, SIGQUIT,
+    /// <c>-s quit</c>) lets established sessions finish after the listeners closed; Kestrel then aborts the rest.
+    /// </summary>
+    private static TimeSpan ShutdownTimeout(IConfiguration configuration, NginxConfiguration? nginx)
+    {
+        var text = configuration["ShutdownTimeout"];
+        if (text is null) return TimeSpan.FromSeconds(30);
+        if (NginxValueParser.TryParseTime(text, out var value)) return value;
+        var error = new InvalidConfigurationException("ShutdownTimeout", text, "expected a time such as 30s, 5m");
+        throw nginx is null ? error : nginx.At(error);
     }
 
     private static void AddNginxProcess(WebApplicationBuilder builder, NginxConfiguration nginx)

@@ -89,6 +89,9 @@ public static class NginxDirectives
         Map("cluster_gateway_port", "30000", key: "Cluster:GatewayPort", contexts: NginxContexts.Main, note: "OrleansMail only"),
         Map("cluster_advertised_ip", "—", key: "Cluster:AdvertisedIp", contexts: NginxContexts.Main, note: "OrleansMail only"),
 
+        Map("worker_shutdown_timeout", "30s", key: "ShutdownTimeout", contexts: NginxContexts.Main,
+            note: "on stop/quit (SIGTERM, SIGQUIT): listeners close at once, sessions may finish for this long, then are closed"),
+
         // nginx's process and other-module directives: meaningless for a mail proxy, accepted and reported once.
         new("pid", NginxContexts.Main, NginxDirectiveStatus.Process, Note: "the pid file, written at start and removed at exit; -s finds the process through it"),
         NotForMail("user", 1, 2),
@@ -97,7 +100,6 @@ public static class NginxDirectives
         NotForMail("worker_rlimit_core"),
         NotForMail("worker_priority"),
         NotForMail("worker_cpu_affinity", 1, Many),
-        NotForMail("worker_shutdown_timeout"),
         NotForMail("working_directory"),
         NotForMail("daemon"),
         NotForMail("master_process"),

@@ -68,7 +68,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     /// <summary>
     /// The seed example (its missing ";" added) runs: IMAP and POP3 logins through it reach Dovecot; pid and error_log
     /// are honoured; <c>-s reload</c> validates (a broken file is refused, the logged-in session carries on); <c>-s quit</c>
-    /// stops the process and removes the pid file.
+    /// drains (listeners closed, a logged-in session finishes) and stops the process, which removes the pid file.
     /// TODO(TLS merge): this uses the seed without "ssl on" and without its SMTP server{}, which this branch cannot
     /// serve yet (no TLS listener, no SMTP listener); with them merged, keep the seed whole (certificates from openssl).
     /// </summary>
@@ -138,8 +138,21 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
         await imap.DisconnectAsync(true, Timeout);
         Assert.Equal(FrontendProcess.Greeting, await ServerProcess.ReadFirstLineAsync(ports[1], null, Timeout));
 
+        // -s quit drains: the listeners close at once, a logged-in session carries on until it ends, then the process exits.
+        using var draining = new ImapClient { Timeout = 15_000 };
+        await draining.ConnectAsync("127.0.0.1", ports[1], SecureSocketOptions.None, Timeout);
+        await draining.AuthenticateAsync("alice", "alice-password", Timeout);
         await SignalAsync(common, "quit");
-        Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await app.WaitUntilAsync(async ct =>
+        {
+            try { await ServerProcess.ReadFirstLineAsync(ports[1], null, ct); return false; }
+            catch (System.Net.Sockets.SocketException) { return true; }
+        }, TimeSpan.FromSeconds(30), "the IMAP listener closed", Timeout);
+        Assert.False(app.HasExited);
+        await draining.NoOpAsync(Timeout);
+        await draining.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, Timeout);
+        await draining.DisconnectAsync(true, Timeout);
+        Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.False(File.Exists(pidFile), "the pid file is removed at exit");
     }
 
