@@ -10,6 +10,7 @@ public sealed class NginxConfigurationFiles : IDisposable
     public string Write(string name, string text)
     {
         var path = Path.Combine(Directory, name);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
         return path;
     }

@@ -5,17 +5,13 @@ namespace OrleansMail.Tests.Configuration.Nginx;
 /// <summary>Blocks, errors at file:line, and include with globs, nesting and cycles.</summary>
 public sealed class NginxParserTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("nginx-parser-").FullName;
+    private readonly NginxConfigurationFiles _files = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _files.Dispose();
 
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_directory, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Folder => _files.Directory;
+
+    private string Write(string name, string text) => _files.Write(name, text);
 
     private static string Error(string text) =>
         Assert.Throws<NginxConfigurationException>(() => NginxParser.ParseText(text, "t.conf", "/tmp")).Message;
@@ -54,7 +50,7 @@ public sealed class NginxParserTests : IDisposable
         var result = NginxParser.ParseFile(main);
 
         Assert.Equal(["first", "a", "b", "e", "last"], result.Directives.Select(d => d.Name));
-        Assert.Equal(Path.Combine(_directory, "conf.d/a.conf"), result.Directives[1].Location.File);
+        Assert.Equal(Path.Combine(Folder, "conf.d/a.conf"), result.Directives[1].Location.File);
         Assert.Equal(["main.conf", "a.conf", "b.conf", "d.conf", "e.inc"], result.Files.Select(f => Path.GetFileName(f.Path)));
     }
 
@@ -73,7 +69,7 @@ public sealed class NginxParserTests : IDisposable
     {
         var main = Write("main.conf", "a 1;\ninclude missing.conf;\n");
         var error = Assert.Throws<NginxConfigurationException>(() => NginxParser.ParseFile(main));
-        Assert.Equal($"open() \"{Path.Combine(_directory, "missing.conf")}\" failed (2: No such file or directory) in {main}:2", error.Message);
+        Assert.Equal($"open() \"{Path.Combine(Folder, "missing.conf")}\" failed (2: No such file or directory) in {main}:2", error.Message);
     }
 
     [Fact]
