@@ -24,14 +24,31 @@ public static class MailSettingsReader
         if (servers.Count == 0)
             throw new InvalidConfigurationException($"{SectionName}:Servers", null, "no listener configured; add at least one server with Listen and Protocol");
 
+        RefuseUnknownKeys(mail, Nginx.NginxDirectives.MailKeys);
         var result = new List<ServerSettings>(servers.Count);
         foreach (var server in servers)
+        {
+            RefuseUnknownKeys(server, Nginx.NginxDirectives.ServerKeys);
             result.Add(ReadServer(new Scope(mail, server)));
+        }
 
         var duplicate = result.GroupBy(s => s.Listen).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new InvalidConfigurationException($"{SectionName}:Servers", duplicate.Key.ToString(), "the same address and port is used by two servers (nginx refuses this too)");
         return result;
+    }
+
+    /// <summary>
+    /// A misspelt key would otherwise be a setting silently left at its default. The known keys are those of the
+    /// directive table the nginx configuration uses (<see cref="Nginx.NginxDirectives"/>), so both sources agree.
+    /// </summary>
+    private static void RefuseUnknownKeys(IConfigurationSection section, IReadOnlySet<string> known)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key))
+                throw new InvalidConfigurationException(child.Path, child.Value, "unknown setting; the keys are nginx's mail directives in PascalCase (see the README's table)");
+        }
     }
 
     private static ServerSettings ReadServer(Scope scope)

@@ -11,6 +11,7 @@ using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.ClientHost;
 using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.Configuration.Nginx;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
@@ -28,20 +29,30 @@ namespace OrleansMail.Frontend.Hosting;
 public static class MailProxyApplication
 {
     /// <summary>Builds the application; throws <see cref="InvalidConfigurationException"/> for a bad setting.</summary>
-    /// <param name="args">Command-line arguments, including <c>--config FILE</c>.</param>
+    /// <param name="args">Command-line arguments: <c>--config FILE</c> (JSON) or nginx's <c>-c FILE</c>, <c>-p</c>, <c>-g</c> (see <see cref="NginxCommandLine"/>).</param>
     /// <param name="configure">Extra configuration sources (tests use in-memory values); applied last, so they win.</param>
     /// <param name="services">Extra services (tests add a log capture); applied after the proxy's own.</param>
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
-        var (rest, configFile) = ConfigFileArgument.Split(args);
+        var command = NginxCommandLine.Parse(args);
+        var (rest, configFile) = ConfigFileArgument.Split(command.Remaining);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
         ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
+
+        // An nginx file (-c) is one more source of the same keys; its listeners come from it alone, so the example
+        // listener of appsettings.json does not mix in.
+        var nginx = command.ConfigFile is null ? null : NginxConfiguration.Load(command);
+        if (nginx is not null) ((IConfigurationBuilder)builder.Configuration).Add(nginx.Source);
         configure?.Invoke(builder.Configuration);
         DefaultListeners.YieldTo(builder.Configuration);
 
-        var servers = MailSettingsReader.Read(builder.Configuration);
-        var cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded);
+        var servers = nginx?.ReadServers() ?? MailSettingsReader.Read(builder.Configuration);
+        ClusterSettings cluster;
+        try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
+        catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
+        if (nginx is not null) AddNginxProcess(builder, nginx);
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
@@ -84,6 +95,30 @@ public static class MailProxyApplication
                 log.LogInformation("listening for {Protocol} on {Listen} ({Name})", server.Protocol.ToString().ToLowerInvariant(), server.Listen, server.Name);
         });
         return app;
+    }
+
+    /// <summary>
+    /// nginx's <c>worker_shutdown_timeout</c> (key <c>ShutdownTimeout</c>): how long a graceful stop (SIGTERM, SIGQUIT,
+    /// <c>-s quit</c>) lets established sessions finish after the listeners closed; Kestrel then aborts the rest.
+    /// </summary>
+    private static TimeSpan ShutdownTimeout(IConfiguration configuration, NginxConfiguration? nginx)
+    {
+        var text = configuration["ShutdownTimeout"];
+        if (text is null) return TimeSpan.FromSeconds(30);
+        if (NginxValueParser.TryParseTime(text, out var value)) return value;
+        var error = new InvalidConfigurationException("ShutdownTimeout", text, "expected a time such as 30s, 5m");
+        throw nginx is null ? error : nginx.At(error);
+    }
+
+    private static void AddNginxProcess(WebApplicationBuilder builder, NginxConfiguration nginx)
+    {
+        builder.Services.AddSingleton(nginx);
+        builder.Services.AddHostedService<NginxProcessLifetime>();
+        if (nginx.Mapped.ErrorLog is { Path: not "stderr" } errorLog)
+        {
+            builder.Logging.AddProvider(new NginxErrorLogProvider(errorLog));
+            builder.Logging.AddFilter<NginxErrorLogProvider>(level => level >= errorLog.Level);
+        }
     }
 
     private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)

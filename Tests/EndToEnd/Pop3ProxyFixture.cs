@@ -54,7 +54,7 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
     public static string CramMd5Digest(string salt, string password) =>
         Convert.ToHexStringLower(HMACMD5.HashData(Encoding.UTF8.GetBytes(password), Encoding.ASCII.GetBytes(salt)));
 
-    private static Func<RecordedAuthRequest, AuthReply> UsersWithDigests(IReadOnlyDictionary<string, string> users, string host, int port) =>
+    internal static Func<RecordedAuthRequest, AuthReply> UsersWithDigests(IReadOnlyDictionary<string, string> users, string host, int port) =>
         request =>
         {
             if (request.Decoded("Auth-User") is not { } user || !users.TryGetValue(user, out var password))

@@ -139,11 +139,22 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     /// </summary>
     public static DotnetAppProcess Start(string project, IReadOnlyDictionary<string, string> settings, string? name = null, params string[] extraArguments)
     {
-        var dll = LocateDll(project);
         var directory = ServerProcess.CreateTempDirectory("orleansmail-app-");
         var configPath = Path.Combine(directory, project.ToLowerInvariant() + ".json");
         File.WriteAllText(configPath, ToJson(settings));
+        return Launch(project, name, directory, configPath, ["--config", configPath, .. extraArguments]);
+    }
 
+    /// <summary>
+    /// Starts <c>dotnet &lt;project&gt;.dll ARGUMENTS</c> in <paramref name="directory"/> (which dispose deletes), e.g.
+    /// nginx's <c>-c FILE -t</c>; <paramref name="configPath"/> is the file <see cref="Diagnostics"/> shows.
+    /// </summary>
+    public static DotnetAppProcess StartWithArguments(string project, string name, string directory, string configPath, params string[] arguments) =>
+        Launch(project, name, directory, configPath, arguments);
+
+    private static DotnetAppProcess Launch(string project, string? name, string directory, string configPath, string[] arguments)
+    {
+        var dll = LocateDll(project);
         var startInfo = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = directory,
@@ -153,9 +164,7 @@ public sealed class DotnetAppProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         startInfo.ArgumentList.Add(dll);
-        startInfo.ArgumentList.Add("--config");
-        startInfo.ArgumentList.Add(configPath);
-        foreach (var argument in extraArguments)
+        foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }

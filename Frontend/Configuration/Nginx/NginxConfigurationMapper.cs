@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansMail.Frontend.Configuration.Nginx;
+
+/// <summary>
+/// Checks each parsed directive against <see cref="NginxDirectives"/> as <c>ngx_conf_handler()</c> does (known name,
+/// allowed context, <c>;</c> or block, argument count, on/off, duplicates), then writes its value under the key the
+/// JSON configuration uses. Inheritance from mail{} to server{} is left to <see cref="MailSettingsReader"/>, which
+/// reads both sources alike.
+/// </summary>
+public sealed class NginxConfigurationMapper
+{
+    private readonly NginxMappedConfiguration _result = new();
+    private readonly string _prefix;
+    private int _servers;
+
+    private NginxConfigurationMapper(string prefix) => _prefix = prefix;
+
+    /// <param name="prefix">nginx's <c>-p</c>: relative <c>pid</c> and <c>error_log</c> paths are taken from it.</param>
+    public static NginxMappedConfiguration Map(IReadOnlyList<NginxDirectiveNode> directives, string prefix)
+    {
+        var mapper = new NginxConfigurationMapper(prefix);
+        mapper.MapMain(directives);
+        return mapper._result;
+    }
+
+    private void MapMain(IReadOnlyList<NginxDirectiveNode> directives)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in directives)
+        {
+            var directive = Check(node, NginxContexts.Main, seen);
+            switch (directive.Status)
+            {
+                case NginxDirectiveStatus.Block:
+                    _result.Locations["Mail"] = node.Location;
+                    MapMail(node.Block!);
+                    break;
+                case NginxDirectiveStatus.Mapped:
+                    _result.Set(directive.ConfigurationKey, string.Join(' ', node.Arguments), node.Location);
+                    break;
+                case NginxDirectiveStatus.Process when node.Name == "pid":
+                    _result.PidFile = Path.GetFullPath(node.Arguments[0], _prefix);
+                    break;
+                case NginxDirectiveStatus.Process:
+                    _result.ErrorLog = ErrorLog(node);
+                    break;
+                case NginxDirectiveStatus.NotForMail:
+                    if (!_result.NotForMail.Contains(node.Name)) _result.NotForMail.Add(node.Name);
+                    break;
+            }
+        }
+    }
+
+    private void MapMail(IReadOnlyList<NginxDirectiveNode> directives)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var mailSsl = false;
+        var servers = new List<(NginxDirectiveNode Node, bool? Ssl)>();
+        foreach (var node in directives)
+        {
+            var directive = Check(node, NginxContexts.Mail, seen);
+            if (directive.Status == NginxDirectiveStatus.Block) servers.Add((node, null));
+            else if (node.Name == "ssl") mailSsl = LegacySsl(node);
+            else MapValue(directive, node, "Mail");
+        }
+
+        // nginx merges mail{} into server{} after reading the whole block, so "ssl on" after the servers still counts.
+        foreach (var (node, _) in servers) MapServer(node, mailSsl);
+    }
+
+    private void MapServer(NginxDirectiveNode server, bool inheritedSsl)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var listens = new List<NginxDirectiveNode?>();
+        var ssl = inheritedSsl;
+        var values = new NginxMappedConfiguration();
+        foreach (var node in server.Block!)
+        {
+            var directive = Check(node, NginxContexts.Server, seen);
+            if (node.Name == "listen") listens.Add(node);
+            else if (node.Name == "ssl") ssl = LegacySsl(node);
+            else MapValue(directive, node, "", values);
+        }
+
+        if (listens.Count == 0)
+        {
+            // Let the settings reader refuse it ("every server needs Listen"), reported at this server{}.
+            listens.Add(null);
+        }
+
+        // OrleansMail has one listener per server entry; a server{} with several listen directives becomes several
+        // entries with the same settings, which is what nginx does with them.
+        foreach (var listen in listens)
+        {
+            var section = $"Mail:Servers:{_servers++}";
+            _result.Locations[section] = server.Location;
+            foreach (var (key, value) in values.Values) _result.Set($"{section}:{key}", value, values.Locations[key]);
+            if (listen is null) continue;
+            var words = listen.Arguments.ToList();
+            if (ssl && !words.Contains("ssl")) words.Add("ssl");
+            _result.Set($"{section}:Listen", string.Join(' ', words), listen.Location);
+        }
+    }
+
+    private bool LegacySsl(NginxDirectiveNode node)
+    {
+        _result.Warnings.Add($"the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead in {node.Location}");
+        return node.Arguments[0] == "on";
+    }
+
+    private void MapValue(NginxDirective directive, NginxDirectiveNode node, string section, NginxMappedConfiguration? target = null)
+    {
+        target ??= _result;
+        var key = section.Length == 0 ? directive.ConfigurationKey : $"{section}:{directive.ConfigurationKey}";
+        switch (directive.Status)
+        {
+            case NginxDirectiveStatus.Warned:
+                _result.Warnings.Add($"{directive.Note} in {node.Location}");
+                return;
+            case NginxDirectiveStatus.Refused:
+                throw new NginxConfigurationException($"\"{node.Name}\" directive is not supported: {directive.Note}", node.Location);
+            case NginxDirectiveStatus.Process:
+                throw new NginxConfigurationException(
+                    $"\"{node.Name}\" directive is not supported in mail{{}} and server{{}}: OrleansMail has one log; set error_log at the top level", node.Location);
+        }
+
+        if (node.Name == "auth_http_header")
+        {
+            target.Set($"{key}:{node.Arguments[0]}", node.Arguments[1], node.Location);
+            return;
+        }
+        if (directive.Repeatable)
+        {
+            var index = target.Values.Keys.Count(k => k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase));
+            target.Set($"{key}:{index}", string.Join(' ', node.Arguments), node.Location);
+            return;
+        }
+        target.Set(key, string.Join(' ', node.Arguments), node.Location);
+    }
+
+    /// <summary>ngx_conf_handler()'s checks, in its order and with its messages.</summary>
+    private static NginxDirective Check(NginxDirectiveNode node, NginxContexts context, HashSet<string> seen)
+    {
+        var directive = NginxDirectives.Find(node.Name)
+            ?? throw new NginxConfigurationException($"unknown directive \"{node.Name}\"", node.Location);
+        if (!directive.Contexts.HasFlag(context))
+            throw new NginxConfigurationException($"\"{node.Name}\" directive is not allowed here", node.Location);
+        if (!directive.IsBlock && node.IsBlock)
+            throw new NginxConfigurationException($"directive \"{node.Name}\" is not terminated by \";\"", node.Location);
+        if (directive.IsBlock && !node.IsBlock)
+            throw new NginxConfigurationException($"directive \"{node.Name}\" has no opening \"{{\"", node.Location);
+        if (node.Arguments.Count < directive.MinArguments || node.Arguments.Count > directive.MaxArguments)
+            throw new NginxConfigurationException($"invalid number of arguments in \"{node.Name}\" directive", node.Location);
+        if (directive.Flag && node.Arguments[0] is not ("on" or "off"))
+            throw new NginxConfigurationException($"invalid value \"{node.Arguments[0]}\" in \"{node.Name}\" directive, it must be \"on\" or \"off\"", node.Location);
+        var once = !directive.Repeatable && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name != "server";
+        if (once && !seen.Add(node.Name))
+            throw new NginxConfigurationException($"\"{node.Name}\" directive is duplicate", node.Location);
+        return directive;
+    }
+
+    private NginxErrorLog ErrorLog(NginxDirectiveNode node)
+    {
+        var level = node.Arguments.Count < 2 ? LogLevel.Error : node.Arguments[1] switch
+        {
+            "debug" => LogLevel.Debug,
+            "info" or "notice" => LogLevel.Information,
+            "warn" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "crit" or "alert" or "emerg" => LogLevel.Critical,
+            var other => throw new NginxConfigurationException($"invalid log level \"{other}\"", node.Location),
+        };
+        var path = node.Arguments[0] == "stderr" ? "stderr" : Path.GetFullPath(node.Arguments[0], _prefix);
+        return new NginxErrorLog(path, level);
+    }
+}

@@ -1,0 +1,132 @@
+namespace OrleansMail.Frontend.Configuration.Nginx;
+
+/// <summary>
+/// Every directive an nginx mail configuration may hold, and what OrleansMail does with it: the ngx_mail_* directives
+/// of nginx-mail.md §1 (all mapped onto the keys the JSON configuration uses, or refused with a reason), nginx's
+/// process directives outside mail{} (accepted and reported), and OrleansMail's own settings under nginx-style
+/// names. The JSON reader takes its list of known keys from here too, so both sources know the same settings.
+/// </summary>
+public static class NginxDirectives
+{
+    private const NginxContexts MS = NginxContexts.MailAndServer;
+    private const int Many = int.MaxValue;
+    private static NginxDirective Map(string name, string? @default, int min = 1, int max = 1, bool flag = false, bool repeatable = false, string? key = null, NginxContexts contexts = MS, string? note = null) =>
+        new(name, contexts, NginxDirectiveStatus.Mapped, min, max, key, repeatable, flag, @default, note);
+    private static NginxDirective Flag(string name, string @default) => Map(name, @default, flag: true);
+    private static NginxDirective NotForMail(string name, int min = 1, int max = 1) => new(name, NginxContexts.Main, NginxDirectiveStatus.NotForMail, min, max);
+
+    public static IReadOnlyList<NginxDirective> All { get; } =
+    [
+        // ngx_mail_core_module
+        new("mail", NginxContexts.Main, NginxDirectiveStatus.Block, 0, 0, Key: "Mail"),
+        new("server", NginxContexts.Mail, NginxDirectiveStatus.Block, 0, 0, Key: "Servers"),
+        Map("listen", "—", max: Many, contexts: NginxContexts.Server, repeatable: true, note: "address:port and nginx's listen parameters, one string; several listen in one server{} become one listener each"),
+        Map("protocol", "by port", contexts: NginxContexts.Server, note: "imap 143/993, pop3 110/995, smtp 25/465/587 when absent"),
+        Map("server_name", "host name"),
+        Map("timeout", "60s"),
+        Map("resolver", "off", max: Many),
+        Map("resolver_timeout", "30s"),
+        Map("max_errors", "5"),
+        new("error_log", NginxContexts.Main | MS, NginxDirectiveStatus.Process, 1, 2, Default: "stderr",
+            Note: "top level: a log file and minimum level (debug, info, notice, warn, error, crit, alert, emerg); refused in mail{} and server{} (one log)"),
+        // ngx_mail_auth_http_module
+        Map("auth_http", "(required)"),
+        Map("auth_http_header", "—", min: 2, max: 2, repeatable: true, key: "AuthHttpHeaders", note: "AuthHttpHeaders:Name = value"),
+        Flag("auth_http_pass_client_cert", "off"),
+        Map("auth_http_timeout", "60s"),
+        // ngx_mail_proxy_module
+        new("proxy", MS, NginxDirectiveStatus.Warned, Flag: true, Note: "nginx parses \"proxy\" but never uses it; it has no effect here either"),
+        Map("proxy_buffer", "4k"),
+        Flag("proxy_pass_error_message", "off"),
+        Map("proxy_protocol", "off", note: "off, on or v2"),
+        Flag("proxy_smtp_auth", "off"),
+        Map("proxy_timeout", "24h"),
+        Flag("xclient", "on"),
+        // ngx_mail_imap_module, ngx_mail_pop3_module, ngx_mail_smtp_module
+        Map("imap_auth", "plain", max: Many),
+        Map("imap_capabilities", "IMAP4 IMAP4rev1 UIDPLUS", max: Many),
+        Map("imap_client_buffer", "4k"),
+        Map("pop3_auth", "plain", max: Many),
+        Map("pop3_capabilities", "TOP USER UIDL", max: Many),
+        Map("pop3_client_buffer", "4k", note: "OrleansMail only: nginx hard-codes 128 bytes"),
+        Map("smtp_auth", "plain login", max: Many),
+        Map("smtp_capabilities", "(none)", max: Many),
+        Map("smtp_client_buffer", "4k"),
+        Map("smtp_greeting_delay", "0"),
+        // ngx_mail_ssl_module (nginx-mail.md §4)
+        Map("starttls", "off", note: "on, off or only"),
+        Map("ssl_certificate", "—", repeatable: true),
+        Map("ssl_certificate_key", "—", repeatable: true),
+        Map("ssl_password_file", "—"),
+        Map("ssl_protocols", "TLSv1.2 TLSv1.3", max: Many),
+        Map("ssl_ciphers", "HIGH:!aNULL:!MD5"),
+        Flag("ssl_prefer_server_ciphers", "off"),
+        Map("ssl_ecdh_curve", "auto"),
+        Map("ssl_dhparam", "—"),
+        Map("ssl_session_cache", "none", max: Many),
+        Map("ssl_session_timeout", "5m"),
+        Flag("ssl_session_tickets", "on"),
+        Map("ssl_session_ticket_key", "—", repeatable: true),
+        Flag("ssl_certificate_compression", "off"),
+        Map("ssl_conf_command", "—", min: 2, max: 2, repeatable: true, note: "each item \"Name value\""),
+        Map("ssl_verify_client", "off", note: "on, off, optional or optional_no_ca"),
+        Map("ssl_verify_depth", "1"),
+        Map("ssl_client_certificate", "—"),
+        Map("ssl_trusted_certificate", "—"),
+        Map("ssl_crl", "—"),
+        new("ssl", MS, NginxDirectiveStatus.Warned, Flag: true,
+            Note: "removed in nginx 1.25.1: \"ssl on\" adds the ssl parameter to the listen directives in its scope"),
+        // ngx_mail_realip_module
+        Map("set_real_ip_from", "—", repeatable: true),
+
+        // OrleansMail's own settings, under nginx-style names.
+        Map("listener_name", "protocol@address", key: "Name", contexts: NginxContexts.Server, note: "OrleansMail only: the listener's name in logs"),
+        Map("cluster_mode", "Embedded", key: "Cluster:Mode", contexts: NginxContexts.Main, note: "OrleansMail only: Embedded, Localhost or Redis"),
+        Map("cluster_redis", "—", key: "Cluster:Redis", contexts: NginxContexts.Main, note: "OrleansMail only: Redis connection string"),
+        Map("cluster_service_id", "orleansmail", key: "Cluster:ServiceId", contexts: NginxContexts.Main, note: "OrleansMail only"),
+        Map("cluster_id", "default", key: "Cluster:ClusterId", contexts: NginxContexts.Main, note: "OrleansMail only"),
+        Map("cluster_silo_port", "11111", key: "Cluster:SiloPort", contexts: NginxContexts.Main, note: "OrleansMail only"),
+        Map("cluster_gateway_port", "30000", key: "Cluster:GatewayPort", contexts: NginxContexts.Main, note: "OrleansMail only"),
+        Map("cluster_advertised_ip", "—", key: "Cluster:AdvertisedIp", contexts: NginxContexts.Main, note: "OrleansMail only"),
+
+        Map("worker_shutdown_timeout", "30s", key: "ShutdownTimeout", contexts: NginxContexts.Main,
+            note: "on stop/quit (SIGTERM, SIGQUIT): listeners close at once, sessions may finish for this long, then are closed"),
+
+        // nginx's process and other-module directives: meaningless for a mail proxy, accepted and reported once.
+        new("pid", NginxContexts.Main, NginxDirectiveStatus.Process, Note: "the pid file, written at start and removed at exit; -s finds the process through it"),
+        NotForMail("user", 1, 2),
+        NotForMail("worker_processes"),
+        NotForMail("worker_rlimit_nofile"),
+        NotForMail("worker_rlimit_core"),
+        NotForMail("worker_priority"),
+        NotForMail("worker_cpu_affinity", 1, Many),
+        NotForMail("working_directory"),
+        NotForMail("daemon"),
+        NotForMail("master_process"),
+        NotForMail("timer_resolution"),
+        NotForMail("lock_file"),
+        NotForMail("pcre_jit"),
+        NotForMail("env"),
+        NotForMail("load_module"),
+        NotForMail("thread_pool", 2, 3),
+        NotForMail("ssl_engine"),
+        NotForMail("debug_points"),
+        NotForMail("events", 0, 0),
+        NotForMail("http", 0, 0),
+        NotForMail("stream", 0, 0),
+    ];
+
+    private static readonly Dictionary<string, NginxDirective> ByName = All.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
+    public static NginxDirective? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>The keys the JSON reader accepts in <c>Mail</c>: every mail{} directive's key, and <c>Servers</c>.</summary>
+    public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers");
+
+    /// <summary>The keys the JSON reader accepts in <c>Mail:Servers:N</c>.</summary>
+    public static IReadOnlySet<string> ServerKeys { get; } = KeysFor(NginxContexts.Server);
+
+    private static HashSet<string> KeysFor(NginxContexts context, params string[] extra) =>
+        All.Where(d => d.Status == NginxDirectiveStatus.Mapped && d.Contexts.HasFlag(context)).Select(d => d.ConfigurationKey)
+            .Concat(extra).ToHashSet(StringComparer.OrdinalIgnoreCase);
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using MailKit.Net.Imap;
+using MailKit.Net.Pop3;
+using MailKit.Security;
+using OrleansMail.Frontend.Configuration.Nginx;
+using OrleansMail.Tests.Cluster;
+using OrleansMail.Tests.EndToEnd;
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.Configuration.Nginx;
+
+/// <summary>
+/// The built Frontend run as an operator runs nginx: <c>-c FILE</c> with <c>-t</c>, <c>-T</c>, <c>-g</c>, <c>-s</c>, the
+/// pid file and error_log, against a real Dovecot and a real HTTP auth server.
+/// </summary>
+public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClassFixture<DovecotFixture>
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    private static DotnetAppProcess Run(string directory, string name, params string[] arguments) =>
+        DotnetAppProcess.StartWithArguments("Frontend", name, directory, Path.Combine(directory, "nginx.conf"), arguments);
+
+    private static string NewDirectory() => ServerProcess.CreateTempDirectory("orleansmail-nginx-");
+
+    [Fact]
+    public async Task TheSeedAsPrintedFailsTheTestNamingWorkerProcessesAndItsLine()
+    {
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file, NginxConfigurationFiles.Seed, Timeout);
+
+        await using var app = Run(directory, "frontend -t (seed as printed)", "-c", file, "-t");
+        Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"orleansmail: [emerg] directive \"worker_processes\" is not terminated by \";\" in {file}:1", app.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"orleansmail: configuration file {file} test failed", app.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DashCapitalTTestsAndDumpsEveryFileIncludesInReadingOrder()
+    {
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        Directory.CreateDirectory(Path.Combine(directory, "servers"));
+        var include = Path.Combine(directory, "servers", "imap.conf");
+        await File.WriteAllTextAsync(include, "server {\n    listen 127.0.0.1:1143;\n    protocol imap;\n}\n", Timeout);
+        await File.WriteAllTextAsync(file, "events { }\nmail {\n    auth_http 127.0.0.1:9/auth;\n    include servers/*.conf;\n}\n", Timeout);
+
+        await using var app = Run(directory, "frontend -T", "-c", file, "-T");
+        Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"orleansmail: the configuration file {file} syntax is ok", app.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"orleansmail: configuration file {file} test is successful", app.StandardError, StringComparison.Ordinal);
+        var expectedDump = $"# configuration file {file}:\n{await File.ReadAllTextAsync(file, Timeout)}\n# configuration file {include}:\n{await File.ReadAllTextAsync(include, Timeout)}\n";
+        Assert.Equal(expectedDump, app.StandardOutput.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task ASettingsErrorFailsTheTestAtTheDirectivesLine()
+    {
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file, "mail {\n    auth_http 127.0.0.1:9/auth;\n    server {\n        listen 127.0.0.1:1143;\n        protocol imap;\n        imap_client_buffer lots;\n    }\n}\n", Timeout);
+
+        await using var app = Run(directory, "frontend -t (bad value)", "-c", file, "-t");
+        Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"Mail:Servers:0:ImapClientBuffer = 'lots': expected a size such as 4096, 4k, 1m in {file}:6", app.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The seed example (its missing ";" added) runs: IMAP and POP3 logins through it reach Dovecot; pid and error_log
+    /// are honoured; <c>-s reload</c> validates (a broken file is refused, the logged-in session carries on); <c>-s quit</c>
+    /// drains (listeners closed, a logged-in session finishes) and stops the process, which removes the pid file.
+    /// TODO(TLS merge): this uses the seed without "ssl on" and without its SMTP server{}, which this branch cannot
+    /// serve yet (no TLS listener, no SMTP listener); with them merged, keep the seed whole (certificates from openssl).
+    /// </summary>
+    [Fact]
+    public async Task TheSeedRunsLogsInReloadsAndQuits()
+    {
+        var server = dovecot.Server;
+        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
+        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
+        await using var auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] == "pop3" ? pop3Handler(request) : imapHandler(request));
+
+        var ports = ServerProcess.GetFreeTcpPorts(4);
+        string Port(int i) => ports[i].ToString(CultureInfo.InvariantCulture);
+        var smtpBlock = "    server {\n        listen     25;\n        protocol   smtp;\n        smtp_auth  login plain cram-md5;\n    }\n\n";
+        var text = NginxConfigurationFiles.FixedSeed
+            .Replace("    ssl                 on;\n", "", StringComparison.Ordinal)
+            .Replace(smtpBlock, "", StringComparison.Ordinal)
+            .Replace("localhost:9000/cgi-bin/nginxauth.cgi", auth.Url, StringComparison.Ordinal)
+            .Replace("listen    110;", $"listen    127.0.0.1:{Port(0)};", StringComparison.Ordinal)
+            .Replace("listen   143;", $"listen   127.0.0.1:{Port(1)};", StringComparison.Ordinal);
+        Assert.DoesNotContain("smtp", text, StringComparison.Ordinal);
+
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file, text, Timeout);
+        var globals = $"pid run/orleansmail.pid; error_log logs/error.log info; cluster_silo_port {Port(2)}; cluster_gateway_port {Port(3)}; cluster_id nginx-{Guid.NewGuid():N};";
+        string[] common = ["-p", directory, "-c", "nginx.conf", "-g", globals];
+
+        await using var app = Run(directory, "frontend -c seed", common);
+        await app.WaitUntilAsync(async ct => await ServerProcess.ReadFirstLineAsync(ports[1], null, ct) == FrontendProcess.Greeting,
+            TimeSpan.FromSeconds(60), "the IMAP greeting", Timeout);
+
+        var pidFile = Path.Combine(directory, "run", "orleansmail.pid");
+        Assert.Equal(app.Id.ToString(CultureInfo.InvariantCulture), (await File.ReadAllTextAsync(pidFile, Timeout)).Trim());
+        var errorLog = await File.ReadAllTextAsync(Path.Combine(directory, "logs", "error.log"), Timeout);
+        Assert.Contains($"[warn] {app.Id}#0: {file}: nginx directives with no effect on a mail proxy, accepted and ignored: worker_processes", errorLog, StringComparison.Ordinal);
+
+        using var imap = new ImapClient { Timeout = 15_000 };
+        await imap.ConnectAsync("127.0.0.1", ports[1], SecureSocketOptions.None, Timeout);
+        await imap.AuthenticateAsync("alice", "alice-password", Timeout);
+        using (var pop3 = new Pop3Client { Timeout = 15_000 })
+        {
+            await pop3.ConnectAsync("127.0.0.1", ports[0], SecureSocketOptions.None, Timeout);
+            await pop3.AuthenticateAsync("bob", "bob-password", Timeout);
+            await pop3.NoOpAsync(Timeout);
+            await pop3.DisconnectAsync(true, Timeout);
+        }
+
+        // A valid file: validated and logged; a broken one (SIGHUP straight from the operator: "-s reload" itself reads
+        // the file first and refuses a broken one, as nginx's does): refused at its line, the running configuration unchanged.
+        await SignalAsync(common, "reload");
+        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains($"reload: the configuration file {file} is valid (2 listeners)", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the valid reload's log line", Timeout);
+        await File.WriteAllTextAsync(file, text.Replace("protocol imap;", "protocol imap", StringComparison.Ordinal), Timeout);
+        using (var hangup = System.Diagnostics.Process.Start("kill", ["-HUP", app.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await hangup.WaitForExitAsync(Timeout);
+            Assert.Equal(0, hangup.ExitCode);
+        }
+        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains("reload refused, the running configuration is unchanged: unexpected \"}\" in " + file, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the refused reload's log line", Timeout);
+        await File.WriteAllTextAsync(file, text, Timeout);
+
+        await imap.NoOpAsync(Timeout); // the session logged in before both reloads carries on
+        var inbox = imap.Inbox;
+        await inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, Timeout);
+        await imap.DisconnectAsync(true, Timeout);
+        Assert.Equal(FrontendProcess.Greeting, await ServerProcess.ReadFirstLineAsync(ports[1], null, Timeout));
+
+        // -s quit drains: the listeners close at once, a logged-in session carries on until it ends, then the process exits.
+        using var draining = new ImapClient { Timeout = 15_000 };
+        await draining.ConnectAsync("127.0.0.1", ports[1], SecureSocketOptions.None, Timeout);
+        await draining.AuthenticateAsync("alice", "alice-password", Timeout);
+        await SignalAsync(common, "quit");
+        await app.WaitUntilAsync(async ct =>
+        {
+            try { await ServerProcess.ReadFirstLineAsync(ports[1], null, ct); return false; }
+            catch (System.Net.Sockets.SocketException) { return true; }
+        }, TimeSpan.FromSeconds(30), "the IMAP listener closed", Timeout);
+        Assert.False(app.HasExited);
+        await draining.NoOpAsync(Timeout);
+        await draining.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, Timeout);
+        await draining.DisconnectAsync(true, Timeout);
+        Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.False(File.Exists(pidFile), "the pid file is removed at exit");
+    }
+
+    [Fact]
+    public async Task DashSWithoutARunningProcessNamesThePidFile()
+    {
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file, "pid run/none.pid;\nmail { }\n", Timeout);
+        await using var app = Run(directory, "frontend -s stop", "-c", file, "-s", "stop");
+        Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"orleansmail: [error] open() \"{Path.Combine(directory, "run", "none.pid")}\" failed", app.StandardError, StringComparison.Ordinal);
+    }
+
+    private static async Task SignalAsync(string[] common, string signal)
+    {
+        // Its own working folder (deleted when it ends): the paths it needs come from -p.
+        await using var sender = Run(NewDirectory(), "frontend -s " + signal, [.. common, "-s", signal]);
+        var exit = await sender.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, $"-s {signal} exited with {exit}\n{sender.Diagnostics()}");
+    }
+}
