@@ -115,7 +115,8 @@ public static class MailSettingsReader
     private static RealIpTrust RealIp(Scope scope)
     {
         var entries = new List<object>();
-        foreach (var item in scope.List("SetRealIpFrom", []))
+        // Each array entry may itself be a space list, as nginx repeats the directive or lists several.
+        foreach (var item in scope.List("SetRealIpFrom", []).SelectMany(e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
             entries.Add(RealIpTrust.ParseEntry(item) ?? throw scope.Invalid("SetRealIpFrom", item, "expected an address, a CIDR such as 10.0.0.0/8 or 2001:db8::/32, or unix:"));
         return RealIpTrust.From(entries);
     }
