@@ -43,7 +43,7 @@ public sealed class TestCertificates : IDisposable
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var other = CreateCa("CN=Unrelated Test CA", otherKey);
 
-        using var serverKey = RSA.Create(2048);
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var sans = new SubjectAlternativeNameBuilder();
         sans.AddDnsName(ServerName);
         sans.AddDnsName("localhost");
@@ -79,11 +79,10 @@ public sealed class TestCertificates : IDisposable
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, AsymmetricAlgorithm key, SubjectAlternativeNameBuilder? sans, bool serverAuth)
+    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, ECDsa key, SubjectAlternativeNameBuilder? sans, bool serverAuth)
     {
-        var request = key is RSA rsa
-            ? new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            : new CertificateRequest(subject, (ECDsa)key, HashAlgorithmName.SHA256);
+        // ECDSA throughout: CertificateRequest.Create signs with the issuer's key, which must be of the same kind.
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
