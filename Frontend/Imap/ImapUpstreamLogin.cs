@@ -32,6 +32,8 @@ internal static class ImapUpstreamLogin
             if (!startTls.StartsWith(StartTlsTag + " OK", StringComparison.OrdinalIgnoreCase))
                 throw new UpstreamTlsException($"upstream refused STARTTLS: {startTls}");
             await upstream.StartTlsAsync(cancellationToken);
+            // What the greeting said before TLS may have been forged on the way (RFC 3501 §6.2.1: discard it).
+            literalPlus = false;
         }
 
         if (id is not null)

@@ -21,6 +21,7 @@ internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
     {
         for (var i = 1; i < Lines.Count; i++)
         {
+            if (Lines[i].Length < 4) continue; // a bare "250" ends a reply too
             var extension = Lines[i].AsSpan(4);
             if (extension.Equals(keyword, StringComparison.OrdinalIgnoreCase)
                 || (extension.StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && extension.Length > keyword.Length && extension[keyword.Length] == ' '))
