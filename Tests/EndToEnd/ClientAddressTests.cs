@@ -74,6 +74,18 @@ public sealed class ClientAddressTests(UpstreamTlsFixture fixture)
         await UpstreamTlsTests.DovecotLoginLineAsync(fixture.Dovecot, mark, "alice", l => l.Contains($"rip={source},", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task TheHeaderToTheUpstreamComesFirstWithTheRealClientAndTheAddressItReached()
+    {
+        await using var upstream = new ScriptedStartTlsUpstream("unused");
+        fixture.Auth.Handler = fixture.Route(upstream.Port);
+
+        await UpstreamTlsTests.ImapLoginAsync(fixture.Proxy.Port("ppout"), "alice", "alice-password", V1("192.0.2.99", 4444));
+
+        // src = the client after set_real_ip_from, dst = the address the client reached (the incoming header's).
+        Assert.StartsWith("PROXY TCP4 192.0.2.99 198.51.100.1 4444 143\r\na1 LOGIN ", upstream.Received);
+    }
+
     public static TheoryData<string> BrokenHeaders => new()
     {
         Convert.ToHexString("A1 LOGIN alice alice-password\r\n"u8),

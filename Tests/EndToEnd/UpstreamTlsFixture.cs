@@ -11,7 +11,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// (<c>Mail:Upstreams</c>): imaps/pop3s with ProxySsl on, imap/pop3 with ProxySsl starttls, haproxy ports with
 /// ProxyProtocol on / v2. Listeners differ in trust: <c>imap</c> (the test CA), <c>pop3</c>, <c>name</c>
 /// (ProxySslName mail.test), <c>starttls</c> (ProxySsl starttls for any upstream), <c>wrongname</c>, <c>wrongca</c>, <c>pin</c>, <c>badpin</c>, <c>pp</c> (proxy_protocol,
-/// set_real_ip_from 127.0.0.0/8, ProxyImapId), <c>ppuntrusted</c> (set_real_ip_from 10.0.0.0/8), <c>pphaproxy</c> (trusted, no ID), <c>ppslow</c>
+/// set_real_ip_from 127.0.0.0/8, ProxyImapId), <c>ppuntrusted</c> (set_real_ip_from 10.0.0.0/8), <c>pphaproxy</c> (trusted, no ID), <c>ppout</c> (trusted, ProxyProtocol on to any upstream), <c>ppslow</c>
 /// (proxy_protocol, timeout 2s).
 /// </summary>
 public sealed class UpstreamTlsFixture : IAsyncLifetime
@@ -95,6 +95,7 @@ public sealed class UpstreamTlsFixture : IAsyncLifetime
                 ["ppuntrusted"] = [("Listen", "127.0.0.1:{port} proxy_protocol"), ("SetRealIpFrom", "10.0.0.0/8 ::1"), ("ProxyImapId", "on"), ("ProxySslTrustedCertificate", ca)],
                 ["pphaproxy"] = [("Listen", "127.0.0.1:{port} proxy_protocol"), ("SetRealIpFrom", "127.0.0.1")],
                 ["starttls"] = [("ProxySsl", "starttls"), ("ProxySslTrustedCertificate", ca)],
+                ["ppout"] = [("Listen", "127.0.0.1:{port} proxy_protocol"), ("SetRealIpFrom", "127.0.0.1"), ("ProxyProtocol", "on")],
                 ["ppslow"] = [("Listen", "127.0.0.1:{port} proxy_protocol"), ("SetRealIpFrom", "127.0.0.0/8"), ("Timeout", "2s")],
             });
     }
