@@ -17,6 +17,7 @@ namespace OrleansMail.Grains.Interfaces;
 /// (<c>Client-Host</c>); null for IMAP and POP3, which never send it.
 /// </param>
 /// <param name="Smtp">SMTP under <c>smtp_auth none</c>: the HELO, MAIL and RCPT lines; else null.</param>
+/// <param name="ProxyProtocol">The client connection's PROXY protocol header, or null when the listener takes none.</param>
 [GenerateSerializer, Immutable, Alias("mail.LoginAttempt")]
 public sealed record LoginAttempt(
     [property: Id(0)] MailProtocol Protocol,
@@ -29,7 +30,8 @@ public sealed record LoginAttempt(
     [property: Id(7)] TlsFacts? Tls,
     [property: Id(8)] AuthHttpEndpoint AuthServer,
     [property: Id(9)] string? ClientHost = null,
-    [property: Id(10)] SmtpEnvelope? Smtp = null)
+    [property: Id(10)] SmtpEnvelope? Smtp = null,
+    [property: Id(11)] ProxyProtocolFacts? ProxyProtocol = null)
 {
     /// <summary>Never print the secret: records print every property by default.</summary>
     public override string ToString() =>

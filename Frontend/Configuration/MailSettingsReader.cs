@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 
@@ -56,8 +57,8 @@ public static class MailSettingsReader
         var listenText = scope.ServerOnly("Listen") ?? throw scope.Invalid("Listen", null, "every server needs Listen, e.g. \"127.0.0.1:1143\" or \"143\"");
         var listenDirective = ListenDirective.Parse(listenText, (word, reason) => scope.Invalid("Listen", listenText, $"'{word}': {reason}"));
         var listen = listenDirective.EndPoint;
-        if (listenDirective.Ssl || listenDirective.ProxyProtocol)
-            throw scope.Invalid("Listen", listenText, "the ssl and proxy_protocol listen parameters are not supported yet");
+        if (listenDirective.Ssl)
+            throw scope.Invalid("Listen", listenText, "the ssl listen parameter is not supported yet");
 
         var protocolText = scope.ServerOnly("Protocol");
         MailProtocol protocol;
@@ -122,7 +123,19 @@ public static class MailSettingsReader
             ProxyBuffer: scope.Size("ProxyBuffer", 4096),
             Imap: imap,
             Pop3: pop3,
-            Smtp: smtp);
+            Smtp: smtp,
+            SetRealIpFrom: RealIp(scope),
+            Upstreams: UpstreamSettingsReader.Read(scope));
+    }
+
+    /// <summary>set_real_ip_from: addresses, CIDRs and <c>unix:</c>, as a list (nginx repeats the directive).</summary>
+    private static RealIpTrust RealIp(Scope scope)
+    {
+        var entries = new List<object>();
+        // Each array entry may itself be a space list, as nginx repeats the directive or lists several.
+        foreach (var item in scope.List("SetRealIpFrom", []).SelectMany(e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            entries.Add(RealIpTrust.ParseEntry(item) ?? throw scope.Invalid("SetRealIpFrom", item, "expected an address, a CIDR such as 10.0.0.0/8 or 2001:db8::/32, or unix:"));
+        return RealIpTrust.From(entries);
     }
 
     private static string ParseAuthUrl(Scope scope, string text)
@@ -134,11 +147,16 @@ public static class MailSettingsReader
         return uri.ToString();
     }
 
-    /// <summary>A server section and the mail section it inherits from.</summary>
-    private sealed class Scope(IConfigurationSection mail, IConfigurationSection server)
+    /// <summary>A server section and the mail section it inherits from; for a per-upstream override, that entry first.</summary>
+    internal sealed class Scope(IConfigurationSection mail, IConfigurationSection server, IConfigurationSection? upstream = null)
     {
+        public IConfigurationSection Mail => mail;
+
+        public IConfigurationSection Server => server;
+
         private IConfigurationSection? SectionWith(string key)
         {
+            if (upstream is not null && upstream.GetSection(key).Exists()) return upstream.GetSection(key);
             if (server.GetSection(key).Exists()) return server.GetSection(key);
             if (mail.GetSection(key).Exists()) return mail.GetSection(key);
             return null;

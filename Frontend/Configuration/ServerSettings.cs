@@ -1,4 +1,5 @@
 using System.Net;
+using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Frontend.Configuration;
@@ -21,4 +22,6 @@ public sealed record ServerSettings(
     int ProxyBuffer,
     ImapSettings Imap,
     Pop3Settings Pop3,
-    SmtpSettings Smtp);
+    SmtpSettings Smtp,
+    RealIpTrust SetRealIpFrom,
+    UpstreamPolicy Upstreams);

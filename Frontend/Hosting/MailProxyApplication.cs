@@ -13,6 +13,7 @@ using OrleansMail.Frontend.ClientHost;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Configuration.Nginx;
 using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
@@ -74,6 +75,14 @@ public static class MailProxyApplication
                 kestrel.Listen(server.Listen, listen =>
                 {
                     listen.Protocols = HttpProtocols.None;
+                    if (server.ListenParameters.ProxyProtocol)
+                    {
+                        // First on the connection: the PROXY header precedes everything, TLS included (nginx-mail.md §4).
+                        // A TLS step added later must come after this one; it sees the real client in RemoteEndPoint.
+                        var proxyProtocol = new ProxyProtocolMiddleware(server.SetRealIpFrom, server.Timeout,
+                            listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ProxyProtocolMiddleware>());
+                        listen.Use(next => connection => proxyProtocol.RunAsync(connection, next));
+                    }
                     listen.Use(next => connection =>
                     {
                         connection.Features.Set<IListenerFeature>(feature);

@@ -149,5 +149,6 @@ internal sealed class ImapSession(
 
     protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
         UpstreamConnection upstream, string login, string password, LoginDecision decision, CancellationToken cancellationToken) =>
-        ImapUpstreamLogin.LoginAsync(upstream, _tag, login, password, Settings.ProxyBuffer, cancellationToken);
+        ImapUpstreamLogin.LoginAsync(upstream, _tag, login, password, Settings.ProxyBuffer,
+            upstream.Settings.ImapId ? ImapIdFields.Format(Connection) : null, cancellationToken);
 }

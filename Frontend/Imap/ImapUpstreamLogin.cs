@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Upstream;
 
 namespace OrleansMail.Frontend.Imap;
 
@@ -14,18 +15,37 @@ namespace OrleansMail.Frontend.Imap;
 /// </summary>
 internal static class ImapUpstreamLogin
 {
+    /// <param name="id">The ID command's fields (ProxyImapId), or null to send none.</param>
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(
-        IDuplexPipe upstream, string tag, string login, string password, int maxLineLength, CancellationToken cancellationToken)
+        UpstreamConnection upstream, string tag, string login, string password, int maxLineLength, string? id, CancellationToken cancellationToken)
     {
-        var input = upstream.Input;
-        var output = upstream.Output;
-        Func<ValueTask<ReadResult>> read = () => input.ReadAsync(cancellationToken);
-
-        var (status, greeting) = await LineReader.ReadLineAsync(input, maxLineLength, read);
+        var (status, greeting) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, () => upstream.Input.ReadAsync(cancellationToken));
         if (status != LineStatus.Line || !greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))
             return UpstreamLoginResult.Failed(greeting);
         var literalPlus = AdvertisesLiteralPlus(greeting);
+
+        if (upstream.StartTlsPending)
+        {
+            // ProxySsl starttls (RFC 3501 §6.2.1): only a tagged OK lets TLS start; anything else ends the session.
+            var startTls = await CommandAsync(upstream, StartTlsTag, "STARTTLS", maxLineLength, cancellationToken);
+            if (!startTls.StartsWith(StartTlsTag + " OK", StringComparison.OrdinalIgnoreCase))
+                throw new UpstreamTlsException($"upstream refused STARTTLS: {startTls}");
+            await upstream.StartTlsAsync(cancellationToken);
+            // What the greeting said before TLS may have been forged on the way (RFC 3501 §6.2.1: discard it).
+            literalPlus = false;
+        }
+
+        if (id is not null)
+        {
+            // RFC 2971 ID before LOGIN, so a server that trusts the proxy (Dovecot's login_trusted_networks) takes the
+            // client's address from it; whatever the server answers, the login goes on.
+            await CommandAsync(upstream, IdTag, "ID " + id, maxLineLength, cancellationToken);
+        }
+
+        var input = upstream.Input;
+        var output = upstream.Output;
+        Func<ValueTask<ReadResult>> read = () => input.ReadAsync(cancellationToken);
 
         var user = Encoding.UTF8.GetBytes(login);
         var pass = Encoding.UTF8.GetBytes(password);
@@ -65,6 +85,26 @@ internal static class ImapUpstreamLogin
             var ok = line.StartsWith($"{tag} OK", StringComparison.OrdinalIgnoreCase);
             return new(ok, ok ? reply.ToString() : line + "\r\n");
         }
+    }
+
+    private const string StartTlsTag = "S1";
+    private const string IdTag = "I1";
+
+    /// <summary>At most this many untagged lines may precede a tagged reply to the proxy's own commands.</summary>
+    private const int MaxUntagged = 8;
+
+    /// <summary>Sends one of the proxy's own commands and returns its tagged reply line (or what ended the dialogue).</summary>
+    private static async Task<string> CommandAsync(UpstreamConnection upstream, string tag, string command, int maxLineLength, CancellationToken cancellationToken)
+    {
+        Write(upstream.Output, $"{tag} {command}\r\n");
+        await upstream.Output.FlushAsync(cancellationToken);
+        for (var untagged = 0; untagged <= MaxUntagged; untagged++)
+        {
+            var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, () => upstream.Input.ReadAsync(cancellationToken));
+            if (status != LineStatus.Line) return line;
+            if (!line.StartsWith("* ", StringComparison.Ordinal)) return line;
+        }
+        return "";
     }
 
     private static bool AdvertisesLiteralPlus(string greeting)

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Upstream;
 
 namespace OrleansMail.Frontend.Pop3;
 
@@ -15,19 +16,28 @@ internal static class Pop3UpstreamLogin
 {
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(
-        IDuplexPipe upstream, string login, string password, int maxLineLength, CancellationToken cancellationToken)
+        UpstreamConnection upstream, string login, string password, int maxLineLength, CancellationToken cancellationToken)
     {
-        var input = upstream.Input;
-        Func<ValueTask<ReadResult>> read = () => input.ReadAsync(cancellationToken);
+        Func<ValueTask<ReadResult>> read = () => upstream.Input.ReadAsync(cancellationToken);
 
-        var (status, line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
+        var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
         if (!IsOk(status, line)) return UpstreamLoginResult.Failed(line);
+
+        if (upstream.StartTlsPending)
+        {
+            // ProxySsl starttls: STLS (RFC 2595 §4); only +OK lets TLS start, anything else ends the session.
+            upstream.Output.Write("STLS\r\n"u8);
+            await upstream.Output.FlushAsync(cancellationToken);
+            (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
+            if (!IsOk(status, line)) throw new UpstreamTlsException($"upstream refused STLS: {line}");
+            await upstream.StartTlsAsync(cancellationToken);
+        }
 
         foreach (var command in new[] { $"USER {login}\r\n", $"PASS {password}\r\n" })
         {
             upstream.Output.Write(Encoding.UTF8.GetBytes(command));
             await upstream.Output.FlushAsync(cancellationToken);
-            (status, line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
+            (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
             if (!IsOk(status, line)) return UpstreamLoginResult.Failed(line);
         }
         return new UpstreamLoginResult(true, line + "\r\n");

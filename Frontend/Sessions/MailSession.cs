@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Sasl;
 using OrleansMail.Frontend.Upstream;
@@ -160,7 +161,8 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The attempt the auth server is asked about; SMTP adds Client-Host and the envelope.</summary>
     protected virtual LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>
         new(Settings.Protocol, credentials.Method, credentials.Login, credentials.Secret, credentials.Salt,
-            Client.ClientIp, attemptNumber, Tls: null, Settings.AuthHttp);
+            Client.ClientIp, attemptNumber, Tls: null, Settings.AuthHttp,
+            ProxyProtocol: Connection.Features.Get<ProxyProtocolFeature>()?.Header.Facts);
 
     /// <summary>
     /// Asks the login's grain, then acts as nginx does on the answer (nginx-mail.md §2.4): log in upstream and relay;
@@ -196,10 +198,15 @@ internal abstract partial class MailSession : ISaslChannel
     private async Task<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
     {
         var upstreamName = $"{decision.UpstreamHost}:{decision.UpstreamPort}";
+        var upstreamSettings = Settings.Upstreams.For(decision.UpstreamHost!, decision.UpstreamPort);
         UpstreamLoginResult result;
         try
         {
-            _upstream = await _services.Connector.ConnectAsync(decision.UpstreamHost!, decision.UpstreamPort, Settings.Timeout, Client.Closed);
+            var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off
+                ? ReadOnlyMemory<byte>.Empty
+                : ProxyHeaderWriter.Build((int)upstreamSettings.ProxyProtocol, Connection.RemoteEndPoint, Connection.LocalEndPoint, ClientTls.Of(Connection));
+            _upstream = await _services.Connector.ConnectAsync(
+                decision.UpstreamHost!, decision.UpstreamPort, upstreamSettings, proxyHeader, Settings.Timeout, Client.Closed);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
             result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
@@ -209,6 +216,13 @@ internal abstract partial class MailSession : ISaslChannel
         {
             LogUpstreamFailed(upstreamName, e.GetType().Name);
             result = UpstreamLoginResult.Failed("");
+        }
+        catch (UpstreamTlsException e)
+        {
+            // Never a fallback to plaintext: the internal error, and the reason for the operator.
+            LogUpstreamTlsRefused(upstreamName, e.Message);
+            await Client.SendAsync(InternalErrorReply);
+            return NextStep.Close;
         }
 
         if (!result.Succeeded)

@@ -16,6 +16,20 @@ internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
     /// <summary>The lines joined with CRLF but without the last one, as <see cref="Sessions.UpstreamLoginResult.Failed"/> wants.</summary>
     public string TextWithoutLastLineEnd => string.Join("\r\n", Lines);
 
+    /// <summary>Whether an EHLO reply lists <paramref name="keyword"/> (RFC 5321 §4.1.1.1: one extension per line after the first).</summary>
+    public bool HasExtension(string keyword)
+    {
+        for (var i = 1; i < Lines.Count; i++)
+        {
+            if (Lines[i].Length < 4) continue; // a bare "250" ends a reply too
+            var extension = Lines[i].AsSpan(4);
+            if (extension.Equals(keyword, StringComparison.OrdinalIgnoreCase)
+                || (extension.StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && extension.Length > keyword.Length && extension[keyword.Length] == ' '))
+                return true;
+        }
+        return false;
+    }
+
     /// <summary>
     /// Reads one reply; every line must carry the same 3-digit code, and the whole reply must fit
     /// <paramref name="maxLength"/> bytes (proxy_buffer, as nginx reads a reply into that buffer).

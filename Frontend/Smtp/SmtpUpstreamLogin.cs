@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Upstream;
 
 namespace OrleansMail.Frontend.Smtp;
 
@@ -17,12 +18,24 @@ internal static class SmtpUpstreamLogin
     /// <param name="maxReplyLength">proxy_buffer: the longest reply accepted.</param>
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(
-        IDuplexPipe upstream, SmtpUpstreamPlan plan, int maxReplyLength, CancellationToken cancellationToken)
+        UpstreamConnection upstream, SmtpUpstreamPlan plan, int maxReplyLength, CancellationToken cancellationToken)
     {
         var dialogue = new Dialogue(upstream, maxReplyLength, cancellationToken);
 
         var reply = await dialogue.ReadAsync();
         if (reply.Code != 220) return Failed(reply);
+
+        if (upstream.StartTlsPending)
+        {
+            // ProxySsl starttls (RFC 3207): EHLO, STARTTLS only if offered, 220, then the dialogue starts over with
+            // EHLO below, as the RFC asks (what the server said before TLS is forgotten).
+            reply = await dialogue.SendAsync($"EHLO {plan.ServerName}\r\n");
+            if (reply.Code != 250 || !reply.HasExtension("STARTTLS"))
+                throw new UpstreamTlsException($"upstream does not offer STARTTLS: {reply.TextWithoutLastLineEnd}");
+            reply = await dialogue.SendAsync("STARTTLS\r\n");
+            if (reply.Code != 220) throw new UpstreamTlsException($"upstream refused STARTTLS: {reply.TextWithoutLastLineEnd}");
+            await upstream.StartTlsAsync(cancellationToken);
+        }
 
         var ehlo = plan.Xclient || plan.ClientUsedEhlo;
         reply = await dialogue.SendAsync($"{(ehlo ? "EHLO" : "HELO")} {plan.ServerName}\r\n");

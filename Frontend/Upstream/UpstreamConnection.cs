@@ -1,35 +1,74 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
+using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Connections;
 
 namespace OrleansMail.Frontend.Upstream;
 
 /// <summary>
-/// A connection to an upstream mail server as a pair of pipes over its <see cref="NetworkStream"/>, built with the
-/// framework's stream adapters: 64 KB reads from <see cref="LargeBlockMemoryPool"/>, and zero-byte reads so an idle
-/// session (IMAP IDLE for hours) holds no buffer. A stream also leaves room for TLS to the upstream later.
+/// A connection to an upstream mail server as a pair of pipes over its <see cref="NetworkStream"/>, or over an
+/// <see cref="SslStream"/> on it once TLS is up, built with the framework's stream adapters: 64 KB reads from
+/// <see cref="LargeBlockMemoryPool"/>, and zero-byte reads so an idle session (IMAP IDLE for hours) holds no buffer.
+/// TLS decrypts straight into the pipe's blocks: no extra copy per read.
 /// </summary>
 internal sealed class UpstreamConnection : IDuplexPipe, IAsyncDisposable
 {
-    private readonly NetworkStream _stream;
+    private readonly NetworkStream _network;
+    private Stream _stream;
 
-    public UpstreamConnection(Socket socket)
+    public UpstreamConnection(Socket socket, string host, UpstreamSettings settings)
     {
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(
-            LargeBlockMemoryPool.Instance, LargeBlockMemoryPool.BlockSize, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(
-            LargeBlockMemoryPool.Instance, LargeBlockMemoryPool.BlockSize, leaveOpen: true));
+        _network = new NetworkStream(socket, ownsSocket: true);
+        _stream = _network;
+        Host = host;
+        Settings = settings;
+        (Input, Output) = CreatePipes(_stream);
     }
 
-    public PipeReader Input { get; }
+    /// <summary>The upstream host as the auth server named it (the default TLS name).</summary>
+    public string Host { get; }
 
-    public PipeWriter Output { get; }
+    /// <summary>The settings this upstream is reached with.</summary>
+    public UpstreamSettings Settings { get; }
+
+    /// <summary>ProxySsl starttls and TLS not yet started: the login dialogue must upgrade after the greeting.</summary>
+    public bool StartTlsPending => Settings.Tls.Mode == UpstreamTlsMode.StartTls && _stream == _network;
+
+    public PipeReader Input { get; private set; }
+
+    public PipeWriter Output { get; private set; }
+
+    /// <summary>
+    /// Starts TLS on the connection (ProxySsl on right after connecting; starttls after the upstream's go-ahead).
+    /// Anything the upstream sent after its STARTTLS reply and before the handshake would be plaintext injected
+    /// into the protected session (the CVE-2011-0411 pattern, on the client side of the proxy): refused.
+    /// </summary>
+    public async Task StartTlsAsync(CancellationToken cancellationToken)
+    {
+        if (Input.TryRead(out var pending))
+        {
+            var injected = pending.Buffer.Length;
+            Input.AdvanceTo(pending.Buffer.Start);
+            if (injected > 0) throw new UpstreamTlsException($"upstream sent {injected} bytes after its STARTTLS reply, before the handshake");
+        }
+        await Input.CompleteAsync();
+        await Output.CompleteAsync();
+        _stream = await UpstreamTlsClient.AuthenticateAsync(_network, Settings.Tls, Host, cancellationToken);
+        (Input, Output) = CreatePipes(_stream);
+    }
+
+    private static (PipeReader, PipeWriter) CreatePipes(Stream stream) => (
+        PipeReader.Create(stream, new StreamPipeReaderOptions(
+            LargeBlockMemoryPool.Instance, LargeBlockMemoryPool.BlockSize, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true)),
+        PipeWriter.Create(stream, new StreamPipeWriterOptions(
+            LargeBlockMemoryPool.Instance, LargeBlockMemoryPool.BlockSize, leaveOpen: true)));
 
     public async ValueTask DisposeAsync()
     {
         await Input.CompleteAsync();
         await Output.CompleteAsync();
         await _stream.DisposeAsync();
+        if (_stream != _network) await _network.DisposeAsync();
     }
 }

@@ -1,29 +1,38 @@
 using System.Net;
 using System.Net.Sockets;
+using OrleansMail.Frontend.Configuration;
 
 namespace OrleansMail.Frontend.Upstream;
 
 /// <summary>
-/// Opens TCP connections to upstream mail servers. The host may be an IP literal or a DNS name (nginx accepts
-/// only IP literals in Auth-Server).
+/// Opens connections to upstream mail servers. The host may be an IP literal or a DNS name (nginx accepts
+/// only IP literals in Auth-Server). Right after connecting: the PROXY header, if any, in one write before anything
+/// is read (nginx-mail.md §4), then with ProxySsl on the TLS handshake.
 /// </summary>
 internal sealed class UpstreamConnector
 {
-    /// <summary>Connects within <paramref name="timeout"/>; throws on refusal, DNS failure or timeout.</summary>
-    public async Task<UpstreamConnection> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Connects within <paramref name="timeout"/>; throws on refusal, DNS failure, TLS failure or timeout.</summary>
+    /// <param name="proxyHeader">The PROXY header to send first, or empty.</param>
+    public async Task<UpstreamConnection> ConnectAsync(
+        string host, int port, UpstreamSettings settings, ReadOnlyMemory<byte> proxyHeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         EndPoint endPoint = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        UpstreamConnection? connection = null;
         try
         {
             await socket.ConnectAsync(endPoint, deadline.Token);
-            return new UpstreamConnection(socket);
+            if (!proxyHeader.IsEmpty) await socket.SendAsync(proxyHeader, SocketFlags.None, deadline.Token);
+            connection = new UpstreamConnection(socket, host, settings);
+            if (settings.Tls.Mode == UpstreamTlsMode.On) await connection.StartTlsAsync(deadline.Token);
+            return connection;
         }
         catch
         {
-            socket.Dispose();
+            if (connection is not null) await connection.DisposeAsync();
+            else socket.Dispose();
             throw;
         }
     }

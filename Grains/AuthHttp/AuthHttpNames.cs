@@ -13,6 +13,10 @@ internal static class AuthHttpNames
     public const string LoginAttempt = "Auth-Login-Attempt";
     public const string ClientIp = "Client-IP";
     public const string ClientHost = "Client-Host";
+    public const string ProxyProtocolAddr = "Proxy-Protocol-Addr";
+    public const string ProxyProtocolPort = "Proxy-Protocol-Port";
+    public const string ProxyProtocolServerAddr = "Proxy-Protocol-Server-Addr";
+    public const string ProxyProtocolServerPort = "Proxy-Protocol-Server-Port";
     public const string SmtpHelo = "Auth-SMTP-Helo";
     public const string SmtpFrom = "Auth-SMTP-From";
     public const string SmtpTo = "Auth-SMTP-To";

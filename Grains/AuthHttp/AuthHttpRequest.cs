@@ -44,6 +44,15 @@ internal static class AuthHttpRequest
             Add(h, AuthHttpNames.ClientHost, clientHost);
         }
 
+        if (attempt.ProxyProtocol is { } proxy)
+        {
+            // After Client-Host, the raw PROXY header values, trusted peer or not (nginx-mail.md §2.2, §4).
+            Add(h, AuthHttpNames.ProxyProtocolAddr, proxy.Address);
+            Add(h, AuthHttpNames.ProxyProtocolPort, proxy.Port.ToString(CultureInfo.InvariantCulture));
+            Add(h, AuthHttpNames.ProxyProtocolServerAddr, proxy.ServerAddress);
+            Add(h, AuthHttpNames.ProxyProtocolServerPort, proxy.ServerPort.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (attempt.Method == AuthMethod.None && attempt.Smtp is { } envelope)
         {
             // Raw, as nginx sends them: the lines are the client's own, already free of CR/LF (a line ends there).

@@ -110,6 +110,14 @@ public sealed class MailSettingsReaderTests
     [InlineData("Mail:Resolver", "127.0.0.1 valid=30s", "Mail:Resolver")]
     [InlineData("Mail:SmtpGreetingDelay", "later", "Mail:SmtpGreetingDelay")]
     [InlineData("Mail:Xclient", "sometimes", "Mail:Xclient")]
+    [InlineData("Mail:SetRealIpFrom", "10.0.0.0/8 proxy.example", "Mail:SetRealIpFrom")]
+    [InlineData("Mail:ProxyProtocol", "v3", "Mail:ProxyProtocol")]
+    [InlineData("Mail:ProxySsl", "maybe", "Mail:ProxySsl")]
+    [InlineData("Mail:ProxySslVerify", "perhaps", "Mail:ProxySslVerify")]
+    [InlineData("Mail:ProxySslPin", "c2hvcnQ=", "Mail:ProxySslPin")]
+    [InlineData("Mail:ProxySslProtocols", "TLSv1.2 TLSv1", "Mail:ProxySslProtocols")]
+    [InlineData("Mail:ProxySslTrustedCertificate", "/nonexistent/ca.pem", "Mail:ProxySslTrustedCertificate")]
+    [InlineData("Mail:Upstreams:0:Address", "no-port", "Mail:Upstreams:0:Address")]
     public void ABadValueStopsStartUpNamingTheKeyAndTheValue(string key, string value, string reportedKey)
     {
         var values = new Dictionary<string, string>
@@ -165,5 +173,47 @@ public sealed class MailSettingsReaderTests
         Assert.Equal("Cluster:Redis", Assert.Throws<InvalidConfigurationException>(() => ClusterSettings.From(redisWithout, ClusterMode.Embedded)).Key);
         var badMode = new ConfigurationBuilder().AddInMemoryCollection([new("Cluster:Mode", "mesh")]).Build();
         Assert.Equal("Cluster:Mode", Assert.Throws<InvalidConfigurationException>(() => ClusterSettings.From(badMode, ClusterMode.Embedded)).Key);
+    }
+
+    [Fact]
+    public void UpstreamSettingsInheritFromMailToServerToUpstreamEntry()
+    {
+        var servers = Read(
+            ("Mail:AuthHttp", "127.0.0.1:9000/auth"),
+            ("Mail:ProxyProtocol", "on"),
+            ("Mail:ProxySsl", "starttls"),
+            ("Mail:SetRealIpFrom:0", "10.0.0.0/8"),
+            ("Mail:SetRealIpFrom:1", "2001:db8::/32 unix:"),
+            ("Mail:Upstreams:0:Address", "10.0.0.5:993"),
+            ("Mail:Upstreams:0:ProxySsl", "on"),
+            ("Mail:Upstreams:1:Address", "[2001:DB8::5]:143"),
+            ("Mail:Upstreams:1:ProxyProtocol", "v2"),
+            ("Mail:Servers:0:Listen", "127.0.0.1:1143 proxy_protocol"),
+            ("Mail:Servers:0:Protocol", "imap"),
+            ("Mail:Servers:0:ProxySslName", "imap.example.org"),
+            ("Mail:Servers:0:ProxyImapId", "on"));
+        var server = Assert.Single(servers);
+        Assert.True(server.ListenParameters.ProxyProtocol);
+        Assert.True(server.SetRealIpFrom.Trusts(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.9.9.9"), 1)));
+        Assert.True(server.SetRealIpFrom.Trusts(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("2001:db8::1"), 1)));
+        Assert.True(server.SetRealIpFrom.Trusts(null));
+
+        var plain = server.Upstreams.For("192.0.2.1", 143);
+        Assert.Equal(new { P = ProxyProtocolVersion.V1, Id = true, Mode = UpstreamTlsMode.StartTls, Name = (string?)"imap.example.org", Verify = true },
+            new { P = plain.ProxyProtocol, Id = plain.ImapId, plain.Tls.Mode, plain.Tls.Name, plain.Tls.Verify });
+        var implicitTls = server.Upstreams.For("10.0.0.5", 993);
+        Assert.Equal((UpstreamTlsMode.On, ProxyProtocolVersion.V1, "imap.example.org"), (implicitTls.Tls.Mode, implicitTls.ProxyProtocol, implicitTls.Tls.Name));
+        var v6 = server.Upstreams.For("2001:db8::5", 143);
+        Assert.Equal((UpstreamTlsMode.StartTls, ProxyProtocolVersion.V2), (v6.Tls.Mode, v6.ProxyProtocol));
+    }
+
+    [Fact]
+    public void UpstreamTlsIsOffAndVerifyingByDefault()
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "143")));
+        var upstream = server.Upstreams.For("127.0.0.1", 143);
+        Assert.Equal((ProxyProtocolVersion.Off, false, UpstreamTlsMode.Off, true), (upstream.ProxyProtocol, upstream.ImapId, upstream.Tls.Mode, upstream.Tls.Verify));
+        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13, upstream.Tls.Protocols);
+        Assert.True(server.SetRealIpFrom.IsEmpty);
     }
 }

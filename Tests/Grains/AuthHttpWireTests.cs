@@ -92,6 +92,29 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ProxyProtocolHeadersFollowClientIpInNginxOrder()
+    {
+        await using var raw = new RawTcpResponder(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nAuth-Status: nope\r\n\r\n"));
+        var attempt = Attempt(raw.Url, method: AuthMethod.Plain) with
+        {
+            ClientHost = "[UNAVAILABLE]",
+            ProxyProtocol = new ProxyProtocolFacts("203.0.113.9", 40123, "198.51.100.1", 993),
+        };
+
+        await Client.DecideAsync(attempt, TestContext.Current.CancellationToken);
+
+        var request = Encoding.UTF8.GetString(Assert.Single(raw.Requests));
+        Assert.Contains(
+            "Client-IP: 198.51.100.7\r\n" +
+            "Client-Host: [UNAVAILABLE]\r\n" +
+            "Proxy-Protocol-Addr: 203.0.113.9\r\n" +
+            "Proxy-Protocol-Port: 40123\r\n" +
+            "Proxy-Protocol-Server-Addr: 198.51.100.1\r\n" +
+            "Proxy-Protocol-Server-Port: 993\r\n" +
+            "X-Auth-Key: k 1\r\n", request, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NonAsciiReplyHeadersAreReadAsUtf8()
     {
         await using var raw = new RawTcpResponder(Encoding.UTF8.GetBytes("HTTP/1.1 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 10.1.1.1\r\nAuth-Port: 143\r\nAuth-User: jürgen\r\nAuth-Pass: pässword\r\nContent-Length: 0\r\n\r\n"));

@@ -106,7 +106,13 @@ public sealed class PostfixServer : IAsyncDisposable
     }
 
     /// <summary>Starts a Postfix; throws <see cref="ServerStartException"/> with its log when it does not come up.</summary>
-    public static async Task<PostfixServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<PostfixServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Starts a Postfix with <paramref name="extraMainCf"/> appended to its main.cf (e.g. smtpd TLS settings);
+    /// throws <see cref="ServerStartException"/> with its log when it does not come up.
+    /// </summary>
+    public static async Task<PostfixServer> StartAsync(string? extraMainCf, CancellationToken cancellationToken = default)
     {
         if (ServerProcess.CurrentUnixIds().Uid != 0)
             throw new ServerStartException("Postfix needs root to start (its master drops to the postfix user); run the tests as root.");
@@ -119,7 +125,7 @@ public sealed class PostfixServer : IAsyncDisposable
             ServerProcess? process = null;
             try
             {
-                WriteFiles(directory, port);
+                WriteFiles(directory, port, extraMainCf);
                 var config = Path.Combine(directory, "etc");
                 // "postfix check" creates the queue's subfolders with the owners and modes Postfix wants.
                 await using (var check = ServerProcess.Start("postfix check", PostfixBinary, ["-c", config, "check"], directory))
@@ -174,7 +180,7 @@ public sealed class PostfixServer : IAsyncDisposable
         await process.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static void WriteFiles(string directory, int port)
+    private static void WriteFiles(string directory, int port, string? extraMainCf)
     {
         var etc = System.IO.Directory.CreateDirectory(Path.Combine(directory, "etc")).FullName;
         // The queue belongs to root, its subfolders (made by "postfix check") and data_directory to mail_owner.
@@ -227,9 +233,10 @@ public sealed class PostfixServer : IAsyncDisposable
             smtputf8_enable = no
             biff = no
 
-            """);
+            """ + (extraMainCf is null ? "" : extraMainCf + "\n"));
 
-        // No chroot (the temp folder has no copy of /etc), one private smtpd, and only the services delivery needs.
+        // No chroot (the temp folder has no copy of /etc), one private smtpd, and only the services delivery needs
+        // (and tlsmgr, which smtpd's TLS needs when a test turns it on).
         File.WriteAllText(Path.Combine(etc, "master.cf"), $"""
             127.0.0.1:{I(port)} inet n - n - - smtpd
             pickup    unix  n - n 60 1 pickup
@@ -250,6 +257,7 @@ public sealed class PostfixServer : IAsyncDisposable
             anvil     unix  - - n - 1 anvil
             scache    unix  - - n - 1 scache
             postlog   unix-dgram n - n - 1 postlogd
+            tlsmgr    unix  - - n 1000? 1 tlsmgr
 
             """);
     }

@@ -1,0 +1,9 @@
+namespace OrleansMail.Frontend.Configuration;
+
+/// <summary>nginx's <c>proxy_protocol off | on | v2</c>: the PROXY header sent to the upstream first (nginx-mail.md §1, §4).</summary>
+public enum ProxyProtocolVersion
+{
+    Off = 0,
+    V1 = 1,
+    V2 = 2,
+}
