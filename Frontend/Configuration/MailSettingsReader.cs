@@ -26,6 +26,8 @@ public static class MailSettingsReader
             throw new InvalidConfigurationException($"{SectionName}:Servers", null, "no listener configured; add at least one server with Listen and Protocol");
 
         RefuseUnknownKeys(mail, Nginx.NginxDirectives.MailKeys);
+        foreach (var upstream in mail.GetSection("Upstreams").GetChildren())
+            RefuseUnknownKeys(upstream, Nginx.NginxDirectives.UpstreamKeys);
         var result = new List<ServerSettings>(servers.Count);
         foreach (var server in servers)
         {

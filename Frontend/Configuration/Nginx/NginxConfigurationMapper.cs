@@ -60,7 +60,8 @@ public sealed class NginxConfigurationMapper
         foreach (var node in directives)
         {
             var directive = Check(node, NginxContexts.Mail, seen);
-            if (directive.Status == NginxDirectiveStatus.Block) servers.Add((node, null));
+            if (node.Name == "upstream") MapUpstream(node);
+            else if (directive.Status == NginxDirectiveStatus.Block) servers.Add((node, null));
             else if (node.Name == "ssl") mailSsl = LegacySsl(node);
             else MapValue(directive, node, "Mail");
         }
@@ -102,6 +103,19 @@ public sealed class NginxConfigurationMapper
             _result.Set($"{section}:Listen", string.Join(' ', words), listen.Location);
         }
     }
+
+    /// <summary><c>upstream ADDRESS { proxy_ssl …; }</c> → <c>Mail:Upstreams:N:Address</c> and that entry's keys.</summary>
+    private void MapUpstream(NginxDirectiveNode upstream)
+    {
+        var section = $"Mail:Upstreams:{_upstreams++}";
+        _result.Locations[section] = upstream.Location;
+        _result.Set($"{section}:Address", upstream.Arguments[0], upstream.Location);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in upstream.Block!)
+            MapValue(Check(node, NginxContexts.Upstream, seen), node, section);
+    }
+
+    private int _upstreams;
 
     private bool LegacySsl(NginxDirectiveNode node)
     {
@@ -154,7 +168,7 @@ public sealed class NginxConfigurationMapper
             throw new NginxConfigurationException($"invalid number of arguments in \"{node.Name}\" directive", node.Location);
         if (directive.Flag && node.Arguments[0] is not ("on" or "off"))
             throw new NginxConfigurationException($"invalid value \"{node.Arguments[0]}\" in \"{node.Name}\" directive, it must be \"on\" or \"off\"", node.Location);
-        var once = !directive.Repeatable && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name != "server";
+        var once = !directive.Repeatable && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name is not ("server" or "upstream");
         if (once && !seen.Add(node.Name))
             throw new NginxConfigurationException($"\"{node.Name}\" directive is duplicate", node.Location);
         return directive;

@@ -10,7 +10,11 @@ public enum NginxContexts
     Mail = 2,
     /// <summary>Inside <c>mail { server { } }</c>.</summary>
     Server = 4,
+    /// <summary>Inside <c>mail { upstream ADDRESS { } }</c> (OrleansMail only): settings for one upstream server.</summary>
+    Upstream = 8,
     MailAndServer = Mail | Server,
+    /// <summary>The upstream settings: in mail{}, server{} and an upstream{} entry, inherited in that order.</summary>
+    MailServerAndUpstream = Mail | Server | Upstream,
 }
 
 /// <summary>What OrleansMail does with a directive.</summary>
@@ -53,8 +57,8 @@ public sealed record NginxDirective(
     string? Default = null,
     string? Note = null)
 {
-    /// <summary>A block (<c>mail</c>, <c>server</c>, <c>events</c>, <c>http</c>, <c>stream</c>): the only directives without arguments.</summary>
-    public bool IsBlock => MaxArguments == 0;
+    /// <summary>A block: <c>mail</c>, <c>server</c>, <c>upstream ADDRESS</c>, and <c>events</c>, <c>http</c>, <c>stream</c> (no arguments).</summary>
+    public bool IsBlock => Status == NginxDirectiveStatus.Block || MaxArguments == 0;
 
     /// <summary>The key, by the naming rule when the table gives none: <c>imap_client_buffer</c> → <c>ImapClientBuffer</c>.</summary>
     public string ConfigurationKey => Key ?? PascalCase(Name);

@@ -13,6 +13,7 @@ public static class NginxDirectives
     private static NginxDirective Map(string name, string? @default, int min = 1, int max = 1, bool flag = false, bool repeatable = false, string? key = null, NginxContexts contexts = MS, string? note = null) =>
         new(name, contexts, NginxDirectiveStatus.Mapped, min, max, key, repeatable, flag, @default, note);
     private static NginxDirective Flag(string name, string @default) => Map(name, @default, flag: true);
+    private const NginxContexts MSU = NginxContexts.MailServerAndUpstream;
     private static NginxDirective NotForMail(string name, int min = 1, int max = 1) => new(name, NginxContexts.Main, NginxDirectiveStatus.NotForMail, min, max);
 
     public static IReadOnlyList<NginxDirective> All { get; } =
@@ -38,7 +39,7 @@ public static class NginxDirectives
         new("proxy", MS, NginxDirectiveStatus.Warned, Flag: true, Note: "nginx parses \"proxy\" but never uses it; it has no effect here either"),
         Map("proxy_buffer", "4k"),
         Flag("proxy_pass_error_message", "off"),
-        Map("proxy_protocol", "off", note: "off, on or v2"),
+        Map("proxy_protocol", "off", contexts: MSU, note: "off, on or v2"),
         Flag("proxy_smtp_auth", "off"),
         Map("proxy_timeout", "24h"),
         Flag("xclient", "on"),
@@ -80,6 +81,18 @@ public static class NginxDirectives
         Map("set_real_ip_from", "—", repeatable: true),
 
         // OrleansMail's own settings, under nginx-style names.
+        // TLS to upstreams and the IMAP ID forwarding (nginx has none): in mail{}, server{} and upstream ADDRESS {}.
+        new("upstream", NginxContexts.Mail, NginxDirectiveStatus.Block, 1, 1, Key: "Upstreams",
+            Note: "OrleansMail only: upstream ADDRESS { ... } sets the proxy_ssl*, proxy_protocol and proxy_imap_id of the upstream the auth server names as ADDRESS (host:port)"),
+        Map("proxy_ssl", "off", contexts: MSU, note: "OrleansMail only: off, on (implicit TLS) or starttls"),
+        Map("proxy_ssl_verify", "on", flag: true, contexts: MSU, note: "OrleansMail only: verify the upstream's certificate"),
+        Map("proxy_ssl_trusted_certificate", "system roots", contexts: MSU, note: "OrleansMail only: CA bundle (PEM)"),
+        Map("proxy_ssl_pin", "—", max: Many, contexts: MSU, note: "OrleansMail only: base64 SHA-256 of the upstream's public key (SPKI)"),
+        Map("proxy_ssl_name", "the upstream host", contexts: MSU, note: "OrleansMail only: the name verified and sent as SNI"),
+        Map("proxy_ssl_certificate", "—", contexts: MSU, note: "OrleansMail only: client certificate to the upstream"),
+        Map("proxy_ssl_certificate_key", "—", contexts: MSU, note: "OrleansMail only"),
+        Map("proxy_ssl_protocols", "TLSv1.2 TLSv1.3", max: Many, contexts: MSU, note: "OrleansMail only"),
+        Map("proxy_imap_id", "off", flag: true, contexts: MSU, note: "OrleansMail only: IMAP ID with x-originating-ip/-port, x-connected-ip/-port, x-session-id before LOGIN"),
         Map("listener_name", "protocol@address", key: "Name", contexts: NginxContexts.Server, note: "OrleansMail only: the listener's name in logs"),
         Map("cluster_mode", "Embedded", key: "Cluster:Mode", contexts: NginxContexts.Main, note: "OrleansMail only: Embedded, Localhost or Redis"),
         Map("cluster_redis", "—", key: "Cluster:Redis", contexts: NginxContexts.Main, note: "OrleansMail only: Redis connection string"),
@@ -121,7 +134,10 @@ public static class NginxDirectives
     public static NginxDirective? Find(string name) => ByName.GetValueOrDefault(name);
 
     /// <summary>The keys the JSON reader accepts in <c>Mail</c>: every mail{} directive's key, and <c>Servers</c>.</summary>
-    public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers");
+    public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers", "Upstreams");
+
+    /// <summary>The keys the JSON reader accepts in <c>Mail:Upstreams:N</c>.</summary>
+    public static IReadOnlySet<string> UpstreamKeys { get; } = KeysFor(NginxContexts.Upstream, "Address");
 
     /// <summary>The keys the JSON reader accepts in <c>Mail:Servers:N</c>.</summary>
     public static IReadOnlySet<string> ServerKeys { get; } = KeysFor(NginxContexts.Server);

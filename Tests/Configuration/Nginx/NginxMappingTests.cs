@@ -80,6 +80,48 @@ public sealed class NginxMappingTests : IDisposable
     }
 
     [Fact]
+    public void UpstreamBlocksCarryPerUpstreamSettingsInheritingFromServerAndMail()
+    {
+        var servers = _files.Load("""
+            mail {
+                auth_http 127.0.0.1:9000/auth;
+                proxy_ssl starttls;
+                proxy_ssl_name imap.example.org;
+                upstream 10.0.0.5:993 {
+                    proxy_ssl on;
+                    proxy_protocol v2;
+                }
+                upstream 10.0.0.6:143 {
+                    proxy_imap_id on;
+                }
+                server {
+                    listen 127.0.0.1:1143;
+                    protocol imap;
+                    proxy_ssl_verify off;
+                }
+            }
+            """).ReadServers();
+
+        var upstreams = Assert.Single(servers).Upstreams;
+        Assert.Equal(UpstreamTlsMode.StartTls, upstreams.Default.Tls.Mode);
+        Assert.False(upstreams.Default.Tls.Verify);
+        var implicitTls = upstreams.For("10.0.0.5", 993);
+        Assert.Equal(UpstreamTlsMode.On, implicitTls.Tls.Mode);
+        Assert.Equal(ProxyProtocolVersion.V2, implicitTls.ProxyProtocol);
+        Assert.Equal("imap.example.org", implicitTls.Tls.Name);
+        Assert.False(implicitTls.Tls.Verify);
+        Assert.True(upstreams.For("10.0.0.6", 143).ImapId);
+        Assert.Equal(UpstreamTlsMode.StartTls, upstreams.For("10.0.0.6", 143).Tls.Mode);
+    }
+
+    [Fact]
+    public void AnUpstreamBlockTakesOnlyUpstreamSettings()
+    {
+        var error = _files.Refused("mail {\n  auth_http 127.0.0.1:9/a;\n  upstream 10.0.0.5:993 {\n    imap_auth plain;\n  }\n  server {\n    listen 143;\n  }\n}\n");
+        Assert.Equal($"\"imap_auth\" directive is not allowed here in {_files.Directory}/nginx.conf:4", error.Message);
+    }
+
+    [Fact]
     public void RepeatedDirectivesBecomeArraysAndEveryKeyKeepsItsLine()
     {
         var mapped = _files.Load("mail {\n ssl_certificate a.crt;\n ssl_certificate b.crt;\n server {\n  listen 143;\n  set_real_ip_from 10.0.0.0/8;\n  set_real_ip_from unix:;\n }\n}\n").Mapped;
