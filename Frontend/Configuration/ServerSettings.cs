@@ -21,4 +21,5 @@ public sealed record ServerSettings(
     int ProxyBuffer,
     ImapSettings Imap,
     Pop3Settings Pop3,
-    SmtpSettings Smtp);
+    SmtpSettings Smtp,
+    TlsSettings Tls);
