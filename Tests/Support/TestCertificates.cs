@@ -14,6 +14,9 @@ public sealed class TestCertificates : IDisposable
 {
     public const string Password = "key passphrase";
 
+    private RSA? _caKey;
+    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
+
     private TestCertificates(string directory) => Directory = directory;
 
     public string Directory { get; }
@@ -53,11 +56,12 @@ public sealed class TestCertificates : IDisposable
     private void Build()
     {
         using var caKey = RSA.Create(2048);
+        _caKey = caKey;
         var caRequest = new CertificateRequest("CN=OrleansMail Test CA,O=OrleansMail Tests", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        Ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        Ca = caRequest.CreateSelfSigned(_now.AddDays(-2), _now.AddYears(3));
         File.WriteAllText(CaFile, Ca.ExportCertificatePem() + "\n");
 
         WriteServer("server-rsa", "proxy.test", RSA.Create(2048));
@@ -72,7 +76,7 @@ public sealed class TestCertificates : IDisposable
         WriteClient("revoked", "CN=mallory,O=OrleansMail Tests", Ca, caKey, serial: 1002);
         using var selfKey = RSA.Create(2048);
         var self = new CertificateRequest("CN=stranger", selfKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            .CreateSelfSigned(_now.AddDays(-1), _now.AddYears(1));
         Write("selfsigned", self, selfKey);
 
         // An intermediate CA under the root: a client certificate from it needs ssl_verify_depth 2.
@@ -80,7 +84,7 @@ public sealed class TestCertificates : IDisposable
         var interRequest = new CertificateRequest("CN=OrleansMail Intermediate", interKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         interRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         interRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var intermediate = interRequest.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), [9, 9, 9]);
+        using var intermediate = interRequest.Create(Ca, _now.AddDays(-2), _now.AddYears(2), [9, 9, 9]);
         var inter = intermediate.CopyWithPrivateKey(interKey);
         WriteClient("deep", "CN=deep", inter, interKey, serial: 1003, chainPem: intermediate.ExportCertificatePem() + "\n");
 
@@ -101,7 +105,8 @@ public sealed class TestCertificates : IDisposable
         if (host == "proxy.test") { names.AddDnsName("localhost"); names.AddIpAddress(System.Net.IPAddress.Loopback); }
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var certificate = request.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), RandomNumberGenerator.GetBytes(8));
+        var generator = X509SignatureGenerator.CreateForRSA(_caKey!, RSASignaturePadding.Pkcs1);
+        using var certificate = request.Create(Ca.SubjectName, generator, _now.AddDays(-1), _now.AddYears(1), RandomNumberGenerator.GetBytes(8));
         Write(name, certificate, key, password);
     }
 
@@ -111,7 +116,7 @@ public sealed class TestCertificates : IDisposable
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
         var generator = X509SignatureGenerator.CreateForRSA(issuerKey, RSASignaturePadding.Pkcs1);
-        using var certificate = request.Create(issuer.SubjectName, generator, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1),
+        using var certificate = request.Create(issuer.SubjectName, generator, _now.AddDays(-1), _now.AddYears(1),
             new BigInteger(serial).ToByteArray(isUnsigned: false, isBigEndian: true));
         Write(name, certificate, key, chain: chainPem);
     }
