@@ -6,7 +6,7 @@ namespace OrleansMail.Tests.Tls;
 /// Real Dovecot (IMAP, POP3) and Postfix behind an OrleansMail Frontend with TLS listeners, and a test PKI
 /// (<see cref="TestCertificates"/>). The auth server knows alice/alice-password and sends each protocol to its
 /// real server. Listeners: <c>imaps</c>, <c>pop3s</c>, <c>smtps</c> (listen … ssl); <c>imaptls</c>,
-/// <c>pop3tls</c>, <c>smtptls</c> (starttls on); <c>imaponly</c>, <c>pop3only</c>, <c>smtponly</c> (starttls only,
+/// <c>pop3tls</c>, <c>smtptls</c> (starttls on), <c>smtpnone</c> (starttls on, smtp_auth none); <c>imaponly</c>, <c>pop3only</c>, <c>smtponly</c> (starttls only,
 /// SMTP with smtp_auth none too); <c>certon</c>, <c>certoptional</c>, <c>certnoca</c>, <c>certdeep</c>
 /// (ssl_verify_client on / optional / optional_no_ca / on with depth 2, CA, CRL, auth_http_pass_client_cert);
 /// <c>multi</c> (RSA + ECDSA, SNI names other.test and *.wild.test, encrypted key); <c>reload</c> (a certificate
@@ -61,6 +61,7 @@ public sealed class TlsProxyFixture : IAsyncLifetime
                 ["imaptls"] = [("Starttls", "on")],
                 ["pop3tls"] = [("Starttls", "on"), ("Protocol", "pop3")],
                 ["smtptls"] = [("Starttls", "on"), ("Protocol", "smtp")],
+                ["smtpnone"] = [("Starttls", "on"), ("Protocol", "smtp"), ("SmtpAuth", "plain login none")],
                 ["imaponly"] = [("Starttls", "only")],
                 ["pop3only"] = [("Starttls", "only"), ("Protocol", "pop3")],
                 ["smtponly"] = [("Starttls", "only"), ("Protocol", "smtp"), ("SmtpAuth", "plain login none")],
