@@ -27,6 +27,9 @@ public sealed class TestCertificates : IDisposable
 
     public string CrlFile => Path("ca.crl");
 
+    /// <summary>The CA and the intermediate under it, as an ssl_client_certificate bundle.</summary>
+    public string BundleFile => Path("bundle.pem");
+
     public string PasswordFile => Path("passwords.txt");
 
     public string Path(string name) => System.IO.Path.Combine(Directory, name);
@@ -87,6 +90,7 @@ public sealed class TestCertificates : IDisposable
         using var intermediate = interRequest.Create(Ca, _now.AddDays(-2), _now.AddYears(2), [9, 9, 9]);
         var inter = intermediate.CopyWithPrivateKey(interKey);
         WriteClient("deep", "CN=deep", inter, interKey, serial: 1003, chainPem: intermediate.ExportCertificatePem() + "\n");
+        File.WriteAllText(BundleFile, Ca.ExportCertificatePem() + "\n" + intermediate.ExportCertificatePem() + "\n");
 
         var crl = new CertificateRevocationListBuilder();
         crl.AddEntry(new BigInteger(1002).ToByteArray(isUnsigned: false, isBigEndian: true), DateTimeOffset.UtcNow.AddHours(-1));

@@ -7,8 +7,8 @@ namespace OrleansMail.Tests.Tls;
 /// (<see cref="TestCertificates"/>). The auth server knows alice/alice-password and sends each protocol to its
 /// real server. Listeners: <c>imaps</c>, <c>pop3s</c>, <c>smtps</c> (listen … ssl); <c>imaptls</c>,
 /// <c>pop3tls</c>, <c>smtptls</c> (starttls on), <c>smtpnone</c> (starttls on, smtp_auth none); <c>imaponly</c>, <c>pop3only</c>, <c>smtponly</c> (starttls only,
-/// SMTP with smtp_auth none too); <c>certon</c>, <c>certoptional</c>, <c>certnoca</c>, <c>certdeep</c>
-/// (ssl_verify_client on / optional / optional_no_ca / on with depth 2, CA, CRL, auth_http_pass_client_cert);
+/// SMTP with smtp_auth none too); <c>certon</c>, <c>certoptional</c>, <c>certnoca</c>, <c>certdeep</c>, <c>certshallow</c>
+/// (ssl_verify_client on / optional / optional_no_ca with the CA, CRL and auth_http_pass_client_cert; on with the CA + intermediate bundle, depth 2 and the default 1);
 /// <c>multi</c> (RSA + ECDSA, SNI names other.test and *.wild.test, encrypted key); <c>reload</c> (a certificate
 /// file the tests replace); <c>quick</c> (timeout 2s).
 /// </summary>
@@ -68,7 +68,8 @@ public sealed class TlsProxyFixture : IAsyncLifetime
                 ["certon"] = Certificates("on"),
                 ["certoptional"] = Certificates("optional"),
                 ["certnoca"] = Certificates("optional_no_ca"),
-                ["certdeep"] = [.. Certificates("on"), ("SslVerifyDepth", "2")],
+                ["certdeep"] = [("Listen", "127.0.0.1:{port} ssl"), ("SslVerifyClient", "on"), ("SslClientCertificate", Pki.BundleFile), ("SslVerifyDepth", "2")],
+                ["certshallow"] = [("Listen", "127.0.0.1:{port} ssl"), ("SslVerifyClient", "on"), ("SslClientCertificate", Pki.BundleFile)],
                 ["multi"] = [("Listen", "127.0.0.1:{port} ssl"),
                     ("SslCertificate:0", Pki.Path("encrypted.pem")), ("SslCertificateKey:0", Pki.Path("encrypted.key")),
                     ("SslCertificate:1", Pki.Path("server-ecdsa.pem")), ("SslCertificateKey:1", Pki.Path("server-ecdsa.key")),
