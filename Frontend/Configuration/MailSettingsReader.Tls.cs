@@ -51,7 +51,7 @@ public static partial class MailSettingsReader
             SniCertificates: sni,
             PasswordFile: scope.Get("SslPasswordFile"),
             Protocols: Protocols(scope, warnings),
-            CipherSuites: Ciphers(scope),
+            CipherSuites: Ciphers(scope, warnings),
             SessionResumption: SessionResumption(scope, warnings),
             SessionTimeout: SessionTimeout(scope, warnings),
             VerifyClient: verify,
@@ -121,12 +121,19 @@ public static partial class MailSettingsReader
         return result;
     }
 
-    private static IReadOnlyList<System.Net.Security.TlsCipherSuite>? Ciphers(Scope scope)
+    /// <summary>
+    /// <c>ssl_ciphers</c>. Unset, the platform's own list applies (OpenSSL's default, which like nginx's
+    /// <c>HIGH:!aNULL:!MD5</c> has no anonymous, MD5 or export suites): .NET resumes sessions only without a
+    /// CipherSuitesPolicy, so an explicit list costs resumption, which the warning says.
+    /// </summary>
+    private static IReadOnlyList<System.Net.Security.TlsCipherSuite>? Ciphers(Scope scope, List<string> warnings)
     {
-        var text = scope.Get("SslCiphers") ?? OpenSslCipherString.NginxDefault;
+        if (scope.Get("SslCiphers") is not { } text) return null;
         try
         {
-            return OpenSslCipherString.Evaluate(text);
+            var suites = OpenSslCipherString.Evaluate(text);
+            warnings.Add("ssl_ciphers: with an explicit cipher list the platform does not resume TLS sessions (no session cache or tickets)");
+            return suites;
         }
         catch (FormatException e)
         {
@@ -162,14 +169,14 @@ public static partial class MailSettingsReader
     }
 
     /// <summary>
-    /// <c>ssl_session_timeout</c>: OpenSSL's default session lifetime is nginx's default, 5 minutes, and the platform
-    /// does not let it be changed; another value is accepted with a warning saying so.
+    /// <c>ssl_session_timeout</c>: .NET offers no way to set OpenSSL's session lifetime, so a configured value is
+    /// accepted with a warning saying so (the platform's own lifetimes apply).
     /// </summary>
     private static TimeSpan SessionTimeout(Scope scope, List<string> warnings)
     {
         var timeout = scope.Time("SslSessionTimeout", TimeSpan.FromMinutes(5));
-        if (timeout != TimeSpan.FromMinutes(5))
-            warnings.Add($"ssl_session_timeout {scope.Get("SslSessionTimeout")}: the platform keeps sessions for its own 5 minutes");
+        if (scope.Get("SslSessionTimeout") is { } text)
+            warnings.Add($"ssl_session_timeout {text}: not applied; the platform sets session lifetimes itself (OpenSSL: 2 hours for TLS 1.3 tickets)");
         return timeout;
     }
 

@@ -38,7 +38,7 @@ public sealed record CertificateFiles(string Certificate, string Key);
 /// <param name="SniCertificates">Beyond nginx: certificate pairs per server name, chosen by the client's SNI.</param>
 /// <param name="PasswordFile"><c>ssl_password_file</c>: passphrases, one a line, tried in order for encrypted keys.</param>
 /// <param name="Protocols"><c>ssl_protocols</c> restricted to what the platform offers.</param>
-/// <param name="CipherSuites"><c>ssl_ciphers</c> mapped onto the platform's suites; null keeps the platform's defaults.</param>
+/// <param name="CipherSuites"><c>ssl_ciphers</c> mapped onto the platform's suites; null (unset) keeps the platform's defaults.</param>
 /// <param name="SessionResumption"><c>ssl_session_cache</c>/<c>ssl_session_tickets</c>: whether a client may resume a session.</param>
 /// <param name="SessionTimeout"><c>ssl_session_timeout</c>.</param>
 /// <param name="VerifyClient"><c>ssl_verify_client</c>.</param>

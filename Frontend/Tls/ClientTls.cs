@@ -105,8 +105,13 @@ internal sealed class ClientTls
         {
             var read = await input.ReadAsync(cancellationToken);
             var answer = ClientHelloProbe.AcceptsEcdsa(read.Buffer, out var complete);
+            if (complete || read.IsCompleted || read.Buffer.Length >= ClientHelloProbe.MaxRecord)
+            {
+                // Nothing consumed or examined: SslStream's first read finds the same bytes at once.
+                input.AdvanceTo(read.Buffer.Start);
+                return answer;
+            }
             input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            if (complete || read.IsCompleted || read.Buffer.Length >= ClientHelloProbe.MaxRecord) return answer;
         }
     }
 
