@@ -84,6 +84,9 @@ internal sealed class Pop3Session(
                 return NextStep.Close;
             case Pop3Command.Stls when args.Length == 0 && _user is null && StarttlsOffered:
                 return await StartTlsAsync(Pop3Replies.Ok);
+            case Pop3Command.Stls:
+                // starttls off, or TLS already: counted like STARTTLS on IMAP and SMTP, as an unknown command.
+                return await RejectAsync(counts: true);
             case Pop3Command.User or Pop3Command.Apop or Pop3Command.Auth when StarttlsRequired:
                 // starttls only: every way to log in, even AUTH without arguments (nginx-mail.md §4).
                 return await RejectAsync(counts: false);
