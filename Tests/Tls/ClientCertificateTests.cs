@@ -8,9 +8,9 @@ namespace OrleansMail.Tests.Tls;
 /// </summary>
 public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixture<TlsProxyFixture>
 {
-    private async Task<TlsLineClient> ConnectAsync(string listener, string? certificate)
+    private async Task<LineClient> ConnectAsync(string listener, string? certificate)
     {
-        var client = await TlsLineClient.ConnectAsync(fixture.Proxy.Port(listener));
+        var client = await LineClient.ConnectAsync(fixture.Proxy.Port(listener));
         await client.StartTlsAsync(fixture.Pki, clientCertificate: certificate is null ? null : fixture.Pki.Client(certificate));
         return client;
     }

@@ -14,7 +14,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
 {
     private async Task<X509Certificate2> ServerCertificateAsync(string listener, string host, List<SslApplicationProtocol>? alpn = null)
     {
-        await using var client = await TlsLineClient.ConnectAsync(fixture.Proxy.Port(listener));
+        await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port(listener));
         await client.StartTlsAsync(fixture.Pki, host, alpn: alpn);
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
         return new X509Certificate2(client.Tls!.RemoteCertificate!);
@@ -42,7 +42,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
     [Fact]
     public async Task AlpnWithoutTheListenersProtocolFailsTheHandshake()
     {
-        await using var client = await TlsLineClient.ConnectAsync(fixture.Proxy.Port("imaps"));
+        await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imaps"));
         await Assert.ThrowsAnyAsync<Exception>(() => client.StartTlsAsync(fixture.Pki, alpn: [SslApplicationProtocol.Http11, new SslApplicationProtocol("pop3")]));
         Assert.True(await LoggedAsync("SSL handshake failed"));
     }

@@ -8,9 +8,9 @@ namespace OrleansMail.Tests.Tls;
 /// </summary>
 public sealed class StarttlsTranscriptTests(TlsProxyFixture fixture) : IClassFixture<TlsProxyFixture>
 {
-    private async Task<TlsLineClient> ConnectAsync(string listener)
+    private async Task<LineClient> ConnectAsync(string listener)
     {
-        var client = await TlsLineClient.ConnectAsync(fixture.Proxy.Port(listener));
+        var client = await LineClient.ConnectAsync(fixture.Proxy.Port(listener));
         Assert.NotNull(await client.ReadLineAsync());
         return client;
     }
@@ -46,7 +46,7 @@ public sealed class StarttlsTranscriptTests(TlsProxyFixture fixture) : IClassFix
     [Fact]
     public async Task ImapStarttlsWhenOffIsAnInvalidCommand()
     {
-        await using var client = await TlsLineClient.ConnectAsync(fixture.Proxy.Port("imaps"));
+        await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imaps"));
         await client.StartTlsAsync(fixture.Pki);
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
         await client.SendAsync("a STARTTLS\r\n");
