@@ -14,7 +14,7 @@ namespace OrleansMail.Frontend.Configuration;
 /// <c>ImapClientBuffer</c>); lists are JSON arrays or space-separated strings, as in nginx.
 /// Any unusable value throws <see cref="InvalidConfigurationException"/> naming the key and the value.
 /// </summary>
-public static class MailSettingsReader
+public static partial class MailSettingsReader
 {
     public const string SectionName = "Mail";
 
@@ -59,8 +59,6 @@ public static class MailSettingsReader
         var listenText = scope.ServerOnly("Listen") ?? throw scope.Invalid("Listen", null, "every server needs Listen, e.g. \"127.0.0.1:1143\" or \"143\"");
         var listenDirective = ListenDirective.Parse(listenText, (word, reason) => scope.Invalid("Listen", listenText, $"'{word}': {reason}"));
         var listen = listenDirective.EndPoint;
-        if (listenDirective.Ssl)
-            throw scope.Invalid("Listen", listenText, "the ssl listen parameter is not supported yet");
 
         var protocolText = scope.ServerOnly("Protocol");
         MailProtocol protocol;
@@ -127,7 +125,8 @@ public static class MailSettingsReader
             Pop3: pop3,
             Smtp: smtp,
             SetRealIpFrom: RealIp(scope),
-            Upstreams: UpstreamSettingsReader.Read(scope));
+            Upstreams: UpstreamSettingsReader.Read(scope),
+            Tls: ReadTls(scope, listenDirective.Ssl, protocol));
     }
 
     /// <summary>set_real_ip_from: addresses, CIDRs and <c>unix:</c>, as a list (nginx repeats the directive).</summary>
@@ -256,6 +255,19 @@ public static class MailSettingsReader
                     throw Invalid(key, item, "expected DNS server addresses such as 127.0.0.1, [::1]:5353 or off");
             }
             return result;
+        }
+
+        /// <summary>The names under a section (e.g. the server names under SslSni), the server's own else the mail's.</summary>
+        public IReadOnlyList<string> Children(string key) =>
+            SectionWith(key)?.GetChildren().Select(c => c.Key).ToList() ?? [];
+
+        /// <summary>A repeatable directive whose entries hold spaces: an array, or one string for a single entry.</summary>
+        public IReadOnlyList<string> Entries(string key)
+        {
+            var section = SectionWith(key);
+            if (section is null) return [];
+            var children = section.GetChildren().ToList();
+            return children.Count > 0 ? children.Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList() : [section.Value ?? ""];
         }
 
         public IReadOnlyList<KeyValuePair<string, string>> Headers(string key)

@@ -24,4 +24,5 @@ public sealed record ServerSettings(
     Pop3Settings Pop3,
     SmtpSettings Smtp,
     RealIpTrust SetRealIpFrom,
-    UpstreamPolicy Upstreams);
+    UpstreamPolicy Upstreams,
+    TlsSettings Tls);

@@ -72,6 +72,10 @@ public static class MailProxyApplication
             foreach (var server in servers)
             {
                 var feature = Listeners.For(server);
+                var tls = server.Tls.Enabled
+                    ? new Tls.ClientTls(server, kestrel.ApplicationServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+                        kestrel.ApplicationServices.GetRequiredService<TimeProvider>())
+                    : null;
                 kestrel.Listen(server.Listen, listen =>
                 {
                     listen.Protocols = HttpProtocols.None;
@@ -86,6 +90,7 @@ public static class MailProxyApplication
                     listen.Use(next => connection =>
                     {
                         connection.Features.Set<IListenerFeature>(feature);
+                        if (tls is not null) connection.Features.Set(tls);
                         ListenSockets.ApplyKeepAlive(connection, server.ListenParameters.KeepAlive);
                         return next(connection);
                     });

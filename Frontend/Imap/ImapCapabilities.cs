@@ -8,13 +8,21 @@ namespace OrleansMail.Frontend.Imap;
 /// </summary>
 internal static class ImapCapabilities
 {
-    public static string Build(ImapSettings imap)
+    public static string Build(ImapSettings imap) => Build(imap, StarttlsMode.Off);
+
+    /// <summary>
+    /// The list before TLS: under <c>starttls on</c> it ends with <c>STARTTLS</c>; under <c>only</c> the AUTH= items
+    /// are dropped and it ends with <c>STARTTLS LOGINDISABLED</c> (RFC 9051 §6.2.3, nginx-mail.md §3.2).
+    /// </summary>
+    public static string Build(ImapSettings imap, StarttlsMode starttls)
     {
         var items = new List<string>(imap.Capabilities);
+        if (starttls == StarttlsMode.Only) return "* CAPABILITY " + string.Join(' ', [.. items, "STARTTLS", "LOGINDISABLED"]) + "\r\n";
         if (imap.Auth.HasFlag(SaslMechanisms.Plain)) items.Add("AUTH=PLAIN");
         if (imap.Auth.HasFlag(SaslMechanisms.Login)) items.Add("AUTH=LOGIN");
         if (imap.Auth.HasFlag(SaslMechanisms.CramMd5)) items.Add("AUTH=CRAM-MD5");
         if (imap.Auth.HasFlag(SaslMechanisms.External)) items.Add("AUTH=EXTERNAL");
+        if (starttls == StarttlsMode.On) items.Add("STARTTLS");
         return "* CAPABILITY " + string.Join(' ', items) + "\r\n";
     }
 }

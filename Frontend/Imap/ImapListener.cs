@@ -10,9 +10,10 @@ namespace OrleansMail.Frontend.Imap;
 internal sealed class ImapListener(ServerSettings settings) : IListenerFeature
 {
     private readonly string _capabilities = ImapCapabilities.Build(settings.Imap);
+    private readonly string _capabilitiesBeforeTls = ImapCapabilities.Build(settings.Imap, settings.Tls.Starttls);
 
     public ServerSettings Settings => settings;
 
     public MailSession CreateSession(ConnectionContext connection, SessionServices services) =>
-        new ImapSession(connection, settings, _capabilities, services, services.LoggerFactory.CreateLogger<ImapSession>());
+        new ImapSession(connection, settings, _capabilities, _capabilitiesBeforeTls, services, services.LoggerFactory.CreateLogger<ImapSession>());
 }

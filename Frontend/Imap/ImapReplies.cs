@@ -7,6 +7,8 @@ internal static class ImapReplies
     public const string InternalError = "* BAD internal server error\r\n";
     public const string Bye = "* BYE\r\n";
     public const string LiteralContinuation = "+ OK\r\n";
+    public const string CertificateError = "* BYE SSL certificate error\r\n";
+    public const string NoCertificate = "* BYE No required SSL certificate\r\n";
 
     /// <summary>RFC 2971: the proxy has nothing to say about itself before login; the upstream answers ID after it.</summary>
     public const string IdNil = "* ID NIL\r\n";

@@ -16,6 +16,7 @@ internal sealed class ImapSession(
     ConnectionContext connection,
     ServerSettings settings,
     string capabilities,
+    string capabilitiesBeforeTls,
     SessionServices services,
     ILogger logger) : MailSession(connection, settings, services, logger)
 {
@@ -23,6 +24,10 @@ internal sealed class ImapSession(
     private string _tag = "*";
 
     protected override string InternalErrorReply => ImapReplies.InternalError;
+
+    protected override string CertificateErrorReply => ImapReplies.CertificateError;
+
+    protected override string NoCertificateReply => ImapReplies.NoCertificate;
 
     protected override int ClientBuffer => Settings.Imap.ClientBuffer;
 
@@ -83,7 +88,7 @@ internal sealed class ImapSession(
         switch (command.Name)
         {
             case "CAPABILITY" when args.Count == 0:
-                await Client.SendAsync(capabilities + ImapReplies.Completed(command.Tag));
+                await Client.SendAsync((IsTls ? capabilities : capabilitiesBeforeTls) + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
             case "NOOP" when args.Count == 0:
                 await Client.SendAsync(ImapReplies.Completed(command.Tag));
@@ -94,6 +99,11 @@ internal sealed class ImapSession(
             case "ID" when args.Count == 1 && IsIdParameterList(args[0]):
                 await Client.SendAsync(ImapReplies.IdNil + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
+            case "STARTTLS" when args.Count == 0 && StarttlsOffered:
+                return await StartTlsAsync(ImapReplies.Completed(command.Tag));
+            case "LOGIN" or "AUTHENTICATE" when StarttlsRequired:
+                // starttls only: nginx answers the invalid-command reply, not counted (nginx-mail.md §4).
+                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
             case "LOGIN":
                 return await LoginAsync(command);
             case "AUTHENTICATE":

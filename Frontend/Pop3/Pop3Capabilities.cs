@@ -14,13 +14,25 @@ internal static class Pop3Capabilities
     /// <c>+OK Capability list follows</c>, the <c>pop3_capabilities</c> one per line, <c>SASL</c> and the enabled
     /// mechanisms (the line stays, empty, when only APOP is enabled, as in nginx), then <c>.</c>.
     /// </summary>
-    public static string BuildCapa(Pop3Settings pop3)
+    public static string BuildCapa(Pop3Settings pop3) => BuildCapa(pop3, StarttlsMode.Off);
+
+    /// <summary>
+    /// CAPA before TLS (RFC 2595 §4): under <c>starttls on</c> the list ends with <c>STLS</c>; under <c>only</c>
+    /// there is no <c>USER</c> and no <c>SASL</c> line, only <c>STLS</c> (nginx-mail.md §3.3).
+    /// </summary>
+    public static string BuildCapa(Pop3Settings pop3, StarttlsMode starttls)
     {
         var reply = new StringBuilder("+OK Capability list follows\r\n");
-        foreach (var capability in pop3.Capabilities) reply.Append(capability).Append("\r\n");
-        reply.Append("SASL");
-        foreach (var mechanism in Mechanisms(pop3.Auth)) reply.Append(' ').Append(mechanism);
-        return reply.Append("\r\n.\r\n").ToString();
+        foreach (var capability in pop3.Capabilities)
+            if (starttls != StarttlsMode.Only || !capability.Equals("USER", StringComparison.OrdinalIgnoreCase)) reply.Append(capability).Append("\r\n");
+        if (starttls != StarttlsMode.Only)
+        {
+            reply.Append("SASL");
+            foreach (var mechanism in Mechanisms(pop3.Auth)) reply.Append(' ').Append(mechanism);
+            reply.Append("\r\n");
+        }
+        if (starttls != StarttlsMode.Off) reply.Append("STLS\r\n");
+        return reply.Append(".\r\n").ToString();
     }
 
     /// <summary><c>+OK methods supported:</c>, the enabled mechanisms one per line, then <c>.</c>.</summary>

@@ -10,4 +10,5 @@ internal sealed record Pop3Command(string Name, string[] Arguments)
     public const string Capa = "CAPA";
     public const string Noop = "NOOP";
     public const string Quit = "QUIT";
+    public const string Stls = "STLS";
 }

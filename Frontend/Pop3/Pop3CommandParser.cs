@@ -12,11 +12,10 @@ namespace OrleansMail.Frontend.Pop3;
 internal static class Pop3CommandParser
 {
     /// <summary>
-    /// The commands known before login. STLS is not among them while OrleansMail has no STARTTLS, so it is an
-    /// unknown command like STAT or RETR.
+    /// The commands known before login (STLS, RFC 2595 §4, whatever starttls says: the session refuses it when off).
     /// </summary>
     private static readonly string[] KnownCommands =
-        [Pop3Command.User, Pop3Command.Pass, Pop3Command.Apop, Pop3Command.Auth, Pop3Command.Capa, Pop3Command.Noop, Pop3Command.Quit];
+        [Pop3Command.User, Pop3Command.Pass, Pop3Command.Apop, Pop3Command.Auth, Pop3Command.Capa, Pop3Command.Noop, Pop3Command.Quit, Pop3Command.Stls];
 
     /// <summary>nginx keeps at most three arguments and refuses a fourth.</summary>
     private const int MaxArguments = 3;

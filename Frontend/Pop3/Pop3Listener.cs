@@ -17,6 +17,9 @@ internal sealed class Pop3Listener(ServerSettings settings) : IListenerFeature
     /// <summary>The CAPA reply (nginx-mail.md §3.3).</summary>
     public string Capa { get; } = Pop3Capabilities.BuildCapa(settings.Pop3);
 
+    /// <summary>The CAPA reply while the connection is still plaintext (STLS; under starttls only, no USER/SASL).</summary>
+    public string CapaBeforeTls { get; } = Pop3Capabilities.BuildCapa(settings.Pop3, settings.Tls.Starttls);
+
     /// <summary>The reply to AUTH without arguments.</summary>
     public string AuthList { get; } = Pop3Capabilities.BuildAuthList(settings.Pop3);
 

@@ -6,6 +6,8 @@ internal static class Pop3Replies
     public const string Ok = "+OK\r\n";
     public const string InvalidCommand = "-ERR invalid command\r\n";
     public const string InternalError = "-ERR internal server error\r\n";
+    public const string CertificateError = "-ERR SSL certificate error\r\n";
+    public const string NoCertificate = "-ERR No required SSL certificate\r\n";
 
     /// <summary>
     /// <c>+OK POP3 ready</c>; with APOP or CRAM-MD5 enabled, followed by the session's salt, the APOP timestamp of

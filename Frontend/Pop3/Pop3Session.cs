@@ -33,6 +33,10 @@ internal sealed class Pop3Session(
 
     protected override string InternalErrorReply => Pop3Replies.InternalError;
 
+    protected override string CertificateErrorReply => Pop3Replies.CertificateError;
+
+    protected override string NoCertificateReply => Pop3Replies.NoCertificate;
+
     protected override int ClientBuffer => Settings.Pop3.ClientBuffer;
 
     protected override string TooLongReply => Pop3Replies.InvalidCommand;
@@ -69,7 +73,8 @@ internal sealed class Pop3Session(
         switch (command.Name)
         {
             case Pop3Command.Capa when args.Length == 0:
-                await Client.SendAsync(listener.Capa);
+                // nginx's quirk: CAPA after USER never shows STLS.
+                await Client.SendAsync(IsTls || _user is not null && !StarttlsRequired ? listener.Capa : listener.CapaBeforeTls);
                 return NextStep.Continue;
             case Pop3Command.Noop when args.Length == 0:
                 await Client.SendAsync(Pop3Replies.Ok);
@@ -77,6 +82,14 @@ internal sealed class Pop3Session(
             case Pop3Command.Quit when args.Length == 0:
                 await Client.SendAsync(Pop3Replies.Ok);
                 return NextStep.Close;
+            case Pop3Command.Stls when args.Length == 0 && _user is null && StarttlsOffered:
+                return await StartTlsAsync(Pop3Replies.Ok);
+            case Pop3Command.Stls:
+                // starttls off, or TLS already: counted like STARTTLS on IMAP and SMTP, as an unknown command.
+                return await RejectAsync(counts: true);
+            case Pop3Command.User or Pop3Command.Apop or Pop3Command.Auth when StarttlsRequired:
+                // starttls only: every way to log in, even AUTH without arguments (nginx-mail.md §4).
+                return await RejectAsync(counts: false);
             case Pop3Command.User when _user is null && args.Length == 1:
                 return await UserAsync(args[0]);
             case Pop3Command.Pass when _user is not null && args.Length == 1:

@@ -31,4 +31,13 @@ internal abstract partial class MailSession
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "session closed: {Reason}")]
     protected partial void LogClosed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SSL handshake failed: {Reason}")]
+    protected partial void LogTlsHandshakeFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Reason}")]
+    protected partial void LogClientCertificateRefused(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "discarded {Bytes} bytes the client pipelined after STARTTLS (CVE-2014-3556)")]
+    protected partial void LogPlaintextDiscarded(long bytes);
 }

@@ -5,6 +5,7 @@ using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Sasl;
+using OrleansMail.Frontend.Tls;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
 
@@ -25,6 +26,9 @@ internal abstract partial class MailSession : ISaslChannel
     private UpstreamConnection? _upstream;
     private int _errors;
     private int _attempts;
+    private readonly ClientTls? _clientTls;
+    private TlsTransport? _tls;
+    private TlsFacts? _tlsFacts;
 
     protected MailSession(ConnectionContext connection, ServerSettings settings, SessionServices services, ILogger logger)
     {
@@ -33,6 +37,63 @@ internal abstract partial class MailSession : ISaslChannel
         _services = services;
         _logger = logger;
         Client = new ClientChannel(connection, settings.Timeout);
+        _clientTls = connection.Features.Get<ClientTls>();
+    }
+
+    /// <summary>The client's side is TLS: implicit, or after STARTTLS/STLS.</summary>
+    protected bool IsTls => _tls is not null;
+
+    /// <summary><c>starttls on|only</c> and still plaintext: STARTTLS/STLS is advertised and accepted (nginx-mail.md §4).</summary>
+    protected bool StarttlsOffered => Settings.Tls.Starttls != StarttlsMode.Off && !IsTls;
+
+    /// <summary><c>starttls only</c> and still plaintext: every way to log in is refused.</summary>
+    protected bool StarttlsRequired => Settings.Tls.Starttls == StarttlsMode.Only && !IsTls;
+
+    /// <summary>nginx's reply to a client certificate that failed verification (nginx-mail.md §3.5), before closing.</summary>
+    protected abstract string CertificateErrorReply { get; }
+
+    /// <summary>nginx's reply when <c>ssl_verify_client on</c> and the client sent no certificate, before closing.</summary>
+    protected abstract string NoCertificateReply { get; }
+
+    /// <summary>
+    /// Starts TLS: implicit TLS before the greeting (<paramref name="reply"/> null), or after an accepted
+    /// STARTTLS/STLS, whose <paramref name="reply"/> is sent first. Everything the client pipelined after the command
+    /// in plaintext is thrown away before that reply, so none of it can pass for a command sent under TLS
+    /// (CVE-2014-3556); the protocol then goes on in its pre-login state without a new greeting.
+    /// Then ssl_verify_client's verdict: a missing or bad certificate gets nginx's reply and the session closes.
+    /// </summary>
+    protected async ValueTask<NextStep> StartTlsAsync(string? reply)
+    {
+        if (reply is not null)
+        {
+            if (Client.Input.TryRead(out var pending))
+            {
+                if (!pending.Buffer.IsEmpty) LogPlaintextDiscarded(pending.Buffer.Length);
+                Client.Input.AdvanceTo(pending.Buffer.End);
+            }
+            await Client.SendAsync(reply);
+        }
+        var result = await _clientTls!.HandshakeAsync(Connection, Settings.Timeout);
+        if (result.Transport is null)
+        {
+            LogTlsHandshakeFailed(result.Failure ?? "");
+            return NextStep.Close;
+        }
+        _tls = result.Transport;
+        _tlsFacts = result.Facts;
+        switch (result.Certificate?.Outcome)
+        {
+            case ClientCertificateOutcome.Missing:
+                LogClientCertificateRefused("client sent no required SSL certificate");
+                await Client.SendAsync(NoCertificateReply);
+                return NextStep.Close;
+            case ClientCertificateOutcome.Bad:
+                LogClientCertificateRefused("client SSL certificate verify error: " + result.Certificate.Verify);
+                await Client.SendAsync(CertificateErrorReply);
+                return NextStep.Close;
+            default:
+                return NextStep.Continue;
+        }
     }
 
     protected ConnectionContext Connection { get; }
@@ -79,6 +140,7 @@ internal abstract partial class MailSession : ISaslChannel
     {
         try
         {
+            if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;
             var next = await GreetAsync();
             while (next == NextStep.Continue) next = await ReadCommandAsync();
             if (next == NextStep.Relay)
@@ -101,6 +163,7 @@ internal abstract partial class MailSession : ISaslChannel
         finally
         {
             if (_upstream is not null) await _upstream.DisposeAsync();
+            if (_tls is not null) await _tls.DisposeAsync();
             Client.Dispose();
         }
     }
@@ -161,7 +224,7 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The attempt the auth server is asked about; SMTP adds Client-Host and the envelope.</summary>
     protected virtual LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>
         new(Settings.Protocol, credentials.Method, credentials.Login, credentials.Secret, credentials.Salt,
-            Client.ClientIp, attemptNumber, Tls: null, Settings.AuthHttp,
+            Client.ClientIp, attemptNumber, _tlsFacts, Settings.AuthHttp,
             ProxyProtocol: Connection.Features.Get<ProxyProtocolFeature>()?.Header.Facts);
 
     /// <summary>
@@ -204,7 +267,7 @@ internal abstract partial class MailSession : ISaslChannel
         {
             var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off
                 ? ReadOnlyMemory<byte>.Empty
-                : ProxyHeaderWriter.Build((int)upstreamSettings.ProxyProtocol, Connection.RemoteEndPoint, Connection.LocalEndPoint, ClientTls.Of(Connection));
+                : ProxyHeaderWriter.Build((int)upstreamSettings.ProxyProtocol, Connection.RemoteEndPoint, Connection.LocalEndPoint, ClientTlsSummary.Of(Connection));
             _upstream = await _services.Connector.ConnectAsync(
                 decision.UpstreamHost!, decision.UpstreamPort, upstreamSettings, proxyHeader, Settings.Timeout, Client.Closed);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);

@@ -10,7 +10,13 @@ namespace OrleansMail.Frontend.Smtp;
 /// </summary>
 internal static class SmtpEhloReply
 {
-    public static string Build(string serverName, SmtpSettings smtp)
+    public static string Build(string serverName, SmtpSettings smtp) => Build(serverName, smtp, StarttlsMode.Off);
+
+    /// <summary>
+    /// The EHLO reply before TLS (RFC 3207 §4): <c>STARTTLS</c> last under <c>starttls on|only</c>, and under
+    /// <c>only</c> no AUTH line (nginx-mail.md §3.4).
+    /// </summary>
+    public static string Build(string serverName, SmtpSettings smtp, StarttlsMode starttls)
     {
         var lines = new List<string> { serverName };
         lines.AddRange(smtp.Capabilities);
@@ -19,7 +25,8 @@ internal static class SmtpEhloReply
         if (smtp.Auth.HasFlag(SaslMechanisms.Login)) mechanisms.Add("LOGIN");
         if (smtp.Auth.HasFlag(SaslMechanisms.CramMd5)) mechanisms.Add("CRAM-MD5");
         if (smtp.Auth.HasFlag(SaslMechanisms.External)) mechanisms.Add("EXTERNAL");
-        if (mechanisms.Count > 0) lines.Add("AUTH " + string.Join(' ', mechanisms));
+        if (mechanisms.Count > 0 && starttls != StarttlsMode.Only) lines.Add("AUTH " + string.Join(' ', mechanisms));
+        if (starttls != StarttlsMode.Off) lines.Add("STARTTLS");
 
         var reply = new StringBuilder();
         for (var i = 0; i < lines.Count; i++)

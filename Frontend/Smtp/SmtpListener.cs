@@ -10,9 +10,10 @@ namespace OrleansMail.Frontend.Smtp;
 internal sealed class SmtpListener(ServerSettings settings) : IListenerFeature
 {
     private readonly string _ehloReply = SmtpEhloReply.Build(settings.ServerName, settings.Smtp);
+    private readonly string _ehloReplyBeforeTls = SmtpEhloReply.Build(settings.ServerName, settings.Smtp, settings.Tls.Starttls);
 
     public ServerSettings Settings => settings;
 
     public MailSession CreateSession(ConnectionContext connection, SessionServices services) =>
-        new SmtpSession(connection, settings, _ehloReply, services, services.LoggerFactory.CreateLogger<SmtpSession>());
+        new SmtpSession(connection, settings, _ehloReply, _ehloReplyBeforeTls, services, services.LoggerFactory.CreateLogger<SmtpSession>());
 }

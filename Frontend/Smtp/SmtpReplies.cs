@@ -10,6 +10,12 @@ internal static class SmtpReplies
     public const string Bye = "221 2.0.0 Bye\r\n";
     public const string InvalidCommand = "500 5.5.1 Invalid command\r\n";
     public const string InternalError = "451 4.3.2 Internal server error\r\n";
+    public const string CertificateError = "421 4.7.1 SSL certificate error\r\n";
+    public const string NoCertificate = "421 4.7.1 No required SSL certificate\r\n";
+    public const string StartTls = "220 2.0.0 Start TLS\r\n";
+
+    /// <summary>Beyond nginx (PR #705): MAIL/RCPT under smtp_auth none and starttls only before TLS (RFC 3207 §4).</summary>
+    public const string StarttlsFirst = "530 5.7.0 Must issue a STARTTLS command first\r\n";
 
     /// <summary>smtp_greeting_delay: the client spoke before the greeting (RFC 5321 §4.3.1 forbids it).</summary>
     public const string InvalidPipelining = "503 5.5.0 Improper use of SMTP command pipelining\r\n";

@@ -19,6 +19,7 @@ internal sealed class SmtpSession(
     ConnectionContext connection,
     ServerSettings settings,
     string ehloReply,
+    string ehloReplyBeforeTls,
     SessionServices services,
     ILogger logger) : MailSession(connection, settings, services, logger)
 {
@@ -39,6 +40,10 @@ internal sealed class SmtpSession(
     private string? _rcptTo;
 
     protected override string InternalErrorReply => SmtpReplies.InternalError;
+
+    protected override string CertificateErrorReply => SmtpReplies.CertificateError;
+
+    protected override string NoCertificateReply => SmtpReplies.NoCertificate;
 
     protected override int ClientBuffer => Settings.Smtp.ClientBuffer;
 
@@ -101,6 +106,16 @@ internal sealed class SmtpSession(
         {
             case "HELO" or "EHLO":
                 return await HelloAsync(command);
+            case "STARTTLS" when command.Arguments.Count == 0 && StarttlsOffered:
+                // RFC 3207 §4.2: the client forgets what the server said and the server what the client said.
+                _helo = _mailFrom = _rcptTo = null;
+                _esmtp = false;
+                return await StartTlsAsync(SmtpReplies.StartTls);
+            case "AUTH" when StarttlsRequired:
+                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
+            case "MAIL" or "RCPT" when StarttlsRequired && Settings.Smtp.AllowUnauthenticated:
+                // Beyond nginx (its PR #705 is open): smtp_auth none must not let mail in before TLS either.
+                return await InvalidAsync(SmtpReplies.StarttlsFirst, counts: false);
             case "AUTH":
                 return await AuthAsync(command);
             case "MAIL":
@@ -133,7 +148,7 @@ internal sealed class SmtpSession(
         _helo = command.Arguments[0];
         _esmtp = command.Name == "EHLO";
         _mailFrom = _rcptTo = null;
-        await Client.SendAsync(_esmtp ? ehloReply : SmtpReplies.Helo(Settings.ServerName));
+        await Client.SendAsync(_esmtp ? IsTls ? ehloReply : ehloReplyBeforeTls : SmtpReplies.Helo(Settings.ServerName));
         return NextStep.Continue;
     }
 

@@ -9,7 +9,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class SmtpUpstreamAddressFixture : IAsyncLifetime
 {
-    public TestCertificates Certificates { get; } = TestCertificates.Create();
+    public UpstreamTestCertificates Certificates { get; } = UpstreamTestCertificates.Create();
 
     public PostfixServer Postfix { get; private set; } = null!;
 

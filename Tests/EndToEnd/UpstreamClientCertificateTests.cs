@@ -10,7 +10,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class UpstreamClientCertificateFixture : IAsyncLifetime
 {
-    public TestCertificates Certificates { get; } = TestCertificates.Create();
+    public UpstreamTestCertificates Certificates { get; } = UpstreamTestCertificates.Create();
 
     public DovecotServer Dovecot { get; private set; } = null!;
 

@@ -16,7 +16,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class UpstreamTlsFixture : IAsyncLifetime
 {
-    public TestCertificates Certificates { get; } = TestCertificates.Create();
+    public UpstreamTestCertificates Certificates { get; } = UpstreamTestCertificates.Create();
 
     public DovecotServer Dovecot { get; private set; } = null!;
 
@@ -86,7 +86,7 @@ public sealed class UpstreamTlsFixture : IAsyncLifetime
             {
                 ["imap"] = [("ProxySslTrustedCertificate", ca)],
                 ["pop3"] = [("Protocol", "pop3"), ("ProxySslTrustedCertificate", ca)],
-                ["name"] = [("ProxySslTrustedCertificate", ca), ("ProxySslName", TestCertificates.ServerName)],
+                ["name"] = [("ProxySslTrustedCertificate", ca), ("ProxySslName", UpstreamTestCertificates.ServerName)],
                 ["wrongname"] = [("ProxySslTrustedCertificate", ca), ("ProxySslName", "other.test")],
                 ["wrongca"] = [("ProxySslTrustedCertificate", Certificates.OtherCaPath)],
                 ["pin"] = [("ProxySslPin", Certificates.ServerPin)],

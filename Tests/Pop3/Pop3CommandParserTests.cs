@@ -35,7 +35,6 @@ public sealed class Pop3CommandParserTests
     [InlineData("NOOP a b c d")] // a fourth argument
     [InlineData("STAT")]
     [InlineData("RETR 1")]
-    [InlineData("STLS")]         // no STARTTLS in OrleansMail yet: unknown
     [InlineData("GET / HTTP/1.1")]
     public void RefusesWhatNginxsParserRefuses(string line) => Assert.Null(Pop3CommandParser.Parse(line));
 }

@@ -10,7 +10,7 @@ namespace OrleansMail.Tests.Support;
 public sealed class LineClient : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
     private readonly List<byte> _pending = [];
 
     private LineClient(TcpClient tcp)
@@ -34,6 +34,31 @@ public sealed class LineClient : IAsyncDisposable
             throw;
         }
         return new LineClient(tcp);
+    }
+
+    /// <summary>The TLS stream once <see cref="StartTlsAsync"/> has run.</summary>
+    public System.Net.Security.SslStream? Tls => _stream as System.Net.Security.SslStream;
+
+    /// <summary>
+    /// Switches this connection to TLS (implicit TLS, or after STARTTLS/STLS), the server certificate pinned to the
+    /// test CA; throws AuthenticationException/IOException when the server refuses the handshake.
+    /// </summary>
+    public async Task StartTlsAsync(TestCertificates pki, string host = "proxy.test",
+        System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate = null,
+        List<System.Net.Security.SslApplicationProtocol>? alpn = null)
+    {
+        _pending.Clear();
+        var ssl = new System.Net.Security.SslStream(_stream, leaveInnerStreamOpen: false);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            ApplicationProtocols = alpn,
+            ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                pki.ValidateServer(certificate as System.Security.Cryptography.X509Certificates.X509Certificate2),
+        }, deadline.Token);
+        _stream = ssl;
     }
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
@@ -92,6 +117,7 @@ public sealed class LineClient : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _stream.Dispose();
         _tcp.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -75,6 +75,8 @@ public static class NginxDirectives
         Map("ssl_client_certificate", "—"),
         Map("ssl_trusted_certificate", "—"),
         Map("ssl_crl", "—"),
+        Map("ssl_sni_certificate", "—", min: 3, max: 3, repeatable: true,
+            note: "OrleansMail only: ssl_sni_certificate NAME CERT KEY picks a certificate by the client's SNI (NAME may be *.domain); repeat for RSA + ECDSA; JSON also takes SslSni:NAME:Certificate/Key"),
         new("ssl", MS, NginxDirectiveStatus.Warned, Flag: true,
             Note: "removed in nginx 1.25.1: \"ssl on\" adds the ssl parameter to the listen directives in its scope"),
         // ngx_mail_realip_module
@@ -134,13 +136,13 @@ public static class NginxDirectives
     public static NginxDirective? Find(string name) => ByName.GetValueOrDefault(name);
 
     /// <summary>The keys the JSON reader accepts in <c>Mail</c>: every mail{} directive's key, and <c>Servers</c>.</summary>
-    public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers", "Upstreams");
+    public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers", "Upstreams", "SslSni");
 
     /// <summary>The keys the JSON reader accepts in <c>Mail:Upstreams:N</c>.</summary>
     public static IReadOnlySet<string> UpstreamKeys { get; } = KeysFor(NginxContexts.Upstream, "Address");
 
     /// <summary>The keys the JSON reader accepts in <c>Mail:Servers:N</c>.</summary>
-    public static IReadOnlySet<string> ServerKeys { get; } = KeysFor(NginxContexts.Server);
+    public static IReadOnlySet<string> ServerKeys { get; } = KeysFor(NginxContexts.Server, "SslSni");
 
     private static HashSet<string> KeysFor(NginxContexts context, params string[] extra) =>
         All.Where(d => d.Status == NginxDirectiveStatus.Mapped && d.Contexts.HasFlag(context)).Select(d => d.ConfigurationKey)

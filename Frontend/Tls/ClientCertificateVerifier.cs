@@ -1,0 +1,92 @@
+using System.Security.Cryptography.X509Certificates;
+using OrleansMail.Frontend.Configuration;
+
+namespace OrleansMail.Frontend.Tls;
+
+/// <summary>What <c>ssl_verify_client</c> decides about the client's certificate after the handshake (nginx-mail.md §4).</summary>
+internal enum ClientCertificateOutcome
+{
+    /// <summary>Go on; <see cref="ClientCertificateCheck.Verify"/> is what Auth-SSL-Verify says.</summary>
+    Accepted,
+
+    /// <summary><c>on</c> and no certificate: nginx's "No required SSL certificate", then close.</summary>
+    Missing,
+
+    /// <summary>A certificate that failed verification: nginx's "SSL certificate error", then close.</summary>
+    Bad,
+}
+
+/// <summary>The verdict and the Auth-SSL-Verify value (SUCCESS, FAILED:reason or NONE).</summary>
+internal sealed record ClientCertificateCheck(ClientCertificateOutcome Outcome, string Verify);
+
+/// <summary>
+/// Verifies a client certificate as nginx's OpenSSL set-up does: a chain to <c>ssl_client_certificate</c> or
+/// <c>ssl_trusted_certificate</c> only (never the system roots), at most <c>ssl_verify_depth</c> certificates above
+/// the client's, not revoked by <c>ssl_crl</c> (whose issuer's list must be there, as OpenSSL's CRL_CHECK wants).
+/// Failure reasons use OpenSSL's wording, which nginx passes on in Auth-SSL-Verify.
+/// </summary>
+internal sealed class ClientCertificateVerifier
+{
+    private readonly TlsSettings _settings;
+    private readonly X509Certificate2Collection _trusted = [];
+    private readonly IReadOnlyList<CertificateRevocationList> _crls = [];
+
+    public ClientCertificateVerifier(TlsSettings settings)
+    {
+        _settings = settings;
+        if (settings.ClientCertificateAuthorities is { } client) _trusted.ImportFromPemFile(client);
+        if (settings.TrustedCertificateAuthorities is { } trusted) _trusted.ImportFromPemFile(trusted);
+        if (settings.CrlFile is { } crl) _crls = CertificateRevocationList.Load(crl);
+        NamedAuthorities = [];
+        if (settings.ClientCertificateAuthorities is { } named) NamedAuthorities.ImportFromPemFile(named);
+    }
+
+    /// <summary><c>ssl_client_certificate</c>: the CAs named to the client in the CertificateRequest.</summary>
+    public X509Certificate2Collection NamedAuthorities { get; }
+
+    /// <param name="certificate">The client's certificate, null when it sent none.</param>
+    /// <param name="sent">The certificates the client sent with it (intermediates).</param>
+    public ClientCertificateCheck Check(X509Certificate2? certificate, X509Certificate2Collection? sent)
+    {
+        if (certificate is null)
+            return new(_settings.VerifyClient == ClientCertificateMode.On ? ClientCertificateOutcome.Missing : ClientCertificateOutcome.Accepted, "NONE");
+        var (error, optional) = Verify(certificate, sent);
+        if (error is null) return new(ClientCertificateOutcome.Accepted, "SUCCESS");
+        // optional_no_ca lets "unknown CA" errors through for the auth server to judge (nginx's ngx_ssl_verify_error_optional).
+        var allowed = _settings.VerifyClient == ClientCertificateMode.OptionalNoCa && optional;
+        return new(allowed ? ClientCertificateOutcome.Accepted : ClientCertificateOutcome.Bad, "FAILED:" + error);
+    }
+
+    private (string? Error, bool Optional) Verify(X509Certificate2 certificate, X509Certificate2Collection? sent)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(_trusted);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (sent is not null) chain.ChainPolicy.ExtraStore.AddRange(sent);
+        var built = chain.Build(certificate);
+        if (!built)
+        {
+            var status = chain.ChainStatus.Select(s => s.Status).Aggregate(X509ChainStatusFlags.NoError, (a, b) => a | b);
+            if (status.HasFlag(X509ChainStatusFlags.NotTimeValid))
+                return (certificate.NotAfter < DateTime.Now ? "certificate has expired" : "certificate is not yet valid", false);
+            if (status.HasFlag(X509ChainStatusFlags.NotSignatureValid)) return ("certificate signature failure", false);
+            if (status.HasFlag(X509ChainStatusFlags.UntrustedRoot) || status.HasFlag(X509ChainStatusFlags.PartialChain))
+                return certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData)
+                    ? ("self-signed certificate", true)
+                    : ("unable to get local issuer certificate", true);
+            return (string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())), false);
+        }
+        // OpenSSL's depth counts the certificates above the client's: with depth 1 a CA must have issued it directly.
+        if (chain.ChainElements.Count - 1 > _settings.VerifyDepth) return ("certificate chain too long", false);
+        if (_crls.Count > 0 && chain.ChainElements.Count > 1)
+        {
+            var issuer = chain.ChainElements[1].Certificate;
+            var lists = _crls.Where(c => c.IsSignedBy(issuer)).ToList();
+            if (lists.Count == 0) return ("unable to get certificate CRL", false);
+            if (lists.Any(c => c.IsRevoked(certificate))) return ("certificate revoked", false);
+        }
+        return (null, false);
+    }
+}

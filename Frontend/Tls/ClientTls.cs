@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Tls;
+
+/// <summary>The outcome of one client handshake.</summary>
+/// <param name="Transport">The TLS pipes, now the connection's transport; null when the handshake failed.</param>
+/// <param name="Facts">Auth-SSL-* for the auth server.</param>
+/// <param name="Certificate">ssl_verify_client's verdict.</param>
+internal sealed record TlsHandshakeResult(TlsTransport? Transport, TlsFacts? Facts, ClientCertificateCheck? Certificate, string? Failure);
+
+/// <summary>
+/// The TLS front door of one listener, built once at start-up: its certificates (default pairs and per SNI name,
+/// reloaded from disk on change), protocols, cipher policy, resumption, ALPN and client-certificate checks. One
+/// <see cref="HandshakeAsync"/> serves implicit TLS (before the greeting) and STARTTLS/STLS (mid-session): SslStream
+/// over the connection's current pipes, then the connection's transport becomes pipes over the SslStream.
+/// </summary>
+internal sealed class ClientTls
+{
+    private readonly TlsSettings _settings;
+    private readonly CertificateSet _default;
+    private readonly Dictionary<string, CertificateSet> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ClientCertificateVerifier? _verifier;
+    private readonly CipherSuitesPolicy? _ciphers;
+    private readonly List<SslApplicationProtocol> _alpn;
+
+    public ClientTls(ServerSettings server, ILoggerFactory loggers, TimeProvider time)
+    {
+        _settings = server.Tls;
+        var logger = loggers.CreateLogger<ClientTls>();
+        foreach (var warning in _settings.Warnings) logger.LogWarning("{Server}: {Warning}", server.Name, warning);
+        _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings);
+        var trust = _verifier?.NamedAuthorities is { Count: > 0 } named ? named : null;
+        SslCertificate Load(CertificateFiles files) => CertificateLoader.Load(files, _settings.PasswordFile, trust, sendTrust: true);
+        var setLogger = loggers.CreateLogger<CertificateSet>();
+        _default = new CertificateSet(_settings.Certificates, Load, setLogger, time);
+        foreach (var (name, files) in _settings.SniCertificates) _byName[name] = new CertificateSet(files, Load, setLogger, time);
+        // CipherSuitesPolicy exists on Linux and macOS; on Windows the system's policy applies (README, TLS).
+        _ciphers = _settings.CipherSuites is { } suites && !OperatingSystem.IsWindows() ? new CipherSuitesPolicy(suites) : null;
+        // ALPACA mitigation as nginx 1.21.4: a client that offers ALPN must offer this listener's protocol.
+        _alpn = [new SslApplicationProtocol(server.Protocol.ToString().ToLowerInvariant())];
+    }
+
+    /// <summary>
+    /// Runs the server handshake within <paramref name="timeout"/>. On success the connection's transport is the
+    /// TLS one. On failure the caller closes the connection; the reason is for the log.
+    /// </summary>
+    public async Task<TlsHandshakeResult> HandshakeAsync(ConnectionContext connection, TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        deadline.CancelAfter(timeout);
+        var plain = connection.Transport;
+        var ssl = new SslStream(new DuplexPipeStream(plain), leaveInnerStreamOpen: false);
+        X509Certificate2Collection? sentChain = null;
+        try
+        {
+            var ecdsa = await ProbeAsync(plain.Input, deadline.Token);
+            var options = new SslServerAuthenticationOptions
+            {
+                EnabledSslProtocols = _settings.Protocols,
+                CipherSuitesPolicy = _ciphers,
+                AllowTlsResume = _settings.SessionResumption,
+                ApplicationProtocols = _alpn,
+                ClientCertificateRequired = _verifier is not null,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                // The certificate is judged after the handshake (nginx-mail.md §4), so a bad one gets nginx's reply
+                // instead of a bare alert; here only the chain the client sent is kept for that check.
+                RemoteCertificateValidationCallback = (_, _, chain, _) =>
+                {
+                    sentChain = chain is null ? null : [.. chain.ChainPolicy.ExtraStore];
+                    return true;
+                },
+            };
+            await ssl.AuthenticateAsServerAsync((_, hello, _, _) =>
+            {
+                options.ServerCertificateContext = Choose(hello.ServerName, ecdsa).Context;
+                return ValueTask.FromResult(options);
+            }, null, deadline.Token);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or ConnectionResetException or System.ComponentModel.Win32Exception)
+        {
+            await ssl.DisposeAsync();
+            var reason = e is OperationCanceledException ? "timed out" : e.Message;
+            return new TlsHandshakeResult(null, null, null, reason);
+        }
+
+        var transport = new TlsTransport(ssl);
+        connection.Transport = transport;
+        var client = ssl.RemoteCertificate is null ? null : ssl.RemoteCertificate as X509Certificate2 ?? new X509Certificate2(ssl.RemoteCertificate);
+        var check = _verifier?.Check(client, sentChain);
+        return new TlsHandshakeResult(transport, TlsFactsBuilder.Build(ssl, client, check, _settings.PassClientCertificate), check, null);
+    }
+
+    /// <summary>Whether the client's ClientHello accepts ECDSA; null when there is no ECDSA/RSA choice to make.</summary>
+    private async Task<bool?> ProbeAsync(System.IO.Pipelines.PipeReader input, CancellationToken cancellationToken)
+    {
+        if (!HasChoice()) return null;
+        while (true)
+        {
+            var read = await input.ReadAsync(cancellationToken);
+            var answer = ClientHelloProbe.AcceptsEcdsa(read.Buffer, out var complete);
+            if (complete || read.IsCompleted || read.Buffer.Length >= ClientHelloProbe.MaxRecord)
+            {
+                // Nothing consumed or examined: SslStream's first read finds the same bytes at once.
+                input.AdvanceTo(read.Buffer.Start);
+                return answer;
+            }
+            input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    private bool HasChoice() =>
+        _settings.Certificates.Count > 1 || _settings.SniCertificates.Values.Any(files => files.Count > 1);
+
+    /// <summary>The SNI name's certificates, else the default ones; ECDSA for a client that takes it, else RSA.</summary>
+    private SslCertificate Choose(string? serverName, bool? ecdsa)
+    {
+        var set = serverName is not null && (_byName.TryGetValue(serverName, out var exact) || TryWildcard(serverName, out exact)) ? exact! : _default;
+        var pairs = set.Current;
+        if (pairs.Count == 1 || ecdsa is null) return pairs[0];
+        return pairs.FirstOrDefault(p => p.IsEcdsa == ecdsa.Value) ?? pairs[0];
+    }
+
+    private bool TryWildcard(string serverName, out CertificateSet? set)
+    {
+        var dot = serverName.IndexOf('.');
+        set = null;
+        return dot > 0 && _byName.TryGetValue("*" + serverName[dot..], out set);
+    }
+}

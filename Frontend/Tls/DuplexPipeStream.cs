@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace OrleansMail.Frontend.Tls;
+
+/// <summary>
+/// The connection's current pipes as the <see cref="Stream"/> SslStream needs underneath it. Reads copy straight
+/// from the pipe's buffers into SslStream's; a zero-byte read waits for data without taking any, so an idle TLS
+/// session holds no buffer (SslStream passes its own zero-byte reads down).
+/// </summary>
+internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var result = await pipe.Input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (destination.IsEmpty && !buffer.IsEmpty)
+            {
+                pipe.Input.AdvanceTo(buffer.Start);
+                return 0;
+            }
+            if (!buffer.IsEmpty)
+            {
+                var length = (int)Math.Min(buffer.Length, destination.Length);
+                buffer.Slice(0, length).CopyTo(destination.Span);
+                pipe.Input.AdvanceTo(buffer.GetPosition(length));
+                return length;
+            }
+            pipe.Input.AdvanceTo(buffer.End);
+            if (result.IsCompleted || result.IsCanceled) return 0;
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
+        await pipe.Output.WriteAsync(source, cancellationToken);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async Task FlushAsync(CancellationToken cancellationToken) => await pipe.Output.FlushAsync(cancellationToken);
+
+    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

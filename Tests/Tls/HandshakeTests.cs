@@ -1,0 +1,130 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.Tls;
+
+/// <summary>
+/// The handshake itself: ALPN as nginx checks it, SNI certificates, RSA and ECDSA side by side, an encrypted key,
+/// a certificate file replaced on disk, session resumption, and clients that are not TLS clients.
+/// </summary>
+public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsProxyFixture>
+{
+    private async Task<X509Certificate2> ServerCertificateAsync(string listener, string host, List<SslApplicationProtocol>? alpn = null)
+    {
+        await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port(listener));
+        await client.StartTlsAsync(fixture.Pki, host, alpn: alpn);
+        Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
+        return new X509Certificate2(client.Tls!.RemoteCertificate!);
+    }
+
+    /// <summary>The proxy logs after the client has seen the outcome: wait a little for the line.</summary>
+    private async Task<bool> LoggedAsync(string text)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            if (fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return true;
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task AlpnWithTheListenersProtocolOrNoneIsAccepted()
+    {
+        Assert.NotNull(await ServerCertificateAsync("imaps", "proxy.test", [new SslApplicationProtocol("imap")]));
+        Assert.NotNull(await ServerCertificateAsync("imaps", "proxy.test"));
+    }
+
+    /// <summary>ALPACA (nginx 1.21.4): a client offering ALPN without "imap" fails the handshake.</summary>
+    [Fact]
+    public async Task AlpnWithoutTheListenersProtocolFailsTheHandshake()
+    {
+        await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imaps"));
+        await Assert.ThrowsAnyAsync<Exception>(() => client.StartTlsAsync(fixture.Pki, alpn: [SslApplicationProtocol.Http11, new SslApplicationProtocol("pop3")]));
+        Assert.True(await LoggedAsync("SSL handshake failed"));
+    }
+
+    [Fact]
+    public async Task SniChoosesTheNamesCertificateAndAWildcardOne()
+    {
+        Assert.Equal("CN=other.test", (await ServerCertificateAsync("multi", "other.test")).Subject);
+        Assert.Equal("CN=*.wild.test", (await ServerCertificateAsync("multi", "mail.wild.test")).Subject);
+        Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("multi", "proxy.test")).Subject);
+    }
+
+    /// <summary>RSA (with an encrypted key opened by ssl_password_file) and ECDSA side by side.</summary>
+    [Fact]
+    public async Task AClientThatTakesEcdsaGetsTheEcdsaCertificateAndAnRsaOnlyClientTheRsaOne()
+    {
+        var ecdsa = await ServerCertificateAsync("multi", "proxy.test");
+        Assert.NotNull(ecdsa.GetECDsaPublicKey());
+        var output = await OpenSslClient.RunAsync(fixture.Proxy.Port("multi"), "a LOGOUT\r\n",
+            "-servername", "proxy.test", "-tls1_2", "-sigalgs", "RSA+SHA256:RSA-PSS+SHA256");
+        Assert.Contains("* OK IMAP4 ready", output);
+        Assert.Contains("Server public key is 2048 bit", output);
+    }
+
+    [Fact]
+    public async Task AReplacedCertificateFileIsUsedWithoutARestartAndABrokenOneKeepsTheOld()
+    {
+        var before = await ServerCertificateAsync("reload", "proxy.test");
+        var renewed = X509Certificate2.CreateFromPem(File.ReadAllText(fixture.Pki.Path("renewed.pem")));
+
+        await File.WriteAllTextAsync(fixture.ReloadCertificate, "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n", TestContext.Current.CancellationToken);
+        File.SetLastWriteTimeUtc(fixture.ReloadCertificate, DateTime.UtcNow.AddSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        Assert.Equal(before.Thumbprint, (await ServerCertificateAsync("reload", "proxy.test")).Thumbprint);
+        Assert.True(await LoggedAsync("certificate reload failed"));
+
+        File.Copy(fixture.Pki.Path("renewed.key"), fixture.ReloadKey, overwrite: true);
+        File.Copy(fixture.Pki.Path("renewed.pem"), fixture.ReloadCertificate, overwrite: true);
+        File.SetLastWriteTimeUtc(fixture.ReloadCertificate, DateTime.UtcNow.AddSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        Assert.Equal(renewed.Thumbprint, (await ServerCertificateAsync("reload", "proxy.test")).Thumbprint);
+    }
+
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task ASessionIsResumed(string protocol)
+    {
+        var session = Path.Combine(fixture.Pki.Directory, $"session{protocol}.pem");
+        var first = await OpenSslClient.RunAsync(fixture.Proxy.Port("imaps"), "a LOGOUT\r\n", protocol, "-servername", "proxy.test", "-sess_out", session);
+        Assert.Contains("* OK IMAP4 ready", first);
+        var second = await OpenSslClient.RunAsync(fixture.Proxy.Port("imaps"), "a LOGOUT\r\n", protocol, "-servername", "proxy.test", "-sess_in", session);
+        Assert.Contains("Reused, TLSv1.", second);
+    }
+
+    [Fact]
+    public async Task ATls11OnlyClientIsRefused()
+    {
+        var output = await OpenSslClient.RunAsync(fixture.Proxy.Port("imaps"), "", "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0");
+        Assert.DoesNotContain("* OK IMAP4 ready", output);
+    }
+
+    [Fact]
+    public async Task GarbageInsteadOfAClientHelloIsClosed()
+    {
+        await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imaps"));
+        await client.SendAsync("a LOGIN alice alice-password\r\n");
+        Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task AHandshakeThatStallsIsClosedWithinTheTimeout()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, fixture.Proxy.Port("quick"), TestContext.Current.CancellationToken);
+        var stream = tcp.GetStream();
+        // The first bytes of a ClientHello record, then nothing.
+        await stream.WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 }, TestContext.Current.CancellationToken);
+        var started = DateTime.UtcNow;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var read = await stream.ReadAsync(new byte[16], deadline.Token);
+        Assert.Equal(0, read);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
+    }
+}
