@@ -69,8 +69,8 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     /// The seed example (its missing ";" added) runs: IMAP and POP3 logins through it reach Dovecot; pid and error_log
     /// are honoured; <c>-s reload</c> validates (a broken file is refused, the logged-in session carries on); <c>-s quit</c>
     /// drains (listeners closed, a logged-in session finishes) and stops the process, which removes the pid file.
-    /// TODO(TLS merge): this uses the seed without "ssl on" and without its SMTP server{}, which this branch cannot
-    /// serve yet (no TLS listener, no SMTP listener); with them merged, keep the seed whole (certificates from openssl).
+    /// This one leaves out "ssl on" and the SMTP server{} to keep plaintext MailKit clients; the whole seed, over TLS
+    /// on all three protocols, is <see cref="TheWholeSeedStartsAndLogsInOverTlsOnEveryProtocol"/>.
     /// </summary>
     [Fact]
     public async Task TheSeedRunsLogsInReloadsAndQuits()
@@ -154,6 +154,87 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
         await draining.DisconnectAsync(true, Timeout);
         Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         Assert.False(File.Exists(pidFile), "the pid file is removed at exit");
+    }
+
+    /// <summary>
+    /// Issue #6 item 4: the seed as printed, with only its missing ";" added, starts and serves all three protocols
+    /// over implicit TLS ("ssl on", with nginx's deprecation warning). Only what a test machine forces is changed:
+    /// the ports (25/110/143 may be taken), the certificate paths (a test PKI, not /etc/ssl) and the auth_http URL.
+    /// ssl_protocols TLSv1 TLSv1.1 are refused with a warning and TLSv1.2 serves; ssl_session_cache shared:SSL:10m is
+    /// accepted with a warning.
+    /// </summary>
+    [Fact]
+    public async Task TheWholeSeedStartsAndLogsInOverTlsOnEveryProtocol()
+    {
+        var server = dovecot.Server;
+        await using var postfix = await PostfixServer.StartAsync(cancellationToken: Timeout);
+        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
+        // MailKit picks CRAM-MD5 for POP3: the auth server checks the digest and returns the clear Auth-Pass.
+        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
+        var smtpHandler = TestAuthServer.UsersAndPasswords(server.Users, postfix.Host, postfix.Port);
+        await using var auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] switch
+        {
+            "pop3" => pop3Handler(request),
+            "smtp" => smtpHandler(request),
+            _ => imapHandler(request),
+        });
+        using var certificates = UpstreamTestCertificates.Create();
+        var serverCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(certificates.ServerCertificatePath);
+
+        var ports = ServerProcess.GetFreeTcpPorts(5);
+        string Port(int i) => ports[i].ToString(CultureInfo.InvariantCulture);
+        var text = NginxConfigurationFiles.FixedSeed
+            .Replace("localhost:9000/cgi-bin/nginxauth.cgi", auth.Url, StringComparison.Ordinal)
+            .Replace("/etc/ssl/certs/server.crt", certificates.ServerCertificatePath, StringComparison.Ordinal)
+            .Replace("/etc/ssl/certs/server.key", certificates.ServerKeyPath, StringComparison.Ordinal)
+            .Replace("listen     25;", $"listen     127.0.0.1:{Port(0)};", StringComparison.Ordinal)
+            .Replace("listen    110;", $"listen    127.0.0.1:{Port(1)};", StringComparison.Ordinal)
+            .Replace("listen   143;", $"listen   127.0.0.1:{Port(2)};", StringComparison.Ordinal);
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file, text, Timeout);
+        string[] common = ["-p", directory, "-c", "nginx.conf", "-g", $"cluster_silo_port {Port(3)}; cluster_gateway_port {Port(4)}; cluster_id seed-{Guid.NewGuid():N};"];
+
+        await using var app = Run(directory, "frontend -c whole seed", common);
+        await app.WaitUntilAsync(async ct =>
+        {
+            try { using var tcp = new System.Net.Sockets.TcpClient(); await tcp.ConnectAsync("127.0.0.1", ports[2], ct); return true; }
+            catch (System.Net.Sockets.SocketException) { return false; }
+        }, TimeSpan.FromSeconds(60), "the IMAPS listener", Timeout);
+        Assert.Contains("\"ssl\" directive is deprecated", app.Output, StringComparison.Ordinal);
+        Assert.Contains("TLSv1", app.Output, StringComparison.Ordinal);
+
+        bool Pinned(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+            System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) =>
+            certificate?.GetCertHashString() == serverCertificate.Thumbprint;
+
+        using (var imap = new ImapClient { Timeout = 15_000, ServerCertificateValidationCallback = Pinned })
+        {
+            await imap.ConnectAsync("127.0.0.1", ports[2], SecureSocketOptions.SslOnConnect, Timeout);
+            Assert.True(imap.IsSecure);
+            await imap.AuthenticateAsync("alice", "alice-password", Timeout);
+            await imap.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, Timeout);
+            await imap.DisconnectAsync(true, Timeout);
+        }
+        using (var pop3 = new Pop3Client { Timeout = 15_000, ServerCertificateValidationCallback = Pinned })
+        {
+            await pop3.ConnectAsync("127.0.0.1", ports[1], SecureSocketOptions.SslOnConnect, Timeout);
+            // pop3_auth plain apop cram-md5: the greeting carries the salt, and CRAM-MD5 is offered.
+            Assert.Contains("CRAM-MD5", pop3.AuthenticationMechanisms);
+            await pop3.AuthenticateAsync("bob", "bob-password", Timeout);
+            await pop3.NoOpAsync(Timeout);
+            await pop3.DisconnectAsync(true, Timeout);
+        }
+        using (var smtp = new MailKit.Net.Smtp.SmtpClient { Timeout = 15_000, ServerCertificateValidationCallback = Pinned })
+        {
+            await smtp.ConnectAsync("127.0.0.1", ports[0], SecureSocketOptions.SslOnConnect, Timeout);
+            Assert.Equal(["PLAIN", "LOGIN", "CRAM-MD5"], smtp.AuthenticationMechanisms.ToArray()); // nginx's order, not smtp_auth's
+            smtp.AuthenticationMechanisms.Remove("CRAM-MD5");
+            await smtp.AuthenticateAsync("alice", "alice-password", Timeout);
+            await smtp.NoOpAsync(Timeout);
+            await smtp.DisconnectAsync(true, Timeout);
+        }
+        Assert.Equal(3, auth.Requests.Count(r => r["Auth-SSL"] == "on"));
     }
 
     [Fact]
