@@ -15,6 +15,7 @@ using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
+using OrleansMail.Grains.Admin;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 using StackExchange.Redis;
@@ -52,6 +53,8 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);
+        var adminListen = EmbeddedAdminListen(builder.Configuration, cluster);
+        if (adminListen is not null) builder.Services.AddOrleansMailAdmin();
         services?.Invoke(builder.Services);
 
         builder.WebHost.UseSockets(options => ListenSockets.Configure(options, servers));
@@ -72,11 +75,14 @@ public static class MailProxyApplication
                     listen.UseConnectionHandler<MailConnectionHandler>();
                 });
             }
+
+            if (adminListen is not null) kestrel.Listen(adminListen, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
         // Kestrel announces every mail listener as "Now listening on: http://…" (appsettings.json quiets
         // Microsoft.Hosting.Lifetime for that reason); say what they are instead.
         var app = builder.Build();
+        if (adminListen is not null) app.MapOrleansMailAdmin();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansMail.Frontend.Listeners");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -84,6 +90,19 @@ public static class MailProxyApplication
                 log.LogInformation("listening for {Protocol} on {Listen} ({Name})", server.Protocol.ToString().ToLowerInvariant(), server.Listen, server.Name);
         });
         return app;
+    }
+
+    /// <summary>
+    /// <c>Admin:Listen</c> (e.g. <c>127.0.0.1:8082</c>): where a Frontend that hosts the embedded silo serves the admin
+    /// API; ignored with a separate cluster, whose Silo processes serve it.
+    /// </summary>
+    private static System.Net.IPEndPoint? EmbeddedAdminListen(IConfiguration configuration, ClusterSettings cluster)
+    {
+        var value = configuration["Admin:Listen"];
+        if (string.IsNullOrWhiteSpace(value) || cluster.Mode != ClusterMode.Embedded) return null;
+        return System.Net.IPEndPoint.TryParse(value.Trim(), out var endpoint) && endpoint.Port != 0
+            ? endpoint
+            : throw new InvalidConfigurationException("Admin:Listen", value, "expected address:port, e.g. 127.0.0.1:8082");
     }
 
     private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)

@@ -24,6 +24,8 @@ internal sealed class ImapSession(
 
     protected override string InternalErrorReply => ImapReplies.InternalError;
 
+    protected override string TemporaryFailureReply => ImapReplies.TemporaryFailure(_tag);
+
     protected override int ClientBuffer => Settings.Imap.ClientBuffer;
 
     protected override string TooLongReply => ImapReplies.InvalidCommand("*");

@@ -7,6 +7,9 @@ internal static class Pop3Replies
     public const string InvalidCommand = "-ERR invalid command\r\n";
     public const string InternalError = "-ERR internal server error\r\n";
 
+    /// <summary>No decision could be made; RFC 3206 SYS/TEMP: a temporary system problem.</summary>
+    public const string TemporaryFailure = "-ERR [SYS/TEMP] Temporary authentication failure\r\n";
+
     /// <summary>
     /// <c>+OK POP3 ready</c>; with APOP or CRAM-MD5 enabled, followed by the session's salt, the APOP timestamp of
     /// RFC 1939 §7 that CRAM-MD5 reuses as its challenge.

@@ -33,6 +33,8 @@ internal sealed class Pop3Session(
 
     protected override string InternalErrorReply => Pop3Replies.InternalError;
 
+    protected override string TemporaryFailureReply => Pop3Replies.TemporaryFailure;
+
     protected override int ClientBuffer => Settings.Pop3.ClientBuffer;
 
     protected override string TooLongReply => Pop3Replies.InvalidCommand;

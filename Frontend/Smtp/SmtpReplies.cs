@@ -11,6 +11,9 @@ internal static class SmtpReplies
     public const string InvalidCommand = "500 5.5.1 Invalid command\r\n";
     public const string InternalError = "451 4.3.2 Internal server error\r\n";
 
+    /// <summary>No decision could be made; RFC 4954 §6: 454 4.7.0 Temporary authentication failure.</summary>
+    public const string TemporaryFailure = "454 4.7.0 Temporary authentication failure\r\n";
+
     /// <summary>smtp_greeting_delay: the client spoke before the greeting (RFC 5321 §4.3.1 forbids it).</summary>
     public const string InvalidPipelining = "503 5.5.0 Improper use of SMTP command pipelining\r\n";
 

@@ -40,6 +40,8 @@ internal sealed class SmtpSession(
 
     protected override string InternalErrorReply => SmtpReplies.InternalError;
 
+    protected override string TemporaryFailureReply => SmtpReplies.TemporaryFailure;
+
     protected override int ClientBuffer => Settings.Smtp.ClientBuffer;
 
     protected override string TooLongReply => SmtpReplies.InvalidCommand;
