@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
+using OrleansMail.Grains.Admin;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Tests.Grains;
@@ -30,6 +31,7 @@ public sealed class LoginClusterFixture : IAsyncLifetime
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
         silo.Services.AddSingleton(policy);
         silo.Services.AddOrleansMailGrainServices();
+        silo.Services.AddOrleansMailAdmin();
     }
 
     /// <inheritdoc />
