@@ -42,6 +42,7 @@ public static class MailProxyApplication
 
         var servers = MailSettingsReader.Read(builder.Configuration);
         var cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded);
+        if (cluster.Mode == ClusterMode.Embedded) LoginPolicySettings.From(builder.Configuration); // validated before anything starts
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoginDecider>();
