@@ -102,7 +102,7 @@ public sealed record LoginPolicySettings
     {
         var (key, value) = Find(section, pascal, nginx);
         if (value is null) return fallback;
-        return NginxTime.TryParse(value, out var time)
+        return NginxValueParser.TryParseTime(value, out var time)
             ? time
             : throw new InvalidConfigurationException(key, value, "expected a time such as 0, 500ms, 60s, 15m or 1h");
     }

@@ -71,10 +71,13 @@ internal sealed class UserLoginGrain(
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
-                _cache.ForgetOtherSecrets(secretHash);
                 if (cacheKey is not null)
+                {
+                    // A password the auth server accepts ends every other password's cached decision (changed password).
+                    _cache.ForgetOtherSecrets(secretHash);
                     _cache.Store(cacheKey, attempt.Protocol, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheTtl,
                         answer.CacheTtl == TimeSpan.Zero ? now : now + settings.AuthCacheStaleIfError);
+                }
                 else if (settings.AuthCacheDigestLocal && attempt.Method is AuthMethod.Apop or AuthMethod.CramMd5)
                     _cache.Store(Convert.ToBase64String(hasher.Hash("digest", attempt.Protocol.ToString())), attempt.Protocol, secretHash,
                         decision, now, answer.CacheTtl ?? settings.AuthCacheTtl, now);

@@ -1,14 +1,13 @@
 using System.Net;
-using Orleans.TestingHost;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Tests.Grains;
 
 /// <summary>
-/// Two in-process silos with the login policy on (cache, negative cache, stale-if-error, local digest checks,
-/// throttling with a trusted network), memory storage standing in for Redis.
+/// The cluster with the login policy on (cache, negative cache, stale-if-error, local digest checks, throttling with
+/// a trusted network).
 /// </summary>
-public sealed class LoginPolicyClusterFixture : IAsyncLifetime
+public sealed class LoginPolicyClusterFixture() : GrainClusterFixture(Policy)
 {
     /// <summary>The trusted network (a webmail front).</summary>
     public const string TrustedNetwork = "198.51.100.0/24";
@@ -24,24 +23,6 @@ public sealed class LoginPolicyClusterFixture : IAsyncLifetime
         BruteforceWindow = TimeSpan.FromMinutes(15),
         TrustedNetworks = [IPNetwork.Parse(TrustedNetwork)],
     };
-
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    /// <inheritdoc />
-    public async ValueTask InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
-        builder.ConfigureSilo((_, silo) => LoginClusterFixture.ConfigureGrains(silo, Policy));
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
 }
 
 /// <summary>The collection sharing one <see cref="LoginPolicyClusterFixture"/>.</summary>
