@@ -2,6 +2,10 @@ namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>The whole answer to one <see cref="LoginAttempt"/>, in one call.</summary>
 [GenerateSerializer, Immutable, Alias("mail.LoginDecision")]
+/// <param name="Delay">
+/// Brute-force throttling: how long the front end waits before sending a refusal (escalates with distinct wrong
+/// secrets); independent of <paramref name="Wait"/>, which also decides whether the client may try again.
+/// </param>
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,
@@ -10,7 +14,8 @@ public sealed record LoginDecision(
     [property: Id(4)] string? UpstreamPassword = null,
     [property: Id(5)] string? Message = null,
     [property: Id(6)] TimeSpan? Wait = null,
-    [property: Id(7)] string? SmtpErrorCode = null)
+    [property: Id(7)] string? SmtpErrorCode = null,
+    [property: Id(8)] TimeSpan? Delay = null)
 {
     public static LoginDecision Allow(string host, int port, string login, string password) =>
         new(LoginOutcome.Allowed, host, port, login, password);
@@ -21,10 +26,13 @@ public sealed record LoginDecision(
     public static LoginDecision TemporaryFailure(string reason) =>
         new(LoginOutcome.TemporaryFailure, Message: reason);
 
+    public static LoginDecision Unavailable(string reason) =>
+        new(LoginOutcome.Unavailable, Message: reason);
+
     public static LoginDecision RetryAfter(TimeSpan wait) =>
         new(LoginOutcome.RetryLater, Wait: wait);
 
     /// <summary>Never print the upstream password.</summary>
     public override string ToString() =>
-        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode} }}";
+        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay} }}";
 }

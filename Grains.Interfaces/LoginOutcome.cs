@@ -19,4 +19,12 @@ public enum LoginOutcome
     /// The front end waits without holding the grain, so the grain is never blocked by a sleeping client.
     /// </summary>
     RetryLater = 3,
+
+    /// <summary>
+    /// The decision could not be made because the auth server (or the login grain) could not be reached in time:
+    /// down, refusing connections, timing out or breaking the HTTP exchange, with no cached decision usable
+    /// (stale-if-error). The front end sends the protocol's temporary-failure reply and closes, so the client
+    /// retries later instead of treating it as a wrong password.
+    /// </summary>
+    Unavailable = 4,
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using OrleansMail.Grains.Admin;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Silo;
 
@@ -15,6 +16,7 @@ try
 {
     ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
     cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Localhost);
+    LoginPolicySettings.From(builder.Configuration);
     if (cluster.Mode == ClusterMode.Embedded)
         throw new InvalidConfigurationException("Cluster:Mode", "Embedded", "a Silo process runs Localhost or Redis clustering; Embedded is for Frontend");
 }
@@ -25,10 +27,13 @@ catch (InvalidConfigurationException e)
 }
 
 builder.UseOrleans(silo => silo.AddOrleansMailSilo(cluster));
+builder.Services.AddOrleansMailAdmin();
 builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo");
 builder.WebHost.UseUrls(builder.Configuration["Health:Urls"] ?? "http://127.0.0.1:8081");
 
 var app = builder.Build();
 app.MapHealthChecks("/health");
+// The admin API shares the health port (Health:Urls); it needs Admin:Token and is off without one.
+app.MapOrleansMailAdmin();
 await app.RunAsync();
 return 0;

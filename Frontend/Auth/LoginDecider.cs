@@ -35,12 +35,12 @@ internal sealed partial class LoginDecider(IGrainFactory grains, TimeProvider ti
                     continue;
                 }
                 LogGrainCallFailed(e, attempt.Login);
-                return LoginDecision.TemporaryFailure("login grain unavailable");
+                return LoginDecision.Unavailable("login grain unavailable");
             }
 
             if (decision.Outcome != LoginOutcome.RetryLater) return decision;
             var wait = decision.Wait is { } w && w > TimeSpan.Zero ? w : TimeSpan.FromSeconds(1);
-            if (time.GetUtcNow() + wait > giveUpAt) return LoginDecision.TemporaryFailure("gave up waiting for the auth server");
+            if (time.GetUtcNow() + wait > giveUpAt) return LoginDecision.Unavailable("gave up waiting for the auth server");
             await Task.Delay(wait, time, cancellationToken);
         }
     }

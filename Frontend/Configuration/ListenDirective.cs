@@ -1,3 +1,4 @@
+using OrleansMail.Grains.Hosting;
 using System.Net;
 
 namespace OrleansMail.Frontend.Configuration;

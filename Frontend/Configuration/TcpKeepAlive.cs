@@ -1,3 +1,5 @@
+using OrleansMail.Grains.Hosting;
+
 namespace OrleansMail.Frontend.Configuration;
 
 /// <summary>

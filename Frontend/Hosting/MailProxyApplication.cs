@@ -17,6 +17,7 @@ using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
+using OrleansMail.Grains.Admin;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 using StackExchange.Redis;
@@ -51,6 +52,8 @@ public static class MailProxyApplication
         ClusterSettings cluster;
         try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
+        try { if (cluster.Mode == ClusterMode.Embedded) LoginPolicySettings.From(builder.Configuration); } // validated before anything starts
+        catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
@@ -64,6 +67,8 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);
+        var adminListen = EmbeddedAdminListen(builder.Configuration, cluster);
+        if (adminListen is not null) builder.Services.AddOrleansMailAdmin();
         services?.Invoke(builder.Services);
 
         builder.WebHost.UseSockets(options => ListenSockets.Configure(options, servers));
@@ -97,11 +102,14 @@ public static class MailProxyApplication
                     listen.UseConnectionHandler<MailConnectionHandler>();
                 });
             }
+
+            if (adminListen is not null) kestrel.Listen(adminListen, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
         // Kestrel announces every mail listener as "Now listening on: http://…" (appsettings.json quiets
         // Microsoft.Hosting.Lifetime for that reason); say what they are instead.
         var app = builder.Build();
+        if (adminListen is not null) app.MapOrleansMailAdmin();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansMail.Frontend.Listeners");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -133,6 +141,19 @@ public static class MailProxyApplication
             builder.Logging.AddProvider(new NginxErrorLogProvider(errorLog));
             builder.Logging.AddFilter<NginxErrorLogProvider>(level => level >= errorLog.Level);
         }
+    }
+
+    /// <summary>
+    /// <c>Admin:Listen</c> (e.g. <c>127.0.0.1:8082</c>): where a Frontend that hosts the embedded silo serves the admin
+    /// API; ignored with a separate cluster, whose Silo processes serve it.
+    /// </summary>
+    private static System.Net.IPEndPoint? EmbeddedAdminListen(IConfiguration configuration, ClusterSettings cluster)
+    {
+        var value = configuration["Admin:Listen"];
+        if (string.IsNullOrWhiteSpace(value) || cluster.Mode != ClusterMode.Embedded) return null;
+        return System.Net.IPEndPoint.TryParse(value.Trim(), out var endpoint) && endpoint.Port != 0
+            ? endpoint
+            : throw new InvalidConfigurationException("Admin:Listen", value, "expected address:port, e.g. 127.0.0.1:8082");
     }
 
     private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)

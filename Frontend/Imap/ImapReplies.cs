@@ -20,6 +20,9 @@ internal static class ImapReplies
     /// <summary>A refused login; the auth server's text goes through as is, so <c>[AUTHENTICATIONFAILED] …</c> works.</summary>
     public static string LoginFailed(string tag, string message) => $"{tag} NO {message}\r\n";
 
+    /// <summary>No decision could be made; RFC 5530 UNAVAILABLE: "temporary failure … try again later".</summary>
+    public static string TemporaryFailure(string tag) => $"{tag} NO [UNAVAILABLE] Temporary authentication failure\r\n";
+
     /// <summary>A SASL continuation: <c>+ </c> and the base64 challenge (empty for PLAIN).</summary>
     public static string Continuation(string challenge) => $"+ {challenge}\r\n";
 }

@@ -29,6 +29,8 @@ internal sealed class ImapSession(
 
     protected override string NoCertificateReply => ImapReplies.NoCertificate;
 
+    protected override string TemporaryFailureReply => ImapReplies.TemporaryFailure(_tag);
+
     protected override int ClientBuffer => Settings.Imap.ClientBuffer;
 
     protected override string TooLongReply => ImapReplies.InvalidCommand("*");

@@ -9,6 +9,9 @@ internal static class Pop3Replies
     public const string CertificateError = "-ERR SSL certificate error\r\n";
     public const string NoCertificate = "-ERR No required SSL certificate\r\n";
 
+    /// <summary>No decision could be made; RFC 3206 SYS/TEMP: a temporary system problem.</summary>
+    public const string TemporaryFailure = "-ERR [SYS/TEMP] Temporary authentication failure\r\n";
+
     /// <summary>
     /// <c>+OK POP3 ready</c>; with APOP or CRAM-MD5 enabled, followed by the session's salt, the APOP timestamp of
     /// RFC 1939 §7 that CRAM-MD5 reuses as its challenge.

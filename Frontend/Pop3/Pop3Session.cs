@@ -37,6 +37,8 @@ internal sealed class Pop3Session(
 
     protected override string NoCertificateReply => Pop3Replies.NoCertificate;
 
+    protected override string TemporaryFailureReply => Pop3Replies.TemporaryFailure;
+
     protected override int ClientBuffer => Settings.Pop3.ClientBuffer;
 
     protected override string TooLongReply => Pop3Replies.InvalidCommand;

@@ -129,6 +129,13 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The reply to a line longer than <see cref="ClientBuffer"/> (the invalid-command reply; the session then closes).</summary>
     protected abstract string TooLongReply { get; }
 
+    /// <summary>
+    /// The reply when no decision could be made (auth server down with no usable cached decision, login grain
+    /// unavailable after the retry): a temporary failure the client may retry later, unlike nginx's internal error.
+    /// IMAP <c>NO [UNAVAILABLE]</c> (RFC 5530), POP3 <c>-ERR [SYS/TEMP]</c> (RFC 3206), SMTP <c>454 4.7.0</c> (RFC 4954).
+    /// </summary>
+    protected abstract string TemporaryFailureReply { get; }
+
     /// <summary>The reply to a refused login: the auth server's message in the protocol's form.</summary>
     protected abstract string LoginFailedReply(LoginDecision decision);
 
@@ -235,6 +242,12 @@ internal abstract partial class MailSession : ISaslChannel
     {
         var attempt = CreateAttempt(credentials, ++_attempts);
         var decision = await _services.Decider.DecideAsync(attempt, Settings.Timeout, Client.Closed);
+        if (decision is { Outcome: LoginOutcome.Refused, Delay: { } delay } && delay > TimeSpan.Zero)
+        {
+            // Brute-force throttling's escalating delay, served here so the grain is free meanwhile.
+            await Task.Delay(delay, Time, Client.Closed);
+        }
+
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
@@ -249,6 +262,11 @@ internal abstract partial class MailSession : ISaslChannel
             case LoginOutcome.Refused:
                 LogLoginFailed(credentials.Login, decision.Message ?? "");
                 await Client.SendAsync(LoginFailedReply(decision));
+                return NextStep.Close;
+
+            case LoginOutcome.Unavailable:
+                LogInternalError(credentials.Login, decision.Message ?? "");
+                await Client.SendAsync(TemporaryFailureReply);
                 return NextStep.Close;
 
             default:

@@ -17,6 +17,9 @@ internal static class SmtpReplies
     /// <summary>Beyond nginx (PR #705): MAIL/RCPT under smtp_auth none and starttls only before TLS (RFC 3207 §4).</summary>
     public const string StarttlsFirst = "530 5.7.0 Must issue a STARTTLS command first\r\n";
 
+    /// <summary>No decision could be made; RFC 4954 §6: 454 4.7.0 Temporary authentication failure.</summary>
+    public const string TemporaryFailure = "454 4.7.0 Temporary authentication failure\r\n";
+
     /// <summary>smtp_greeting_delay: the client spoke before the greeting (RFC 5321 §4.3.1 forbids it).</summary>
     public const string InvalidPipelining = "503 5.5.0 Improper use of SMTP command pipelining\r\n";
 

@@ -45,6 +45,8 @@ internal sealed class SmtpSession(
 
     protected override string NoCertificateReply => SmtpReplies.NoCertificate;
 
+    protected override string TemporaryFailureReply => SmtpReplies.TemporaryFailure;
+
     protected override int ClientBuffer => Settings.Smtp.ClientBuffer;
 
     protected override string TooLongReply => SmtpReplies.InvalidCommand;

@@ -6,8 +6,8 @@ namespace OrleansMail.Grains.AuthHttp;
 /// <summary>
 /// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
 /// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
-/// every transport error, timeout or unusable reply is <see cref="LoginOutcome.TemporaryFailure"/>,
-/// nginx's "internal server error" (nginx-mail.md §2.4 step 4).
+/// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
+/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (nginx-mail.md §2.4 step 4).
 /// </summary>
 internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger)
 {
@@ -15,7 +15,11 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
     public const string HttpClientName = "OrleansMail.AuthHttp";
 
     /// <summary>Sends the attempt to <see cref="LoginAttempt.AuthServer"/> and decides; logs one line per decision.</summary>
-    public async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken = default)
+    public async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken = default) =>
+        (await AnswerAsync(attempt, cancellationToken)).Decision;
+
+    /// <summary>As <see cref="DecideAsync"/>, with the reply's <c>Auth-Cache-TTL</c> for the login cache.</summary>
+    public async Task<AuthHttpAnswer> AnswerAsync(LoginAttempt attempt, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
@@ -24,20 +28,20 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
             ["LoginAttempt"] = attempt.AttemptNumber,
         });
 
-        var decision = await AskAsync(attempt, cancellationToken);
+        var answer = await AskAsync(attempt, cancellationToken);
         if (cancellationToken.IsCancellationRequested)
         {
             // The client went away while the auth server was thinking: nothing is wrong with the auth server, and an
             // error-level line per vanished client would let anyone flood the error log.
             LogCancelled(logger);
-            return decision;
+            return answer;
         }
 
-        LogDecision(attempt, decision);
-        return decision;
+        LogDecision(attempt, answer.Decision);
+        return answer;
     }
 
-    private async Task<LoginDecision> AskAsync(LoginAttempt attempt, CancellationToken cancellationToken)
+    private async Task<AuthHttpAnswer> AskAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
         HttpRequestMessage request;
         try
@@ -61,24 +65,34 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
-                return AuthHttpDecision.Decide(attempt, parsed);
+                var cacheTtl = parsed.CacheTtlSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                return new AuthHttpAnswer(AuthHttpDecision.Decide(attempt, parsed), cacheTtl);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return LoginDecision.TemporaryFailure("auth http server timed out");
+            return LoginDecision.Unavailable("auth http server timed out");
         }
         catch (OperationCanceledException)
         {
-            return LoginDecision.TemporaryFailure("auth http request cancelled");
+            return LoginDecision.Unavailable("auth http request cancelled");
         }
         catch (Exception e)
         {
             // Connection refused, reset, garbage instead of HTTP, headers over the 1 KB limit, bad header bytes...
             // Only the type is kept: messages may quote reply headers, which can carry Auth-Pass.
-            return LoginDecision.TemporaryFailure("auth http server error: " + e.GetType().Name);
+            var reason = "auth http server error: " + e.GetType().Name;
+            return IsUnreachable(e) ? LoginDecision.Unavailable(reason) : LoginDecision.TemporaryFailure(reason);
         }
     }
+
+    /// <summary>
+    /// The auth server could not be reached (nothing listening, reset, name or TLS failure): a temporary failure the
+    /// client may retry. A server that answered garbage stays nginx's internal error: retrying will not help.
+    /// </summary>
+    private static bool IsUnreachable(Exception e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError }
+        || e.InnerException is System.Net.Sockets.SocketException;
 
     private void LogDecision(LoginAttempt attempt, LoginDecision decision)
     {

@@ -36,6 +36,12 @@ internal static class AuthHttpNames
     public const string Wait = "Auth-Wait";
     public const string ErrorCode = "Auth-Error-Code";
 
+    /// <summary>
+    /// Our extension (README "auth_http"): seconds this reply may be reused by the login cache; 0 = don't cache.
+    /// nginx ignores unknown reply headers, so an auth server can send it to both.
+    /// </summary>
+    public const string CacheTtl = "Auth-Cache-TTL";
+
     /// <summary><c>Auth-Method</c> token: IMAP LOGIN, USER/PASS, SASL PLAIN and LOGIN are all "plain".</summary>
     public static string For(AuthMethod method) => method switch
     {

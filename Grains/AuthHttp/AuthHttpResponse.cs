@@ -34,7 +34,10 @@ internal sealed record AuthHttpResponse
     /// <summary><c>Auth-Error-Code</c> for SMTP, e.g. <c>451 4.3.0</c>.</summary>
     public string? ErrorCode { get; init; }
 
+    /// <summary><c>Auth-Cache-TTL</c> seconds (our extension); null when absent or invalid.</summary>
+    public int? CacheTtlSeconds { get; init; }
+
     /// <summary>Never print the password.</summary>
     public override string ToString() =>
-        $"AuthHttpResponse {{ Error = {Error}, Wait = {Wait}, Ok = {Ok}, Server = {Server}, Port = {Port}, User = {User}, WaitSeconds = {WaitSeconds}, ErrorCode = {ErrorCode} }}";
+        $"AuthHttpResponse {{ Error = {Error}, Wait = {Wait}, Ok = {Ok}, Server = {Server}, Port = {Port}, User = {User}, WaitSeconds = {WaitSeconds}, ErrorCode = {ErrorCode}, CacheTtlSeconds = {CacheTtlSeconds} }}";
 }

@@ -80,6 +80,7 @@ internal static class AuthHttpResponseParser
         private string? _pass;
         private int? _waitSeconds;
         private string? _errorCode;
+        private int? _cacheTtlSeconds;
 
         public void Add(string name, string rawValue)
         {
@@ -129,6 +130,13 @@ internal static class AuthHttpResponseParser
             {
                 _errorCode = value;
             }
+            else if (Is(name, AuthHttpNames.CacheTtl))
+            {
+                if (TryParseDigits(value, out var seconds))
+                {
+                    _cacheTtlSeconds = seconds;
+                }
+            }
         }
 
         public readonly AuthHttpResponse ToResponse() => new()
@@ -142,6 +150,7 @@ internal static class AuthHttpResponseParser
             Pass = _pass,
             WaitSeconds = _waitSeconds,
             ErrorCode = _errorCode,
+            CacheTtlSeconds = _cacheTtlSeconds,
         };
     }
 }

@@ -11,6 +11,8 @@ public static class GrainServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddAuthHttpClient();
+        services.TryAddSingleton(new LoginPolicySettings());
+        services.TryAddSingleton<Login.SecretHasher>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -40,6 +41,8 @@ public static class SiloBuilderExtensions
         // Orleans' default storage serializer writes Newtonsoft JSON with CLR type names, which breaks on a rename
         // (orleans.md trap 5). The binary serializer honours [GenerateSerializer]/[Id]/[Alias] instead.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageName);
+        // The LoginPolicy section, read here so the Silo process and the Frontend's embedded silo share it.
+        silo.Services.TryAddSingleton(LoginPolicySettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
         return silo;
     }

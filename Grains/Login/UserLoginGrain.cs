@@ -1,16 +1,36 @@
 using OrleansMail.Grains.AuthHttp;
+using OrleansMail.Grains.Hosting;
+using Hosting = OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Grains.Login;
 
 /// <summary>
-/// Decides the attempts for one login, one at a time (non-reentrant), and makes nginx's per-connection
-/// Auth-Wait cluster-wide: while a refusal's Auth-Wait runs, every attempt for this login from any connection
-/// or front end is told to come back later, and the auth server is not asked (nginx-mail.md §2.4 step 1).
-/// State is in memory: a silo crash forgets a running Auth-Wait, which is no worse than nginx.
+/// Decides the attempts for one login, one at a time (non-reentrant, so a burst of parallel attempts cannot slip
+/// past a threshold), for every front end in the cluster:
+/// <list type="bullet">
+/// <item>nginx's per-connection Auth-Wait made cluster-wide: while it runs, every attempt is told to come back later
+/// and the auth server is not asked (nginx-mail.md §2.4 step 1). In memory: a crash forgets it, no worse than nginx.</item>
+/// <item>the auth-decision cache (<see cref="AuthDecisionCache"/>, memory only), with stale-if-error;</item>
+/// <item>brute-force throttling per login and client address prefix (<see cref="LoginThrottleState"/>, persisted)
+/// and per address prefix across logins (<see cref="IClientAddressGrain"/>).</item>
+/// </list>
+/// The grain never allows anything the auth server did not allow for exactly this secret.
 /// </summary>
-internal sealed class UserLoginGrain(AuthHttpClient authHttp, TimeProvider timeProvider) : Grain, IUserLoginGrain
+[GrainType(GrainTypeName)]
+internal sealed class UserLoginGrain(
+    [PersistentState("throttle", Hosting.SiloBuilderExtensions.StorageName)] IPersistentState<LoginThrottleState> state,
+    AuthHttpClient authHttp,
+    LoginPolicySettings settings,
+    SecretHasher hasher,
+    TimeProvider timeProvider) : Grain, IUserLoginGrain
 {
+    public const string GrainTypeName = "userlogin";
+
+    /// <summary>What a local refusal says when the auth server never refused this login yet (nginx's usual text).</summary>
+    private const string DefaultRefusal = "Invalid login or password";
+
+    private readonly AuthDecisionCache _cache = new();
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
 
     /// <inheritdoc />
@@ -22,16 +42,151 @@ internal sealed class UserLoginGrain(AuthHttpClient authHttp, TimeProvider timeP
             return LoginDecision.RetryAfter(_notBefore - now);
         }
 
-        var decision = await authHttp.DecideAsync(attempt, cancellationToken);
-        if (decision is { Outcome: LoginOutcome.Refused, Wait: { } wait } && wait > TimeSpan.Zero)
+        // Only a clear-text password can be matched again: APOP and CRAM-MD5 digests change with every challenge,
+        // EXTERNAL and smtp_auth none carry no secret at all.
+        var cacheable = attempt.Method == AuthMethod.Plain;
+        var secretHash = hasher.Hash(attempt.Login, attempt.Secret);
+        var cacheKey = cacheable ? CacheKey(attempt) : null;
+        if (cacheKey is not null && _cache.Fresh(cacheKey, now) is { } cached)
         {
-            var until = timeProvider.GetUtcNow() + wait;
-            if (until > _notBefore)
-            {
-                _notBefore = until;
-            }
+            return cached;
         }
 
-        return decision;
+        if (settings.AuthCacheDigestLocal && attempt is { Method: AuthMethod.Apop or AuthMethod.CramMd5, Salt: { } salt }
+            && _cache.FreshMatchingDigest(attempt.Protocol, attempt.Method, salt, attempt.Secret, now) is { } verified)
+        {
+            return verified;
+        }
+
+        var throttled = Throttles(attempt);
+        var prefix = AddressPrefix.For(attempt.ClientIp, settings);
+        if (throttled && await IsThrottledAsync(prefix, now))
+        {
+            return LocalRefusal(prefix);
+        }
+
+        var answer = await authHttp.AnswerAsync(attempt, cancellationToken);
+        var decision = answer.Decision;
+        now = timeProvider.GetUtcNow();
+        switch (decision.Outcome)
+        {
+            case LoginOutcome.Allowed:
+                if (cacheKey is not null)
+                {
+                    // A password the auth server accepts ends every other password's cached decision (changed password).
+                    _cache.ForgetOtherSecrets(secretHash);
+                    _cache.Store(cacheKey, attempt.Protocol, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheTtl,
+                        answer.CacheTtl == TimeSpan.Zero ? now : now + settings.AuthCacheStaleIfError);
+                }
+                else if (settings.AuthCacheDigestLocal && attempt.Method is AuthMethod.Apop or AuthMethod.CramMd5)
+                    _cache.Store(Convert.ToBase64String(hasher.Hash("digest", attempt.Protocol.ToString())), attempt.Protocol, secretHash,
+                        decision, now, answer.CacheTtl ?? settings.AuthCacheTtl, now);
+                if (throttled) await ForgiveAsync(prefix);
+                return decision;
+
+            case LoginOutcome.Refused:
+                if (decision.Wait is { } wait && wait > TimeSpan.Zero && now + wait > _notBefore)
+                    _notBefore = now + wait;
+                if (cacheKey is not null)
+                    _cache.Store(cacheKey, attempt.Protocol, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheNegativeTtl, now);
+                return throttled && attempt.Method != AuthMethod.External
+                    ? decision with { Delay = await CountFailureAsync(prefix, secretHash, decision, now) }
+                    : decision;
+
+            case LoginOutcome.Unavailable when cacheKey is not null && _cache.Stale(cacheKey, now, settings.AuthCacheStaleIfError) is { } stale:
+                // stale-if-error: the auth server allowed exactly this secret not long ago and cannot answer now.
+                return stale;
+
+            default:
+                return decision;
+        }
     }
+
+    /// <inheritdoc />
+    public Task FlushCache()
+    {
+        _cache.Clear();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task Unblock(string? address)
+    {
+        _notBefore = DateTimeOffset.MinValue;
+        if (address is null)
+            state.State.ByAddressPrefix.Clear();
+        else
+            state.State.ByAddressPrefix.Remove(AddressPrefix.For(address, settings));
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<UserLoginReport> Report()
+    {
+        var now = timeProvider.GetUtcNow();
+        var throttles = state.State.ByAddressPrefix
+            .Select(p =>
+            {
+                p.Value.Prune(now, settings.BruteforceWindow);
+                return new AddressThrottleReport(p.Key, p.Value.Entries.Count, p.Value.IsThrottled(settings.BruteforceLoginThreshold),
+                    p.Value.ThrottledUntil(settings.BruteforceLoginThreshold, settings.BruteforceWindow));
+            })
+            .Where(t => t.DistinctFailures > 0)
+            .ToList();
+        return Task.FromResult(new UserLoginReport(_cache.Count, now < _notBefore ? _notBefore : null, throttles));
+    }
+
+    private string CacheKey(LoginAttempt attempt) => Convert.ToBase64String(hasher.Hash(
+        attempt.Protocol.ToString(), attempt.Method.ToString(), attempt.Login, attempt.Secret,
+        settings.AuthCacheClientAddress ? attempt.ClientIp : null));
+
+    /// <summary>Trusted networks (a webmail front) are never throttled; nor is anything when both thresholds are 0.</summary>
+    private bool Throttles(LoginAttempt attempt) =>
+        (settings.BruteforceLoginThreshold > 0 || settings.BruteforceAddressThreshold > 0)
+        && attempt.Method != AuthMethod.None
+        && !AddressPrefix.IsTrusted(attempt.ClientIp, settings);
+
+    private async Task<bool> IsThrottledAsync(string prefix, DateTimeOffset now)
+    {
+        if (state.State.ByAddressPrefix.TryGetValue(prefix, out var window))
+        {
+            window.Prune(now, settings.BruteforceWindow);
+            if (window.IsThrottled(settings.BruteforceLoginThreshold)) return true;
+        }
+
+        return settings.BruteforceAddressThreshold > 0 && await AddressGrain(prefix).IsThrottled();
+    }
+
+    /// <summary>Refused without asking the auth server, indistinguishable from its last refusal (same text, Auth-Wait and delay).</summary>
+    private LoginDecision LocalRefusal(string prefix)
+    {
+        var count = state.State.ByAddressPrefix.TryGetValue(prefix, out var window) ? window.Entries.Count : 0;
+        return LoginDecision.Refuse(state.State.LastRefusalMessage ?? DefaultRefusal, state.State.LastRefusalWait, state.State.LastRefusalSmtpErrorCode)
+            with { Delay = RefusalDelay.For(Math.Max(count, settings.BruteforceLoginThreshold), settings) };
+    }
+
+    /// <summary>Counts a wrong secret (once per distinct secret), persisted before the reply; returns the refusal's delay.</summary>
+    private async Task<TimeSpan?> CountFailureAsync(string prefix, byte[] secretHash, LoginDecision refusal, DateTimeOffset now)
+    {
+        if (!state.State.ByAddressPrefix.TryGetValue(prefix, out var window))
+            state.State.ByAddressPrefix[prefix] = window = new FailureWindow();
+        window.Prune(now, settings.BruteforceWindow);
+        var isNew = window.Add(secretHash, now);
+        var changedRefusal = state.State.LastRefusalMessage != refusal.Message || state.State.LastRefusalWait != refusal.Wait
+            || state.State.LastRefusalSmtpErrorCode != refusal.SmtpErrorCode;
+        state.State.LastRefusalMessage = refusal.Message;
+        state.State.LastRefusalWait = refusal.Wait;
+        state.State.LastRefusalSmtpErrorCode = refusal.SmtpErrorCode;
+        if (isNew || changedRefusal) await state.WriteStateAsync();
+        if (isNew && settings.BruteforceAddressThreshold > 0) await AddressGrain(prefix).RecordFailure(secretHash);
+        return RefusalDelay.For(window.Entries.Count, settings);
+    }
+
+    /// <summary>The client proved the password from this prefix: its typos there are forgiven.</summary>
+    private async Task ForgiveAsync(string prefix)
+    {
+        if (state.State.ByAddressPrefix.Remove(prefix)) await state.WriteStateAsync();
+    }
+
+    private IClientAddressGrain AddressGrain(string prefix) => GrainFactory.GetGrain<IClientAddressGrain>(prefix);
 }

@@ -87,7 +87,8 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a silo and waits (bounded) until its health endpoint says 200; retries on a port taken meanwhile.</summary>
-    public static async Task<SiloProcess> StartAsync(ClusterIdentity cluster, string name = "Silo", TimeSpan? timeout = null)
+    /// <param name="extra">More settings, applied last (e.g. <c>Admin:Token</c>, <c>LoginPolicy:*</c>).</param>
+    public static async Task<SiloProcess> StartAsync(ClusterIdentity cluster, string name = "Silo", TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extra = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -100,6 +101,9 @@ public sealed class SiloProcess : IAsyncDisposable
             settings["Health:Urls"] = $"http://127.0.0.1:{ports[2].ToString(CultureInfo.InvariantCulture)}";
             settings["Logging:LogLevel:Default"] = "Information";
             settings["Logging:LogLevel:Orleans."] = "Warning";
+            // The decision cache is off unless a test turns it on: these tests count one auth request per login.
+            settings["LoginPolicy:auth_cache_ttl"] = "0";
+            foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
             var app = DotnetAppProcess.Start("Silo", settings, name);
             var silo = new SiloProcess(app, ports[0], ports[1], ports[2], TimeSpan.Zero);
             try

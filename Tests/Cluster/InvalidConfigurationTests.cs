@@ -18,6 +18,8 @@ public sealed class InvalidConfigurationTests
         { "Frontend", "Cluster:Mode", "Galaxy", "Cluster:Mode" },
         { "Silo", "Cluster:Mode", "Embedded", "Cluster:Mode" },
         { "Silo", "Cluster:Mode", "Redis", "Cluster:Redis" },
+        { "Silo", "LoginPolicy:bruteforce_window", "forever", "LoginPolicy:bruteforce_window" },
+        { "Frontend", "LoginPolicy:trusted_networks", "10.0.0.0/99", "LoginPolicy:trusted_networks" },
     };
 
     [Theory]

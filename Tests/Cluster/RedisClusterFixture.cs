@@ -16,6 +16,9 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     private int _disposed;
     private volatile Func<RecordedAuthRequest, AuthReply> _authHandler = _ => AuthReply.Fail("not ready");
 
+    /// <summary>The Silo's admin API token (<c>Admin:Token</c>).</summary>
+    public const string AdminToken = "cluster-admin-token";
+
     public RedisServer Redis { get; private set; } = null!;
 
     public DovecotServer Dovecot { get; private set; } = null!;
@@ -64,7 +67,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     {
         var stopwatch = Stopwatch.StartNew();
         var redis = RedisServer.StartAsync();
-        var dovecot = DovecotServer.StartAsync(("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"));
+        var dovecot = DovecotServer.StartAsync(("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"), ("erin", "erin-password"));
         var auth = TestAuthServer.StartAsync(request =>
         {
             _authLog.Enqueue(new StampedAuthRequest(Stopwatch.GetTimestamp(), request));
@@ -84,7 +87,12 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         UseDefaultAuth();
 
         Cluster = ClusterIdentity.Unique(Redis.ConnectionString);
-        Silo = await SiloProcess.StartAsync(Cluster);
+        Silo = await SiloProcess.StartAsync(Cluster, extra: new Dictionary<string, string>
+        {
+            ["Admin:Token"] = AdminToken,
+            ["LoginPolicy:bruteforce_delay"] = "100ms",
+            ["LoginPolicy:bruteforce_delay_max"] = "200ms",
+        });
         var a = FrontendProcess.StartAsync(Cluster, Auth.Url, "Frontend A");
         var b = FrontendProcess.StartAsync(Cluster, Auth.Url, "Frontend B");
         try

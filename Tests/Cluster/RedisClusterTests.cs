@@ -125,6 +125,51 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task ABruteForceSpreadAcrossBothFrontendsReachesTheAuthServerAtMostThresholdTimes()
+    {
+        fixture.UseDefaultAuth();
+        var before = fixture.AuthLog.Count;
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var c = await ConnectAsync(i % 2 == 0 ? fixture.FrontendA : fixture.FrontendB);
+            await c.SendAsync($"a LOGIN erin guess-{i}\r\n");
+            return (await c.ReadUntilAsync("a ", TimeSpan.FromSeconds(30)))[^1];
+        }));
+
+        Assert.All(replies, r => Assert.Equal("a NO Invalid login or password", r));
+        Assert.Equal(5, fixture.AuthLog.Skip(before).Count(r => r.User == "erin"));
+
+        // The throttling state is in Redis (Orleans binary, keyed hashes): no guessed password in it.
+        using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString))
+        {
+            var server = redis.GetServer(redis.GetEndPoints()[0]);
+            var key = Assert.Single(server.Keys(pattern: $"{fixture.Cluster.ServiceId}/state/userlogin/erin*"));
+            var data = (byte[]?)await redis.GetDatabase().HashGetAsync(key, "data");
+            Assert.NotNull(data);
+            Assert.NotEmpty(data);
+            Assert.Equal(-1, data.AsSpan().IndexOf("guess-"u8));
+        }
+
+        // The real user from the same address is throttled too, until the admin API on the Silo lifts it.
+        await using (var c = await ConnectAsync(fixture.FrontendB))
+        {
+            await c.SendAsync("a LOGIN erin erin-password\r\n");
+            Assert.Equal("a NO Invalid login or password", (await c.ReadUntilAsync("a ", TimeSpan.FromSeconds(30)))[^1]);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{fixture.Silo.HealthPort}") };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/admin/throttle/unblock?login=erin&address=127.0.0.1", null, Timeout)).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", RedisClusterFixture.AdminToken);
+        (await http.PostAsync("/admin/throttle/unblock?login=erin&address=127.0.0.1", null, Timeout)).EnsureSuccessStatusCode();
+        await using (var c = await ConnectAsync(fixture.FrontendA))
+        {
+            await c.SendAsync("a LOGIN erin erin-password\r\n");
+            Assert.StartsWith("a OK", (await c.ReadUntilAsync("a ", TimeSpan.FromSeconds(30)))[^1], StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<LineClient> ConnectAsync(FrontendProcess frontend)
     {
         var client = await LineClient.ConnectAsync(frontend.ImapPort);

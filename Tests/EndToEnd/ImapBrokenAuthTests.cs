@@ -43,8 +43,22 @@ public sealed class ImapBrokenAuthFixture : IAsyncLifetime
 
 public sealed class ImapBrokenAuthTests(ImapBrokenAuthFixture fixture) : IClassFixture<ImapBrokenAuthFixture>
 {
+    [Fact]
+    public async Task AnAuthServerNotListeningIsATemporaryFailureAndAClose()
+    {
+        // Unlike nginx's internal error: the client may retry later (RFC 5530 UNAVAILABLE; README "LoginPolicy").
+        await using var c = await ImapWire.OpenAsync(fixture.Proxy.Port("down"));
+        var clock = Stopwatch.StartNew();
+        await c.ExpectAsync($"a LOGIN u{Guid.NewGuid():N} pw\r\n", "a NO [UNAVAILABLE] Temporary authentication failure");
+        await c.AssertClosedAsync();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+
+        await using var d = await ImapWire.OpenAsync(fixture.Proxy.Port("down"));
+        await d.ExpectAsync($"b AUTHENTICATE PLAIN {ImapTranscriptTests.B64($"\0u{Guid.NewGuid():N}\0pw")}\r\n", "b NO [UNAVAILABLE] Temporary authentication failure");
+        await d.AssertClosedAsync();
+    }
+
     [Theory]
-    [InlineData("down")]
     [InlineData("junk")]
     [InlineData("huge")]
     [InlineData("hangup")]

@@ -169,7 +169,7 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
 
         var decision = await Client.DecideAsync(Attempt(raw.Url, TimeSpan.FromMilliseconds(300)), TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginDecision.TemporaryFailure("auth http server timed out"), decision);
+        Assert.Equal(LoginDecision.Unavailable("auth http server timed out"), decision);
         Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3));
     }
 

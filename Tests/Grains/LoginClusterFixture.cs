@@ -1,32 +1,21 @@
-using Orleans.TestingHost;
-using OrleansMail.Grains.AuthHttp;
+using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Tests.Grains;
 
 /// <summary>
-/// Two in-process silos with the auth_http client registered, shared by the login grain tests (startup is slow).
-/// Tests use unique logins and their own <see cref="Support.TestAuthServer"/>, so they do not see each other.
+/// The cluster for the login grain's protocol tests: the login policy is off here (no cache, no throttling), so
+/// every attempt reaches the auth server, as with nginx; the policy has its own fixture. Tests use unique logins and
+/// their own <see cref="Support.TestAuthServer"/>, so they do not see each other.
 /// </summary>
-public sealed class LoginClusterFixture : IAsyncLifetime
+public sealed class LoginClusterFixture() : GrainClusterFixture(PolicyOff)
 {
-    /// <summary>The cluster; <c>Cluster.Client</c> plays one front end, a silo's grain factory another.</summary>
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    /// <inheritdoc />
-    public async ValueTask InitializeAsync()
+    /// <summary>No cache and no throttling.</summary>
+    public static readonly LoginPolicySettings PolicyOff = new()
     {
-        var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
-        builder.ConfigureSilo((_, silo) => silo.Services.AddAuthHttpClient());
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
+        AuthCacheTtl = TimeSpan.Zero,
+        BruteforceLoginThreshold = 0,
+        BruteforceAddressThreshold = 0,
+    };
 }
 
 /// <summary>The collection sharing one <see cref="LoginClusterFixture"/>.</summary>

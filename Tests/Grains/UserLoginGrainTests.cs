@@ -260,7 +260,7 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var decision = await Grain(login).DecideLogin(Attempt(auth.Endpoint(TimeSpan.FromMilliseconds(500)), login), Ct);
 
-        Assert.Equal(LoginDecision.TemporaryFailure("auth http server timed out"), decision);
+        Assert.Equal(LoginDecision.Unavailable("auth http server timed out"), decision);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(3));
     }
 
@@ -277,13 +277,13 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ConnectionRefusedIsATemporaryFailure()
+    public async Task ConnectionRefusedIsUnavailable()
     {
         var login = UniqueLogin();
         var url = $"http://{IPAddress.Loopback}:{RawTcpResponder.UnusedPort()}/auth";
 
         var decision = await Grain(login).DecideLogin(Attempt(new AuthHttpEndpoint(url, TimeSpan.FromSeconds(2), []), login), Ct);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.Unavailable, decision.Outcome);
     }
 }

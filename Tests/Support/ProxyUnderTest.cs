@@ -44,6 +44,10 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Orleans."] = "Warning",
             ["Logging:LogLevel:Polly"] = "Warning",
+            // The login policy is off unless a test turns it on: the other tests check nginx's behaviour, one auth request per login.
+            ["LoginPolicy:auth_cache_ttl"] = "0",
+            ["LoginPolicy:bruteforce_login_threshold"] = "0",
+            ["LoginPolicy:bruteforce_address_threshold"] = "0",
         };
         foreach (var (key, value) in shared) values["Mail:" + key] = value;
         foreach (var (key, value) in other ?? []) values[key] = value;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OrleansMail.Frontend.Configuration;
+namespace OrleansMail.Grains.Hosting;
 
 /// <summary>
 /// nginx's notation for times and sizes, so values can be copied from an nginx configuration:

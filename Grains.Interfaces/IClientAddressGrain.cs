@@ -1,0 +1,25 @@
+namespace OrleansMail.Grains.Interfaces;
+
+/// <summary>
+/// Brute-force throttling for one client address prefix (IPv4 /32 and IPv6 /64 by default) across every login:
+/// keyed by the prefix in CIDR form, e.g. <c>192.0.2.44/32</c>. Only login grains call it.
+/// </summary>
+[Alias("mail.IClientAddressGrain")]
+public interface IClientAddressGrain : IGrainWithStringKey
+{
+    /// <summary>Whether attempts from this prefix are refused locally right now.</summary>
+    [Alias("IsThrottled")]
+    Task<bool> IsThrottled();
+
+    /// <summary>Counts one wrong (login, secret) pair, given as a keyed hash; returns whether the prefix is now throttled.</summary>
+    [Alias("RecordFailure")]
+    Task<bool> RecordFailure(byte[] loginSecretHash);
+
+    /// <summary>Forgets every failure counted for this prefix (admin).</summary>
+    [Alias("Unblock")]
+    Task Unblock();
+
+    /// <summary>Distinct failures in the window (admin API).</summary>
+    [Alias("DistinctFailures")]
+    Task<int> DistinctFailures();
+}

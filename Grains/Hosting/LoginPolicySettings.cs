@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace OrleansMail.Grains.Hosting;
+
+/// <summary>
+/// The <c>LoginPolicy</c> section: the auth-decision cache and brute-force throttling the login grains apply on top of
+/// nginx's auth_http protocol (README "Login policy"). Read by the Silo and by the Frontend's embedded silo. Every key
+/// may be written in PascalCase (<c>AuthCacheTtl</c>) or as the nginx-style directive (<c>auth_cache_ttl</c>); times
+/// take nginx's suffixes (<c>500ms</c>, <c>60s</c>, <c>15m</c>, <c>1h</c>; a bare number is seconds).
+/// </summary>
+public sealed record LoginPolicySettings
+{
+    public const string SectionName = "LoginPolicy";
+
+    /// <summary>How long an allowed decision is reused for the same login, method, protocol and secret. 0 = off.</summary>
+    public TimeSpan AuthCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a refusal is reused. Off by default: a user who just fixed a typo in the auth database must not keep
+    /// being refused, and throttling (below) already protects the auth server from repeated wrong secrets.
+    /// </summary>
+    public TimeSpan AuthCacheNegativeTtl { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// When the auth server is down or times out, an allowed decision no older than this is served instead of the
+    /// temporary failure. 0 = fail closed (the default).
+    /// </summary>
+    public TimeSpan AuthCacheStaleIfError { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Also key cached decisions by the client's address (a decision is then reused only from the same address).</summary>
+    public bool AuthCacheClientAddress { get; init; }
+
+    /// <summary>
+    /// Verify CRAM-MD5 and APOP locally against the Auth-Pass of a cached allowed decision. Only right when the auth
+    /// server's Auth-Pass is the user's own password. Off: CRAM-MD5 and APOP always ask the auth server.
+    /// </summary>
+    public bool AuthCacheDigestLocal { get; init; }
+
+    /// <summary>Distinct wrong secrets for one login from one address prefix before further attempts are refused locally. 0 = off.</summary>
+    public int BruteforceLoginThreshold { get; init; } = 5;
+
+    /// <summary>Distinct wrong (login, secret) pairs from one address prefix before every login from it is refused locally. 0 = off.</summary>
+    public int BruteforceAddressThreshold { get; init; } = 20;
+
+    /// <summary>The sliding window in which wrong secrets are counted.</summary>
+    public TimeSpan BruteforceWindow { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The first escalation step of the refusal delay (doubles per distinct wrong secret). 0 = no delay.</summary>
+    public TimeSpan BruteforceDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The refusal delay never grows beyond this.</summary>
+    public TimeSpan BruteforceDelayMax { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>IPv4 addresses are counted per prefix of this length.</summary>
+    public int BruteforceIpv4Prefix { get; init; } = 32;
+
+    /// <summary>IPv6 addresses are counted per prefix of this length (a host usually owns a /64).</summary>
+    public int BruteforceIpv6Prefix { get; init; } = 64;
+
+    /// <summary>Client networks never throttled (a webmail front that logs everybody in from one address).</summary>
+    public IReadOnlyList<IPNetwork> TrustedNetworks { get; init; } = [];
+
+    /// <summary>
+    /// The key for the secrets' keyed hashes, shared by every silo (base64, at least 32 bytes). Unset: each silo
+    /// process draws a random key, so a grain that moves counts the secrets it had seen as new ones (stricter, never laxer).
+    /// </summary>
+    public byte[]? SecretHashKey { get; init; }
+
+    /// <summary>Reads and validates the section; a bad value stops start-up naming the key.</summary>
+    public static LoginPolicySettings From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionName);
+        var defaults = new LoginPolicySettings();
+        return new LoginPolicySettings
+        {
+            AuthCacheTtl = Time(section, "AuthCacheTtl", "auth_cache_ttl", defaults.AuthCacheTtl),
+            AuthCacheNegativeTtl = Time(section, "AuthCacheNegativeTtl", "auth_cache_negative_ttl", defaults.AuthCacheNegativeTtl),
+            AuthCacheStaleIfError = Time(section, "AuthCacheStaleIfError", "auth_cache_stale_if_error", defaults.AuthCacheStaleIfError),
+            AuthCacheClientAddress = Flag(section, "AuthCacheClientAddress", "auth_cache_client_address", defaults.AuthCacheClientAddress),
+            AuthCacheDigestLocal = Flag(section, "AuthCacheDigestLocal", "auth_cache_digest_local", defaults.AuthCacheDigestLocal),
+            BruteforceLoginThreshold = Number(section, "BruteforceLoginThreshold", "bruteforce_login_threshold", defaults.BruteforceLoginThreshold, 0, 100_000),
+            BruteforceAddressThreshold = Number(section, "BruteforceAddressThreshold", "bruteforce_address_threshold", defaults.BruteforceAddressThreshold, 0, 100_000),
+            BruteforceWindow = Time(section, "BruteforceWindow", "bruteforce_window", defaults.BruteforceWindow),
+            BruteforceDelay = Time(section, "BruteforceDelay", "bruteforce_delay", defaults.BruteforceDelay),
+            BruteforceDelayMax = Time(section, "BruteforceDelayMax", "bruteforce_delay_max", defaults.BruteforceDelayMax),
+            BruteforceIpv4Prefix = Number(section, "BruteforceIpv4Prefix", "bruteforce_ipv4_prefix", defaults.BruteforceIpv4Prefix, 1, 32),
+            BruteforceIpv6Prefix = Number(section, "BruteforceIpv6Prefix", "bruteforce_ipv6_prefix", defaults.BruteforceIpv6Prefix, 1, 128),
+            TrustedNetworks = Networks(section, "TrustedNetworks", "trusted_networks"),
+            SecretHashKey = Key(section, "SecretHashKey", "secret_hash_key"),
+        };
+    }
+
+    private static (string Key, string? Value) Find(IConfigurationSection section, string pascal, string nginx)
+    {
+        if (section[pascal] is { } value) return ($"{SectionName}:{pascal}", value);
+        return ($"{SectionName}:{nginx}", section[nginx]);
+    }
+
+    private static TimeSpan Time(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback)
+    {
+        var (key, value) = Find(section, pascal, nginx);
+        if (value is null) return fallback;
+        return NginxValueParser.TryParseTime(value, out var time)
+            ? time
+            : throw new InvalidConfigurationException(key, value, "expected a time such as 0, 500ms, 60s, 15m or 1h");
+    }
+
+    private static bool Flag(IConfigurationSection section, string pascal, string nginx, bool fallback)
+    {
+        var (key, value) = Find(section, pascal, nginx);
+        return value?.Trim().ToLowerInvariant() switch
+        {
+            null => fallback,
+            "on" or "true" => true,
+            "off" or "false" => false,
+            _ => throw new InvalidConfigurationException(key, value, "expected on or off"),
+        };
+    }
+
+    private static int Number(IConfigurationSection section, string pascal, string nginx, int fallback, int min, int max)
+    {
+        var (key, value) = Find(section, pascal, nginx);
+        if (value is null) return fallback;
+        if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+            throw new InvalidConfigurationException(key, value, $"expected a whole number {min}-{max}");
+        return number;
+    }
+
+    /// <summary>A list: either the children of the key (JSON array) or one value separated by spaces or commas.</summary>
+    private static IReadOnlyList<IPNetwork> Networks(IConfigurationSection section, string pascal, string nginx)
+    {
+        var child = section.GetSection(pascal).GetChildren().Any() ? section.GetSection(pascal) : section.GetSection(nginx);
+        var key = child.Path;
+        var texts = child.GetChildren().Select(c => c.Value ?? "").ToList();
+        if (texts.Count == 0 && child.Value is { } single)
+            texts = single.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).ToList();
+        var networks = new List<IPNetwork>(texts.Count);
+        foreach (var text in texts)
+        {
+            var trimmed = text.Trim();
+            if (IPNetwork.TryParse(trimmed, out var network))
+                networks.Add(network);
+            else if (IPAddress.TryParse(trimmed, out var address))
+                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            else
+                throw new InvalidConfigurationException(key, text, "expected an address or a network such as 10.0.0.0/8 or 2001:db8::/32");
+        }
+        return networks;
+    }
+
+    private static byte[]? Key(IConfigurationSection section, string pascal, string nginx)
+    {
+        var (key, value) = Find(section, pascal, nginx);
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        byte[] bytes;
+        try { bytes = Convert.FromBase64String(value.Trim()); }
+        catch (FormatException) { throw new InvalidConfigurationException(key, "(hidden)", "expected base64"); }
+        return bytes.Length >= 32 ? bytes : throw new InvalidConfigurationException(key, "(hidden)", "expected at least 32 bytes of key");
+    }
+}

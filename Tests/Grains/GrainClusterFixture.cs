@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using OrleansMail.Grains.Admin;
+using OrleansMail.Grains.Hosting;
+
+namespace OrleansMail.Tests.Grains;
+
+/// <summary>
+/// Two in-process silos with the grains' services and the given login policy; the "mail" storage is in memory with
+/// the binary serializer, as production has it in Redis. Startup is slow, so test classes share one per collection.
+/// </summary>
+public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLifetime
+{
+    /// <summary>The cluster; <c>Cluster.Client</c> plays one front end, a silo's grain factory another.</summary>
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
+            silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
+            silo.Services.AddSingleton(policy);
+            silo.Services.AddOrleansMailGrainServices();
+            silo.Services.AddOrleansMailAdmin();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}
