@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Messaging;
+using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Frontend.Auth;
@@ -8,8 +10,13 @@ namespace OrleansMail.Frontend.Auth;
 /// <see cref="LoginOutcome.RetryLater"/> answers (a cluster-wide Auth-Wait or <c>Auth-Status: WAIT</c>) here, in
 /// the front end, so no grain is ever held by a sleeping client.
 /// </summary>
-internal sealed partial class LoginDecider(IGrainFactory grains, TimeProvider time, ILogger<LoginDecider> logger)
+internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings cluster, TimeProvider time, ILogger<LoginDecider> logger)
 {
+    /// <summary>The first pause before retrying a failed grain call; doubled per retry up to <see cref="MaxBackoff"/>.</summary>
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
+
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
     /// <param name="attempt">The attempt.</param>
     /// <param name="maxWaiting">How long to keep waiting for RetryLater answers before giving up with a temporary failure.</param>
     /// <param name="cancellationToken">Cancelled when the client goes away.</param>
@@ -17,7 +24,9 @@ internal sealed partial class LoginDecider(IGrainFactory grains, TimeProvider ti
     {
         var grain = grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(attempt));
         var giveUpAt = time.GetUtcNow() + maxWaiting;
-        var retried = false;
+        var retryUntil = time.GetUtcNow() + cluster.LoginRetryBudget;
+        var backoff = FirstBackoff;
+        var retries = 0;
         while (true)
         {
             LoginDecision decision;
@@ -25,17 +34,27 @@ internal sealed partial class LoginDecider(IGrainFactory grains, TimeProvider ti
             {
                 decision = await grain.DecideLogin(attempt, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (IsSiloFailure(e) && !cancellationToken.IsCancellationRequested)
             {
-                // A silo that just died makes calls fail until membership notices (orleans.md §1.6): retry once, then give up.
-                if (!retried)
+                // A silo that just died makes calls to its grains fail until membership declares it dead and the
+                // grain is activated elsewhere (orleans.md §1.6; a few seconds with the tuned probes, README
+                // "Failover"). Retry with backoff within the budget, so a crash delays these logins instead of failing them.
+                if (time.GetUtcNow() + backoff <= retryUntil)
                 {
-                    retried = true;
-                    LogGrainCallRetried(attempt.Login, e.GetType().Name);
+                    retries++;
+                    LogGrainCallRetried(attempt.Login, e.GetType().Name, retries);
+                    await Task.Delay(backoff, time, cancellationToken);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                     continue;
                 }
                 LogGrainCallFailed(e, attempt.Login);
                 return LoginDecision.Unavailable("login grain unavailable");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Anything else (storage down, a bug) is not cured by waiting: the temporary failure at once.
+                LogGrainCallFailed(e, attempt.Login);
+                return LoginDecision.Unavailable("login grain failed");
             }
 
             if (decision.Outcome != LoginOutcome.RetryLater) return decision;
@@ -45,8 +64,12 @@ internal sealed partial class LoginDecider(IGrainFactory grains, TimeProvider ti
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "login grain call for {Login} failed ({Error}); retrying once")]
-    private partial void LogGrainCallRetried(string login, string error);
+    /// <summary>Failures of the cluster's messaging (a silo or gateway gone, not yet declared dead), cured by waiting.</summary>
+    private static bool IsSiloFailure(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException or TimeoutException;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "login grain call for {Login} failed ({Error}); retry {Retry}")]
+    private partial void LogGrainCallRetried(string login, string error, int retry);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "login grain call for {Login} failed")]
     private partial void LogGrainCallFailed(Exception exception, string login);

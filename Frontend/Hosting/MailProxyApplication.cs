@@ -58,6 +58,7 @@ public static class MailProxyApplication
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(cluster);
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
@@ -181,6 +182,8 @@ public static class MailProxyApplication
                 o.ClusterId = cluster.ClusterId;
             });
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+            // Learn of silos that joined (or were declared dead) within seconds rather than Orleans' default minute.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             if (cluster.Mode == ClusterMode.Redis)
             {
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);

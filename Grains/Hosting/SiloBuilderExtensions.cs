@@ -22,6 +22,8 @@ public static class SiloBuilderExtensions
             o.ClusterId = settings.ClusterId;
         });
 
+        silo.AddOrleansMailMembership(settings);
+
         if (settings.Mode == ClusterMode.Redis)
         {
             var redis = ConfigurationOptions.Parse(settings.Redis!);
@@ -44,6 +46,29 @@ public static class SiloBuilderExtensions
         // The LoginPolicy section, read here so the Silo process and the Frontend's embedded silo share it.
         silo.Services.TryAddSingleton(LoginPolicySettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
+        return silo;
+    }
+
+    /// <summary>
+    /// Failure detection and the grain directory, shared by production silos and the test clusters so both run the
+    /// same consistency model.
+    /// </summary>
+    public static ISiloBuilder AddOrleansMailMembership(this ISiloBuilder silo, ClusterSettings settings)
+    {
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = settings.ProbeTimeout;
+            o.NumMissedProbesLimit = settings.MissedProbesLimit;
+        });
+
+        // The strongly consistent in-cluster grain directory (README "Consistency"): Orleans' default directory is
+        // eventually consistent and can briefly run two activations of one login's grain while membership changes,
+        // which would split its wrong-secret counts and session slots in two. This one holds versioned range locks so
+        // a grain has at most one activation; the grains' state writes also tolerate a duplicate (ETag conflicts are
+        // re-read and re-applied, see PersistentStateUpdates).
+#pragma warning disable ORLEANSEXP003 // "for evaluation" in 10.4.2; chosen deliberately (README "Consistency"), covered by the cluster tests
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         return silo;
     }
 }

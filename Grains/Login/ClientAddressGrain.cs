@@ -25,17 +25,19 @@ internal sealed class ClientAddressGrain(
 
     public async Task<bool> RecordFailure(byte[] loginSecretHash)
     {
-        var failures = state.State.Failures;
         var now = time.GetUtcNow();
-        var pruned = failures.Prune(now, settings.BruteforceWindow);
-        if (failures.Add(loginSecretHash, now) || pruned) await state.WriteStateAsync();
-        return failures.IsThrottled(settings.BruteforceAddressThreshold);
+        // '|', not '||': pruning and adding must both run.
+        await state.UpdateAsync(s => s.Failures.Prune(now, settings.BruteforceWindow) | s.Failures.Add(loginSecretHash, now));
+        return state.State.Failures.IsThrottled(settings.BruteforceAddressThreshold);
     }
 
     public async Task Unblock()
     {
-        state.State.Failures.Entries.Clear();
-        await state.WriteStateAsync();
+        await state.UpdateAsync(s =>
+        {
+            s.Failures.Entries.Clear();
+            return true;
+        });
     }
 
     public Task<int> DistinctFailures()

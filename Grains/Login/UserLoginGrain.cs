@@ -42,6 +42,15 @@ internal sealed class UserLoginGrain(
             return LoginDecision.RetryAfter(_notBefore - now);
         }
 
+        // Throttling comes before the cache: an address past the threshold is refused even the right password, or a
+        // brute force that reached a cached secret would get through (and learn it was right).
+        var throttled = Throttles(attempt);
+        var prefix = AddressPrefix.For(attempt.ClientIp, settings);
+        if (throttled && await IsThrottledAsync(prefix, now))
+        {
+            return LocalRefusal(prefix);
+        }
+
         // Only a clear-text password can be matched again: APOP and CRAM-MD5 digests change with every challenge,
         // EXTERNAL and smtp_auth none carry no secret at all.
         var cacheable = attempt.Method == AuthMethod.Plain;
@@ -56,13 +65,6 @@ internal sealed class UserLoginGrain(
             && _cache.FreshMatchingDigest(attempt.Protocol, attempt.Method, salt, attempt.Secret, now) is { } verified)
         {
             return verified;
-        }
-
-        var throttled = Throttles(attempt);
-        var prefix = AddressPrefix.For(attempt.ClientIp, settings);
-        if (throttled && await IsThrottledAsync(prefix, now))
-        {
-            return LocalRefusal(prefix);
         }
 
         var answer = await authHttp.AnswerAsync(attempt, cancellationToken);
@@ -113,11 +115,13 @@ internal sealed class UserLoginGrain(
     public async Task Unblock(string? address)
     {
         _notBefore = DateTimeOffset.MinValue;
-        if (address is null)
-            state.State.ByAddressPrefix.Clear();
-        else
-            state.State.ByAddressPrefix.Remove(AddressPrefix.For(address, settings));
-        await state.WriteStateAsync();
+        var prefix = address is null ? null : AddressPrefix.For(address, settings);
+        await state.UpdateAsync(s =>
+        {
+            if (prefix is null) s.ByAddressPrefix.Clear();
+            else s.ByAddressPrefix.Remove(prefix);
+            return true;
+        });
     }
 
     /// <inheritdoc />
@@ -168,24 +172,28 @@ internal sealed class UserLoginGrain(
     /// <summary>Counts a wrong secret (once per distinct secret), persisted before the reply; returns the refusal's delay.</summary>
     private async Task<TimeSpan?> CountFailureAsync(string prefix, byte[] secretHash, LoginDecision refusal, DateTimeOffset now)
     {
-        if (!state.State.ByAddressPrefix.TryGetValue(prefix, out var window))
-            state.State.ByAddressPrefix[prefix] = window = new FailureWindow();
-        window.Prune(now, settings.BruteforceWindow);
-        var isNew = window.Add(secretHash, now);
-        var changedRefusal = state.State.LastRefusalMessage != refusal.Message || state.State.LastRefusalWait != refusal.Wait
-            || state.State.LastRefusalSmtpErrorCode != refusal.SmtpErrorCode;
-        state.State.LastRefusalMessage = refusal.Message;
-        state.State.LastRefusalWait = refusal.Wait;
-        state.State.LastRefusalSmtpErrorCode = refusal.SmtpErrorCode;
-        if (isNew || changedRefusal) await state.WriteStateAsync();
+        var isNew = false;
+        await state.UpdateAsync(s =>
+        {
+            if (!s.ByAddressPrefix.TryGetValue(prefix, out var window))
+                s.ByAddressPrefix[prefix] = window = new FailureWindow();
+            window.Prune(now, settings.BruteforceWindow);
+            isNew = window.Add(secretHash, now);
+            var changedRefusal = s.LastRefusalMessage != refusal.Message || s.LastRefusalWait != refusal.Wait
+                || s.LastRefusalSmtpErrorCode != refusal.SmtpErrorCode;
+            s.LastRefusalMessage = refusal.Message;
+            s.LastRefusalWait = refusal.Wait;
+            s.LastRefusalSmtpErrorCode = refusal.SmtpErrorCode;
+            return isNew || changedRefusal;
+        });
         if (isNew && settings.BruteforceAddressThreshold > 0) await AddressGrain(prefix).RecordFailure(secretHash);
-        return RefusalDelay.For(window.Entries.Count, settings);
+        return RefusalDelay.For(state.State.ByAddressPrefix[prefix].Entries.Count, settings);
     }
 
     /// <summary>The client proved the password from this prefix: its typos there are forgiven.</summary>
     private async Task ForgiveAsync(string prefix)
     {
-        if (state.State.ByAddressPrefix.Remove(prefix)) await state.WriteStateAsync();
+        await state.UpdateAsync(s => s.ByAddressPrefix.Remove(prefix));
     }
 
     private IClientAddressGrain AddressGrain(string prefix) => GrainFactory.GetGrain<IClientAddressGrain>(prefix);

@@ -148,7 +148,9 @@ public sealed class FrontendProcess : IAsyncDisposable
     public TimeSpan StartupTime { get; }
 
     /// <summary>Starts a Frontend and waits (bounded) until its IMAP port greets; retries on a port taken meanwhile.</summary>
-    public static async Task<FrontendProcess> StartAsync(ClusterIdentity cluster, string authUrl, string name = "Frontend", TimeSpan? timeout = null)
+    /// <param name="extra">More settings, applied last.</param>
+    public static async Task<FrontendProcess> StartAsync(ClusterIdentity cluster, string authUrl, string name = "Frontend", TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? extra = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -164,6 +166,7 @@ public sealed class FrontendProcess : IAsyncDisposable
             settings["Mail:Servers:0:Protocol"] = "imap";
             settings["Logging:LogLevel:Default"] = "Information";
             settings["Logging:LogLevel:Orleans."] = "Warning";
+            foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
             var app = DotnetAppProcess.Start("Frontend", settings, name);
             try
             {

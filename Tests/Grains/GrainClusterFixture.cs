@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -21,6 +22,7 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.AddOrleansMailMembership(ClusterSettings.From(new ConfigurationBuilder().Build(), ClusterMode.Localhost));
             silo.AddMemoryGrainStorage(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
             silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
             silo.Services.AddSingleton(policy);

@@ -15,7 +15,7 @@ public sealed class RedisServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private const int MaxPortAttempts = 5;
 
-    private readonly ServerProcess _process;
+    private ServerProcess _process;
 
     private RedisServer(ServerProcess process, string directory, int port, TimeSpan startupTime)
     {
@@ -55,18 +55,7 @@ public sealed class RedisServer : IAsyncDisposable
             ServerProcess? process = null;
             try
             {
-                process = ServerProcess.Start("redis-server", RedisBinary,
-                [
-                    "--port", port.ToString(CultureInfo.InvariantCulture),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--dir", directory,
-                    "--daemonize", "no",
-                    "--logfile", "",
-                    "--protected-mode", "no",
-                    "--maxclients", "1000",
-                ], directory);
+                process = StartProcess(port, directory);
                 var started = process;
                 await process.WaitUntilReadyAsync(
                     async ct => await ServerProcess.ReadFirstLineAsync(port, "PING\r\n", ct).ConfigureAwait(false) == "+PONG",
@@ -94,6 +83,44 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         throw last!;
+    }
+
+    private static ServerProcess StartProcess(int port, string directory) =>
+        ServerProcess.Start("redis-server", RedisBinary,
+        [
+            "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", directory,
+            "--daemonize", "no",
+            "--logfile", "",
+            "--protected-mode", "no",
+            "--maxclients", "1000",
+        ], directory);
+
+    /// <summary>
+    /// An operator's restart: <c>SHUTDOWN SAVE</c> (the data goes to dump.rdb, as a Redis with persistence would keep
+    /// it), <paramref name="downtime"/> with nothing listening, then a new redis-server on the same port and folder,
+    /// which loads the dump.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime, CancellationToken cancellationToken = default)
+    {
+        try { await ServerProcess.ReadFirstLineAsync(Port, "SHUTDOWN SAVE\r\n", cancellationToken).ConfigureAwait(false); }
+        catch (IOException) { } // Redis closes the connection without a reply when it shuts down.
+        catch (System.Net.Sockets.SocketException) { }
+        using (var exit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            exit.CancelAfter(StartTimeout);
+            await _process.WaitForExitAsync(exit.Token).ConfigureAwait(false);
+        }
+        await _process.DisposeAsync().ConfigureAwait(false);
+        await Task.Delay(downtime, cancellationToken).ConfigureAwait(false);
+        var process = StartProcess(Port, Directory);
+        _process = process;
+        await process.WaitUntilReadyAsync(
+            async ct => await ServerProcess.ReadFirstLineAsync(Port, "PING\r\n", ct).ConfigureAwait(false) == "+PONG",
+            StartTimeout, () => $"--- redis-server output ---\n{process.Output}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops Redis and deletes its folder.</summary>

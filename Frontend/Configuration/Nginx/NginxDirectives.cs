@@ -103,6 +103,9 @@ public static class NginxDirectives
         Map("cluster_silo_port", "11111", key: "Cluster:SiloPort", contexts: NginxContexts.Main, note: "OrleansMail only"),
         Map("cluster_gateway_port", "30000", key: "Cluster:GatewayPort", contexts: NginxContexts.Main, note: "OrleansMail only"),
         Map("cluster_advertised_ip", "—", key: "Cluster:AdvertisedIp", contexts: NginxContexts.Main, note: "OrleansMail only"),
+        Map("cluster_probe_timeout", "2s", max: 1, key: "Cluster:ProbeTimeout", contexts: NginxContexts.Main, note: "OrleansMail only: silo-to-silo probe timeout (membership)"),
+        Map("cluster_missed_probes_limit", "3", max: 1, key: "Cluster:MissedProbesLimit", contexts: NginxContexts.Main, note: "OrleansMail only: missed probes before a silo is suspected"),
+        Map("cluster_login_retry_budget", "10s", max: 1, key: "Cluster:LoginRetryBudget", contexts: NginxContexts.Main, note: "OrleansMail only: how long a front end retries a login whose silo died"),
 
         Map("auth_cache_ttl", "60s", max: 1, key: "LoginPolicy:AuthCacheTtl", contexts: NginxContexts.Main, note: "OrleansMail only: positive auth decisions reused for this long"),
         Map("auth_cache_negative_ttl", "0 (off)", max: 1, key: "LoginPolicy:AuthCacheNegativeTtl", contexts: NginxContexts.Main, note: "OrleansMail only: refusals reused for this long"),

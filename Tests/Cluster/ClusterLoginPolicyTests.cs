@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace OrleansMail.Tests.Cluster;
+
+/// <summary>
+/// Issue 7 item 8 (a) and (b) on real processes (Redis, two Silos, two Frontends, Dovecot, an HTTP auth server that
+/// counts): the decision cache and brute-force throttling hold for the whole cluster, whichever front end a client
+/// reaches.
+/// </summary>
+public sealed class ClusterLoginPolicyTests(TwoSiloClusterFixture fixture) : IClassFixture<TwoSiloClusterFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RepeatedLoginsThroughBothFrontEndsAskTheAuthServerOncePerTtl()
+    {
+        fixture.UseDefaultAuth();
+        int AskedForBob() => fixture.AuthLog.Count(r => r.User == "bob");
+        var before = AskedForBob();
+        var first = Stopwatch.StartNew();
+        for (var i = 0; i < 6; i++)
+        {
+            var error = await ClusterImap.TryLoginAsync(fixture.Frontends[i % 2], "bob", "bob-password", cancellationToken: Ct);
+            Assert.True(error is null, $"login {i}: {error}\n{fixture.Diagnostics()}");
+        }
+
+        Assert.True(first.Elapsed < TwoSiloClusterFixture.CacheTtl, $"the logins took {first.Elapsed}, longer than the TTL");
+        Assert.Equal(1, AskedForBob() - before);
+
+        // Past the TTL the auth server is asked again, once.
+        await Task.Delay(TwoSiloClusterFixture.CacheTtl - first.Elapsed + TimeSpan.FromSeconds(1), Ct);
+        Assert.Null(await ClusterImap.TryLoginAsync(fixture.FrontendB, "bob", "bob-password", cancellationToken: Ct));
+        Assert.Null(await ClusterImap.TryLoginAsync(fixture.FrontendA, "bob", "bob-password", cancellationToken: Ct));
+        Assert.Equal(2, AskedForBob() - before);
+    }
+
+    [Fact]
+    public async Task ABruteForceSpreadOverBothFrontEndsReachesTheAuthServerOnlyUpToTheThreshold()
+    {
+        fixture.UseDefaultAuth();
+        const string attacker = "127.0.0.66";
+        const int attempts = 1000;
+        var replies = new ConcurrentBag<string>();
+        var next = -1;
+        var timer = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < attempts)
+                replies.Add(await ClusterImap.RawLoginAsync(fixture.Frontends[i % 2], "carol", $"guess-{i}", attacker, Ct));
+        }));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{attempts} wrong passwords in {timer.Elapsed.TotalSeconds:0.0} s");
+
+        Assert.Equal(attempts, replies.Count);
+        Assert.All(replies, reply => Assert.StartsWith("a NO ", reply));
+        var asked = fixture.AuthLog.Count(r => r.User == "carol" && r.Request.Decoded("Client-IP") == attacker);
+        Assert.Equal(5, asked);
+
+        // The real user, from another address, is not locked out.
+        var error = await ClusterImap.TryLoginAsync(fixture.FrontendA, "carol", "carol-password", from: "127.0.0.7", cancellationToken: Ct);
+        Assert.True(error is null, $"{error}\n{fixture.Diagnostics()}");
+    }
+}
