@@ -102,7 +102,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY \
-    P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP < <(dotnet "$LOADGEN" free-ports 14)
+    P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP \
+    P_WARM P_WARM_SILO P_WARM_GATEWAY < <(dotnet "$LOADGEN" free-ports 17)
 USERS=200
 PASSWORD=benchpass
 
@@ -414,6 +415,18 @@ for protocol in $ORLEANS_PROTOCOLS; do
     esac
 done
 
+# A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (issue 7).
+log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
+dotnet "$FRONTEND" \
+    --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_WARM" --Mail:Servers:0:Protocol=imap \
+    --Cluster:SiloPort="$P_WARM_SILO" --Cluster:GatewayPort="$P_WARM_GATEWAY" \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
+    > "$WORK/orleansmail-warm.log" 2>&1 &
+WARM_PID=$!
+PIDS+=("$WARM_PID")
+wait_port orleansmail-warm "$P_WARM" "$WARM_PID"
+
 VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -d -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
 
@@ -423,7 +436,7 @@ dotnet "$LOADGEN" bench \
     --target "nginx:$P_NGINX:$NGINX_PID" \
     --target "nginx-64k:$P_NGINX64:$NGINX64_PID" \
     --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" \
-    "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" \
+    "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" --warm-target "orleansmail-warm:$P_WARM:$WARM_PID" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
     --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
     --rounds "$ROUNDS" --login-seconds "$SECONDS_LOGIN" --relay-seconds "$SECONDS_RELAY" --warmup-seconds "$WARMUP" \

@@ -30,11 +30,13 @@ internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings
         while (true)
         {
             LoginDecision decision;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(AttemptDeadline(attempt));
             try
             {
-                decision = await grain.DecideLogin(attempt, cancellationToken);
+                decision = await grain.DecideLogin(attempt, deadline.Token);
             }
-            catch (Exception e) when (IsSiloFailure(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((IsSiloFailure(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {
                 // A silo that just died makes calls to its grains fail until membership declares it dead and the
                 // grain is activated elsewhere (orleans.md §1.6; a few seconds with the tuned probes, README
@@ -63,6 +65,15 @@ internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings
             await Task.Delay(wait, time, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// How long one grain call may take: the auth server's own deadline plus slack for the grain's queue and the
+    /// messaging. A call that was in flight to a silo at the moment it died gets no answer at all (Orleans only ends it
+    /// at the response timeout), so past this deadline it is cancelled and retried like any other silo failure.
+    /// </summary>
+    private static TimeSpan AttemptDeadline(LoginAttempt attempt) => attempt.AuthServer.Timeout + AttemptSlack;
+
+    private static readonly TimeSpan AttemptSlack = TimeSpan.FromSeconds(2);
 
     /// <summary>Failures of the cluster's messaging (a silo or gateway gone, not yet declared dead), cured by waiting.</summary>
     private static bool IsSiloFailure(Exception e) =>

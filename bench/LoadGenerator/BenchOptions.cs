@@ -17,6 +17,11 @@ internal sealed class BenchOptions
     public List<BenchTarget> Pop3Targets { get; } = [];
     /// <summary>SMTP targets (logins, messages): direct Postfix, nginx, OrleansMail.</summary>
     public List<BenchTarget> SmtpTargets { get; } = [];
+    /// <summary>
+    /// IMAP login targets with OrleansMail's auth-decision cache on (issue 7): logins only, compared with nginx, which
+    /// asks the auth server for every login.
+    /// </summary>
+    public List<BenchTarget> WarmTargets { get; } = [];
     public int PostfixPid { get; set; }
     public int SmtpConcurrency { get; set; } = 8;
     public int SmtpMessageBytes { get; set; } = 100 * 1024;
@@ -56,6 +61,7 @@ internal sealed class BenchOptions
                 case "--target": o.Targets.Add(Target(Value())); break;
                 case "--pop3-target": o.Pop3Targets.Add(Target(Value())); break;
                 case "--smtp-target": o.SmtpTargets.Add(Target(Value())); break;
+                case "--warm-target": o.WarmTargets.Add(Target(Value())); break;
                 case "--postfix-pid": o.PostfixPid = Int(); break;
                 case "--smtp-concurrency": o.SmtpConcurrency = Int(); break;
                 case "--smtp-message-bytes": o.SmtpMessageBytes = Int(); break;

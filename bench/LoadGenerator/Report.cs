@@ -100,6 +100,22 @@ internal sealed class Report
             errors.Medians[name] = logins.Where(s => s.Target == name).Sum(s => s.Errors) + relays.Where(s => s.Target == name).Sum(s => s.Errors);
         }
 
+        // Issue 7: OrleansMail with its auth-decision cache warm, in the OrleansMail column, next to nginx (which asks
+        // the auth server for every login; its samples are the IMAP login rows above). CPU per login counts the proxy
+        // (with its embedded silo: the grains) and the auth server.
+        var warm = _runner.WarmLogins;
+        if (warm.Count > 0)
+        {
+            var versus = logins.Where(s => NginxVariants.Contains(s.Target)).Concat(warm.Select(s => s with { Target = Orleans })).ToList();
+            Add("warm_logins_per_second", $"IMAP logins/s, OrleansMail auth cache warm (concurrency {_options.Concurrency})", "1/s", true, versus, s => s.Target, s => s.LoginsPerSecond, proxiesOnly: true);
+            Add("warm_login_p99_ms", "IMAP login latency p99, auth cache warm", "ms", false, versus, s => s.Target, s => s.P99Ms, proxiesOnly: true);
+            Add("warm_proxy_cpu_ms_per_login", "proxy (+ silo) CPU per login, auth cache warm", "ms", false, versus, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
+            Add("warm_proxy_auth_cpu_ms_per_login", "proxy (+ silo) + auth server CPU per login, auth cache warm", "ms", false, versus, s => s.Target,
+                s => (s.ProxyCpuMsPerLogin ?? 0) + s.AuthCpuMsPerLogin, proxiesOnly: true);
+            Add("warm_auth_requests_per_login", "auth server requests per login, auth cache warm", "", false, versus, s => s.Target,
+                s => s.Logins > 0 ? (double)s.AuthDecisions / s.Logins : null, proxiesOnly: true);
+        }
+
         // POP3 and SMTP (issue 4): direct is Dovecot's POP3, and for SMTP Postfix's smtpd (AUTH through Dovecot's auth
         // service; the proxies answer 235 themselves and send XCLIENT to Postfix).
         void AddLoginRows(string protocol, string how, List<LoginSample> samples)
@@ -208,6 +224,7 @@ internal sealed class Report
                 Targets = _options.Targets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 Pop3Targets = _options.Pop3Targets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 SmtpTargets = _options.SmtpTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                WarmTargets = _options.WarmTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 _options.SmtpConcurrency, _options.SmtpMessageBytes, _options.MessagesPerConnection,
             },
             Metrics = Rows,
@@ -216,6 +233,7 @@ internal sealed class Report
             {
                 Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles,
                 Pop3Logins = _runner.Pop3Logins, SmtpLogins = _runner.SmtpLogins, SmtpMessages = _runner.Messages,
+                WarmLogins = _runner.WarmLogins,
             },
         };
         return JsonSerializer.Serialize(document, JsonOptions) + "\n";
@@ -374,6 +392,15 @@ internal sealed class Report
                 problems.Add($"{target.Name}: SMTP message scenario produced no numbers");
             if (messages.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: SMTP message errors ({messages.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
             if (target.IsProxy && messages.Any(s => s.ProxyCpuMsPerMessage is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured (SMTP messages)");
+        }
+        foreach (var target in _options.WarmTargets)
+        {
+            var mine = _runner.WarmLogins.Where(s => s.Target == target.Name).ToList();
+            if (mine.Count == 0 || mine.Any(s => s.Logins <= 0 || s.LoginsPerSecond <= 0 || s.ProxyCpuMsPerLogin is not > 0))
+                problems.Add($"{target.Name}: warm-cache login scenario produced no numbers");
+            if (mine.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {mine.Sum(s => s.Errors)} warm-cache login errors ({mine.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+            // The cache must answer: at most one auth request per user per round (the TTL outlives a round).
+            if (mine.Any(s => s.AuthDecisions > _options.Users)) problems.Add($"{target.Name}: the auth cache did not answer (auth requests {string.Join(", ", mine.Select(s => s.AuthDecisions))})");
         }
         foreach (var extension in new[] { ".json", ".md", ".svg" })
         {
