@@ -28,6 +28,18 @@ internal static class ListenSockets
                 : SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
     }
 
+    /// <summary>
+    /// SO_REUSEADDR alone, as nginx sets it: a restarted proxy binds again at once instead of waiting out TIME_WAIT.
+    /// Not .NET's <see cref="SocketOptionName.ReuseAddress"/>: on Linux that also sets SO_REUSEPORT, and then a second
+    /// process (another OrleansMail, a stale one) could bind the same port and silently take half its connections,
+    /// where nginx fails with "Address already in use".
+    /// </summary>
+    private static void AllowRebindDuringTimeWait(Socket socket)
+    {
+        const int SolSocket = 1, SoReuseAddr = 2; // <sys/socket.h> on Linux
+        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+    }
+
     private static Socket Bind(ListenDirective listen)
     {
         var endPoint = listen.EndPoint;
@@ -37,8 +49,7 @@ internal static class ListenSockets
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = !listen.Ipv6Only;
             if (listen.ReceiveBuffer is { } receive) socket.ReceiveBufferSize = receive;
             if (listen.SendBuffer is { } send) socket.SendBufferSize = send;
-            // As Kestrel's default socket: a restarted proxy must not wait out TIME_WAIT to bind again.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindDuringTimeWait(socket);
             socket.Bind(endPoint);
             return socket;
         }

@@ -68,6 +68,20 @@ public sealed class ListenParametersTests
         Assert.Equal("* OK IMAP4 ready", await v6.ReadLineAsync());
     }
 
+    [Fact]
+    public async Task ASecondProcessCannotShareAListenersPort()
+    {
+        // .NET's ReuseAddress sets SO_REUSEPORT on Linux: had the proxy's listening socket used it, another process
+        // asking for the same (as .NET programs do) would bind the port too and take a share of the connections.
+        await using var auth = await TestAuthServer.StartAsync();
+        await using var proxy = await ProxyUnderTest.StartAsync([("AuthHttp", auth.Url)],
+            new Dictionary<string, (string, string)[]> { ["imap"] = [("Listen", "127.0.0.1:{port}")] });
+        using var intruder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        intruder.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        var e = Assert.Throws<SocketException>(() => intruder.Bind(new IPEndPoint(IPAddress.Loopback, proxy.Port("imap"))));
+        Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
+    }
+
     private static async Task<string> RunAsync(string program, string arguments, CancellationToken ct)
     {
         using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
