@@ -63,4 +63,29 @@ public sealed class ClusterLoginPolicyTests(TwoSiloClusterFixture fixture) : ICl
         var error = await ClusterImap.TryLoginAsync(fixture.FrontendA, "carol", "carol-password", from: "127.0.0.7", cancellationToken: Ct);
         Assert.True(error is null, $"{error}\n{fixture.Diagnostics()}");
     }
+
+    [Fact]
+    public async Task TheSessionLimitHoldsAcrossBothFrontEnds()
+    {
+        fixture.UseDefaultAuth();
+        using var first = await ClusterImap.LoginAsync(fixture.FrontendA, "erin", "erin-password", cancellationToken: Ct);
+        using var second = await ClusterImap.LoginAsync(fixture.FrontendB, "erin", "erin-password", from: "127.0.0.8", cancellationToken: Ct);
+
+        // A third session, on either front end and from any address, is over session_limit_per_login = 2.
+        foreach (var frontend in fixture.Frontends)
+        {
+            var reply = await ClusterImap.RawLoginAsync(frontend, "erin", "erin-password", "127.0.0.9", Ct);
+            Assert.StartsWith("a NO [UNAVAILABLE] Maximum number of connections for user exceeded", reply);
+        }
+
+        // One ends: its slot is free again within moments (released as the session closes, not left to expire).
+        await second.DisconnectAsync(quit: true, Ct);
+        var released = Stopwatch.StartNew();
+        string? error;
+        while ((error = await ClusterImap.TryLoginAsync(fixture.FrontendA, "erin", "erin-password", from: "127.0.0.9", cancellationToken: Ct)) is not null
+               && released.Elapsed < TimeSpan.FromSeconds(5))
+            await Task.Delay(100, Ct);
+        Assert.True(error is null, $"{error}\n{fixture.Diagnostics()}");
+        await first.NoOpAsync(Ct);
+    }
 }

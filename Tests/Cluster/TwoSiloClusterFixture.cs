@@ -2,13 +2,15 @@ namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
 /// Issue 7's deployment for the login policy across processes: two Silo processes and two Frontend processes on
-/// Redis, the decision cache on with a short TTL (<see cref="CacheTtl"/>) and the default brute-force thresholds.
+/// Redis, the decision cache on with a short TTL (<see cref="CacheTtl"/>), the default brute-force thresholds and at
+/// most two sessions per login across the cluster.
 /// </summary>
 public sealed class TwoSiloClusterFixture() : ClusterDeployment(siloCount: 2, siloSettings: new Dictionary<string, string>
 {
     ["LoginPolicy:auth_cache_ttl"] = "8s",
     ["LoginPolicy:bruteforce_login_threshold"] = "5",
     ["LoginPolicy:bruteforce_address_threshold"] = "20",
+    ["LoginPolicy:session_limit_per_login"] = "2",
 })
 {
     /// <summary>The decision cache's TTL in this deployment.</summary>
