@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OrleansMail.Grains.Admin;
 
 /// <summary>
-/// The admin HTTP API on a silo's web app (README "Admin API"): cache flush, unblock, a login's state. Every request
+/// The admin HTTP API on a silo's web app (README "Admin API"): cache flush, unblock, a login's state and sessions. Every request
 /// needs <c>Authorization: Bearer &lt;Admin:Token&gt;</c>; with no token configured the endpoints are not mapped at all
 /// (404), never open.
 /// </summary>
@@ -41,6 +41,10 @@ public static class AdminEndpoints
         });
         admin.MapGet("/users/{login}", async (string login, LoginAdministration administration) =>
             Results.Ok(await administration.ReportAsync(login)));
+        admin.MapGet("/sessions", async (string? login, LoginAdministration administration) =>
+            login is null
+                ? Results.BadRequest(new { error = "login required" })
+                : Results.Ok(await administration.SessionsAsync(login)));
         return true;
     }
 
