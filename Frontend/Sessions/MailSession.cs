@@ -271,9 +271,10 @@ internal abstract partial class MailSession : ISaslChannel
                 return await ConnectUpstreamAsync(credentials.Login, decision);
 
             case LoginOutcome.SessionLimit:
+                // As Dovecot: a temporary failure on an open connection, which may log in once a session ends.
                 LogSessionLimit(credentials.Login, decision.Message ?? "");
                 await Client.SendAsync(SessionLimitReply(decision.Message ?? ""));
-                return NextStep.Close;
+                return NextStep.Continue;
 
             case LoginOutcome.Refused when decision.Wait is { } wait && wait > TimeSpan.Zero:
                 LogLoginFailed(credentials.Login, decision.Message ?? "");
