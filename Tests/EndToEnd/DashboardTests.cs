@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using MailKit.Net.Imap;
 using MailKit.Net.Pop3;
@@ -17,17 +16,11 @@ public sealed class DashboardTests(LoginPolicyProxyFixture fixture) : IClassFixt
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private HttpClient Http(AuthenticationHeaderValue? authorization)
-    {
-        var http = new HttpClient { BaseAddress = new Uri(fixture.AdminUrl), Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = authorization;
-        return http;
-    }
+    private HttpClient Http(AuthenticationHeaderValue? authorization) => AdminHttp.Create(fixture.AdminUrl, authorization);
 
-    private static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
+    private static AuthenticationHeaderValue Bearer(string token) => AdminHttp.Bearer(token)!;
 
-    private static AuthenticationHeaderValue Basic(string user, string password) =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    private static AuthenticationHeaderValue Basic(string user, string password) => AdminHttp.Basic(user, password);
 
     [Fact]
     public async Task TheDashboardNeedsTheAdminToken()

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using MailKit;
 using MailKit.Net.Imap;
@@ -91,12 +90,7 @@ public sealed class SessionLimitProxyTests(SessionLimitProxyFixture fixture) : I
         }
     }
 
-    private HttpClient Admin(string? token = SessionLimitProxyFixture.AdminToken)
-    {
-        var http = new HttpClient { BaseAddress = new Uri(fixture.AdminUrl), Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
+    private HttpClient Admin(string? token = SessionLimitProxyFixture.AdminToken) => AdminHttp.Create(fixture.AdminUrl, AdminHttp.Bearer(token));
 
     [Fact]
     public async Task AThirdImapSessionIsRefusedUntilOneOfTheTwoEnds()
