@@ -1,8 +1,10 @@
+using Orleans.Concurrency;
+
 namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>
-/// Brute-force throttling for one client address prefix (IPv4 /32 and IPv6 /64 by default) across every login:
-/// keyed by the prefix in CIDR form, e.g. <c>192.0.2.44/32</c>. Only login grains call it.
+/// Brute-force throttling and the per-address session limit for one client address prefix (IPv4 /32 and IPv6 /64 by
+/// default) across every login: keyed by the prefix in CIDR form, e.g. <c>192.0.2.44/32</c>. Only login grains call it.
 /// </summary>
 [Alias("mail.IClientAddressGrain")]
 public interface IClientAddressGrain : IGrainWithStringKey
@@ -22,4 +24,16 @@ public interface IClientAddressGrain : IGrainWithStringKey
     /// <summary>Distinct failures in the window (admin API).</summary>
     [Alias("DistinctFailures")]
     Task<int> DistinctFailures();
+
+    /// <summary>Takes a slot under the per-address session limit for <paramref name="lease"/>; false when none is left.</summary>
+    [Alias("TryOpenSession")]
+    Task<bool> TryOpenSession(SessionLease lease);
+
+    /// <summary>Renews these leases' slots, registering unknown ones again (see <see cref="IUserLoginGrain.RenewSessions"/>).</summary>
+    [Alias("RenewSessions"), AlwaysInterleave]
+    Task RenewSessions(IReadOnlyList<SessionLease> leases);
+
+    /// <summary>Frees a session's slot.</summary>
+    [Alias("ReleaseSession"), AlwaysInterleave]
+    Task ReleaseSession(string leaseId);
 }

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>
@@ -23,4 +25,17 @@ public interface IUserLoginGrain : IGrainWithStringKey
     /// <summary>What this grain holds, without any secret (admin API).</summary>
     [Alias("Report")]
     Task<UserLoginReport> Report();
+
+    /// <summary>
+    /// Keeps the given sessions' slots for another lease TTL; one call per login per renewal round of a front end. A
+    /// lease the grain does not know (the grain was reactivated after a silo crash) is registered again, so the count
+    /// recovers within one round; one released meanwhile stays released. Interleaves with a decision waiting for the
+    /// auth server, so a slow auth server cannot make leases expire.
+    /// </summary>
+    [Alias("RenewSessions"), AlwaysInterleave]
+    Task RenewSessions(IReadOnlyList<SessionLease> leases);
+
+    /// <summary>Frees a session's slot (the session ended, however it ended).</summary>
+    [Alias("ReleaseSession"), AlwaysInterleave]
+    Task ReleaseSession(string leaseId);
 }

@@ -18,6 +18,10 @@ namespace OrleansMail.Grains.Interfaces;
 /// </param>
 /// <param name="Smtp">SMTP under <c>smtp_auth none</c>: the HELO, MAIL and RCPT lines; else null.</param>
 /// <param name="ProxyProtocol">The client connection's PROXY protocol header, or null when the listener takes none.</param>
+/// <param name="FrontEnd">
+/// The front end process asking, which then holds a <see cref="SessionLease"/> for an allowed login while its session
+/// runs; null (a caller that runs no session) takes no slot under the session limits.
+/// </param>
 [GenerateSerializer, Immutable, Alias("mail.LoginAttempt")]
 public sealed record LoginAttempt(
     [property: Id(0)] MailProtocol Protocol,
@@ -31,7 +35,8 @@ public sealed record LoginAttempt(
     [property: Id(8)] AuthHttpEndpoint AuthServer,
     [property: Id(9)] string? ClientHost = null,
     [property: Id(10)] SmtpEnvelope? Smtp = null,
-    [property: Id(11)] ProxyProtocolFacts? ProxyProtocol = null)
+    [property: Id(11)] ProxyProtocolFacts? ProxyProtocol = null,
+    [property: Id(12)] string? FrontEnd = null)
 {
     /// <summary>Never print the secret: records print every property by default.</summary>
     public override string ToString() =>

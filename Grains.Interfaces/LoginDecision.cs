@@ -6,6 +6,11 @@ namespace OrleansMail.Grains.Interfaces;
 /// Brute-force throttling: how long the front end waits before sending a refusal (escalates with distinct wrong
 /// secrets); independent of <paramref name="Wait"/>, which also decides whether the client may try again.
 /// </param>
+/// <param name="Session">
+/// An allowed login's slot under the session limits, which the front end holds while the session runs; null when no
+/// limit is configured or the attempt named no <see cref="LoginAttempt.FrontEnd"/>.
+/// </param>
+/// <param name="SessionLeaseTtl">How long <paramref name="Session"/> lives unless renewed.</param>
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,
@@ -15,7 +20,9 @@ public sealed record LoginDecision(
     [property: Id(5)] string? Message = null,
     [property: Id(6)] TimeSpan? Wait = null,
     [property: Id(7)] string? SmtpErrorCode = null,
-    [property: Id(8)] TimeSpan? Delay = null)
+    [property: Id(8)] TimeSpan? Delay = null,
+    [property: Id(9)] SessionLease? Session = null,
+    [property: Id(10)] TimeSpan SessionLeaseTtl = default)
 {
     public static LoginDecision Allow(string host, int port, string login, string password) =>
         new(LoginOutcome.Allowed, host, port, login, password);
@@ -29,10 +36,14 @@ public sealed record LoginDecision(
     public static LoginDecision Unavailable(string reason) =>
         new(LoginOutcome.Unavailable, Message: reason);
 
+    /// <summary>The auth server allowed the login, but a session limit is reached; <paramref name="message"/> says which.</summary>
+    public static LoginDecision OverSessionLimit(string message) =>
+        new(LoginOutcome.SessionLimit, Message: message);
+
     public static LoginDecision RetryAfter(TimeSpan wait) =>
         new(LoginOutcome.RetryLater, Wait: wait);
 
     /// <summary>Never print the upstream password.</summary>
     public override string ToString() =>
-        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay} }}";
+        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay}, Session = {Session?.LeaseId} }}";
 }

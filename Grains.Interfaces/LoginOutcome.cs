@@ -27,4 +27,12 @@ public enum LoginOutcome
     /// retries later instead of treating it as a wrong password.
     /// </summary>
     Unavailable = 4,
+
+    /// <summary>
+    /// The auth server allowed the login, but the login or the client address already holds as many sessions as the
+    /// session limits allow (Dovecot's mail_max_userip_connections, cluster-wide). The front end answers as Dovecot
+    /// does, with the protocol's temporary-failure code and <see cref="LoginDecision.Message"/>, and keeps the
+    /// connection open for another attempt.
+    /// </summary>
+    SessionLimit = 5,
 }

@@ -395,13 +395,15 @@ for protocol in $ORLEANS_PROTOCOLS; do
 done
 # appsettings.json sets the OrleansMail category to Information; Default=Warning alone would leave it on.
 # The auth-decision cache is off: here every login is decided by the auth server, as nginx's are (the cache would
-# answer repeated logins from the grain, which is a different scenario from nginx's).
+# answer repeated logins from the grain, which is a different scenario from nginx's). The session limit is off too:
+# the idle scenario holds thousands of sessions of a few hundred users from one address, as nginx allows (the bench
+# Dovecot sets mail_max_userip_connections high for the same reason).
 dotnet "$FRONTEND" \
     --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
     "${ORLEANS_SERVERS[@]}" \
     --Cluster:SiloPort="$P_SILO" --Cluster:GatewayPort="$P_GATEWAY" \
     --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
-    --LoginPolicy:AuthCacheTtl=0 \
+    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 \
     > "$WORK/orleansmail.log" 2>&1 &
 ORLEANS_PID=$!
 PIDS+=("$ORLEANS_PID")

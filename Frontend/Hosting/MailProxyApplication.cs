@@ -63,6 +63,8 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<SessionLeaseRenewer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionLeaseRenewer>());
         builder.Services.AddSingleton<IClientHostResolver, DnsClientHostResolver>();
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);

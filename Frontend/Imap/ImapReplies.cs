@@ -23,6 +23,12 @@ internal static class ImapReplies
     /// <summary>No decision could be made; RFC 5530 UNAVAILABLE: "temporary failure … try again later".</summary>
     public static string TemporaryFailure(string tag) => $"{tag} NO [UNAVAILABLE] Temporary authentication failure\r\n";
 
+    /// <summary>
+    /// A session limit is reached: Dovecot's reply to a full mail_max_userip_connections, a temporary failure
+    /// (RFC 5530 UNAVAILABLE) with the limit's text, since the client may well succeed once a session closes.
+    /// </summary>
+    public static string SessionLimit(string tag, string message) => $"{tag} NO [UNAVAILABLE] {message}\r\n";
+
     /// <summary>A SASL continuation: <c>+ </c> and the base64 challenge (empty for PLAIN).</summary>
     public static string Continuation(string challenge) => $"+ {challenge}\r\n";
 }

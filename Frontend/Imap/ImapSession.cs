@@ -31,6 +31,8 @@ internal sealed class ImapSession(
 
     protected override string TemporaryFailureReply => ImapReplies.TemporaryFailure(_tag);
 
+    protected override string SessionLimitReply(string message) => ImapReplies.SessionLimit(_tag, message);
+
     protected override int ClientBuffer => Settings.Imap.ClientBuffer;
 
     protected override string TooLongReply => ImapReplies.InvalidCommand("*");

@@ -12,6 +12,9 @@ internal static class Pop3Replies
     /// <summary>No decision could be made; RFC 3206 SYS/TEMP: a temporary system problem.</summary>
     public const string TemporaryFailure = "-ERR [SYS/TEMP] Temporary authentication failure\r\n";
 
+    /// <summary>A session limit is reached: as Dovecot's pop3-login answers mail_max_userip_connections (RFC 3206 SYS/TEMP).</summary>
+    public static string SessionLimit(string message) => $"-ERR [SYS/TEMP] {message}\r\n";
+
     /// <summary>
     /// <c>+OK POP3 ready</c>; with APOP or CRAM-MD5 enabled, followed by the session's salt, the APOP timestamp of
     /// RFC 1939 §7 that CRAM-MD5 reuses as its challenge.

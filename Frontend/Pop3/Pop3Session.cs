@@ -39,6 +39,8 @@ internal sealed class Pop3Session(
 
     protected override string TemporaryFailureReply => Pop3Replies.TemporaryFailure;
 
+    protected override string SessionLimitReply(string message) => Pop3Replies.SessionLimit(message);
+
     protected override int ClientBuffer => Settings.Pop3.ClientBuffer;
 
     protected override string TooLongReply => Pop3Replies.InvalidCommand;

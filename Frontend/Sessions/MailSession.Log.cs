@@ -11,6 +11,9 @@ internal abstract partial class MailSession
     [LoggerMessage(Level = LogLevel.Information, Message = "client login failed: \"{Reason}\", login: \"{Login}\"")]
     protected partial void LogLoginFailed(string login, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "client refused by a session limit: \"{Reason}\", login: \"{Login}\"")]
+    protected partial void LogSessionLimit(string login, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "login decision failed for \"{Login}\": {Reason}")]
     protected partial void LogInternalError(string login, string reason);
 

@@ -29,6 +29,7 @@ internal abstract partial class MailSession : ISaslChannel
     private readonly ClientTls? _clientTls;
     private TlsTransport? _tls;
     private TlsFacts? _tlsFacts;
+    private SessionLease? _lease;
 
     protected MailSession(ConnectionContext connection, ServerSettings settings, SessionServices services, ILogger logger)
     {
@@ -136,6 +137,13 @@ internal abstract partial class MailSession : ISaslChannel
     /// </summary>
     protected abstract string TemporaryFailureReply { get; }
 
+    /// <summary>
+    /// The reply when a concurrent-session limit is reached: as Dovecot answers mail_max_userip_connections, the
+    /// protocol's temporary-failure code with <paramref name="message"/> (IMAP <c>NO [UNAVAILABLE]</c>, POP3
+    /// <c>-ERR [SYS/TEMP]</c>, SMTP <c>454 4.7.0</c>).
+    /// </summary>
+    protected abstract string SessionLimitReply(string message);
+
     /// <summary>The reply to a refused login: the auth server's message in the protocol's form.</summary>
     protected abstract string LoginFailedReply(LoginDecision decision);
 
@@ -169,6 +177,7 @@ internal abstract partial class MailSession : ISaslChannel
         }
         finally
         {
+            if (_lease is not null) _services.Leases.Release(_lease);
             if (_upstream is not null) await _upstream.DisposeAsync();
             if (_tls is not null) await _tls.DisposeAsync();
             Client.Dispose();
@@ -232,7 +241,8 @@ internal abstract partial class MailSession : ISaslChannel
     protected virtual LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>
         new(Settings.Protocol, credentials.Method, credentials.Login, credentials.Secret, credentials.Salt,
             Client.ClientIp, attemptNumber, _tlsFacts, Settings.AuthHttp,
-            ProxyProtocol: Connection.Features.Get<ProxyProtocolFeature>()?.Header.Facts);
+            ProxyProtocol: Connection.Features.Get<ProxyProtocolFeature>()?.Header.Facts,
+            FrontEnd: _services.Leases.FrontEnd);
 
     /// <summary>
     /// Asks the login's grain, then acts as nginx does on the answer (nginx-mail.md §2.4): log in upstream and relay;
@@ -248,10 +258,23 @@ internal abstract partial class MailSession : ISaslChannel
             await Task.Delay(delay, Time, Client.Closed);
         }
 
+        if (decision.Session is { } lease)
+        {
+            // Held from here until the session ends (RunAsync's finally), renewed by the process-wide renewer.
+            _lease = lease;
+            _services.Leases.Hold(lease, decision.SessionLeaseTtl);
+        }
+
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
                 return await ConnectUpstreamAsync(credentials.Login, decision);
+
+            case LoginOutcome.SessionLimit:
+                // As Dovecot: a temporary failure on an open connection, which may log in once a session ends.
+                LogSessionLimit(credentials.Login, decision.Message ?? "");
+                await Client.SendAsync(SessionLimitReply(decision.Message ?? ""));
+                return NextStep.Continue;
 
             case LoginOutcome.Refused when decision.Wait is { } wait && wait > TimeSpan.Zero:
                 LogLoginFailed(credentials.Login, decision.Message ?? "");

@@ -20,6 +20,9 @@ internal static class SmtpReplies
     /// <summary>No decision could be made; RFC 4954 §6: 454 4.7.0 Temporary authentication failure.</summary>
     public const string TemporaryFailure = "454 4.7.0 Temporary authentication failure\r\n";
 
+    /// <summary>A session limit is reached: a temporary failure (RFC 4954 §6, 454 4.7.0) with the limit's text.</summary>
+    public static string SessionLimit(string message) => $"454 4.7.0 {message}\r\n";
+
     /// <summary>smtp_greeting_delay: the client spoke before the greeting (RFC 5321 §4.3.1 forbids it).</summary>
     public const string InvalidPipelining = "503 5.5.0 Improper use of SMTP command pipelining\r\n";
 

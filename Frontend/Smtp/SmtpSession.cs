@@ -47,6 +47,8 @@ internal sealed class SmtpSession(
 
     protected override string TemporaryFailureReply => SmtpReplies.TemporaryFailure;
 
+    protected override string SessionLimitReply(string message) => SmtpReplies.SessionLimit(message);
+
     protected override int ClientBuffer => Settings.Smtp.ClientBuffer;
 
     protected override string TooLongReply => SmtpReplies.InvalidCommand;

@@ -1,17 +1,16 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Dashboard;
 
 namespace OrleansMail.Grains.Admin;
 
 /// <summary>
-/// The admin HTTP API on a silo's web app (README "Admin API"): cache flush, unblock, a login's state. Every request
-/// needs <c>Authorization: Bearer &lt;Admin:Token&gt;</c>; with no token configured the endpoints are not mapped at all
-/// (404), never open.
+/// The admin HTTP API on a silo's web app (README "Admin API"): cache flush, unblock, a login's state and sessions;
+/// and the Orleans dashboard under <c>/dashboard</c>. Every request needs <c>Admin:Token</c> (see
+/// <see cref="AdminCredentials"/>); with no token configured neither is mapped at all (404), never open.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -22,10 +21,27 @@ public static class AdminEndpoints
     {
         var token = app.Configuration[TokenKey];
         if (string.IsNullOrWhiteSpace(token)) return false;
-        var expected = Encoding.UTF8.GetBytes("Bearer " + token.Trim());
+        var credentials = new AdminCredentials(token);
 
-        var admin = app.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
-            Authorized(context.HttpContext.Request, expected) ? await next(context) : Results.Unauthorized());
+        // One check for every admin endpoint, whatever kind: the dashboard serves its assets with plain request
+        // delegates, which endpoint filters never see. Routing has already picked the endpoint here (WebApplication
+        // runs UseRouting first), so the marker decides, not a path prefix.
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is not null && !credentials.Allow(context.Request))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = AdminCredentials.Challenge;
+                return;
+            }
+            await next(context);
+        });
+
+        // The dashboard shows grain call statistics and what grains return from their parameterless state methods
+        // (none of ours returns a secret); HideTrace keeps the live log stream off (AddOrleansMailSilo).
+        app.MapOrleansDashboard("/dashboard").WithMetadata(AdminOnly.Instance);
+
+        var admin = app.MapGroup("/admin").WithMetadata(AdminOnly.Instance);
 
         admin.MapPost("/cache/flush", async (string? login, LoginAdministration administration) =>
         {
@@ -41,6 +57,10 @@ public static class AdminEndpoints
         });
         admin.MapGet("/users/{login}", async (string login, LoginAdministration administration) =>
             Results.Ok(await administration.ReportAsync(login)));
+        admin.MapGet("/sessions", async (string? login, LoginAdministration administration) =>
+            login is null
+                ? Results.BadRequest(new { error = "login required" })
+                : Results.Ok(await administration.SessionsAsync(login)));
         return true;
     }
 
@@ -48,9 +68,9 @@ public static class AdminEndpoints
     public static IServiceCollection AddOrleansMailAdmin(this IServiceCollection services) =>
         services.AddSingleton<LoginAdministration>();
 
-    private static bool Authorized(HttpRequest request, byte[] expected)
+    /// <summary>Marks the endpoints that need the admin token.</summary>
+    private sealed class AdminOnly
     {
-        var given = Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString());
-        return CryptographicOperations.FixedTimeEquals(given, expected);
+        public static readonly AdminOnly Instance = new();
     }
 }

@@ -36,5 +36,8 @@ public sealed class LoginAdministration(IGrainFactory grains, LoginPolicySetting
     /// <summary>A login's state without secrets.</summary>
     public Task<UserLoginReport> ReportAsync(string login) => Login(login).Report();
 
+    /// <summary>The sessions a login holds under the session limits: front end, client address, protocol, start.</summary>
+    public async Task<IReadOnlyList<SessionLease>> SessionsAsync(string login) => (await Login(login).Report()).Sessions;
+
     private IUserLoginGrain Login(string login) => grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Configuration;
 namespace OrleansMail.Grains.Hosting;
 
 /// <summary>
-/// The <c>LoginPolicy</c> section: the auth-decision cache and brute-force throttling the login grains apply on top of
-/// nginx's auth_http protocol (README "Login policy"). Read by the Silo and by the Frontend's embedded silo. Every key
+/// The <c>LoginPolicy</c> section: the auth-decision cache, brute-force throttling and concurrent-session limits the
+/// login grains apply on top of nginx's auth_http protocol (README "Login policy"). Read by the Silo and by the Frontend's embedded silo. Every key
 /// may be written in PascalCase (<c>AuthCacheTtl</c>) or as the nginx-style directive (<c>auth_cache_ttl</c>); times
 /// take nginx's suffixes (<c>500ms</c>, <c>60s</c>, <c>15m</c>, <c>1h</c>; a bare number is seconds).
 /// </summary>
@@ -68,6 +68,31 @@ public sealed record LoginPolicySettings
     /// </summary>
     public byte[]? SecretHashKey { get; init; }
 
+    /// <summary>
+    /// Concurrent sessions one login may hold from one client address prefix, across every front end: Dovecot's
+    /// <c>mail_max_userip_connections</c>, with its default of 10 (a mail client opens a few IMAP connections per
+    /// account; ten from one place is a misbehaving client or a leak). 0 = off.
+    /// </summary>
+    public int SessionLimitPerLoginAddress { get; init; } = 10;
+
+    /// <summary>Concurrent sessions one login may hold from anywhere. 0 = off (the default: a user's devices are not limited together).</summary>
+    public int SessionLimitPerLogin { get; init; }
+
+    /// <summary>
+    /// Concurrent sessions from one client address prefix across every login. 0 = off (the default: NAT puts many
+    /// users behind one address). Trusted networks are exempt (a webmail front logs everybody in from one address).
+    /// </summary>
+    public int SessionLimitPerAddress { get; init; }
+
+    /// <summary>
+    /// How long a session's slot is kept without a renewal. Front ends renew every third of it, so a front end that
+    /// dies frees its slots within this time. Leases live in grain memory only.
+    /// </summary>
+    public TimeSpan SessionLeaseTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Whether any session limit is on; when none is, logins take no lease at all.</summary>
+    public bool SessionLimits => SessionLimitPerLoginAddress > 0 || SessionLimitPerLogin > 0 || SessionLimitPerAddress > 0;
+
     /// <summary>Reads and validates the section; a bad value stops start-up naming the key.</summary>
     public static LoginPolicySettings From(IConfiguration configuration)
     {
@@ -89,6 +114,10 @@ public sealed record LoginPolicySettings
             BruteforceIpv6Prefix = Number(section, "BruteforceIpv6Prefix", "bruteforce_ipv6_prefix", defaults.BruteforceIpv6Prefix, 1, 128),
             TrustedNetworks = Networks(section, "TrustedNetworks", "trusted_networks"),
             SecretHashKey = Key(section, "SecretHashKey", "secret_hash_key"),
+            SessionLimitPerLoginAddress = Number(section, "SessionLimitPerLoginAddress", "session_limit_per_login_address", defaults.SessionLimitPerLoginAddress, 0, 1_000_000),
+            SessionLimitPerLogin = Number(section, "SessionLimitPerLogin", "session_limit_per_login", defaults.SessionLimitPerLogin, 0, 1_000_000),
+            SessionLimitPerAddress = Number(section, "SessionLimitPerAddress", "session_limit_per_address", defaults.SessionLimitPerAddress, 0, 1_000_000),
+            SessionLeaseTtl = AtLeastOneSecond(section, "SessionLeaseTtl", "session_lease_ttl", defaults.SessionLeaseTtl),
         };
     }
 
@@ -105,6 +134,15 @@ public sealed record LoginPolicySettings
         return NginxValueParser.TryParseTime(value, out var time)
             ? time
             : throw new InvalidConfigurationException(key, value, "expected a time such as 0, 500ms, 60s, 15m or 1h");
+    }
+
+    /// <summary>A time of at least a second: a lease renewed every third of its life must outlive a grain call.</summary>
+    private static TimeSpan AtLeastOneSecond(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback)
+    {
+        var time = Time(section, pascal, nginx, fallback);
+        if (time >= TimeSpan.FromSeconds(1)) return time;
+        var (key, value) = Find(section, pascal, nginx);
+        throw new InvalidConfigurationException(key, value!, "expected a time of at least 1s");
     }
 
     private static bool Flag(IConfigurationSection section, string pascal, string nginx, bool fallback)

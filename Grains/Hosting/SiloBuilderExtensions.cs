@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Storage;
 using StackExchange.Redis;
 
@@ -46,6 +47,9 @@ public static class SiloBuilderExtensions
         // The LoginPolicy section, read here so the Silo process and the Frontend's embedded silo share it.
         silo.Services.TryAddSingleton(LoginPolicySettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
+        // Every silo feeds the dashboard (orleans.md §2), served on the admin port behind Admin:Token; the live log
+        // trace is off, since log lines name logins and addresses.
+        silo.AddDashboard(o => o.HideTrace = true);
         return silo;
     }
 

@@ -10,7 +10,7 @@ namespace OrleansMail.Grains.Login;
 /// Each new failure is written to storage before the reply, so the count survives a silo crash.
 /// </summary>
 [GrainType(GrainTypeName)]
-internal sealed class ClientAddressGrain(
+internal sealed partial class ClientAddressGrain(
     [PersistentState("address", Hosting.SiloBuilderExtensions.StorageName)] IPersistentState<ClientAddressState> state,
     LoginPolicySettings settings,
     TimeProvider time) : Grain, IClientAddressGrain

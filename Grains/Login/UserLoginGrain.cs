@@ -13,12 +13,14 @@ namespace OrleansMail.Grains.Login;
 /// and the auth server is not asked (nginx-mail.md §2.4 step 1). In memory: a crash forgets it, no worse than nginx.</item>
 /// <item>the auth-decision cache (<see cref="AuthDecisionCache"/>, memory only), with stale-if-error;</item>
 /// <item>brute-force throttling per login and client address prefix (<see cref="LoginThrottleState"/>, persisted)
-/// and per address prefix across logins (<see cref="IClientAddressGrain"/>).</item>
+/// and per address prefix across logins (<see cref="IClientAddressGrain"/>);</item>
+/// <item>concurrent-session limits (UserLoginGrain.Sessions.cs): an allowed login takes its session's slot in the
+/// same call.</item>
 /// </list>
 /// The grain never allows anything the auth server did not allow for exactly this secret.
 /// </summary>
 [GrainType(GrainTypeName)]
-internal sealed class UserLoginGrain(
+internal sealed partial class UserLoginGrain(
     [PersistentState("throttle", Hosting.SiloBuilderExtensions.StorageName)] IPersistentState<LoginThrottleState> state,
     AuthHttpClient authHttp,
     LoginPolicySettings settings,
@@ -35,6 +37,15 @@ internal sealed class UserLoginGrain(
 
     /// <inheritdoc />
     public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        var decision = await DecideCredentialsAsync(attempt, cancellationToken);
+        return decision.Outcome == LoginOutcome.Allowed && attempt.FrontEnd is { } frontEnd
+            ? await OpenSessionAsync(attempt, frontEnd, decision)
+            : decision;
+    }
+
+    /// <summary>The decision on the credentials alone: Auth-Wait, cache, throttling, the auth server.</summary>
+    private async Task<LoginDecision> DecideCredentialsAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (now < _notBefore)
@@ -137,7 +148,7 @@ internal sealed class UserLoginGrain(
             })
             .Where(t => t.DistinctFailures > 0)
             .ToList();
-        return Task.FromResult(new UserLoginReport(_cache.Count, now < _notBefore ? _notBefore : null, throttles));
+        return Task.FromResult(new UserLoginReport(_cache.Count, now < _notBefore ? _notBefore : null, throttles, _sessions.All(now)));
     }
 
     private string CacheKey(LoginAttempt attempt) => Convert.ToBase64String(hasher.Hash(

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using MailKit.Net.Imap;
 using MailKit.Security;
@@ -19,12 +18,7 @@ public sealed class LoginPolicyProxyTests(LoginPolicyProxyFixture fixture) : ICl
 
     private int RequestsFor(string login) => fixture.Auth.Requests.Count(r => r.Decoded("Auth-User") == login);
 
-    private HttpClient Admin(string? token = LoginPolicyProxyFixture.AdminToken)
-    {
-        var http = new HttpClient { BaseAddress = new Uri(fixture.AdminUrl), Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
+    private HttpClient Admin(string? token = LoginPolicyProxyFixture.AdminToken) => AdminHttp.Create(fixture.AdminUrl, AdminHttp.Bearer(token));
 
     [Fact]
     public async Task RepeatedLoginsAskTheAuthServerOncePerTtl()

@@ -1,0 +1,72 @@
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Grains.Login;
+
+/// <summary>
+/// The live session leases a grain counts against a session limit, in memory only (a lease outlives no front end,
+/// and a silo crash is repaired by the front ends' next renewals). Each lease belongs to a group (the login grain
+/// groups by client address prefix, for the per-login-and-address limit). Expired leases are dropped whenever the
+/// table is read. Released leases are remembered until they would have expired, so a renewal that was already on its
+/// way when the session ended cannot bring the slot back.
+/// </summary>
+internal sealed class SessionLeaseTable
+{
+    private readonly Dictionary<string, Entry> _leases = [];
+    private readonly Dictionary<string, DateTimeOffset> _released = [];
+
+    /// <summary>Live leases, after dropping the expired ones.</summary>
+    public int Count(DateTimeOffset now)
+    {
+        Prune(now);
+        return _leases.Count;
+    }
+
+    /// <summary>Live leases in <paramref name="group"/>, after dropping the expired ones.</summary>
+    public int CountIn(string group, DateTimeOffset now)
+    {
+        Prune(now);
+        var count = 0;
+        foreach (var entry in _leases.Values)
+            if (entry.Group == group) count++;
+        return count;
+    }
+
+    /// <summary>Every live lease, oldest first.</summary>
+    public IReadOnlyList<SessionLease> All(DateTimeOffset now)
+    {
+        Prune(now);
+        return _leases.Values.Select(e => e.Lease).OrderBy(l => l.Started).ToList();
+    }
+
+    /// <summary>Adds a lease that was just granted.</summary>
+    public void Add(SessionLease lease, string group, DateTimeOffset expiresAt) =>
+        _leases[lease.LeaseId] = new Entry(lease, group, expiresAt);
+
+    /// <summary>
+    /// Extends a lease, or registers it again when unknown (lost with a crashed silo); false for a lease released
+    /// meanwhile, which stays released.
+    /// </summary>
+    public bool Renew(SessionLease lease, string group, DateTimeOffset expiresAt)
+    {
+        if (_released.ContainsKey(lease.LeaseId)) return false;
+        _leases[lease.LeaseId] = new Entry(lease, group, expiresAt);
+        return true;
+    }
+
+    /// <summary>Frees a lease's slot; returns the lease if it was live.</summary>
+    public SessionLease? Release(string leaseId, DateTimeOffset rememberUntil)
+    {
+        _released[leaseId] = rememberUntil;
+        return _leases.Remove(leaseId, out var entry) ? entry.Lease : null;
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (id, entry) in _leases)
+            if (entry.ExpiresAt <= now) _leases.Remove(id);
+        foreach (var (id, until) in _released)
+            if (until <= now) _released.Remove(id);
+    }
+
+    private readonly record struct Entry(SessionLease Lease, string Group, DateTimeOffset ExpiresAt);
+}

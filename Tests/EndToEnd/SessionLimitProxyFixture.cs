@@ -1,0 +1,64 @@
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.EndToEnd;
+
+/// <summary>
+/// Real Dovecot (IMAP, POP3), real Postfix (SMTP), a real auth server that sends each protocol to its backend, and a
+/// Frontend (embedded silo) with <c>session_limit_per_login_address 2</c> and <c>session_lease_ttl 6s</c> (renewed
+/// every 2 s), with its admin API. Listeners <c>imap</c>, <c>pop3</c>, <c>smtp</c>.
+/// </summary>
+public sealed class SessionLimitProxyFixture : IAsyncLifetime
+{
+    public const string AdminToken = "session-admin-token";
+
+    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
+
+    public DovecotServer Dovecot { get; private set; } = null!;
+
+    public PostfixServer Postfix { get; private set; } = null!;
+
+    public TestAuthServer Auth { get; private set; } = null!;
+
+    public ProxyUnderTest Proxy { get; private set; } = null!;
+
+    public string AdminUrl { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"), ("dave", "dave-password")]);
+        Postfix = await PostfixServer.StartAsync();
+        var imap = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
+        var pop3 = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.Pop3Port);
+        var smtp = TestAuthServer.UsersAndPasswords(Dovecot.Users, Postfix.Host, Postfix.Port);
+        Auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] switch
+        {
+            "pop3" => pop3(request),
+            "smtp" => smtp(request),
+            _ => imap(request),
+        });
+        var adminPort = ServerProcess.GetFreeTcpPorts(1)[0];
+        AdminUrl = $"http://127.0.0.1:{adminPort}";
+        Proxy = await ProxyUnderTest.StartAsync(
+            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "20s")],
+            new Dictionary<string, (string, string)[]>
+            {
+                ["imap"] = [],
+                ["pop3"] = [("Protocol", "pop3")],
+                ["smtp"] = [("Protocol", "smtp")],
+            },
+            [
+                ("LoginPolicy:session_limit_per_login_address", "2"),
+                ("LoginPolicy:session_lease_ttl", $"{LeaseTtl.TotalSeconds}s"),
+                ("Admin:Listen", $"127.0.0.1:{adminPort}"),
+                ("Admin:Token", AdminToken),
+            ]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Proxy is not null) await Proxy.DisposeAsync();
+        if (Auth is not null) await Auth.DisposeAsync();
+        if (Postfix is not null) await Postfix.DisposeAsync();
+        if (Dovecot is not null) await Dovecot.DisposeAsync();
+    }
+}
