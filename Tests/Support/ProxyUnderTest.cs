@@ -35,6 +35,32 @@ public sealed class ProxyUnderTest : IAsyncDisposable
         IReadOnlyDictionary<string, (string Key, string Value)[]> listeners,
         IEnumerable<(string Key, string Value)>? other = null)
     {
+        // The ports are free when probed, but a test running in parallel may bind one before this proxy does (the
+        // listeners refuse to share a port, as nginx's do): then try again with fresh ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(shared, listeners, other);
+            }
+            catch (Exception e) when (attempt < 4 && IsAddressInUse(e))
+            {
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }) return true;
+        return false;
+    }
+
+    private static async Task<ProxyUnderTest> StartOnFreePortsAsync(
+        IEnumerable<(string Key, string Value)> shared,
+        IReadOnlyDictionary<string, (string Key, string Value)[]> listeners,
+        IEnumerable<(string Key, string Value)>? other)
+    {
         var ports = ServerProcess.GetFreeTcpPorts(listeners.Count + 2);
         var values = new Dictionary<string, string?>
         {
@@ -74,7 +100,15 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             configuration.AddInMemoryCollection(values);
         }, services =>
             services.AddLogging(logging => logging.AddProvider(logs)));
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new ProxyUnderTest(app, byName, logs);
     }
 
