@@ -88,6 +88,7 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
         {
             var listener = _open[endPoint].Listener;
             _open.Remove(endPoint);
+            _draining.RemoveAll(task => task.IsCompletedSuccessfully);
             _draining.Add(DrainAsync(listener, removed: true));
         }
 
