@@ -75,10 +75,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     [Fact]
     public async Task TheSeedRunsLogsInReloadsAndQuits()
     {
-        var server = dovecot.Server;
-        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
-        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
-        await using var auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] == "pop3" ? pop3Handler(request) : imapHandler(request));
+        await using var auth = await StartImapAndPop3AuthAsync();
 
         var ports = ServerProcess.GetFreeTcpPorts(4);
         string Port(int i) => ports[i].ToString(CultureInfo.InvariantCulture);
@@ -246,10 +243,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     [Fact]
     public async Task ReloadAppliesChangedSettingsAndListenersWithoutDroppingSessions()
     {
-        var server = dovecot.Server;
-        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
-        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
-        await using var auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] == "pop3" ? pop3Handler(request) : imapHandler(request));
+        await using var auth = await StartImapAndPop3AuthAsync();
         var ports = ServerProcess.GetFreeTcpPorts(5);
         string Port(int i) => ports[i].ToString(CultureInfo.InvariantCulture);
         string File(string capabilities, string servers) =>
@@ -311,6 +305,15 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
         await imap.NoOpAsync(Timeout); // the session logged in before every reload still works
         await imap.DisconnectAsync(true, Timeout);
         await pop3.DisconnectAsync(true, Timeout);
+    }
+
+    /// <summary>An auth server for Dovecot's users: IMAP with their passwords, POP3 with digests (MailKit picks CRAM-MD5).</summary>
+    private Task<TestAuthServer> StartImapAndPop3AuthAsync()
+    {
+        var server = dovecot.Server;
+        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
+        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
+        return TestAuthServer.StartAsync(request => request["Auth-Protocol"] == "pop3" ? pop3Handler(request) : imapHandler(request));
     }
 
     private static async Task<string> CapabilityAsync(int port)
