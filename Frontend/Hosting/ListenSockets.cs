@@ -2,31 +2,19 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using OrleansMail.Frontend.Configuration;
 
 namespace OrleansMail.Frontend.Hosting;
 
 /// <summary>
 /// Applies nginx's <c>listen</c> socket parameters (<see cref="ListenDirective"/>) to Kestrel's socket transport:
-/// the listening sockets are made here, so ipv6only, rcvbuf, sndbuf and multipath hold per listener, and
-/// so_keepalive is set on each accepted connection.
+/// each listener's socket is made here (<see cref="MailListener"/>), so backlog, ipv6only, rcvbuf, sndbuf and
+/// multipath hold per listener, and so_keepalive is set on each accepted connection.
 /// </summary>
 internal static class ListenSockets
 {
     /// <summary>Linux's IPPROTO_MPTCP (RFC 8684 Multipath TCP).</summary>
     private const ProtocolType MultipathTcp = (ProtocolType)262;
-
-    public static void Configure(SocketTransportOptions options, IReadOnlyList<ServerSettings> servers)
-    {
-        // Kestrel has one backlog for every listener: take the largest asked for.
-        options.Backlog = servers.Max(s => s.ListenParameters.Backlog);
-        var byEndPoint = servers.ToDictionary(s => s.Listen, s => s.ListenParameters);
-        options.CreateBoundListenSocket = endPoint =>
-            endPoint is IPEndPoint ip && byEndPoint.TryGetValue(ip, out var listen)
-                ? Bind(listen)
-                : SocketTransportOptions.CreateDefaultBoundListenSocket(endPoint);
-    }
 
     /// <summary>
     /// SO_REUSEADDR alone, as nginx sets it: a restarted proxy binds again at once instead of waiting out TIME_WAIT.
@@ -40,7 +28,8 @@ internal static class ListenSockets
         if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
     }
 
-    private static Socket Bind(ListenDirective listen)
+    /// <summary>The listening socket of one listener, bound (Kestrel listens on it).</summary>
+    public static Socket Bind(ListenDirective listen)
     {
         var endPoint = listen.EndPoint;
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, listen.Multipath ? MultipathTcp : ProtocolType.Tcp);

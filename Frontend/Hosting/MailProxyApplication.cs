@@ -48,7 +48,8 @@ public static class MailProxyApplication
         configure?.Invoke(builder.Configuration);
         DefaultListeners.YieldTo(builder.Configuration);
 
-        var servers = nginx?.ReadServers() ?? MailSettingsReader.Read(builder.Configuration);
+        var snapshot = nginx is not null ? ConfigurationSnapshot.FromNginx(nginx) : ConfigurationSnapshot.FromConfiguration(builder.Configuration);
+        var servers = snapshot.Servers.ToList();
         ClusterSettings cluster;
         try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
@@ -70,55 +71,22 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);
+        AddMailListeners(builder, snapshot, nginx);
         var adminListen = EmbeddedAdminListen(builder.Configuration, cluster);
         if (adminListen is not null) builder.Services.AddOrleansMailAdmin();
         services?.Invoke(builder.Services);
 
-        builder.WebHost.UseSockets(options => ListenSockets.Configure(options, servers));
+        // The mail listeners are not this Kestrel's (MailListeners runs one server per listener, so that a reload can
+        // open and close them); it serves the admin API when there is one, and otherwise nothing is listening here.
+        builder.WebHost.UseSockets();
+        if (adminListen is null) builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoHttpServer>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            foreach (var server in servers)
-            {
-                var feature = Listeners.For(server);
-                var tls = server.Tls.Enabled
-                    ? new Tls.ClientTls(server, kestrel.ApplicationServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-                        kestrel.ApplicationServices.GetRequiredService<TimeProvider>())
-                    : null;
-                kestrel.Listen(server.Listen, listen =>
-                {
-                    listen.Protocols = HttpProtocols.None;
-                    if (server.ListenParameters.ProxyProtocol)
-                    {
-                        // First on the connection: the PROXY header precedes everything, TLS included (nginx-mail.md §4).
-                        // A TLS step added later must come after this one; it sees the real client in RemoteEndPoint.
-                        var proxyProtocol = new ProxyProtocolMiddleware(server.SetRealIpFrom, server.Timeout,
-                            listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ProxyProtocolMiddleware>());
-                        listen.Use(next => connection => proxyProtocol.RunAsync(connection, next));
-                    }
-                    listen.Use(next => connection =>
-                    {
-                        connection.Features.Set<IListenerFeature>(feature);
-                        if (tls is not null) connection.Features.Set(tls);
-                        ListenSockets.ApplyKeepAlive(connection, server.ListenParameters.KeepAlive);
-                        return next(connection);
-                    });
-                    listen.UseConnectionHandler<MailConnectionHandler>();
-                });
-            }
-
             if (adminListen is not null) kestrel.Listen(adminListen, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
-        // Kestrel announces every mail listener as "Now listening on: http://…" (appsettings.json quiets
-        // Microsoft.Hosting.Lifetime for that reason); say what they are instead.
         var app = builder.Build();
         if (adminListen is not null) app.MapOrleansMailAdmin();
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansMail.Frontend.Listeners");
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            foreach (var server in servers)
-                log.LogInformation("listening for {Protocol} on {Listen} ({Name})", server.Protocol.ToString().ToLowerInvariant(), server.Listen, server.Name);
-        });
         return app;
     }
 
@@ -133,6 +101,20 @@ public static class MailProxyApplication
         if (NginxValueParser.TryParseTime(text, out var value)) return value;
         var error = new InvalidConfigurationException("ShutdownTimeout", text, "expected a time such as 30s, 5m");
         throw nginx is null ? error : nginx.At(error);
+    }
+
+    /// <summary>
+    /// The mail listeners and their reload (SIGHUP, <c>-s reload</c>). Registered after the cluster, so that they open
+    /// once the silo or client has started and close before it stops.
+    /// </summary>
+    private static void AddMailListeners(WebApplicationBuilder builder, ConfigurationSnapshot snapshot, NginxConfiguration? nginx)
+    {
+        builder.Services.AddSingleton(snapshot);
+        builder.Services.AddSingleton<MailListeners>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MailListeners>());
+        builder.Services.AddSingleton(nginx is not null ? ReloadableConfiguration.Nginx(nginx) : ReloadableConfiguration.Json(builder.Configuration));
+        builder.Services.AddSingleton<ConfigurationReload>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigurationReload>());
     }
 
     private static void AddNginxProcess(WebApplicationBuilder builder, NginxConfiguration nginx)

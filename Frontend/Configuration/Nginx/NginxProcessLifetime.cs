@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -6,18 +5,17 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 
 /// <summary>
 /// What a process started with <c>-c</c> does besides serving: reports once the directives it accepted without
-/// effect and the deprecation warnings, writes the <c>pid</c> file (removed at exit), and answers SIGHUP
-/// (<c>-s reload</c>) by reading the configuration again.
+/// effect and the deprecation warnings, and writes the <c>pid</c> file (removed at exit) through which <c>-s</c> finds it.
 /// <para>
-/// Reload today validates: the new file is parsed and every setting checked, the result is logged, and an invalid
-/// file is refused with its file:line while the running configuration keeps serving. Applying the new settings to
-/// the running listeners is not implemented yet: a valid change takes effect at the next restart. Established
-/// sessions are never touched by a reload.
+/// SIGHUP (<c>-s reload</c>) is answered for either configuration source by
+/// <see cref="Hosting.ConfigurationReload"/>: the file is read again; an invalid one is refused with its file:line
+/// and the running configuration keeps serving; a valid one opens new listeners, closes removed ones, and gives
+/// changed settings to new connections, while established sessions continue untouched. The pid file and error_log
+/// read here at start change only at a restart.
 /// </para>
 /// </summary>
 public sealed partial class NginxProcessLifetime(NginxConfiguration configuration, ILogger<NginxProcessLifetime> logger) : IHostedService, IDisposable
 {
-    private PosixSignalRegistration? _hangup;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -31,11 +29,6 @@ public sealed partial class NginxProcessLifetime(NginxConfiguration configuratio
             Directory.CreateDirectory(Path.GetDirectoryName(pidFile) ?? ".");
             File.WriteAllText(pidFile, Environment.ProcessId + "\n");
         }
-        _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true; // SIGHUP's default action ends the process; nginx reloads instead.
-            _ = Task.Run(Reload, CancellationToken.None);
-        });
         return Task.CompletedTask;
     }
 
@@ -47,7 +40,6 @@ public sealed partial class NginxProcessLifetime(NginxConfiguration configuratio
 
     public void Dispose()
     {
-        _hangup?.Dispose();
         RemovePidFile();
     }
 
@@ -58,29 +50,9 @@ public sealed partial class NginxProcessLifetime(NginxConfiguration configuratio
             File.Delete(pidFile);
     }
 
-    private void Reload()
-    {
-        try
-        {
-            var next = NginxConfiguration.Load(configuration.Command);
-            var servers = next.ReadServers();
-            LogReloadValid(logger, next.File, servers.Count);
-        }
-        catch (Exception e) when (e is NginxConfigurationException or Grains.Hosting.InvalidConfigurationException)
-        {
-            LogReloadRefused(logger, e.Message);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: nginx directives with no effect on a mail proxy, accepted and ignored: {Names}")]
     private static partial void LogNotForMail(ILogger logger, string file, string names);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogWarning(ILogger logger, string warning);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "reload: the configuration file {File} is valid ({Count} listeners); it takes effect at the next restart (live reload is not implemented yet); the running configuration is unchanged")]
-    private static partial void LogReloadValid(ILogger logger, string file, int count);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "reload refused, the running configuration is unchanged: {Error}")]
-    private static partial void LogReloadRefused(ILogger logger, string error);
 }

@@ -75,10 +75,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     [Fact]
     public async Task TheSeedRunsLogsInReloadsAndQuits()
     {
-        var server = dovecot.Server;
-        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
-        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
-        await using var auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] == "pop3" ? pop3Handler(request) : imapHandler(request));
+        await using var auth = await StartImapAndPop3AuthAsync();
 
         var ports = ServerProcess.GetFreeTcpPorts(4);
         string Port(int i) => ports[i].ToString(CultureInfo.InvariantCulture);
@@ -120,7 +117,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
         // A valid file: validated and logged; a broken one (SIGHUP straight from the operator: "-s reload" itself reads
         // the file first and refuses a broken one, as nginx's does): refused at its line, the running configuration unchanged.
         await SignalAsync(common, "reload");
-        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains($"reload: the configuration file {file} is valid (2 listeners)", StringComparison.Ordinal)),
+        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains($"reload: {file} applied: 2 listeners, 0 added, 0 removed (their established sessions continue), 0 changed", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the valid reload's log line", Timeout);
         await File.WriteAllTextAsync(file, text.Replace("protocol imap;", "protocol imap", StringComparison.Ordinal), Timeout);
         using (var hangup = System.Diagnostics.Process.Start("kill", ["-HUP", app.Id.ToString(CultureInfo.InvariantCulture)]))
@@ -235,6 +232,103 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
             await smtp.DisconnectAsync(true, Timeout);
         }
         Assert.Equal(3, auth.Requests.Count(r => r["Auth-SSL"] == "on"));
+    }
+
+    /// <summary>
+    /// Issue #6 item 6 through the real process: <c>-s reload</c> with a changed file gives the IMAP listener's new
+    /// imap_capabilities to new connections while a session logged in before keeps working, opens an added listener and
+    /// closes a removed one whose logged-in POP3 session carries on; a broken file is refused at its line and changes
+    /// nothing; two SIGHUPs in a row are applied in turn.
+    /// </summary>
+    [Fact]
+    public async Task ReloadAppliesChangedSettingsAndListenersWithoutDroppingSessions()
+    {
+        await using var auth = await StartImapAndPop3AuthAsync();
+        var ports = ServerProcess.GetFreeTcpPorts(5);
+        string Port(int i) => ports[i].ToString(CultureInfo.InvariantCulture);
+        string File(string capabilities, string servers) =>
+            $"pid run/orleansmail.pid;\nmail {{\n    auth_http {auth.Url};\n    imap_capabilities {capabilities};\n{servers}}}\n";
+        var imapServer = $"    server {{\n        listen 127.0.0.1:{Port(0)};\n        protocol imap;\n    }}\n";
+        var pop3Server = $"    server {{\n        listen 127.0.0.1:{Port(1)};\n        protocol pop3;\n    }}\n";
+        var addedServer = $"    server {{\n        listen 127.0.0.1:{Port(2)};\n        protocol imap;\n    }}\n";
+
+        var directory = NewDirectory();
+        var file = Path.Combine(directory, "nginx.conf");
+        await System.IO.File.WriteAllTextAsync(file, File("IMAP4rev1 BEFORE-RELOAD", imapServer + pop3Server), Timeout);
+        string[] common = ["-p", directory, "-c", "nginx.conf", "-g", $"cluster_silo_port {Port(3)}; cluster_gateway_port {Port(4)}; cluster_id reload-{Guid.NewGuid():N};"];
+        await using var app = Run(directory, "frontend -c (reload)", common);
+        await app.WaitUntilAsync(async ct => await ServerProcess.ReadFirstLineAsync(ports[0], null, ct) == FrontendProcess.Greeting,
+            TimeSpan.FromSeconds(60), "the IMAP greeting", Timeout);
+        Assert.Contains("BEFORE-RELOAD", await CapabilityAsync(ports[0]), StringComparison.Ordinal);
+
+        using var imap = new ImapClient { Timeout = 15_000 };
+        await imap.ConnectAsync("127.0.0.1", ports[0], SecureSocketOptions.None, Timeout);
+        await imap.AuthenticateAsync("alice", "alice-password", Timeout);
+        using var pop3 = new Pop3Client { Timeout = 15_000 };
+        await pop3.ConnectAsync("127.0.0.1", ports[1], SecureSocketOptions.None, Timeout);
+        await pop3.AuthenticateAsync("bob", "bob-password", Timeout);
+
+        // New capabilities, the POP3 listener removed, another IMAP listener added.
+        await System.IO.File.WriteAllTextAsync(file, File("IMAP4rev1 AFTER-RELOAD", imapServer + addedServer), Timeout);
+        await SignalAsync(common, "reload");
+        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains($"reload: {file} applied: 2 listeners, 1 added, 1 removed (their established sessions continue), 1 changed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the reload's log line", Timeout);
+
+        await imap.NoOpAsync(Timeout);
+        await imap.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, Timeout);
+        await pop3.NoOpAsync(Timeout); // its listener is closed, the session is not
+        await pop3.GetMessageCountAsync(Timeout);
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => ServerProcess.ReadFirstLineAsync(ports[1], null, Timeout));
+        Assert.Contains("AFTER-RELOAD", await CapabilityAsync(ports[0]), StringComparison.Ordinal);
+        Assert.Contains("AFTER-RELOAD", await CapabilityAsync(ports[2]), StringComparison.Ordinal);
+
+        // A broken file: refused at its line, nothing changes.
+        await System.IO.File.WriteAllTextAsync(file, File("IMAP4rev1 BROKEN", imapServer).Replace("protocol imap;", "protocol imap", StringComparison.Ordinal), Timeout);
+        await HangUpAsync(app.Id);
+        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains("reload refused, the running configuration is unchanged: unexpected \"}\" in " + file + ":", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the refused reload's log line", Timeout);
+        Assert.Contains("AFTER-RELOAD", await CapabilityAsync(ports[0]), StringComparison.Ordinal);
+        Assert.Contains("AFTER-RELOAD", await CapabilityAsync(ports[2]), StringComparison.Ordinal);
+
+        // Two SIGHUPs in a row (the second once the first has begun, so the kernel cannot merge them): both applied, in turn.
+        await System.IO.File.WriteAllTextAsync(file, File("IMAP4rev1 TWICE", imapServer), Timeout);
+        int Reloads() => app.Output.Split("reload: reading").Length - 1;
+        var before = Reloads();
+        await HangUpAsync(app.Id);
+        await app.WaitUntilAsync(_ => Task.FromResult(Reloads() > before), TimeSpan.FromSeconds(30), "the first reload", Timeout);
+        await HangUpAsync(app.Id);
+        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains($"reload: {file} applied: 1 listeners, 0 added, 0 removed (their established sessions continue), 0 changed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the second reload's log line", Timeout);
+        Assert.Contains($"reload: {file} applied: 1 listeners, 0 added, 1 removed (their established sessions continue), 1 changed", app.Output, StringComparison.Ordinal);
+        Assert.Contains("TWICE", await CapabilityAsync(ports[0]), StringComparison.Ordinal);
+
+        await imap.NoOpAsync(Timeout); // the session logged in before every reload still works
+        await imap.DisconnectAsync(true, Timeout);
+        await pop3.DisconnectAsync(true, Timeout);
+    }
+
+    /// <summary>An auth server for Dovecot's users: IMAP with their passwords, POP3 with digests (MailKit picks CRAM-MD5).</summary>
+    private Task<TestAuthServer> StartImapAndPop3AuthAsync()
+    {
+        var server = dovecot.Server;
+        var imapHandler = TestAuthServer.UsersAndPasswords(server.Users, server.Host, server.ImapPort);
+        var pop3Handler = Pop3ProxyFixture.UsersWithDigests(server.Users, server.Host, server.Pop3Port);
+        return TestAuthServer.StartAsync(request => request["Auth-Protocol"] == "pop3" ? pop3Handler(request) : imapHandler(request));
+    }
+
+    private static async Task<string> CapabilityAsync(int port)
+    {
+        await using var client = await LineClient.ConnectAsync(port);
+        Assert.Equal(FrontendProcess.Greeting, await client.ReadLineAsync());
+        await client.SendAsync("c1 CAPABILITY\r\n");
+        return string.Join("\n", await client.ReadUntilAsync("c1 "));
+    }
+
+    private static async Task HangUpAsync(int pid)
+    {
+        using var hangup = System.Diagnostics.Process.Start("kill", ["-HUP", pid.ToString(CultureInfo.InvariantCulture)]);
+        await hangup.WaitForExitAsync(Timeout);
+        Assert.Equal(0, hangup.ExitCode);
     }
 
     [Fact]

@@ -1,0 +1,8 @@
+namespace OrleansMail.Frontend.Configuration;
+
+/// <summary>
+/// One listener as the configuration gives it: its settings, and the text of every key they were read from (the
+/// mail-level keys and its own server's), which tells a reload whether the listener changed. The settings records
+/// hold lists, which records compare by reference, so the keys are the reliable comparison.
+/// </summary>
+public sealed record ConfiguredListener(ServerSettings Settings, string Fingerprint);

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Frontend.ProxyProtocol;
+using OrleansMail.Frontend.Tls;
+
+namespace OrleansMail.Frontend.Hosting;
+
+/// <summary>
+/// One listener's configuration as a connection sees it: the settings, the protocol's listener feature (CAPABILITY,
+/// CAPA and EHLO lines built once), the TLS front door with its certificates loaded, and the PROXY protocol step.
+/// Immutable: a reload builds a new one and swaps it in (<see cref="MailListener.Update"/>); a connection takes the
+/// state current when it is accepted and keeps it to the end, so an established session never sees a reload.
+/// </summary>
+internal sealed class ListenerState
+{
+    private ListenerState(ServerSettings settings, IListenerFeature feature, ClientTls? tls, ProxyProtocolMiddleware? proxyProtocol)
+    {
+        Settings = settings;
+        Feature = feature;
+        Tls = tls;
+        ProxyProtocol = proxyProtocol;
+    }
+
+    public ServerSettings Settings { get; }
+
+    public IListenerFeature Feature { get; }
+
+    public ClientTls? Tls { get; }
+
+    /// <summary><c>listen … proxy_protocol</c>: the header is read first on every connection (nginx-mail.md §4).</summary>
+    public ProxyProtocolMiddleware? ProxyProtocol { get; }
+
+    /// <summary>Builds the state and loads the certificates; a certificate that cannot be loaded throws, refusing the configuration.</summary>
+    public static ListenerState Build(ServerSettings settings, ILoggerFactory loggers, TimeProvider time) => new(
+        settings,
+        Listeners.For(settings),
+        settings.Tls.Enabled ? new ClientTls(settings, loggers, time) : null,
+        settings.ListenParameters.ProxyProtocol
+            ? new ProxyProtocolMiddleware(settings.SetRealIpFrom, settings.Timeout, loggers.CreateLogger<ProxyProtocolMiddleware>())
+            : null);
+}
