@@ -6,6 +6,11 @@ namespace OrleansMail.Grains.Interfaces;
 /// Brute-force throttling: how long the front end waits before sending a refusal (escalates with distinct wrong
 /// secrets); independent of <paramref name="Wait"/>, which also decides whether the client may try again.
 /// </param>
+/// <param name="UpstreamFallbacks">
+/// Set only when the upstream came from a pool (issue 7 item 4): the next upstreams to try, best first (host:port),
+/// when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to the
+/// upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
+/// </param>
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,
@@ -15,7 +20,8 @@ public sealed record LoginDecision(
     [property: Id(5)] string? Message = null,
     [property: Id(6)] TimeSpan? Wait = null,
     [property: Id(7)] string? SmtpErrorCode = null,
-    [property: Id(8)] TimeSpan? Delay = null)
+    [property: Id(8)] TimeSpan? Delay = null,
+    [property: Id(16)] string[]? UpstreamFallbacks = null)
 {
     public static LoginDecision Allow(string host, int port, string login, string password) =>
         new(LoginOutcome.Allowed, host, port, login, password);
@@ -34,5 +40,5 @@ public sealed record LoginDecision(
 
     /// <summary>Never print the upstream password.</summary>
     public override string ToString() =>
-        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay} }}";
+        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay}, UpstreamFallbacks = {(UpstreamFallbacks is null ? "" : string.Join(' ', UpstreamFallbacks))} }}";
 }

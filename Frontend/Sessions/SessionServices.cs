@@ -13,4 +13,5 @@ internal sealed record SessionServices(
     RelayIdleMonitor RelayMonitor,
     TimeProvider Time,
     ILoggerFactory LoggerFactory,
-    IClientHostResolver ClientHostResolver);
+    IClientHostResolver ClientHostResolver,
+    UpstreamFailureReports UpstreamReports);

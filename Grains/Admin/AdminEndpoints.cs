@@ -41,12 +41,13 @@ public static class AdminEndpoints
         });
         admin.MapGet("/users/{login}", async (string login, LoginAdministration administration) =>
             Results.Ok(await administration.ReportAsync(login)));
+        admin.MapUpstreamAdmin();
         return true;
     }
 
     /// <summary>Registers what the endpoints need (the cluster's grain factory is already there on a silo).</summary>
     public static IServiceCollection AddOrleansMailAdmin(this IServiceCollection services) =>
-        services.AddSingleton<LoginAdministration>();
+        services.AddSingleton<LoginAdministration>().AddSingleton<UpstreamAdministration>();
 
     private static bool Authorized(HttpRequest request, byte[] expected)
     {

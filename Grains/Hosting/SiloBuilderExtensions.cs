@@ -43,6 +43,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageName);
         // The LoginPolicy section, read here so the Silo process and the Frontend's embedded silo share it.
         silo.Services.TryAddSingleton(LoginPolicySettings.From(silo.Configuration));
+        silo.Services.TryAddSingleton(UpstreamPoolSettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
         return silo;
     }

@@ -23,7 +23,8 @@ internal sealed class UserLoginGrain(
     AuthHttpClient authHttp,
     LoginPolicySettings settings,
     SecretHasher hasher,
-    TimeProvider timeProvider) : Grain, IUserLoginGrain
+    TimeProvider timeProvider,
+    Upstreams.UpstreamPlacement upstreams) : Grain, IUserLoginGrain
 {
     public const string GrainTypeName = "userlogin";
 
@@ -34,7 +35,14 @@ internal sealed class UserLoginGrain(
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
 
     /// <inheritdoc />
-    public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The pool upstream is chosen after the cache, on every decision, so a cached decision follows health and drains
+    /// at once; the cache keeps the auth server's own answer.
+    /// </remarks>
+    public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default) =>
+        upstreams.Place(attempt.Protocol, await DecideAsync(attempt, cancellationToken));
+
+    private async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (now < _notBefore)
