@@ -56,16 +56,23 @@ public sealed partial class UpstreamHealthCache(
     private async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await _loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        try { await _loop.WaitAsync(cancellationToken); }
+        catch (OperationCanceledException) { } // the silo stops anyway; the loop ends at its next await
     }
 
     private async Task RunAsync()
     {
         while (!_stopping.IsCancellationRequested)
         {
-            await RefreshAsync();
-            try { await Task.Delay(settings.CacheRefresh, time, _stopping.Token); }
-            catch (OperationCanceledException) { return; }
+            try
+            {
+                await RefreshAsync();
+                await Task.Delay(settings.CacheRefresh, time, _stopping.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
