@@ -11,6 +11,11 @@ namespace OrleansMail.Grains.Interfaces;
 /// limit is configured or the attempt named no <see cref="LoginAttempt.FrontEnd"/>.
 /// </param>
 /// <param name="SessionLeaseTtl">How long <paramref name="Session"/> lives unless renewed.</param>
+/// <param name="UpstreamFallbacks">
+/// Set only when the upstream came from a pool (issue 7 item 4): the next upstreams to try, best first (host:port),
+/// when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to the
+/// upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
+/// </param>
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,
@@ -22,7 +27,8 @@ public sealed record LoginDecision(
     [property: Id(7)] string? SmtpErrorCode = null,
     [property: Id(8)] TimeSpan? Delay = null,
     [property: Id(9)] SessionLease? Session = null,
-    [property: Id(10)] TimeSpan SessionLeaseTtl = default)
+    [property: Id(10)] TimeSpan SessionLeaseTtl = default,
+    [property: Id(11)] string[]? UpstreamFallbacks = null)
 {
     public static LoginDecision Allow(string host, int port, string login, string password) =>
         new(LoginOutcome.Allowed, host, port, login, password);
@@ -45,5 +51,5 @@ public sealed record LoginDecision(
 
     /// <summary>Never print the upstream password.</summary>
     public override string ToString() =>
-        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay}, Session = {Session?.LeaseId} }}";
+        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay}, Session = {Session?.LeaseId}, UpstreamFallbacks = {(UpstreamFallbacks is null ? "" : string.Join(' ', UpstreamFallbacks))} }}";
 }

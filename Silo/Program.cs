@@ -17,6 +17,7 @@ try
     ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
     cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Localhost);
     LoginPolicySettings.From(builder.Configuration);
+    UpstreamPoolSettings.From(builder.Configuration);
     if (cluster.Mode == ClusterMode.Embedded)
         throw new InvalidConfigurationException("Cluster:Mode", "Embedded", "a Silo process runs Localhost or Redis clustering; Embedded is for Frontend");
 }

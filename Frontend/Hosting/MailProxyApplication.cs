@@ -53,7 +53,7 @@ public static class MailProxyApplication
         ClusterSettings cluster;
         try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
-        try { if (cluster.Mode == ClusterMode.Embedded) LoginPolicySettings.From(builder.Configuration); } // validated before anything starts
+        try { if (cluster.Mode == ClusterMode.Embedded) { LoginPolicySettings.From(builder.Configuration); UpstreamPoolSettings.From(builder.Configuration); } } // validated before anything starts
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx);
 
@@ -62,6 +62,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton(cluster);
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
+        builder.Services.AddSingleton<UpstreamFailureReports>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<SessionLeaseRenewer>();

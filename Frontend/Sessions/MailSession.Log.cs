@@ -20,6 +20,9 @@ internal abstract partial class MailSession
     [LoggerMessage(Level = LogLevel.Warning, Message = "upstream {Upstream} login failed: {Reason}")]
     protected partial void LogUpstreamFailed(string upstream, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "upstream {Upstream} could not be reached ({Reason}); trying {Next} of its pool")]
+    protected partial void LogUpstreamFailedOver(string upstream, string reason, string next);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "upstream {Upstream} TLS refused: {Reason}")]
     protected partial void LogUpstreamTlsRefused(string upstream, string reason);
 

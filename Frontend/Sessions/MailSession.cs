@@ -302,15 +302,10 @@ internal abstract partial class MailSession : ISaslChannel
     private async Task<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
     {
         var upstreamName = $"{decision.UpstreamHost}:{decision.UpstreamPort}";
-        var upstreamSettings = Settings.Upstreams.For(decision.UpstreamHost!, decision.UpstreamPort);
         UpstreamLoginResult result;
         try
         {
-            var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off
-                ? ReadOnlyMemory<byte>.Empty
-                : ProxyHeaderWriter.Build((int)upstreamSettings.ProxyProtocol, Connection.RemoteEndPoint, Connection.LocalEndPoint, ClientTlsSummary.Of(Connection));
-            _upstream = await _services.Connector.ConnectAsync(
-                decision.UpstreamHost!, decision.UpstreamPort, upstreamSettings, proxyHeader, Settings.Timeout, Client.Closed);
+            (_upstream, upstreamName) = await ConnectFailingOverAsync(decision);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
             result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);

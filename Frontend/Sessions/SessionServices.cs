@@ -14,4 +14,5 @@ internal sealed record SessionServices(
     TimeProvider Time,
     ILoggerFactory LoggerFactory,
     IClientHostResolver ClientHostResolver,
-    SessionLeaseRenewer Leases);
+    SessionLeaseRenewer Leases,
+    UpstreamFailureReports UpstreamReports);

@@ -61,12 +61,13 @@ public static class AdminEndpoints
             login is null
                 ? Results.BadRequest(new { error = "login required" })
                 : Results.Ok(await administration.SessionsAsync(login)));
+        admin.MapUpstreamAdmin();
         return true;
     }
 
     /// <summary>Registers what the endpoints need (the cluster's grain factory is already there on a silo).</summary>
     public static IServiceCollection AddOrleansMailAdmin(this IServiceCollection services) =>
-        services.AddSingleton<LoginAdministration>();
+        services.AddSingleton<LoginAdministration>().AddSingleton<UpstreamAdministration>();
 
     /// <summary>Marks the endpoints that need the admin token.</summary>
     private sealed class AdminOnly

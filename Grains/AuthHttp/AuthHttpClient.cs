@@ -9,7 +9,7 @@ namespace OrleansMail.Grains.AuthHttp;
 /// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
 /// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (nginx-mail.md §2.4 step 4).
 /// </summary>
-internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger)
+internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger, Hosting.UpstreamPoolSettings pools)
 {
     /// <summary>The name of the <see cref="HttpClient"/> registered by <see cref="AuthHttpServiceCollectionExtensions.AddAuthHttpClient"/>.</summary>
     public const string HttpClientName = "OrleansMail.AuthHttp";
@@ -66,7 +66,7 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
                 var cacheTtl = parsed.CacheTtlSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-                return new AuthHttpAnswer(AuthHttpDecision.Decide(attempt, parsed), cacheTtl);
+                return new AuthHttpAnswer(AuthHttpDecision.Decide(attempt, parsed, pools.Pool(attempt.Protocol).Count > 0), cacheTtl);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -15,7 +15,11 @@ internal static class AuthHttpDecision
     public static readonly TimeSpan WaitFloor = TimeSpan.FromSeconds(1);
 
     /// <summary>Maps a parsed reply to the decision for <paramref name="attempt"/>.</summary>
-    public static LoginDecision Decide(LoginAttempt attempt, AuthHttpResponse response)
+    /// <param name="poolAvailable">
+    /// The protocol has an upstream pool (OrleansMail only): an OK without Auth-Server and Auth-Port is then allowed
+    /// with no upstream, and the login grain chooses one from the pool; nginx fails such a login.
+    /// </param>
+    public static LoginDecision Decide(LoginAttempt attempt, AuthHttpResponse response, bool poolAvailable = false)
     {
         // 1. Error status: refuse; Auth-Wait > 0 means "wait, show the error, let the client retry" instead of closing.
         if (response.Error is { } error)
@@ -40,6 +44,14 @@ internal static class AuthHttpDecision
         // 3. OK.
         if (string.IsNullOrEmpty(response.Server) || string.IsNullOrEmpty(response.Port))
         {
+            // OrleansMail: with a pool, an OK that names no upstream at all lets the login grain choose one.
+            if (poolAvailable && string.IsNullOrEmpty(response.Server) && string.IsNullOrEmpty(response.Port))
+            {
+                return Password(attempt, response) is { } poolPassword
+                    ? new LoginDecision(LoginOutcome.Allowed, UpstreamLogin: response.User ?? attempt.Login, UpstreamPassword: poolPassword)
+                    : LoginDecision.TemporaryFailure("auth http server did not send password");
+            }
+
             return LoginDecision.TemporaryFailure("auth http server did not send server or port");
         }
 
@@ -53,21 +65,19 @@ internal static class AuthHttpDecision
             return LoginDecision.TemporaryFailure("auth http server sent invalid port");
         }
 
+        return Password(attempt, response) is { } password
+            ? LoginDecision.Allow(host, port, response.User ?? attempt.Login, password)
+            : LoginDecision.TemporaryFailure("auth http server did not send password");
+    }
+
+    /// <summary>The password for the upstream login, or null when there is none to give.</summary>
+    private static string? Password(LoginAttempt attempt, AuthHttpResponse response)
+    {
         // Only a plain login still knows the client's clear-text password; APOP/CRAM-MD5 carried a digest and
         // EXTERNAL nothing, so the auth server must supply Auth-Pass (nginx forgets the secret, CVE-2026-27651).
-        var password = response.Pass ?? (attempt.Method == AuthMethod.Plain ? attempt.Secret : null);
-        if (password is null)
-        {
-            if (attempt.Protocol != MailProtocol.Smtp)
-            {
-                return LoginDecision.TemporaryFailure("auth http server did not send password");
-            }
-
-            // SMTP needs one only for proxy_smtp_auth, which the front end checks when it logs in upstream.
-            password = string.Empty;
-        }
-
-        return LoginDecision.Allow(host, port, response.User ?? attempt.Login, password);
+        // SMTP needs one only for proxy_smtp_auth, which the front end checks when it logs in upstream.
+        return response.Pass ?? (attempt.Method == AuthMethod.Plain ? attempt.Secret : null)
+            ?? (attempt.Protocol == MailProtocol.Smtp ? string.Empty : null);
     }
 
     /// <summary>

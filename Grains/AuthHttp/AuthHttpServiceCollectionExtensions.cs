@@ -16,6 +16,7 @@ public static class AuthHttpServiceCollectionExtensions
     public static IServiceCollection AddAuthHttpClient(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new Hosting.UpstreamPoolSettings());
         services.TryAddSingleton<AuthHttpClient>();
         services.AddHttpClient(AuthHttpClient.HttpClientName, client =>
             {

@@ -13,6 +13,12 @@ public static class GrainServiceCollectionExtensions
         services.AddAuthHttpClient();
         services.TryAddSingleton(new LoginPolicySettings());
         services.TryAddSingleton<Login.SecretHasher>();
+        services.TryAddSingleton(new UpstreamPoolSettings());
+        services.TryAddSingleton<Upstreams.UpstreamHealthCache>();
+        // The cache's refresh loop runs while the silo is active (once, however often this is called).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, Upstreams.UpstreamHealthCache>(
+            sp => sp.GetRequiredService<Upstreams.UpstreamHealthCache>()));
+        services.TryAddSingleton<Upstreams.UpstreamPlacement>();
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 
@@ -121,59 +120,29 @@ public sealed record LoginPolicySettings
         };
     }
 
-    private static (string Key, string? Value) Find(IConfigurationSection section, string pascal, string nginx)
-    {
-        if (section[pascal] is { } value) return ($"{SectionName}:{pascal}", value);
-        return ($"{SectionName}:{nginx}", section[nginx]);
-    }
+    // The readers are shared with the UpstreamPools section (SettingsValues); these names keep the list above short.
+    private static TimeSpan Time(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback) =>
+        SettingsValues.Time(section, pascal, nginx, fallback);
 
-    private static TimeSpan Time(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback)
-    {
-        var (key, value) = Find(section, pascal, nginx);
-        if (value is null) return fallback;
-        return NginxValueParser.TryParseTime(value, out var time)
-            ? time
-            : throw new InvalidConfigurationException(key, value, "expected a time such as 0, 500ms, 60s, 15m or 1h");
-    }
+    private static bool Flag(IConfigurationSection section, string pascal, string nginx, bool fallback) =>
+        SettingsValues.Flag(section, pascal, nginx, fallback);
 
     /// <summary>A time of at least a second: a lease renewed every third of its life must outlive a grain call.</summary>
     private static TimeSpan AtLeastOneSecond(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback)
     {
         var time = Time(section, pascal, nginx, fallback);
         if (time >= TimeSpan.FromSeconds(1)) return time;
-        var (key, value) = Find(section, pascal, nginx);
+        var (key, value) = SettingsValues.Find(section, pascal, nginx);
         throw new InvalidConfigurationException(key, value!, "expected a time of at least 1s");
     }
 
-    private static bool Flag(IConfigurationSection section, string pascal, string nginx, bool fallback)
-    {
-        var (key, value) = Find(section, pascal, nginx);
-        return value?.Trim().ToLowerInvariant() switch
-        {
-            null => fallback,
-            "on" or "true" => true,
-            "off" or "false" => false,
-            _ => throw new InvalidConfigurationException(key, value, "expected on or off"),
-        };
-    }
-
-    private static int Number(IConfigurationSection section, string pascal, string nginx, int fallback, int min, int max)
-    {
-        var (key, value) = Find(section, pascal, nginx);
-        if (value is null) return fallback;
-        if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
-            throw new InvalidConfigurationException(key, value, $"expected a whole number {min}-{max}");
-        return number;
-    }
+    private static int Number(IConfigurationSection section, string pascal, string nginx, int fallback, int min, int max) =>
+        SettingsValues.Number(section, pascal, nginx, fallback, min, max);
 
     /// <summary>A list: either the children of the key (JSON array) or one value separated by spaces or commas.</summary>
     private static IReadOnlyList<IPNetwork> Networks(IConfigurationSection section, string pascal, string nginx)
     {
-        var child = section.GetSection(pascal).GetChildren().Any() ? section.GetSection(pascal) : section.GetSection(nginx);
-        var key = child.Path;
-        var texts = child.GetChildren().Select(c => c.Value ?? "").ToList();
-        if (texts.Count == 0 && child.Value is { } single)
-            texts = single.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).ToList();
+        var (key, texts) = SettingsValues.List(section, pascal, nginx);
         var networks = new List<IPNetwork>(texts.Count);
         foreach (var text in texts)
         {
@@ -190,7 +159,7 @@ public sealed record LoginPolicySettings
 
     private static byte[]? Key(IConfigurationSection section, string pascal, string nginx)
     {
-        var (key, value) = Find(section, pascal, nginx);
+        var (key, value) = SettingsValues.Find(section, pascal, nginx);
         if (string.IsNullOrWhiteSpace(value)) return null;
         byte[] bytes;
         try { bytes = Convert.FromBase64String(value.Trim()); }

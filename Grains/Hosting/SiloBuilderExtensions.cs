@@ -46,6 +46,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageName);
         // The LoginPolicy section, read here so the Silo process and the Frontend's embedded silo share it.
         silo.Services.TryAddSingleton(LoginPolicySettings.From(silo.Configuration));
+        silo.Services.TryAddSingleton(UpstreamPoolSettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
         // Every silo feeds the dashboard (orleans.md §2), served on the admin port behind Admin:Token; the live log
         // trace is off, since log lines name logins and addresses.

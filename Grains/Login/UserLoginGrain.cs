@@ -25,7 +25,8 @@ internal sealed partial class UserLoginGrain(
     AuthHttpClient authHttp,
     LoginPolicySettings settings,
     SecretHasher hasher,
-    TimeProvider timeProvider) : Grain, IUserLoginGrain
+    TimeProvider timeProvider,
+    Upstreams.UpstreamPlacement upstreams) : Grain, IUserLoginGrain
 {
     public const string GrainTypeName = "userlogin";
 
@@ -36,7 +37,14 @@ internal sealed partial class UserLoginGrain(
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
 
     /// <inheritdoc />
-    public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The pool upstream is chosen after the cache, on every decision, so a cached decision follows health and drains
+    /// at once; the cache keeps the auth server's own answer.
+    /// </remarks>
+    public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default) =>
+        upstreams.Place(attempt.Protocol, await DecideAsync(attempt, cancellationToken));
+
+    private async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
         var decision = await DecideCredentialsAsync(attempt, cancellationToken);
         return decision.Outcome == LoginOutcome.Allowed && attempt.FrontEnd is { } frontEnd

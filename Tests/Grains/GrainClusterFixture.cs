@@ -17,7 +17,7 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     /// <inheritdoc />
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
         builder.ConfigureSilo((_, silo) =>
@@ -26,6 +26,7 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
             silo.AddMemoryGrainStorage(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
             silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
             silo.Services.AddSingleton(policy);
+            ConfigureSiloServices(silo.Services);
             silo.Services.AddOrleansMailGrainServices();
             silo.Services.AddOrleansMailAdmin();
         });
@@ -33,8 +34,13 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
         await Cluster.DeployAsync();
     }
 
+    /// <summary>More silo services before the grains' own defaults (a derived fixture's settings).</summary>
+    protected virtual void ConfigureSiloServices(IServiceCollection services)
+    {
+    }
+
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();

@@ -25,7 +25,7 @@ public sealed class DovecotServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private const int MaxPortAttempts = 5;
 
-    private readonly ServerProcess _process;
+    private ServerProcess _process;
     private readonly Lock _usersLock = new();
     private readonly Dictionary<string, string> _users;
 
@@ -117,12 +117,7 @@ public sealed class DovecotServer : IAsyncDisposable
                 process = ServerProcess.Start("dovecot", DovecotBinary,
                     ["-F", "-c", Path.Combine(directory, "dovecot.conf")], directory);
                 var server = new DovecotServer(process, directory, ports[0], ports[1], userMap, TimeSpan.Zero);
-                await process.WaitUntilReadyAsync(
-                    async ct =>
-                        (await ServerProcess.ReadFirstLineAsync(ports[0], null, ct).ConfigureAwait(false))
-                            ?.StartsWith("* OK", StringComparison.Ordinal) == true
-                        && (await ServerProcess.ReadFirstLineAsync(ports[1], null, ct).ConfigureAwait(false))
-                            ?.StartsWith("+OK", StringComparison.Ordinal) == true,
+                await process.WaitUntilReadyAsync(ct => GreetsAsync(ports[0], ports[1], ct),
                     StartTimeout, server.Diagnostics, cancellationToken).ConfigureAwait(false);
                 return new DovecotServer(process, directory, ports[0], ports[1], userMap, stopwatch.Elapsed);
             }
@@ -192,6 +187,27 @@ public sealed class DovecotServer : IAsyncDisposable
 
         return AppendAsync(user, password, message, cancellationToken);
     }
+
+    /// <summary>
+    /// Stops Dovecot (an upstream outage) but keeps its folder, ports, users and mail, so <see cref="StartAgainAsync"/>
+    /// brings the same server back.
+    /// </summary>
+    public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(5));
+
+    /// <summary>Starts Dovecot again after <see cref="StopAsync"/>, on the same ports; waits for both greetings.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        await _process.DisposeAsync().ConfigureAwait(false);
+        _process = ServerProcess.Start("dovecot", DovecotBinary, ["-F", "-c", ConfigPath], Directory);
+        await _process.WaitUntilReadyAsync(ct => GreetsAsync(ImapPort, Pop3Port, ct), StartTimeout, Diagnostics, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private static async Task<bool> GreetsAsync(int imapPort, int pop3Port, CancellationToken cancellationToken) =>
+        (await ServerProcess.ReadFirstLineAsync(imapPort, null, cancellationToken).ConfigureAwait(false))
+            ?.StartsWith("* OK", StringComparison.Ordinal) == true
+        && (await ServerProcess.ReadFirstLineAsync(pop3Port, null, cancellationToken).ConfigureAwait(false))
+            ?.StartsWith("+OK", StringComparison.Ordinal) == true;
 
     /// <summary>Stops Dovecot and deletes its folder.</summary>
     public async ValueTask DisposeAsync()

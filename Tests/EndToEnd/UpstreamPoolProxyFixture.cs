@@ -1,0 +1,72 @@
+using MimeKit;
+using OrleansMail.Tests.Support;
+
+namespace OrleansMail.Tests.EndToEnd;
+
+/// <summary>
+/// Two real Dovecots as the IMAP pool (separate folders and ports), a real auth server that says OK without naming
+/// an upstream, and a Frontend (embedded silo) with the pool, checks every second (2 to fall, 2 to rise) and the
+/// admin API. Each Dovecot holds a message in alice's and bob's INBOX whose subject names it, so a client can tell
+/// through the proxy which backend it reached.
+/// </summary>
+public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
+{
+    public const string AdminToken = "pool-admin-token";
+
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
+    private static readonly (string, string)[] Users = [("alice", "alice-password"), ("bob", "bob-password")];
+
+    public DovecotServer[] Backends { get; } = new DovecotServer[2];
+
+    public TestAuthServer Auth { get; private set; } = null!;
+
+    public ProxyUnderTest Proxy { get; private set; } = null!;
+
+    public string AdminUrl { get; private set; } = "";
+
+    /// <summary>The subject of the marker message in <paramref name="backend"/>'s INBOXes.</summary>
+    public static string Marker(int backend) => $"backend-{backend}";
+
+    public static string Address(DovecotServer backend) => $"{backend.Host}:{backend.ImapPort}";
+
+    public async ValueTask InitializeAsync()
+    {
+        for (var i = 0; i < Backends.Length; i++)
+        {
+            Backends[i] = await DovecotServer.StartAsync(Users);
+            foreach (var (user, _) in Users)
+                await Backends[i].AppendAsync(user, new MimeMessage([new MailboxAddress("", "pool@example.test")], [new MailboxAddress("", user + "@example.test")],
+                    Marker(i), new TextPart("plain") { Text = "which backend" }));
+        }
+
+        var users = Users.ToDictionary(u => u.Item1, u => u.Item2);
+        Auth = await TestAuthServer.StartAsync(request =>
+            request.Decoded("Auth-User") is { } user && users.TryGetValue(user, out var password) && request.Decoded("Auth-Pass") == password
+                ? AuthReply.With(("Auth-Status", "OK"))
+                : AuthReply.Fail("Invalid login or password"));
+        var adminPort = ServerProcess.GetFreeTcpPorts(1)[0];
+        AdminUrl = $"http://127.0.0.1:{adminPort}";
+        Proxy = await ProxyUnderTest.StartAsync(
+            [("AuthHttp", Auth.Url), ("Timeout", "10s")],
+            new Dictionary<string, (string, string)[]> { ["imap"] = [] },
+            [
+                ("UpstreamPools:Imap:0", Address(Backends[0])),
+                ("UpstreamPools:Imap:1", Address(Backends[1])),
+                ("UpstreamPools:upstream_check_interval", "1s"),
+                ("UpstreamPools:upstream_check_timeout", "2s"),
+                ("UpstreamPools:upstream_check_fails", "2"),
+                ("UpstreamPools:upstream_check_passes", "2"),
+                ("Admin:Listen", $"127.0.0.1:{adminPort}"),
+                ("Admin:Token", AdminToken),
+            ]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Proxy is not null) await Proxy.DisposeAsync();
+        if (Auth is not null) await Auth.DisposeAsync();
+        foreach (var backend in Backends)
+            if (backend is not null) await backend.DisposeAsync();
+    }
+}
