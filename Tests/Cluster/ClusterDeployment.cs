@@ -21,6 +21,7 @@ public class ClusterDeployment : IAsyncLifetime
     private readonly IReadOnlyDictionary<string, string> _frontendSettings;
     private readonly (string User, string Password)[] _users;
     private readonly List<SiloProcess> _silos = [];
+    private readonly Dictionary<string, string> _extraSiloSettings = [];
     private int _disposed;
     private volatile Func<RecordedAuthRequest, AuthReply> _authHandler = _ => AuthReply.Fail("not ready");
 
@@ -85,6 +86,16 @@ public class ClusterDeployment : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Runs once Redis, Dovecot and the auth server are up and before any Silo starts (e.g. to start more servers);
+    /// returns more settings for the Silos.
+    /// </summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>> PrepareAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
+
+    /// <summary>Releases what <see cref="PrepareAsync"/> started; runs after the processes have stopped.</summary>
+    protected virtual ValueTask DisposePreparedAsync() => ValueTask.CompletedTask;
+
     /// <summary>Starts one more Silo process in the cluster.</summary>
     public async Task<SiloProcess> StartSiloAsync(string name)
     {
@@ -95,6 +106,7 @@ public class ClusterDeployment : IAsyncLifetime
             ["LoginPolicy:bruteforce_delay_max"] = "200ms",
         };
         foreach (var (key, value) in _siloSettings) settings[key] = value;
+        foreach (var (key, value) in _extraSiloSettings) settings[key] = value;
         var silo = await SiloProcess.StartAsync(Cluster, name, extra: settings);
         lock (_silos) _silos.Add(silo);
         return silo;
@@ -122,6 +134,7 @@ public class ClusterDeployment : IAsyncLifetime
         }
 
         UseDefaultAuth();
+        foreach (var (key, value) in await PrepareAsync()) _extraSiloSettings[key] = value;
 
         Cluster = ClusterIdentity.Unique(Redis.ConnectionString);
         // Silos start together: each must see the other join for a two-silo cluster to form its quorum.
@@ -149,6 +162,7 @@ public class ClusterDeployment : IAsyncLifetime
         if (FrontendA is not null) await FrontendA.DisposeAsync();
         if (FrontendB is not null) await FrontendB.DisposeAsync();
         foreach (var silo in _silos) await silo.DisposeAsync();
+        await DisposePreparedAsync();
         if (Auth is not null) await Auth.DisposeAsync();
         if (Dovecot is not null) await Dovecot.DisposeAsync();
         if (Redis is not null) await Redis.DisposeAsync();
