@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using MailKit;
 using MailKit.Net.Imap;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.Cluster;
 
@@ -22,12 +22,7 @@ public sealed class ClusterUpstreamPoolTests(UpstreamPoolClusterDeployment deplo
         return backend;
     }
 
-    private static async Task<int> BackendOfAsync(ImapClient client)
-    {
-        var summaries = await client.Inbox.FetchAsync(0, -1, MessageSummaryItems.Envelope, Ct);
-        var subject = Assert.Single(summaries).Envelope!.Subject!;
-        return int.Parse(subject["backend-".Length..], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static Task<int> BackendOfAsync(ImapClient client) => BackendMarkers.BackendOfAsync(client, Ct);
 
     [Fact]
     public async Task AUserStaysOnOneBackendMovesWhenItStopsAndComesBackWhenItReturns()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using MailKit.Net.Imap;
-using MailKit.Security;
 using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.Cluster;
@@ -122,22 +120,7 @@ public sealed class SiloRestartTests : IAsyncLifetime
         string.Join("\n", _silos.Select(s => s.App).Append(_frontend?.App).Where(a => a is not null).Select(a => a!.Diagnostics()));
 
     /// <summary>Logs in and out through the Frontend; null on success, else what went wrong.</summary>
-    private async Task<string?> TryLoginAsync(string user)
-    {
-        try
-        {
-            using var client = new ImapClient { Timeout = 15_000 };
-            await client.ConnectAsync("127.0.0.1", _frontend!.ImapPort, SecureSocketOptions.None, Timeout);
-            await client.AuthenticateAsync(user, user + "-password", Timeout);
-            await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, Timeout);
-            await client.DisconnectAsync(quit: true, Timeout);
-            return null;
-        }
-        catch (Exception e)
-        {
-            return $"{e.GetType().Name}: {e.Message}";
-        }
-    }
+    private Task<string?> TryLoginAsync(string user) => ClusterImap.TryLoginAsync(_frontend!, user, user + "-password", cancellationToken: Timeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using MimeKit;
 using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.Cluster;
@@ -27,14 +26,7 @@ public sealed class UpstreamPoolClusterDeployment() : ClusterDeployment(siloCoun
     {
         SecondDovecot = await DovecotServer.StartAsync(PoolUsers);
         for (var i = 0; i < Backends.Count; i++)
-        {
-            foreach (var (user, _) in PoolUsers)
-            {
-                var marker = new MimeMessage([new MailboxAddress("", "pool@example.test")], [new MailboxAddress("", user + "@example.test")],
-                    "backend-" + i.ToString(CultureInfo.InvariantCulture), new TextPart("plain") { Text = "marker" });
-                await Backends[i].AppendAsync(user, marker);
-            }
-        }
+            await BackendMarkers.AppendAsync(Backends[i], i, PoolUsers.Select(u => u.User));
 
         // Right password: OK with no Auth-Server, the pool decides.
         UseAuth(request => request.Decoded("Auth-User") is { } user && PoolUsers.Any(u => u.User == user && u.Password == request.Decoded("Auth-Pass"))

@@ -1,4 +1,3 @@
-using MimeKit;
 using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.EndToEnd;
@@ -25,9 +24,6 @@ public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
 
     public string AdminUrl { get; private set; } = "";
 
-    /// <summary>The subject of the marker message in <paramref name="backend"/>'s INBOXes.</summary>
-    public static string Marker(int backend) => $"backend-{backend}";
-
     public static string Address(DovecotServer backend) => $"{backend.Host}:{backend.ImapPort}";
 
     public async ValueTask InitializeAsync()
@@ -35,9 +31,7 @@ public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
         for (var i = 0; i < Backends.Length; i++)
         {
             Backends[i] = await DovecotServer.StartAsync(Users);
-            foreach (var (user, _) in Users)
-                await Backends[i].AppendAsync(user, new MimeMessage([new MailboxAddress("", "pool@example.test")], [new MailboxAddress("", user + "@example.test")],
-                    Marker(i), new TextPart("plain") { Text = "which backend" }));
+            await BackendMarkers.AppendAsync(Backends[i], i, Users.Select(u => u.Item1));
         }
 
         var users = Users.ToDictionary(u => u.Item1, u => u.Item2);

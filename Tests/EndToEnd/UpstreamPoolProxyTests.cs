@@ -37,13 +37,8 @@ public sealed class UpstreamPoolProxyTests(UpstreamPoolProxyFixture fixture) : I
         return client;
     }
 
-    /// <summary>Which backend the session reached: the index in the marker message's subject.</summary>
-    private static async Task<int> BackendOfAsync(ImapClient client)
-    {
-        var summaries = await client.Inbox.FetchAsync(0, -1, MessageSummaryItems.Envelope, Ct);
-        var marker = Assert.Single(summaries).Envelope!.Subject!;
-        return int.Parse(marker["backend-".Length..], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>Which backend the session reached.</summary>
+    private static Task<int> BackendOfAsync(ImapClient client) => BackendMarkers.BackendOfAsync(client, Ct);
 
     /// <summary>Logs in, tells the backend, logs out.</summary>
     private async Task<int> BackendForNewLoginAsync(string user)
