@@ -9,7 +9,7 @@ namespace OrleansMail.Grains.Interfaces;
 /// the admin API shows it as is.
 /// </summary>
 /// <param name="LeaseId">Random, unique per session.</param>
-/// <param name="Login">The login as the client gave it.</param>
+/// <param name="Login">The key of the login's grain (<see cref="LoginGrainKey"/>: the normalised login), which renews and releases it.</param>
 /// <param name="ClientAddress">The client's address (after PROXY protocol, as the auth server saw it).</param>
 /// <param name="Protocol">The session's protocol.</param>
 /// <param name="FrontEnd">Which front end process runs the session (<see cref="LoginAttempt.FrontEnd"/>).</param>

@@ -53,13 +53,16 @@ public static class MailProxyApplication
         ClusterSettings cluster;
         try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
-        try { if (cluster.Mode == ClusterMode.Embedded) { LoginPolicySettings.From(builder.Configuration); UpstreamPoolSettings.From(builder.Configuration); } } // validated before anything starts
+        // Validated before anything starts. Read in every mode: the front end keys login grains by login_case.
+        LoginPolicySettings policy;
+        try { policy = LoginPolicySettings.From(builder.Configuration); if (cluster.Mode == ClusterMode.Embedded) UpstreamPoolSettings.From(builder.Configuration); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(cluster);
+        builder.Services.TryAddSingleton(policy);
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<UpstreamFailureReports>();

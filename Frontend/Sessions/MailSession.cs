@@ -81,7 +81,7 @@ internal abstract partial class MailSession : ISaslChannel
             return NextStep.Close;
         }
         _tls = result.Transport;
-        _tlsFacts = result.Facts;
+        _tlsFacts = result.Facts is { } facts && !Settings.Tls.Implicit ? facts with { StartTls = true } : result.Facts;
         switch (result.Certificate?.Outcome)
         {
             case ClientCertificateOutcome.Missing:

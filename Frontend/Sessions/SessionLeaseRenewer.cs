@@ -69,7 +69,7 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
     /// <summary>One renewal round: every held lease, one call per login grain, all at once.</summary>
     internal Task RenewAllAsync() =>
         Task.WhenAll(_held.Values
-            .GroupBy(l => LoginGrainKey.For(l.Login))
+            .GroupBy(l => l.Login)
             .Select(g => RenewAsync(g.Key, g.ToList())));
 
     public override void Dispose()
@@ -94,7 +94,7 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
     {
         try
         {
-            await _grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(lease.Login)).ReleaseSession(lease.LeaseId);
+            await _grains.GetGrain<IUserLoginGrain>(lease.Login).ReleaseSession(lease.LeaseId);
         }
         catch (Exception e)
         {

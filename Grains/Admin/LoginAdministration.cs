@@ -39,5 +39,5 @@ public sealed class LoginAdministration(IGrainFactory grains, LoginPolicySetting
     /// <summary>The sessions a login holds under the session limits: front end, client address, protocol, start.</summary>
     public async Task<IReadOnlyList<SessionLease>> SessionsAsync(string login) => (await Login(login).Report()).Sessions;
 
-    private IUserLoginGrain Login(string login) => grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
+    private IUserLoginGrain Login(string login) => grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, settings.LoginCase));
 }

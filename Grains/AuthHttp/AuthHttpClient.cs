@@ -65,7 +65,7 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
-                var cacheTtl = parsed.CacheTtlSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                var cacheTtl = parsed.CacheTtlSeconds is int seconds ? AuthHttpLimits.CacheTtl(seconds) : (TimeSpan?)null;
                 return new AuthHttpAnswer(AuthHttpDecision.Decide(attempt, parsed, pools.Pool(attempt.Protocol).Count > 0), cacheTtl);
             }
         }

@@ -21,17 +21,24 @@ internal static class AuthHttpDecision
     /// </param>
     public static LoginDecision Decide(LoginAttempt attempt, AuthHttpResponse response, bool poolAvailable = false)
     {
+        // Before anything: a value that would carry a control character into a reply, an upstream command or a log
+        // line makes the answer invalid (nginx's internal-error reply), whatever it says.
+        if (ControlCharacterIn(response) is { } header)
+        {
+            return LoginDecision.TemporaryFailure($"auth http server sent a control character in {header}");
+        }
+
         // 1. Error status: refuse; Auth-Wait > 0 means "wait, show the error, let the client retry" instead of closing.
         if (response.Error is { } error)
         {
-            TimeSpan? wait = response.WaitSeconds is int s and > 0 ? TimeSpan.FromSeconds(s) : null;
+            TimeSpan? wait = response.WaitSeconds is int s and > 0 ? AuthHttpLimits.Wait(s) : null;
             return LoginDecision.Refuse(error, wait, ValidErrorCode(response.ErrorCode));
         }
 
         // 2. WAIT: ask again later, same attempt number.
         if (response.Wait)
         {
-            var wait = TimeSpan.FromSeconds(response.WaitSeconds ?? 0);
+            var wait = AuthHttpLimits.Wait(response.WaitSeconds ?? 0);
             return LoginDecision.RetryAfter(wait < WaitFloor ? WaitFloor : wait);
         }
 
@@ -69,6 +76,15 @@ internal static class AuthHttpDecision
             ? LoginDecision.Allow(host, port, response.User ?? attempt.Login, password)
             : LoginDecision.TemporaryFailure("auth http server did not send password");
     }
+
+    /// <summary>The first header whose value holds a control character, or null.</summary>
+    private static string? ControlCharacterIn(AuthHttpResponse response) =>
+        AuthHttpLimits.HasControlCharacter(response.Error) ? AuthHttpNames.Status
+        : AuthHttpLimits.HasControlCharacter(response.User) ? AuthHttpNames.User
+        : AuthHttpLimits.HasControlCharacter(response.Pass) ? AuthHttpNames.Pass
+        : AuthHttpLimits.HasControlCharacter(response.ErrorCode) ? AuthHttpNames.ErrorCode
+        : AuthHttpLimits.HasControlCharacter(response.Server) ? AuthHttpNames.Server
+        : null;
 
     /// <summary>The password for the upstream login, or null when there is none to give.</summary>
     private static string? Password(LoginAttempt attempt, AuthHttpResponse response)

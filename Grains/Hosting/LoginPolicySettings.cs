@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -58,6 +59,35 @@ public sealed record LoginPolicySettings
     /// <summary>IPv6 addresses are counted per prefix of this length (a host usually owns a /64).</summary>
     public int BruteforceIpv6Prefix { get; init; } = 64;
 
+    /// <summary>
+    /// How long a wrong secret the auth server refused for a login from an address prefix is refused again locally
+    /// (same reply, same delay) without asking the auth server: at least this, or the Auth-Wait the refusal carried
+    /// when that is longer. A phone retrying one stale password costs the auth server one call per window. 0 = off.
+    /// </summary>
+    public TimeSpan BruteforceRepeatWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Distributed guessing: distinct wrong secrets for one login across every address prefix, within
+    /// <see cref="BruteforceLoginBudgetWindow"/>, before attempts from prefixes without a recent success for that
+    /// login are admitted one per <see cref="BruteforceAdmissionInterval"/> cluster-wide. 0 = off.
+    /// </summary>
+    public int BruteforceLoginBudget { get; init; } = 50;
+
+    /// <summary>The sliding window of <see cref="BruteforceLoginBudget"/>.</summary>
+    public TimeSpan BruteforceLoginBudgetWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Past the budget, one attempt per this interval from unknown prefixes reaches the auth server; the rest wait their turn.</summary>
+    public TimeSpan BruteforceAdmissionInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a prefix with a successful login stays known for that login (never slowed by the budget).</summary>
+    public TimeSpan BruteforceKnownPrefixTtl { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Whether logins that differ only in case are one login for throttling, Auth-Wait and session limits. The auth
+    /// server still receives the login exactly as the client sent it; leading and trailing spaces never count.
+    /// </summary>
+    public LoginCase LoginCase { get; init; } = LoginCase.Insensitive;
+
     /// <summary>Client networks never throttled (a webmail front that logs everybody in from one address).</summary>
     public IReadOnlyList<IPNetwork> TrustedNetworks { get; init; } = [];
 
@@ -111,6 +141,12 @@ public sealed record LoginPolicySettings
             BruteforceDelayMax = Time(section, "BruteforceDelayMax", "bruteforce_delay_max", defaults.BruteforceDelayMax),
             BruteforceIpv4Prefix = Number(section, "BruteforceIpv4Prefix", "bruteforce_ipv4_prefix", defaults.BruteforceIpv4Prefix, 1, 32),
             BruteforceIpv6Prefix = Number(section, "BruteforceIpv6Prefix", "bruteforce_ipv6_prefix", defaults.BruteforceIpv6Prefix, 1, 128),
+            BruteforceRepeatWindow = Time(section, "BruteforceRepeatWindow", "bruteforce_repeat_window", defaults.BruteforceRepeatWindow),
+            BruteforceLoginBudget = Number(section, "BruteforceLoginBudget", "bruteforce_login_budget", defaults.BruteforceLoginBudget, 0, 1_000_000),
+            BruteforceLoginBudgetWindow = AtLeastOneSecond(section, "BruteforceLoginBudgetWindow", "bruteforce_login_budget_window", defaults.BruteforceLoginBudgetWindow),
+            BruteforceAdmissionInterval = Time(section, "BruteforceAdmissionInterval", "bruteforce_admission_interval", defaults.BruteforceAdmissionInterval),
+            BruteforceKnownPrefixTtl = Time(section, "BruteforceKnownPrefixTtl", "bruteforce_known_prefix_ttl", defaults.BruteforceKnownPrefixTtl),
+            LoginCase = Case(section, "LoginCase", "login_case", defaults.LoginCase),
             TrustedNetworks = Networks(section, "TrustedNetworks", "trusted_networks"),
             SecretHashKey = Key(section, "SecretHashKey", "secret_hash_key"),
             SessionLimitPerLoginAddress = Number(section, "SessionLimitPerLoginAddress", "session_limit_per_login_address", defaults.SessionLimitPerLoginAddress, 0, 1_000_000),
@@ -134,6 +170,18 @@ public sealed record LoginPolicySettings
         if (time >= TimeSpan.FromSeconds(1)) return time;
         var (key, value) = SettingsValues.Find(section, pascal, nginx);
         throw new InvalidConfigurationException(key, value!, "expected a time of at least 1s");
+    }
+
+    private static LoginCase Case(IConfigurationSection section, string pascal, string nginx, LoginCase fallback)
+    {
+        var (key, value) = SettingsValues.Find(section, pascal, nginx);
+        return value?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => fallback,
+            "insensitive" => LoginCase.Insensitive,
+            "sensitive" => LoginCase.Sensitive,
+            _ => throw new InvalidConfigurationException(key, value, "expected insensitive or sensitive"),
+        };
     }
 
     private static int Number(IConfigurationSection section, string pascal, string nginx, int fallback, int min, int max) =>

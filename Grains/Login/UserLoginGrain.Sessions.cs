@@ -32,7 +32,7 @@ internal sealed partial class UserLoginGrain
             return LoginDecision.OverSessionLimit(
                 $"Maximum number of connections for user exceeded (session_limit_per_login={settings.SessionLimitPerLogin})");
 
-        var lease = new SessionLease(Guid.NewGuid().ToString("N"), attempt.Login, attempt.ClientIp, attempt.Protocol, frontEnd, now);
+        var lease = new SessionLease(Guid.NewGuid().ToString("N"), this.GetPrimaryKeyString(), attempt.ClientIp, attempt.Protocol, frontEnd, now);
         if (LimitsAddress(attempt.ClientIp) && !await AddressGrain(prefix).TryOpenSession(lease))
             return LoginDecision.OverSessionLimit(
                 $"Maximum number of connections from IP exceeded (session_limit_per_address={settings.SessionLimitPerAddress})");

@@ -7,17 +7,21 @@ namespace OrleansMail.Grains.Login;
 
 /// <summary>
 /// Decides the attempts for one login, one at a time (non-reentrant, so a burst of parallel attempts cannot slip
-/// past a threshold), for every front end in the cluster:
-/// <list type="bullet">
-/// <item>nginx's per-connection Auth-Wait made cluster-wide: while it runs, every attempt is told to come back later
-/// and the auth server is not asked (nginx-mail.md §2.4 step 1). In memory: a crash forgets it, no worse than nginx.</item>
+/// past a threshold), for every front end in the cluster. Keyed by the normalised login (<see cref="LoginGrainKey"/>),
+/// so case variants share every count. In the order a decision takes (README "Login policy"):
+/// <list type="number">
+/// <item>the Auth-Wait the client's address prefix earned (<see cref="AuthWaits"/>; other prefixes and trusted
+/// networks are never held by it);</item>
+/// <item>brute-force throttling per login and address prefix, and per prefix across logins
+/// (UserLoginGrain.Throttling.cs, <see cref="IClientAddressGrain"/>; persisted);</item>
 /// <item>the auth-decision cache (<see cref="AuthDecisionCache"/>, memory only), with stale-if-error;</item>
-/// <item>brute-force throttling per login and client address prefix (<see cref="LoginThrottleState"/>, persisted)
-/// and per address prefix across logins (<see cref="IClientAddressGrain"/>);</item>
-/// <item>concurrent-session limits (UserLoginGrain.Sessions.cs): an allowed login takes its session's slot in the
-/// same call.</item>
+/// <item>a wrong secret already refused for this prefix is refused again locally (<see cref="RepeatedRefusals"/>);</item>
+/// <item>the distributed-guessing budget: past it, unknown prefixes reach the auth server one per interval
+/// (UserLoginGrain.Guessing.cs);</item>
+/// <item>the auth server;</item>
+/// <item>concurrent-session limits (UserLoginGrain.Sessions.cs): an allowed login takes its slot in the same call.</item>
 /// </list>
-/// The grain never allows anything the auth server did not allow for exactly this secret.
+/// The grain never allows anything the auth server did not allow for exactly this question.
 /// </summary>
 [GrainType(GrainTypeName)]
 internal sealed partial class UserLoginGrain(
@@ -30,11 +34,8 @@ internal sealed partial class UserLoginGrain(
 {
     public const string GrainTypeName = "userlogin";
 
-    /// <summary>What a local refusal says when the auth server never refused this login yet (nginx's usual text).</summary>
-    private const string DefaultRefusal = "Invalid login or password";
-
     private readonly AuthDecisionCache _cache = new();
-    private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
+    private readonly AuthWaits _authWaits = new();
 
     /// <inheritdoc />
     /// <remarks>
@@ -52,32 +53,38 @@ internal sealed partial class UserLoginGrain(
             : decision;
     }
 
-    /// <summary>The decision on the credentials alone: Auth-Wait, cache, throttling, the auth server.</summary>
+    /// <summary>The decision on the credentials alone: Auth-Wait, throttling, cache, repeats, budget, the auth server.</summary>
     private async Task<LoginDecision> DecideCredentialsAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        if (now < _notBefore)
+        var prefix = AddressPrefix.For(attempt.ClientIp, settings);
+        var trusted = AddressPrefix.IsTrusted(attempt.ClientIp, settings);
+        if (!trusted && _authWaits.Until(prefix, now) is { } waitUntil)
         {
-            return LoginDecision.RetryAfter(_notBefore - now);
+            return LoginDecision.RetryAfter(waitUntil - now);
         }
 
         // Throttling comes before the cache: an address past the threshold is refused even the right password, or a
         // brute force that reached a cached secret would get through (and learn it was right).
-        var throttled = Throttles(attempt);
-        var prefix = AddressPrefix.For(attempt.ClientIp, settings);
+        var throttled = Throttles(attempt, trusted);
         if (throttled && await IsThrottledAsync(prefix, now))
         {
-            return LocalRefusal(prefix);
+            return LocalRefusal(prefix, now, atLeastThreshold: true);
         }
 
         // Only a clear-text password can be matched again: APOP and CRAM-MD5 digests change with every challenge,
         // EXTERNAL and smtp_auth none carry no secret at all.
-        var cacheable = attempt.Method == AuthMethod.Plain;
-        var secretHash = hasher.Hash(attempt.Login, attempt.Secret);
-        var cacheKey = cacheable ? CacheKey(attempt) : null;
+        var question = attempt.Method == AuthMethod.Plain ? AuthQuestion.Hash(hasher, attempt, settings) : null;
+        var cacheKey = question is null ? null : Convert.ToBase64String(question);
         if (cacheKey is not null && _cache.Fresh(cacheKey, now) is { } cached)
         {
+            if (cached.Outcome == LoginOutcome.Allowed && throttled) await RememberPrefixAsync(prefix, now, forgive: false);
             return cached;
+        }
+
+        if (throttled && question is not null && IsRepeatedRefusal(prefix, question, now))
+        {
+            return LocalRefusal(prefix, now, atLeastThreshold: false);
         }
 
         if (settings.AuthCacheDigestLocal && attempt is { Method: AuthMethod.Apop or AuthMethod.CramMd5, Salt: { } salt }
@@ -86,9 +93,15 @@ internal sealed partial class UserLoginGrain(
             return verified;
         }
 
+        if (throttled && AdmissionWait(prefix, now) is { } turn)
+        {
+            return LoginDecision.RetryAfter(turn);
+        }
+
         var answer = await authHttp.AnswerAsync(attempt, cancellationToken);
         var decision = answer.Decision;
         now = timeProvider.GetUtcNow();
+        var secretHash = hasher.Hash(this.GetPrimaryKeyString(), attempt.Secret);
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
@@ -102,20 +115,19 @@ internal sealed partial class UserLoginGrain(
                 else if (settings.AuthCacheDigestLocal && attempt.Method is AuthMethod.Apop or AuthMethod.CramMd5)
                     _cache.Store(Convert.ToBase64String(hasher.Hash("digest", attempt.Protocol.ToString())), attempt.Protocol, secretHash,
                         decision, now, answer.CacheTtl ?? settings.AuthCacheTtl, now);
-                if (throttled) await ForgiveAsync(prefix);
+                if (throttled) await RememberPrefixAsync(prefix, now, forgive: true);
                 return decision;
 
             case LoginOutcome.Refused:
-                if (decision.Wait is { } wait && wait > TimeSpan.Zero && now + wait > _notBefore)
-                    _notBefore = now + wait;
+                if (!trusted && decision.Wait is { } wait && wait > TimeSpan.Zero) _authWaits.Start(prefix, now + wait, now);
                 if (cacheKey is not null)
                     _cache.Store(cacheKey, attempt.Protocol, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheNegativeTtl, now);
                 return throttled && attempt.Method != AuthMethod.External
-                    ? decision with { Delay = await CountFailureAsync(prefix, secretHash, decision, now) }
+                    ? decision with { Delay = await CountFailureAsync(prefix, secretHash, question, decision, now) }
                     : decision;
 
             case LoginOutcome.Unavailable when cacheKey is not null && _cache.Stale(cacheKey, now, settings.AuthCacheStaleIfError) is { } stale:
-                // stale-if-error: the auth server allowed exactly this secret not long ago and cannot answer now.
+                // stale-if-error: the auth server allowed exactly this question not long ago and cannot answer now.
                 return stale;
 
             default:
@@ -133,12 +145,22 @@ internal sealed partial class UserLoginGrain(
     /// <inheritdoc />
     public async Task Unblock(string? address)
     {
-        _notBefore = DateTimeOffset.MinValue;
         var prefix = address is null ? null : AddressPrefix.For(address, settings);
+        _authWaits.Clear(prefix);
+        if (prefix is null) _nextAdmission = DateTimeOffset.MinValue;
         await state.UpdateAsync(s =>
         {
-            if (prefix is null) s.ByAddressPrefix.Clear();
-            else s.ByAddressPrefix.Remove(prefix);
+            if (prefix is null)
+            {
+                s.ByAddressPrefix.Clear();
+                s.RepeatsByAddressPrefix.Clear();
+                s.AcrossPrefixes.Entries.Clear();
+            }
+            else
+            {
+                s.ByAddressPrefix.Remove(prefix);
+                s.RepeatsByAddressPrefix.Remove(prefix);
+            }
             return true;
         });
     }
@@ -151,68 +173,14 @@ internal sealed partial class UserLoginGrain(
             .Select(p =>
             {
                 p.Value.Prune(now, settings.BruteforceWindow);
+                var repeats = state.State.RepeatsByAddressPrefix.TryGetValue(p.Key, out var r) ? r.Entries.Count(e => now < e.Until) : 0;
                 return new AddressThrottleReport(p.Key, p.Value.Entries.Count, p.Value.IsThrottled(settings.BruteforceLoginThreshold),
-                    p.Value.ThrottledUntil(settings.BruteforceLoginThreshold, settings.BruteforceWindow));
+                    p.Value.ThrottledUntil(settings.BruteforceLoginThreshold, settings.BruteforceWindow), repeats);
             })
             .Where(t => t.DistinctFailures > 0)
             .ToList();
-        return Task.FromResult(new UserLoginReport(_cache.Count, now < _notBefore ? _notBefore : null, throttles, _sessions.All(now)));
-    }
-
-    private string CacheKey(LoginAttempt attempt) => Convert.ToBase64String(hasher.Hash(
-        attempt.Protocol.ToString(), attempt.Method.ToString(), attempt.Login, attempt.Secret,
-        settings.AuthCacheClientAddress ? attempt.ClientIp : null));
-
-    /// <summary>Trusted networks (a webmail front) are never throttled; nor is anything when both thresholds are 0.</summary>
-    private bool Throttles(LoginAttempt attempt) =>
-        (settings.BruteforceLoginThreshold > 0 || settings.BruteforceAddressThreshold > 0)
-        && attempt.Method != AuthMethod.None
-        && !AddressPrefix.IsTrusted(attempt.ClientIp, settings);
-
-    private async Task<bool> IsThrottledAsync(string prefix, DateTimeOffset now)
-    {
-        if (state.State.ByAddressPrefix.TryGetValue(prefix, out var window))
-        {
-            window.Prune(now, settings.BruteforceWindow);
-            if (window.IsThrottled(settings.BruteforceLoginThreshold)) return true;
-        }
-
-        return settings.BruteforceAddressThreshold > 0 && await AddressGrain(prefix).IsThrottled();
-    }
-
-    /// <summary>Refused without asking the auth server, indistinguishable from its last refusal (same text, Auth-Wait and delay).</summary>
-    private LoginDecision LocalRefusal(string prefix)
-    {
-        var count = state.State.ByAddressPrefix.TryGetValue(prefix, out var window) ? window.Entries.Count : 0;
-        return LoginDecision.Refuse(state.State.LastRefusalMessage ?? DefaultRefusal, state.State.LastRefusalWait, state.State.LastRefusalSmtpErrorCode)
-            with { Delay = RefusalDelay.For(Math.Max(count, settings.BruteforceLoginThreshold), settings) };
-    }
-
-    /// <summary>Counts a wrong secret (once per distinct secret), persisted before the reply; returns the refusal's delay.</summary>
-    private async Task<TimeSpan?> CountFailureAsync(string prefix, byte[] secretHash, LoginDecision refusal, DateTimeOffset now)
-    {
-        var isNew = false;
-        await state.UpdateAsync(s =>
-        {
-            if (!s.ByAddressPrefix.TryGetValue(prefix, out var window))
-                s.ByAddressPrefix[prefix] = window = new FailureWindow();
-            window.Prune(now, settings.BruteforceWindow);
-            isNew = window.Add(secretHash, now);
-            var changedRefusal = s.LastRefusalMessage != refusal.Message || s.LastRefusalWait != refusal.Wait
-                || s.LastRefusalSmtpErrorCode != refusal.SmtpErrorCode;
-            s.LastRefusalMessage = refusal.Message;
-            s.LastRefusalWait = refusal.Wait;
-            s.LastRefusalSmtpErrorCode = refusal.SmtpErrorCode;
-            return isNew || changedRefusal;
-        });
-        if (isNew && settings.BruteforceAddressThreshold > 0) await AddressGrain(prefix).RecordFailure(secretHash);
-        return RefusalDelay.For(state.State.ByAddressPrefix[prefix].Entries.Count, settings);
-    }
-
-    /// <summary>The client proved the password from this prefix: its typos there are forgiven.</summary>
-    private async Task ForgiveAsync(string prefix)
-    {
-        await state.UpdateAsync(s => s.ByAddressPrefix.Remove(prefix));
+        var waits = _authWaits.Running(now).Select(w => new AuthWaitReport(w.Prefix, w.Until)).ToList();
+        return Task.FromResult(new UserLoginReport(_cache.Count, waits, throttles, _sessions.All(now), GuessingReport(now)));
     }
 
     private IClientAddressGrain AddressGrain(string prefix) => GrainFactory.GetGrain<IClientAddressGrain>(prefix);

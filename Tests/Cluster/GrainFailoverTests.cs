@@ -61,7 +61,7 @@ public sealed class GrainFailoverTests : IAsyncLifetime
             request.Decoded("Auth-User") == login && request.Decoded("Auth-Pass") == "right"
                 ? AuthReply.With([("Auth-Status", "OK"), ("Auth-Server", "10.0.0.9"), ("Auth-Port", "143")])
                 : AuthReply.Fail("Invalid login or password"));
-        var grain = _cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
+        var grain = _cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
         LoginAttempt Attempt(string secret, string address) => new(MailProtocol.Imap, AuthMethod.Plain, login, secret, null, address, 1, null, auth.Endpoint());
 
         // Four distinct wrong secrets: one short of the threshold.
@@ -139,7 +139,7 @@ public sealed class GrainFailoverTests : IAsyncLifetime
     /// <summary>The silo holding the login's grain activation (the management grain's view of every silo).</summary>
     private async Task<SiloAddress> HostOfAsync(string login)
     {
-        var id = GrainId.Create(UserLoginGrain.GrainTypeName, LoginGrainKey.For(login));
+        var id = GrainId.Create(UserLoginGrain.GrainTypeName, LoginGrainKey.For(login, LoginCase.Insensitive));
         var management = _cluster.Client.GetGrain<IManagementGrain>(0);
         var stats = await management.GetDetailedGrainStatistics();
         return Assert.Single(stats, s => s.GrainId.Equals(id)).SiloAddress;

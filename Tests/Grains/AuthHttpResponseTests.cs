@@ -118,10 +118,12 @@ public sealed class AuthHttpResponseTests
     }
 
     [Fact]
-    public void ErrorCodeWithControlCharactersIsDropped()
+    public void ErrorCodeOutsidePrintableAsciiIsDropped()
     {
-        var d = Decide(("Auth-Status", "bad"), ("Auth-Error-Code", "451\u0001"));
+        // A control character makes the whole answer invalid (AuthHttpLimitsTests); other unprintable text is dropped.
+        var d = Decide(("Auth-Status", "bad"), ("Auth-Error-Code", "451 é"));
 
+        Assert.Equal(LoginOutcome.Refused, d.Outcome);
         Assert.Null(d.SmtpErrorCode);
     }
 

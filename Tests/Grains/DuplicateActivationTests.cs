@@ -30,7 +30,7 @@ public sealed class DuplicateActivationTests(LoginPolicyClusterFixture fixture)
             request.Decoded("Auth-User") is { } user && users.TryGetValue(user, out var password) && request.Decoded("Auth-Pass") == password
                 ? AuthReply.With([("Auth-Status", "OK"), ("Auth-Server", "10.0.0.9"), ("Auth-Port", "143")])
                 : AuthReply.Fail("Invalid login or password"));
-        var grain = fixture.Cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
+        var grain = fixture.Cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
         LoginAttempt Attempt(string secret) => new(MailProtocol.Imap, AuthMethod.Plain, login, secret, null, address, 1, null, auth.Endpoint());
 
         // This activation counts two distinct wrong secrets.
@@ -39,7 +39,7 @@ public sealed class DuplicateActivationTests(LoginPolicyClusterFixture fixture)
 
         // The "other activation" counts two more and writes them, moving the stored ETag on.
         var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(OrleansMail.Grains.Hosting.SiloBuilderExtensions.StorageName);
-        var grainId = GrainId.Create(UserLoginGrain.GrainTypeName, LoginGrainKey.For(login));
+        var grainId = GrainId.Create(UserLoginGrain.GrainTypeName, LoginGrainKey.For(login, LoginCase.Insensitive));
         var stored = new GrainState<LoginThrottleState>();
         await storage.ReadStateAsync("throttle", grainId, stored);
         var prefix = AddressPrefix.For(address, LoginPolicyClusterFixture.Policy);

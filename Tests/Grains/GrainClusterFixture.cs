@@ -4,6 +4,7 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansMail.Grains.Admin;
 using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Tests.Grains;
 
@@ -33,6 +34,16 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>One front end's view of a login's grain: the cluster client.</summary>
+    public IUserLoginGrain Grain(string login) => Cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
+
+    /// <summary>A second front end: a grain factory inside the other silo.</summary>
+    public IUserLoginGrain GrainFromOtherFrontEnd(string login) =>
+        Cluster.Silos[^1].ServiceProvider.GetRequiredService<IGrainFactory>().GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
+
+    /// <summary>The admin operations, as a silo's admin API runs them.</summary>
+    public LoginAdministration Admin => Cluster.Silos[0].ServiceProvider.GetRequiredService<LoginAdministration>();
 
     /// <summary>More silo services before the grains' own defaults (a derived fixture's settings).</summary>
     protected virtual void ConfigureSiloServices(IServiceCollection services)

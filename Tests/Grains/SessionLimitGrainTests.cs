@@ -35,7 +35,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
     /// <summary>The front end <paramref name="frontEnd"/>'s view of the login grain: A is the cluster client, B a silo.</summary>
     private IUserLoginGrain Grain(string login, string frontEnd = FrontEndA) =>
         (frontEnd == FrontEndA ? fixture.Cluster.Client : fixture.Cluster.Silos[^1].ServiceProvider.GetRequiredService<IGrainFactory>())
-            .GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
+            .GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
 
     private Task<LoginDecision> LoginAsync(string login, string address, string? frontEnd = FrontEndA, AuthMethod method = AuthMethod.Plain) =>
         Grain(login, frontEnd ?? FrontEndA).DecideLogin(

@@ -16,11 +16,11 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 {
     private static string UniqueLogin(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}@example.org";
 
-    private IUserLoginGrain Grain(string login) => fixture.Cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
+    private IUserLoginGrain Grain(string login) => fixture.Cluster.Client.GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
 
     /// <summary>A second front end: a grain factory inside the other silo.</summary>
     private IUserLoginGrain GrainFromOtherFrontEnd(string login) =>
-        fixture.Cluster.Silos[^1].ServiceProvider.GetRequiredService<IGrainFactory>().GetGrain<IUserLoginGrain>(LoginGrainKey.For(login));
+        fixture.Cluster.Silos[^1].ServiceProvider.GetRequiredService<IGrainFactory>().GetGrain<IUserLoginGrain>(LoginGrainKey.For(login, LoginCase.Insensitive));
 
     private static LoginAttempt Attempt(
         AuthHttpEndpoint endpoint, string login, string secret = "secret", MailProtocol protocol = MailProtocol.Imap,
@@ -162,7 +162,8 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var refused = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, protocol: MailProtocol.Smtp), Ct);
         auth.Handler = _ => AuthReply.With(("AUTH-STATUS", "OK"), ("Auth-Server", "imap-7.internal"), ("Auth-Port", "10143"), ("Auth-User", "u%20x"), ("Auth-Pass", "p w"));
-        var allowed = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, attemptNumber: 2), Ct);
+        // A corrected password (the same wrong one would be refused locally for bruteforce_repeat_window).
+        var allowed = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, secret: "corrected", attemptNumber: 2), Ct);
 
         Assert.Equal(LoginDecision.Refuse("Temporary problem, try later", null, "451 4.3.0"), refused);
         Assert.Equal(LoginDecision.Allow("imap-7.internal", 10143, "u%20x", "p w"), allowed);
@@ -195,23 +196,26 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
     }
 
     [Fact]
-    public async Task AuthWaitIsSharedByEveryCallerForThatLoginOnly()
+    public async Task AuthWaitIsSharedByEveryFrontEndForThatLoginAndAddressPrefixOnly()
     {
         var login = UniqueLogin("mallory");
         var other = UniqueLogin("bob");
         await using var auth = await TestAuthServer.StartAsync(_ => AuthReply.Fail("Invalid login or password", waitSeconds: 2));
 
         var first = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "wrong", clientIp: "198.51.100.1"), Ct);
-        var second = await GrainFromOtherFrontEnd(login).DecideLogin(Attempt(auth.Endpoint(), login, "guess", clientIp: "198.51.100.2"), Ct);
+        var second = await GrainFromOtherFrontEnd(login).DecideLogin(Attempt(auth.Endpoint(), login, "guess", clientIp: "198.51.100.1"), Ct);
         var countAfterSecond = auth.RequestCount;
         var unrelated = await GrainFromOtherFrontEnd(other).DecideLogin(Attempt(auth.Endpoint(), other, "x"), Ct);
+        // Another address prefix is never held by a wait this prefix earned.
+        var otherPrefix = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "guess", clientIp: "198.51.100.2"), Ct);
 
         Assert.Equal(LoginDecision.Refuse("Invalid login or password", TimeSpan.FromSeconds(2), null), first);
         Assert.Equal(LoginOutcome.RetryLater, second.Outcome);
         Assert.InRange(second.Wait!.Value, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2));
         Assert.Equal(1, countAfterSecond);
         Assert.Equal(LoginOutcome.Refused, unrelated.Outcome);
-        Assert.Equal(2, auth.RequestCount);
+        Assert.Equal(LoginOutcome.Refused, otherPrefix.Outcome);
+        Assert.Equal(3, auth.RequestCount);
         Assert.Equal("198.51.100.1", auth.Requests[0]["Client-IP"]);
     }
 
@@ -225,7 +229,8 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
         var blocked = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, attemptNumber: 2), Ct);
         await Task.Delay(blocked.Wait!.Value + TimeSpan.FromMilliseconds(100), Ct);
         auth.Handler = _ => AuthReply.Ok("10.0.0.1", 143);
-        var allowed = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, attemptNumber: 2), Ct);
+        // A corrected password (the same wrong one would be refused locally for bruteforce_repeat_window).
+        var allowed = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, secret: "corrected", attemptNumber: 2), Ct);
 
         Assert.Equal(LoginOutcome.RetryLater, blocked.Outcome);
         Assert.Equal(LoginOutcome.Allowed, allowed.Outcome);

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OrleansMail.Grains.Hosting;
+
+namespace OrleansMail.Tests.Grains;
+
+/// <summary>
+/// A two-silo cluster whose login grains run on a <see cref="FakeTimeProvider"/>, with the login policy's defaults
+/// except a small guessing budget, so tests can step through Auth-Waits, repeat windows and admission turns without
+/// waiting for them.
+/// </summary>
+public sealed class LoginAttackClusterFixture() : GrainClusterFixture(Policy)
+{
+    /// <summary>The trusted network (a webmail front).</summary>
+    public const string TrustedNetwork = "198.51.100.0/24";
+
+    public static readonly LoginPolicySettings Policy = new()
+    {
+        BruteforceLoginBudget = 10,
+        // Shared by both silos, as a production cluster configures it: a grain that moves keeps recognising its hashes.
+        SecretHashKey = RandomNumberGenerator.GetBytes(32),
+        TrustedNetworks = [IPNetwork.Parse(TrustedNetwork)],
+    };
+
+    /// <summary>The silos' clock; starts at a fixed date and moves only when a test advances it.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureSiloServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Time);
+}
+
+/// <summary>The collection sharing one <see cref="LoginAttackClusterFixture"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class LoginAttackClusterCollection : ICollectionFixture<LoginAttackClusterFixture>
+{
+    public const string Name = "login-attack-cluster";
+}
