@@ -23,16 +23,23 @@ internal sealed partial class UserLoginGrain
     /// <summary>Prefixes recorded as known by this activation: the cached-login path then skips the hash and the check.</summary>
     private readonly HashSet<string> _knownThisActivation = new(StringComparer.Ordinal);
 
-    /// <summary>When the next attempt from an unknown prefix may reach the auth server while the budget is spent (memory only).</summary>
-    private DateTimeOffset _nextAdmission = DateTimeOffset.MinValue;
+    /// <summary>The turns of attempts from unknown prefixes while the budget is spent.</summary>
+    private readonly AdmissionQueue _admissions = new();
 
-    /// <summary>How long this attempt must wait for its turn, or null when it may ask the auth server now.</summary>
-    private TimeSpan? AdmissionWait(string prefix, DateTimeOffset now)
+    /// <summary>
+    /// Null when this attempt may ask the auth server now; otherwise the decision to send instead: come back at your
+    /// turn, or, with the queue full, the temporary failure.
+    /// </summary>
+    /// <param name="attemptKey">Identifies the attempt when it comes back: its prefix and question (or secret).</param>
+    private LoginDecision? WaitForAdmission(string prefix, string attemptKey, DateTimeOffset now)
     {
         if (!BudgetSpent(now) || IsKnownPrefix(prefix, now)) return null;
-        if (now < _nextAdmission) return _nextAdmission - now;
-        _nextAdmission = now + settings.BruteforceAdmissionInterval;
-        return null;
+        return _admissions.Admit(attemptKey, now, settings.BruteforceAdmissionInterval) switch
+        {
+            null => null,
+            { } wait when wait == TimeSpan.MaxValue => LoginDecision.Unavailable("too many logins waiting for the auth server"),
+            { } wait => LoginDecision.RetryAfter(wait),
+        };
     }
 
     private bool BudgetSpent(DateTimeOffset now)

@@ -93,15 +93,15 @@ internal sealed partial class UserLoginGrain(
             return verified;
         }
 
-        if (throttled && AdmissionWait(prefix, now) is { } turn)
+        var secretHash = hasher.Hash(this.GetPrimaryKeyString(), attempt.Secret);
+        if (throttled && WaitForAdmission(prefix, prefix + " " + (cacheKey ?? Convert.ToBase64String(secretHash)), now) is { } notYet)
         {
-            return LoginDecision.RetryAfter(turn);
+            return notYet;
         }
 
         var answer = await authHttp.AnswerAsync(attempt, cancellationToken);
         var decision = answer.Decision;
         now = timeProvider.GetUtcNow();
-        var secretHash = hasher.Hash(this.GetPrimaryKeyString(), attempt.Secret);
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
@@ -147,7 +147,7 @@ internal sealed partial class UserLoginGrain(
     {
         var prefix = address is null ? null : AddressPrefix.For(address, settings);
         _authWaits.Clear(prefix);
-        if (prefix is null) _nextAdmission = DateTimeOffset.MinValue;
+        if (prefix is null) _admissions.Clear();
         await state.UpdateAsync(s =>
         {
             if (prefix is null)

@@ -140,27 +140,35 @@ public sealed class LoginAttackGrainTests(LoginAttackClusterFixture fixture)
         Assert.True((await fixture.Admin.ReportAsync(login)).Guessing.Slowed);
         Assert.Equal(11, auth.RequestCount);
 
-        // Five more bots at once: one reaches the auth server, the others are told to wait for their turn (≤ 1 s).
-        var burst = await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
-            fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, $"bot {i}", UniqueAddress()), Ct)));
+        // Five more bots at once: one reaches the auth server, the others get turns one second apart.
+        var bots = Enumerable.Range(0, 5).Select(i => Attempt(auth.Endpoint(), login, $"bot {i}", UniqueAddress())).ToList();
+        var burst = await Task.WhenAll(bots.Select(bot => fixture.Grain(login).DecideLogin(bot, Ct)));
         Assert.Equal(1, burst.Count(d => d.Outcome == LoginOutcome.Refused));
-        Assert.All(burst.Where(d => d.Outcome != LoginOutcome.Refused), d =>
-            Assert.True(d is { Outcome: LoginOutcome.RetryLater, Wait: { } w } && w > TimeSpan.Zero && w <= TimeSpan.FromSeconds(1), d.ToString()));
+        Assert.Equal([1, 2, 3, 4], burst.Where(d => d.Outcome == LoginOutcome.RetryLater).Select(d => d.Wait!.Value.TotalSeconds).Order());
         Assert.Equal(12, auth.RequestCount);
+
+        // A bot that comes back early waits on; at its turn it goes, whichever front end it comes through.
+        var second = bots[Array.FindIndex(burst, d => d.Wait == TimeSpan.FromSeconds(1))];
+        Assert.Equal(LoginOutcome.RetryLater, (await fixture.Grain(login).DecideLogin(second, Ct)).Outcome);
+        Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(LoginOutcome.Refused, (await fixture.GrainFromOtherFrontEnd(login).DecideLogin(second, Ct)).Outcome);
+        Assert.Equal(13, auth.RequestCount);
 
         // The real user at home is never slowed, even with the cache cold; on a new network, gets in at the next turn.
         await fixture.Admin.FlushAsync(login);
         Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "right", home), Ct)).Outcome);
-        Assert.Equal(13, auth.RequestCount);
+        Assert.Equal(14, auth.RequestCount);
         await fixture.Admin.FlushAsync(login);
-        var newNetwork = UniqueAddress();
-        Assert.Equal(LoginOutcome.RetryLater, (await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "right", newNetwork), Ct)).Outcome);
-        Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "right", newNetwork), Ct)).Outcome);
+        // Behind the three bots still queued (turns at +1, +2, +3 s from now), then in.
+        var newNetwork = Attempt(auth.Endpoint(), login, "right", UniqueAddress());
+        var queued = await fixture.Grain(login).DecideLogin(newNetwork, Ct);
+        Assert.Equal((LoginOutcome.RetryLater, TimeSpan.FromSeconds(4)), (queued.Outcome, queued.Wait));
+        Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(login).DecideLogin(newNetwork, Ct)).Outcome);
 
         // The admin API shows and resets it.
         var report = (await fixture.Admin.ReportAsync(login)).Guessing;
-        Assert.Equal((11, 10, true, 2), (report.DistinctFailures, report.Budget, report.Slowed, report.KnownPrefixes));
+        Assert.Equal((12, 10, true, 2), (report.DistinctFailures, report.Budget, report.Slowed, report.KnownPrefixes));
         await fixture.Admin.UnblockAsync(login, null);
         Assert.False((await fixture.Admin.ReportAsync(login)).Guessing.Slowed);
     }
