@@ -3,7 +3,8 @@ namespace OrleansMail.Tests.Cluster;
 /// <summary>
 /// Issue 7's deployment for the login policy across processes: two Silo processes and two Frontend processes on
 /// Redis, the decision cache on with a short TTL (<see cref="CacheTtl"/>), the default brute-force thresholds and at
-/// most two sessions per login across the cluster.
+/// most two sessions per login across the cluster; the other rules (Auth-Wait per prefix, repeats, the guessing
+/// budget of 50 per hour, login_case) at their defaults.
 /// </summary>
 public sealed class TwoSiloClusterFixture() : ClusterDeployment(siloCount: 2, siloSettings: new Dictionary<string, string>
 {
@@ -11,7 +12,9 @@ public sealed class TwoSiloClusterFixture() : ClusterDeployment(siloCount: 2, si
     ["LoginPolicy:bruteforce_login_threshold"] = "5",
     ["LoginPolicy:bruteforce_address_threshold"] = "20",
     ["LoginPolicy:session_limit_per_login"] = "2",
-})
+},
+    users: [("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"), ("erin", "erin-password"),
+        ("frank", "frank-password"), ("grace", "grace-password"), ("heidi", "heidi-password")])
 {
     /// <summary>The decision cache's TTL in this deployment.</summary>
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(8);
