@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansMail.Grains.Interfaces;
+using OrleansMail.Grains.Logging;
 
 namespace OrleansMail.Grains.AuthHttp;
 
@@ -23,7 +24,7 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
     {
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
-            ["Login"] = attempt.Login,
+            ["Login"] = LogValue.Escape(attempt.Login),
             ["ClientIp"] = attempt.ClientIp,
             ["LoginAttempt"] = attempt.AttemptNumber,
         });
@@ -102,14 +103,14 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 LogAllowed(logger, decision.UpstreamHost, decision.UpstreamPort);
                 break;
             case LoginOutcome.Refused:
-                LogRefused(logger, decision.Message, decision.Wait?.TotalSeconds ?? 0);
+                LogRefused(logger, LogValue.Escape(decision.Message), decision.Wait?.TotalSeconds ?? 0);
                 break;
             case LoginOutcome.RetryLater:
                 LogWait(logger, decision.Wait?.TotalSeconds ?? 0);
                 break;
             default:
                 // The server is named only here: working it out for every login cost a URL parse and a string.
-                LogInternalError(logger, SafeServer(attempt.AuthServer.Url), decision.Message);
+                LogInternalError(logger, SafeServer(attempt.AuthServer.Url), LogValue.Escape(decision.Message));
                 break;
         }
     }

@@ -28,8 +28,8 @@ public static class NginxDirectives
         Map("resolver", "off", max: Many),
         Map("resolver_timeout", "30s"),
         Map("max_errors", "5"),
-        new("error_log", NginxContexts.Main | MS, NginxDirectiveStatus.Process, 1, 2, Default: "stderr",
-            Note: "top level: a log file and minimum level (debug, info, notice, warn, error, crit, alert, emerg); refused in mail{} and server{} (one log)"),
+        new("error_log", NginxContexts.Main | MS, NginxDirectiveStatus.Process, 1, 2, Repeatable: true, Default: "stderr (console)",
+            Note: "FILE, stderr or syslog:server=ADDR[:PORT][,facility=F][,severity=S][,tag=T][,nohostname], and a level (debug, info, notice, warn, error, crit, alert, emerg; default error); repeat for several destinations; a server{}'s own list replaces mail{}'s, which replaces the top level's; nginx's line format"),
         // ngx_mail_auth_http_module
         Map("auth_http", "(required)"),
         Map("auth_http_header", "—", min: 2, max: 2, repeatable: true, key: "AuthHttpHeaders", note: "AuthHttpHeaders:Name = value"),
