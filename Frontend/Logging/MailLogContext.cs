@@ -49,8 +49,11 @@ public sealed class MailLogContext : IReadOnlyList<KeyValuePair<string, object?>
     /// <summary>The session switched to TLS with STARTTLS/STLS (nginx adds <c> using starttls</c> after the client).</summary>
     public bool Starttls { get; set; }
 
+    /// <summary>The scope as a console logger shows it: <c>*3 client: 192.0.2.1, server: 127.0.0.1:143, login: "alice"</c>.</summary>
+    public override string ToString() => $"*{ConnectionId} {Suffix()[2..]}";
+
     /// <summary>nginx's suffix: <c>, client: 192.0.2.1, server: 127.0.0.1:143, login: "alice", upstream: 127.0.0.1:10143</c>.</summary>
-    public override string ToString()
+    public string Suffix()
     {
         var text = new StringBuilder(", client: ").Append(Client);
         if (Starttls) text.Append(" using starttls");

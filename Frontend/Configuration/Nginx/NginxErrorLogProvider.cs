@@ -90,7 +90,7 @@ public sealed class NginxErrorLogProvider : ILoggerProvider, ISupportExternalSco
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{_time.GetLocalNow():yyyy/MM/dd HH:mm:ss} [{LevelName(level)}] {Environment.ProcessId}#0: {(session is null ? "" : $"*{session.ConnectionId} ")}{message}");
         if (exception is not null) line += $" ({exception.GetType().Name}: {exception.Message})";
-        line = LogValue.EscapeControls(line) + session;
+        line = LogValue.EscapeControls(line) + session?.Suffix();
         foreach (var (writer, minimum) in destinations)
         {
             if (level >= minimum) writer.Write(level, line);
