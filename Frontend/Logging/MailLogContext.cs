@@ -10,7 +10,7 @@ namespace OrleansMail.Frontend.Logging;
 /// appends it: the connection number (<c>*N</c>), <c>client: ADDR</c> (with <c> using starttls</c> after STARTTLS),
 /// <c>server: ADDR</c>, then <c>login: "LOGIN"</c> and <c>upstream: ADDR</c> once known. The session opens it as its
 /// logging scope; the nginx error_log writes it in nginx's layout and every other logger gets the same fields as
-/// structured properties (ConnectionId, Client, Server, Login, Upstream). Values are escaped by <see cref="LogValue"/>.
+/// structured properties (ConnectionNumber, Client, Server, Login, Upstream). Values are escaped by <see cref="LogValue"/>.
 /// </summary>
 public sealed class MailLogContext : IReadOnlyList<KeyValuePair<string, object?>>
 {
@@ -22,13 +22,13 @@ public sealed class MailLogContext : IReadOnlyList<KeyValuePair<string, object?>
 
     public MailLogContext(string client, IPEndPoint server)
     {
-        ConnectionId = Interlocked.Increment(ref _connections);
+        ConnectionNumber = Interlocked.Increment(ref _connections);
         Client = client;
         Server = server;
     }
 
     /// <summary>The process-wide connection counter, nginx's <c>*N</c> (nginx counts its auth_http connections too).</summary>
-    public long ConnectionId { get; }
+    public long ConnectionNumber { get; }
 
     /// <summary>The client's address (after PROXY protocol and set_real_ip_from), without port, as nginx logs it.</summary>
     public string Client { get; }
@@ -50,7 +50,7 @@ public sealed class MailLogContext : IReadOnlyList<KeyValuePair<string, object?>
     public bool Starttls { get; set; }
 
     /// <summary>The scope as a console logger shows it: <c>*3 client: 192.0.2.1, server: 127.0.0.1:143, login: "alice"</c>.</summary>
-    public override string ToString() => $"*{ConnectionId} {Suffix()[2..]}";
+    public override string ToString() => $"*{ConnectionNumber} {Suffix()[2..]}";
 
     /// <summary>nginx's suffix: <c>, client: 192.0.2.1, server: 127.0.0.1:143, login: "alice", upstream: 127.0.0.1:10143</c>.</summary>
     public string Suffix()
@@ -65,7 +65,7 @@ public sealed class MailLogContext : IReadOnlyList<KeyValuePair<string, object?>
 
     private KeyValuePair<string, object?>[] Properties() =>
     [
-        new("ConnectionId", ConnectionId),
+        new("ConnectionNumber", ConnectionNumber),
         new("Client", Client),
         new("Server", Server.ToString()),
         new("Login", Login),

@@ -11,8 +11,8 @@ namespace OrleansMail.Frontend.Sessions;
 /// </summary>
 internal abstract partial class MailSession
 {
-    [LoggerMessage(EventId = Logging.MailLogContext.ConnectedEventId, Level = LogLevel.Information, Message = "*{ConnectionId} client {ClientAddress} connected to {Server}")]
-    protected partial void LogConnected(long connectionId, string clientAddress, string server);
+    [LoggerMessage(EventId = Logging.MailLogContext.ConnectedEventId, Level = LogLevel.Information, Message = "*{ConnectionNumber} client {ClientAddress} connected to {Server}")]
+    protected partial void LogConnected(long connectionNumber, string clientAddress, string server);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "client logged in")]
     protected partial void LogLoggedIn();

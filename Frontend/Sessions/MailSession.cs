@@ -161,7 +161,7 @@ internal abstract partial class MailSession : ISaslChannel
     public async Task RunAsync()
     {
         using var scope = _logger.BeginScope(LogContext);
-        LogConnected(LogContext.ConnectionId, ClientEndPoint(), Settings.Listen.ToString());
+        LogConnected(LogContext.ConnectionNumber, ClientEndPoint(), Settings.Listen.ToString());
         try
         {
             if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;

@@ -123,6 +123,44 @@ public sealed partial class ErrorLogProcessTests(DovecotFixture dovecot) : IClas
         }
     }
 
+    /// <summary>
+    /// <c>-e FILE</c>: a start-up error goes to it in the error-log layout as well as to stderr; and with no error_log in
+    /// the file it is the error log, at level error (nginx's ngx_log_open_default): an upstream refusal is there, a
+    /// refused login (info) is not.
+    /// </summary>
+    [Fact]
+    public async Task DashEIsTheStartUpLogAndTheErrorLogWhenTheFileSetsNone()
+    {
+        var broken = ServerProcess.CreateTempDirectory("orleansmail-dash-e-");
+        await File.WriteAllTextAsync(Path.Combine(broken, "nginx.conf"), "bogus_directive on;\n", Timeout);
+        await using (var app = DotnetAppProcess.StartWithArguments("Frontend", "frontend -e (broken)", broken, Path.Combine(broken, "nginx.conf"),
+            "-p", broken, "-c", "nginx.conf", "-e", "logs/startup.log"))
+        {
+            Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var message = $"unknown directive \"bogus_directive\" in {Path.Combine(broken, "nginx.conf")}:1";
+            Assert.Contains($"orleansmail: [emerg] {message}", app.StandardError, StringComparison.Ordinal);
+            var line = Assert.Single(ReadLines(broken, "startup.log"));
+            Assert.Matches(LineLayout(), line);
+            Assert.EndsWith($"[emerg] {app.Id}#0: {message}", line, StringComparison.Ordinal);
+        }
+
+        var closedPort = ServerProcess.GetFreeTcpPorts(1)[0];
+        await using var auth = await TestAuthServer.StartAsync(request =>
+            request.Decoded("Auth-User") == "bob" ? AuthReply.Ok("127.0.0.1", closedPort) : AuthReply.Fail("Invalid login or password"));
+        var ports = ServerProcess.GetFreeTcpPorts(1);
+        var run = RunFrontend($"mail {{\n    auth_http {auth.Url.Replace("http://", "", StringComparison.Ordinal)};\n    server {{\n        listen 127.0.0.1:{ports[0]};\n        protocol imap;\n    }}\n}}\n", ports, "-e", "logs/startup.log");
+        await using (var app = run.App!)
+        {
+            await WaitForGreetingAsync(app, ports[0]);
+            await ImapAsync(ports[0], "a LOGIN mallory guess");
+            await ImapAsync(ports[0], "a LOGIN bob bob-password");
+            var lines = await WaitForLinesAsync(run.Directory, "startup.log", "login: \"bob\"");
+            Assert.Contains(lines, l => l.Contains("[error]", StringComparison.Ordinal) && l.Contains("login: \"bob\"", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains("mallory", StringComparison.Ordinal) || l.Contains("[info]", StringComparison.Ordinal));
+            Assert.DoesNotContain("login: \"bob\"", app.Output, StringComparison.Ordinal); // the console is replaced
+        }
+    }
+
     private sealed record Run(string Directory, DotnetAppProcess? App, ServerProcess? Nginx);
 
     private sealed record Logs(string[] Info, string[] Error, string[] Second, string[] Stderr, string[] Syslog);
@@ -137,14 +175,14 @@ public sealed partial class ErrorLogProcessTests(DovecotFixture dovecot) : IClas
         return new Run(directory, null, nginx);
     }
 
-    private static Run RunFrontend(string text, int[] ports)
+    private static Run RunFrontend(string text, int[] ports, params string[] extra)
     {
         var directory = ServerProcess.CreateTempDirectory("orleansmail-errorlog-");
         var file = Path.Combine(directory, "nginx.conf");
         File.WriteAllText(file, text);
         var cluster = ServerProcess.GetFreeTcpPorts(2);
         var globals = string.Create(CultureInfo.InvariantCulture, $"cluster_silo_port {cluster[0]}; cluster_gateway_port {cluster[1]}; cluster_id errorlog-{Guid.NewGuid():N};");
-        var app = DotnetAppProcess.StartWithArguments("Frontend", "frontend (error_log)", directory, file, "-p", directory, "-c", "nginx.conf", "-g", globals);
+        var app = DotnetAppProcess.StartWithArguments("Frontend", "frontend (error_log)", directory, file, ["-p", directory, "-c", "nginx.conf", "-g", globals, .. extra]);
         return new Run(directory, app, null);
     }
 

@@ -88,7 +88,7 @@ public sealed class NginxErrorLogProvider : ILoggerProvider, ISupportExternalSco
         // setting the log handler), though it goes to the server's own error_log like the rest of the session.
         var session = eventId.Id == MailLogContext.ConnectedEventId ? null : context;
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{_time.GetLocalNow():yyyy/MM/dd HH:mm:ss} [{LevelName(level)}] {Environment.ProcessId}#0: {(session is null ? "" : $"*{session.ConnectionId} ")}{message}");
+            $"{_time.GetLocalNow():yyyy/MM/dd HH:mm:ss} [{LevelName(level)}] {Environment.ProcessId}#0: {(session is null ? "" : $"*{session.ConnectionNumber} ")}{message}");
         if (exception is not null) line += $" ({exception.GetType().Name}: {exception.Message})";
         line = LogValue.EscapeControls(line) + session?.Suffix();
         foreach (var (writer, minimum) in destinations)
