@@ -9,7 +9,8 @@ namespace OrleansMail.Tests.Logging;
 /// error_log as operators write it, on the real Frontend process and on real nginx (nginx-full's mail module) run on
 /// the same file, with the same auth server and the same Dovecot: several destinations (two files at different
 /// levels, stderr, a UDP syslog receiver, a server{}'s own file), nginx's line layout, and the same session lines
-/// for the same events (connected, logged in, proxied session done, login failed, upstream refused), modulo time,
+/// for the same events (connected, logged in, proxied session done, login failed, upstream refused, too many invalid
+/// commands), modulo time,
 /// pid and connection numbers. fail2ban-style rules written for nginx's log match ours.
 /// </summary>
 public sealed partial class ErrorLogProcessTests(DovecotFixture dovecot) : IClassFixture<DovecotFixture>
@@ -204,7 +205,8 @@ public sealed partial class ErrorLogProcessTests(DovecotFixture dovecot) : IClas
             await ImapAsync(ports[0], "a LOGIN mallory guess");
             await ImapAsync(ports[0], "a LOGIN bob bob-password");
             await ImapAsync(ports[1], "a LOGIN mallory guess");
-            await WaitForLinesAsync(run.Directory, "info.log", "login: \"bob\"");
+            await ImapAsync(ports[0], "x1 FOO", "x2 FOO", "x3 FOO", "x4 FOO", "x5 FOO");
+            await WaitForLinesAsync(run.Directory, "info.log", "too many invalid commands");
             await WaitForLinesAsync(run.Directory, "second.log", "login: \"mallory\"");
             await Task.Delay(TimeSpan.FromMilliseconds(500), Timeout); // syslog datagrams and stderr lines in flight
             var stderr = run.App is { } process ? process.StandardError : run.Nginx!.Output;

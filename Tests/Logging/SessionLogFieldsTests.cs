@@ -36,4 +36,24 @@ public sealed class SessionLogFieldsTests(ImapProxyFixture fixture) : IClassFixt
         var connectionId = System.Text.RegularExpressions.Regex.Match(loggedIn, @"ConnectionNumber=(\d+)").Groups[1].Value;
         Assert.True(fixture.Proxy.Logs.Lines.Any(l => l.Contains($"ImapSession[1001]: *{connectionId} client 127.0.0.1:", StringComparison.Ordinal)), string.Join("\n", fixture.Proxy.Logs.Lines.Where(l => l.Contains("Session", StringComparison.Ordinal))));
     }
+
+    /// <summary>A client that says nothing for <c>timeout</c> (2 s on the "strict" listener): nginx's info line, with the session's fields.</summary>
+    [Fact]
+    public async Task AnIdleClientTimesOutWithNginxsLine()
+    {
+        var server = $"Server=127.0.0.1:{fixture.Proxy.Port("strict")}";
+        await using (var wire = await LineClient.ConnectAsync(fixture.Proxy.Port("strict")))
+        {
+            await wire.ReadLineAsync();
+            Assert.True(await wire.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
+        string? line = null;
+        for (var waited = 0; line is null && waited < 5_000; waited += 100)
+        {
+            line = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("ImapSession[1014]: client timed out (110: Connection timed out) while in auth state", StringComparison.Ordinal) && l.Contains(server, StringComparison.Ordinal));
+            if (line is null) await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Assert.NotNull(line);
+        Assert.StartsWith("Information", line, StringComparison.Ordinal);
+    }
 }
