@@ -24,13 +24,7 @@ public sealed class SessionLogFieldsTests(ImapProxyFixture fixture) : IClassFixt
 
         var server = $"Server=127.0.0.1:{fixture.Proxy.Port()}";
         var upstream = $"Upstream={fixture.Dovecot.Host}:{fixture.Dovecot.ImapPort}";
-        string? loggedIn = null;
-        for (var waited = 0; loggedIn is null && waited < 10_000; waited += 100)
-        {
-            loggedIn = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("ImapSession[1002]: client logged in", StringComparison.Ordinal) && l.Contains(server, StringComparison.Ordinal));
-            if (loggedIn is null) await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        Assert.NotNull(loggedIn);
+        var loggedIn = await WaitForLineAsync("ImapSession[1002]: client logged in", server);
         Assert.StartsWith("Information", loggedIn, StringComparison.Ordinal);
         Assert.Matches(@"ConnectionNumber=\d+, Client=127\.0\.0\.1, " + System.Text.RegularExpressions.Regex.Escape(server) + ", Login=alice, " + System.Text.RegularExpressions.Regex.Escape(upstream), loggedIn);
         var connectionId = System.Text.RegularExpressions.Regex.Match(loggedIn, @"ConnectionNumber=(\d+)").Groups[1].Value;
@@ -47,13 +41,19 @@ public sealed class SessionLogFieldsTests(ImapProxyFixture fixture) : IClassFixt
             await wire.ReadLineAsync();
             Assert.True(await wire.IsClosedAsync(TimeSpan.FromSeconds(10)));
         }
-        string? line = null;
-        for (var waited = 0; line is null && waited < 5_000; waited += 100)
-        {
-            line = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("ImapSession[1014]: client timed out (110: Connection timed out) while in auth state", StringComparison.Ordinal) && l.Contains(server, StringComparison.Ordinal));
-            if (line is null) await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        Assert.NotNull(line);
+        var line = await WaitForLineAsync("ImapSession[1014]: client timed out (110: Connection timed out) while in auth state", server);
         Assert.StartsWith("Information", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>The first captured line holding both texts, waited for up to 10 s (the session logs after it replies).</summary>
+    private async Task<string> WaitForLineAsync(string message, string server)
+    {
+        for (var waited = 0; ; waited += 100)
+        {
+            var line = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains(message, StringComparison.Ordinal) && l.Contains(server, StringComparison.Ordinal));
+            if (line is not null) return line;
+            Assert.True(waited < 10_000, $"no line with '{message}' and '{server}'");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
     }
 }
