@@ -19,7 +19,7 @@ namespace OrleansMail.Frontend.Sessions;
 /// the upstream connection, proxy_pass_error_message and the switch to the byte relay. A protocol supplies its
 /// greeting, its command handling, its reply wording and its upstream login dialogue.
 /// Commands are handled one at a time in order; while a login is being decided nothing more is read, so pipelined
-/// input waits in the pipe and goes to the upstream after login (nginx-mail.md §3.1, §3.6).
+/// input waits in the pipe and goes to the upstream after login (src/mail/ngx_mail_handler.c and ngx_mail_proxy_module.c).
 /// </summary>
 internal abstract partial class MailSession : ISaslChannel
 {
@@ -50,13 +50,13 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The client's side is TLS: implicit, or after STARTTLS/STLS.</summary>
     protected bool IsTls => _tls is not null;
 
-    /// <summary><c>starttls on|only</c> and still plaintext: STARTTLS/STLS is advertised and accepted (nginx-mail.md §4).</summary>
+    /// <summary><c>starttls on|only</c> and still plaintext: STARTTLS/STLS is advertised and accepted (src/mail/ngx_mail_ssl_module.c).</summary>
     protected bool StarttlsOffered => Settings.Tls.Starttls != StarttlsMode.Off && !IsTls;
 
     /// <summary><c>starttls only</c> and still plaintext: every way to log in is refused.</summary>
     protected bool StarttlsRequired => Settings.Tls.Starttls == StarttlsMode.Only && !IsTls;
 
-    /// <summary>nginx's reply to a client certificate that failed verification (nginx-mail.md §3.5), before closing.</summary>
+    /// <summary>nginx's reply to a client certificate that failed verification (src/mail/ngx_mail_{imap,pop3,smtp}_module.c), before closing.</summary>
     protected abstract string CertificateErrorReply { get; }
 
     /// <summary>nginx's reply when <c>ssl_verify_client on</c> and the client sent no certificate, before closing.</summary>
@@ -119,7 +119,7 @@ internal abstract partial class MailSession : ISaslChannel
     /// </summary>
     protected virtual string ChallengeSalt() => SaltGenerator.Create(Settings.ServerName, Time);
 
-    /// <summary>The protocol's internal-error reply (nginx-mail.md §3.5), sent before closing on any failure.</summary>
+    /// <summary>The protocol's internal-error reply (src/mail/ngx_mail_{imap,pop3,smtp}_module.c), sent before closing on any failure.</summary>
     protected abstract string InternalErrorReply { get; }
 
     /// <summary>The longest client line this protocol's listener accepts (<c>*_client_buffer</c>).</summary>
@@ -216,7 +216,7 @@ internal abstract partial class MailSession : ISaslChannel
 
     /// <summary>
     /// Answers an invalid command. max_errors counts parse-level rejections only (<paramref name="counts"/>); the
-    /// nth error is still answered, then the connection closes (nginx-mail.md §3.1).
+    /// nth error is still answered, then the connection closes (src/mail/ngx_mail_handler.c).
     /// </summary>
     protected async ValueTask<NextStep> InvalidAsync(string reply, bool counts, bool closeAfter = false)
     {
@@ -269,7 +269,7 @@ internal abstract partial class MailSession : ISaslChannel
             FrontEnd: _services.Leases.FrontEnd);
 
     /// <summary>
-    /// Asks the login's grain, then acts as nginx does on the answer (nginx-mail.md §2.4): log in upstream and relay;
+    /// Asks the login's grain, then acts as nginx does on the answer (src/mail/ngx_mail_auth_http_module.c): log in upstream and relay;
     /// or refuse and close; or, with Auth-Wait, wait without reading the client, refuse and let it try again.
     /// </summary>
     protected async Task<NextStep> DecideAsync(Credentials credentials)
@@ -355,7 +355,7 @@ internal abstract partial class MailSession : ISaslChannel
         if (!result.Succeeded)
         {
             if (result.Reply.Length > 0) LogUpstreamInvalidResponse(LogValue.Escape(result.Reply.TrimEnd('\r', '\n')));
-            // proxy_pass_error_message: show the upstream's own error instead of the generic one (nginx-mail.md §1).
+            // proxy_pass_error_message: show the upstream's own error instead of the generic one (nginx.org/en/docs/mail/).
             var reply = Settings.ProxyPassErrorMessage && result.Reply.Length > 0 ? result.Reply : InternalErrorReply;
             await Client.SendAsync(reply);
             return NextStep.Close;

@@ -8,7 +8,7 @@ namespace OrleansMail.Grains.AuthHttp;
 /// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
 /// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
 /// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
-/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (nginx-mail.md §2.4 step 4).
+/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (src/mail/ngx_mail_auth_http_module.c step 4).
 /// </summary>
 internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger, Hosting.UpstreamPoolSettings pools)
 {

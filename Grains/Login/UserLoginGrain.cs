@@ -10,7 +10,7 @@ namespace OrleansMail.Grains.Login;
 /// past a threshold), for every front end in the cluster:
 /// <list type="bullet">
 /// <item>nginx's per-connection Auth-Wait made cluster-wide: while it runs, every attempt is told to come back later
-/// and the auth server is not asked (nginx-mail.md §2.4 step 1). In memory: a crash forgets it, no worse than nginx.</item>
+/// and the auth server is not asked (src/mail/ngx_mail_auth_http_module.c step 1). In memory: a crash forgets it, no worse than nginx.</item>
 /// <item>the auth-decision cache (<see cref="AuthDecisionCache"/>, memory only), with stale-if-error;</item>
 /// <item>brute-force throttling per login and client address prefix (<see cref="LoginThrottleState"/>, persisted)
 /// and per address prefix across logins (<see cref="IClientAddressGrain"/>);</item>

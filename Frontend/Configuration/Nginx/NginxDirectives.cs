@@ -2,7 +2,7 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 
 /// <summary>
 /// Every directive an nginx mail configuration may hold, and what OrleansMail does with it: the ngx_mail_* directives
-/// of nginx-mail.md §1 (all mapped onto the keys the JSON configuration uses, or refused with a reason), nginx's
+/// of nginx.org/en/docs/mail/ (all mapped onto the keys the JSON configuration uses, or refused with a reason), nginx's
 /// process directives outside mail{} (accepted and reported), and OrleansMail's own settings under nginx-style
 /// names. The JSON reader takes its list of known keys from here too, so both sources know the same settings.
 /// </summary>
@@ -54,7 +54,7 @@ public static class NginxDirectives
         Map("smtp_capabilities", "(none)", max: Many),
         Map("smtp_client_buffer", "4k"),
         Map("smtp_greeting_delay", "0"),
-        // ngx_mail_ssl_module (nginx-mail.md §4)
+        // ngx_mail_ssl_module (src/mail/ngx_mail_ssl_module.c)
         Map("starttls", "off", note: "on, off or only"),
         Map("ssl_certificate", "—", repeatable: true),
         Map("ssl_certificate_key", "—", repeatable: true),
