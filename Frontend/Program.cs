@@ -35,6 +35,7 @@ try
 catch (Exception e) when (e is InvalidConfigurationException or NginxConfigurationException)
 {
     Console.Error.WriteLine(command.ConfigFile is null ? e.Message : $"orleansmail: [emerg] {e.Message}");
+    OrleansMail.Frontend.Logging.StartupErrorLog.Append(command, "emerg", e.Message);
     if (command.Test) Console.Error.WriteLine($"orleansmail: configuration file {described} test failed");
     return 1;
 }

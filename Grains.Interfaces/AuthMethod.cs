@@ -2,7 +2,7 @@ namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>
 /// How the client proved its identity, as nginx names it in <c>Auth-Method</c>
-/// (nginx-mail.md §2.2): IMAP LOGIN, POP3 USER/PASS, SASL PLAIN and SASL LOGIN are all <see cref="Plain"/>.
+/// (src/mail/ngx_mail_auth_http_module.c): IMAP LOGIN, POP3 USER/PASS, SASL PLAIN and SASL LOGIN are all <see cref="Plain"/>.
 /// </summary>
 [GenerateSerializer, Alias("mail.AuthMethod")]
 public enum AuthMethod

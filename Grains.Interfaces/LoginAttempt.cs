@@ -1,7 +1,7 @@
 namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>
-/// One login attempt as the front end saw it: everything the auth server is told (nginx-mail.md §2.2).
+/// One login attempt as the front end saw it: everything the auth server is told (src/mail/ngx_mail_auth_http_module.c).
 /// </summary>
 /// <param name="Protocol">The client's protocol.</param>
 /// <param name="Method">The authentication method, in nginx's naming.</param>

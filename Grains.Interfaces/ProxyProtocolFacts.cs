@@ -3,7 +3,7 @@ namespace OrleansMail.Grains.Interfaces;
 /// <summary>
 /// The PROXY protocol header a client connection started with (<c>listen … proxy_protocol</c>), as received,
 /// whether or not the peer was trusted by <c>set_real_ip_from</c>: nginx always forwards these values to the auth
-/// server as <c>Proxy-Protocol-Addr</c>, <c>-Port</c>, <c>-Server-Addr</c>, <c>-Server-Port</c> (nginx-mail.md §2.2, §4).
+/// server as <c>Proxy-Protocol-Addr</c>, <c>-Port</c>, <c>-Server-Addr</c>, <c>-Server-Port</c> (src/mail/ngx_mail_auth_http_module.c and src/core/ngx_proxy_protocol.c).
 /// </summary>
 /// <param name="Address">The source (client) address text.</param>
 /// <param name="Port">The source port.</param>

@@ -2,7 +2,7 @@ namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>
 /// What an SMTP client said before logging in under <c>smtp_auth none</c>: sent to the auth server raw as
-/// <c>Auth-SMTP-Helo</c>, <c>Auth-SMTP-From</c> and <c>Auth-SMTP-To</c> (nginx-mail.md §2.2), and only with
+/// <c>Auth-SMTP-Helo</c>, <c>Auth-SMTP-From</c> and <c>Auth-SMTP-To</c> (src/mail/ngx_mail_auth_http_module.c), and only with
 /// <c>Auth-Method: none</c>.
 /// </summary>
 /// <param name="Helo">The HELO/EHLO argument, or empty when the client sent none.</param>

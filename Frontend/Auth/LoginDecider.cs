@@ -39,7 +39,7 @@ internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings
             catch (Exception e) when ((IsSiloFailure(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {
                 // A silo that just died makes calls to its grains fail until membership declares it dead and the
-                // grain is activated elsewhere (orleans.md §1.6; a few seconds with the tuned probes, README
+                // grain is activated elsewhere (Orleans' cluster membership; a few seconds with the tuned probes, README
                 // "Failover"). Retry with backoff within the budget, so a crash delays these logins instead of failing them.
                 if (time.GetUtcNow() + backoff <= retryUntil)
                 {

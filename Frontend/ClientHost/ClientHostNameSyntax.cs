@@ -4,7 +4,7 @@ using System.Text;
 namespace OrleansMail.Frontend.ClientHost;
 
 /// <summary>
-/// The one rule a PTR name must pass before it is used (CVE-2026-28753, nginx-mail.md §5): only ASCII letters,
+/// The one rule a PTR name must pass before it is used (CVE-2026-28753, nginx.org/en/security_advisories.html): only ASCII letters,
 /// digits, '.' and '-'. The name goes verbatim into the auth request's <c>Client-Host</c> header and into XCLIENT
 /// <c>NAME=</c>, so CR/LF, spaces or '=' from an attacker's reverse zone would inject headers or XCLIENT attributes.
 /// nginx 1.29.7 answers <c>[TEMPUNAVAIL]</c> for such a name; so do we.

@@ -1,6 +1,6 @@
 namespace OrleansMail.Frontend.ClientHost;
 
-/// <summary>nginx's placeholders for a client without a usable host name (nginx-mail.md §2.2, §3.4).</summary>
+/// <summary>nginx's placeholders for a client without a usable host name (src/mail/ngx_mail_auth_http_module.c and ngx_mail_smtp_handler.c).</summary>
 internal static class ClientHostNames
 {
     /// <summary>No resolver, NXDOMAIN, or the forward lookup does not confirm the PTR name.</summary>

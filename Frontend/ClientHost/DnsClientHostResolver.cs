@@ -8,7 +8,7 @@ using OrleansMail.Frontend.Configuration;
 namespace OrleansMail.Frontend.ClientHost;
 
 /// <summary>
-/// nginx's SMTP client-host lookup (nginx-mail.md §3.4, ngx_mail_smtp_resolve_addr/_name) on DnsClient: a PTR lookup
+/// nginx's SMTP client-host lookup (src/mail/ngx_mail_smtp_handler.c, ngx_mail_smtp_resolve_addr/_name) on DnsClient: a PTR lookup
 /// of the client's address, then an A (IPv4 client) or AAAA (IPv6 client) lookup of the PTR name that must contain
 /// the client's address. <c>resolver_timeout</c> bounds the whole lookup, PTR and forward together, so the greeting
 /// is never delayed by more than that (nginx applies it to each of the two lookups).

@@ -4,7 +4,7 @@ using OrleansMail.Frontend.Configuration;
 namespace OrleansMail.Frontend.ClientHost;
 
 /// <summary>
-/// Finds the SMTP client's host name as nginx does before the SMTP greeting (nginx-mail.md §3.4): a PTR lookup,
+/// Finds the SMTP client's host name as nginx does before the SMTP greeting (src/mail/ngx_mail_smtp_handler.c): a PTR lookup,
 /// then a forward lookup that must contain the client's address. The result goes to the auth server as
 /// <c>Client-Host</c> and to the upstream as XCLIENT <c>NAME=</c>.
 /// </summary>

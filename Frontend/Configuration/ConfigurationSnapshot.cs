@@ -57,7 +57,8 @@ public sealed class ConfigurationSnapshot
 
         var restartOnly = new Dictionary<string, string>(RestartOnlyValues(configuration), StringComparer.OrdinalIgnoreCase);
         if (nginx.Mapped.PidFile is { } pid) restartOnly["pid"] = pid;
-        if (nginx.Mapped.ErrorLog is { } errorLog) restartOnly["error_log"] = $"{errorLog.Path} {errorLog.Level}";
+        var errorLogs = nginx.Mapped.ErrorLogs.Concat(nginx.Mapped.ServerErrorLogs.OrderBy(s => s.Key).SelectMany(s => s.Value));
+        if (errorLogs.Any()) restartOnly["error_log"] = string.Join("; ", errorLogs.Select(log => $"{log.Path} {log.Level}"));
         return new ConfigurationSnapshot(listeners, restartOnly, nginx.Mapped.Warnings);
     }
 

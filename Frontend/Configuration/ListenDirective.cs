@@ -5,7 +5,7 @@ namespace OrleansMail.Frontend.Configuration;
 
 /// <summary>
 /// nginx's <c>listen address:port [ssl] [proxy_protocol] [backlog=n] [rcvbuf=size] [sndbuf=size] [bind]
-/// [ipv6only=on|off] [multipath] [so_keepalive=on|off|idle:interval:count]</c> (nginx-mail.md §1), as one string:
+/// [ipv6only=on|off] [multipath] [so_keepalive=on|off|idle:interval:count]</c> (nginx.org/en/docs/mail/), as one string:
 /// the JSON <c>Listen</c> value takes the same words as the nginx directive.
 /// </summary>
 /// <param name="EndPoint">The address and port; <c>*</c> and a bare port mean every IPv4 address.</param>

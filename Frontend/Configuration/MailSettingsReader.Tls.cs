@@ -6,7 +6,7 @@ using OrleansMail.Grains.Interfaces;
 namespace OrleansMail.Frontend.Configuration;
 
 /// <summary>
-/// The TLS directives (nginx's <c>ngx_mail_ssl_module</c>, nginx-mail.md §1, §4). Each directive is mapped onto the
+/// The TLS directives (nginx's <c>ngx_mail_ssl_module</c>, src/mail/ngx_mail_ssl_module.c; nginx.org/en/docs/mail/). Each directive is mapped onto the
 /// platform (SslStream over OpenSSL), accepted with a start-up warning saying what the platform does instead, or
 /// refused naming the key: none is silently ignored.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace OrleansMail.Frontend.Configuration;
 
 /// <summary>
-/// The SASL mechanisms nginx knows (nginx-mail.md §3.1), which ones a listener advertises, and the two non-SASL
+/// The SASL mechanisms nginx knows (src/mail/ngx_mail_handler.c), which ones a listener advertises, and the two non-SASL
 /// entries of the <c>*_auth</c> directives (APOP, SMTP <c>none</c>).
 /// </summary>
 [Flags]

@@ -3,7 +3,7 @@ using System.Security.Authentication;
 
 namespace OrleansMail.Frontend.Configuration;
 
-/// <summary><c>starttls off | on | only</c> (nginx-mail.md §4).</summary>
+/// <summary><c>starttls off | on | only</c> (src/mail/ngx_mail_ssl_module.c).</summary>
 public enum StarttlsMode
 {
     /// <summary>STARTTLS/STLS is an invalid command.</summary>
@@ -16,7 +16,7 @@ public enum StarttlsMode
     Only,
 }
 
-/// <summary><c>ssl_verify_client off | on | optional | optional_no_ca</c> (nginx-mail.md §4).</summary>
+/// <summary><c>ssl_verify_client off | on | optional | optional_no_ca</c> (src/mail/ngx_mail_ssl_module.c).</summary>
 public enum ClientCertificateMode
 {
     Off,
@@ -29,7 +29,7 @@ public enum ClientCertificateMode
 public sealed record CertificateFiles(string Certificate, string Key);
 
 /// <summary>
-/// The TLS side of one listener (nginx's <c>ssl_*</c> and <c>starttls</c> directives, nginx-mail.md §1, §4).
+/// The TLS side of one listener (nginx's <c>ssl_*</c> and <c>starttls</c> directives, src/mail/ngx_mail_ssl_module.c; nginx.org/en/docs/mail/).
 /// Present on every listener; <see cref="Enabled"/> says whether TLS is used at all.
 /// </summary>
 /// <param name="Implicit"><c>listen … ssl</c>: the handshake comes before the greeting.</param>

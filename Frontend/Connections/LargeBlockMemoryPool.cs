@@ -7,7 +7,7 @@ namespace OrleansMail.Frontend.Connections;
 /// Buffers of at least 64 KB for every socket read and write, client and upstream side. Kestrel's default pool
 /// hands out 4 KB blocks, so each receive moves at most 4 KB: the same limit as nginx's default one-page
 /// <c>proxy_buffer</c>, which caps its relay at a third of the speed it reaches with <c>proxy_buffer 64k</c>
-/// (measuring.md). Idle connections hold no buffer at all: Kestrel waits with a zero-byte read before renting one.
+/// (README "Benchmark"). Idle connections hold no buffer at all: Kestrel waits with a zero-byte read before renting one.
 /// Arrays come from <see cref="ArrayPool{T}.Shared"/>, which keeps a bounded number per core.
 /// </summary>
 internal sealed class LargeBlockMemoryPool : MemoryPool<byte>

@@ -7,7 +7,7 @@ namespace OrleansMail.Frontend.Hosting;
 
 /// <summary>
 /// SIGHUP (nginx's <c>-s reload</c>, or <c>kill -HUP</c>, or systemd's ExecReload) reads the configuration again and
-/// applies it without dropping a session, as nginx's reload does (nginx-mail.md §1):
+/// applies it without dropping a session, as nginx's reload does (nginx.org/en/docs/mail/):
 /// <list type="bullet">
 /// <item>an invalid configuration (a syntax error, a bad value, a certificate that does not load, an address that
 /// cannot be bound) is refused with its error logged, file:line for an nginx file, and nothing changes;</item>

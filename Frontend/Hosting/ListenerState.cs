@@ -27,7 +27,7 @@ internal sealed class ListenerState
 
     public ClientTls? Tls { get; }
 
-    /// <summary><c>listen … proxy_protocol</c>: the header is read first on every connection (nginx-mail.md §4).</summary>
+    /// <summary><c>listen … proxy_protocol</c>: the header is read first on every connection (src/mail/ngx_mail_handler.c, ngx_mail_proxy_protocol_handler).</summary>
     public ProxyProtocolMiddleware? ProxyProtocol { get; }
 
     /// <summary>Builds the state and loads the certificates; a certificate that cannot be loaded throws, refusing the configuration.</summary>

@@ -77,7 +77,7 @@ internal sealed class MailListener : IAsyncDisposable
         connection.Features.Set(state.Feature);
         if (state.Tls is not null) connection.Features.Set(state.Tls);
         ListenSockets.ApplyKeepAlive(connection, state.Settings.ListenParameters.KeepAlive);
-        // The PROXY header precedes everything, TLS included (nginx-mail.md §4): it is read before the session starts.
+        // The PROXY header precedes everything, TLS included (src/mail/ngx_mail_handler.c): it is read before the session starts.
         return state.ProxyProtocol is { } proxyProtocol ? proxyProtocol.RunAsync(connection, next) : next(connection);
     }
 

@@ -57,7 +57,7 @@ public static class MailProxyApplication
         LoginPolicySettings policy;
         try { policy = LoginPolicySettings.From(builder.Configuration); if (cluster.Mode == ClusterMode.Embedded) UpstreamPoolSettings.From(builder.Configuration); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
-        if (nginx is not null) AddNginxProcess(builder, nginx);
+        if (nginx is not null) AddNginxProcess(builder, nginx, servers);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -121,15 +121,32 @@ public static class MailProxyApplication
         builder.Services.AddHostedService(services => services.GetRequiredService<ConfigurationReload>());
     }
 
-    private static void AddNginxProcess(WebApplicationBuilder builder, NginxConfiguration nginx)
+    private static void AddNginxProcess(WebApplicationBuilder builder, NginxConfiguration nginx, IReadOnlyList<ServerSettings> servers)
     {
         builder.Services.AddSingleton(nginx);
         builder.Services.AddHostedService<NginxProcessLifetime>();
-        if (nginx.Mapped.ErrorLog is { Path: not "stderr" } errorLog)
-        {
-            builder.Logging.AddProvider(new NginxErrorLogProvider(errorLog));
-            builder.Logging.AddFilter<NginxErrorLogProvider>(level => level >= errorLog.Level);
-        }
+        AddNginxErrorLog(builder, nginx, servers);
+    }
+
+    /// <summary>
+    /// nginx's error_log: the top-level list (or <c>-e FILE</c> at level error when the file sets none, as
+    /// ngx_log_open_default in src/core/ngx_log.c) replaces the console, as an nginx with error_log writes nothing to
+    /// stderr unless told to; each server's own list takes its sessions' lines. Without any, the console stays.
+    /// </summary>
+    private static void AddNginxErrorLog(WebApplicationBuilder builder, NginxConfiguration nginx, IReadOnlyList<ServerSettings> servers)
+    {
+        var main = nginx.Mapped.ErrorLogs.Count > 0 || nginx.Command.ErrorLog is null
+            ? nginx.Mapped.ErrorLogs
+            : [new NginxErrorLog(nginx.Command.ErrorLog, LogLevel.Error)];
+        // Mail:Servers:N is read into servers[N] (MailSettingsReader keeps the sections' order); its listener picks the list.
+        var own = nginx.Mapped.ServerErrorLogs.ToDictionary(s => servers[s.Key].Listen, s => s.Value);
+        if (main.Count == 0 && own.Count == 0) return;
+
+        var provider = new NginxErrorLogProvider(main, own, TimeProvider.System);
+        if (main.Count > 0) builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(provider);
+        // OrleansMail's own lines down to the lowest error_log level; other categories keep Logging:LogLevel's levels.
+        builder.Logging.AddFilter<NginxErrorLogProvider>("OrleansMail", provider.Minimum);
     }
 
     /// <summary>

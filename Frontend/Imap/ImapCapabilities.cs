@@ -4,7 +4,7 @@ namespace OrleansMail.Frontend.Imap;
 
 /// <summary>
 /// The pre-login CAPABILITY line: <c>imap_capabilities</c> then the <c>AUTH=</c> items that <c>imap_auth</c>
-/// enables, in nginx's order (nginx-mail.md §3.2). Built once per listener.
+/// enables, in nginx's order (src/mail/ngx_mail_imap_handler.c). Built once per listener.
 /// </summary>
 internal static class ImapCapabilities
 {
@@ -12,7 +12,7 @@ internal static class ImapCapabilities
 
     /// <summary>
     /// The list before TLS: under <c>starttls on</c> it ends with <c>STARTTLS</c>; under <c>only</c> the AUTH= items
-    /// are dropped and it ends with <c>STARTTLS LOGINDISABLED</c> (RFC 9051 §6.2.3, nginx-mail.md §3.2).
+    /// are dropped and it ends with <c>STARTTLS LOGINDISABLED</c> (RFC 9051 §6.2.3, src/mail/ngx_mail_imap_handler.c).
     /// </summary>
     public static string Build(ImapSettings imap, StarttlsMode starttls)
     {

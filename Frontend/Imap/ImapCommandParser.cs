@@ -78,7 +78,7 @@ internal static class ImapCommandParser
             _tagLength = tagEnd;
             _pos = tagEnd + 1;
 
-            // command name: letters only, ends at SP, CR or LF (nginx-mail.md §3.1)
+            // command name: letters only, ends at SP, CR or LF (src/mail/ngx_mail_handler.c)
             var nameStart = _pos;
             while (_pos < _data.Length && char.IsAsciiLetter((char)_data[_pos])) _pos++;
             if (_pos == _data.Length) return ImapParseResult.Incomplete;
@@ -193,7 +193,7 @@ internal static class ImapCommandParser
                 if (b is CR or LF or 0) return Step.Invalid;
                 if (b == (byte)'\\')
                 {
-                    // Only \" and \\ are quoted-specials; an escape before CR/LF is invalid (nginx-mail.md §3.2).
+                    // Only \" and \\ are quoted-specials; an escape before CR/LF is invalid (src/mail/ngx_mail_imap_handler.c).
                     if (_pos >= _data.Length) return Step.Incomplete;
                     b = _data[_pos++];
                     if (b is not ((byte)'"' or (byte)'\\')) return Step.Invalid;

@@ -7,7 +7,7 @@ namespace OrleansMail.Frontend.Imap;
 /// <param name="ReplyTag">The tag for an error reply: the client's tag when it was valid, else <c>*</c>.</param>
 /// <param name="CloseAfterReply">
 /// An invalid line that ends in a non-synchronising literal <c>{n+}</c>: its data is already on the way and would
-/// otherwise be parsed as commands, so nginx replies and closes (nginx-mail.md §3.2).
+/// otherwise be parsed as commands, so nginx replies and closes (src/mail/ngx_mail_imap_handler.c).
 /// </param>
 internal readonly record struct ImapParseResult(
     ImapParseStatus Status,

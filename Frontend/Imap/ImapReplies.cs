@@ -1,6 +1,6 @@
 namespace OrleansMail.Frontend.Imap;
 
-/// <summary>The replies OrleansMail sends itself, worded as nginx words them (nginx-mail.md §3.2, §3.5).</summary>
+/// <summary>The replies OrleansMail sends itself, worded as nginx words them (src/mail/ngx_mail_imap_handler.c and ngx_mail_{imap,pop3,smtp}_module.c).</summary>
 internal static class ImapReplies
 {
     public const string Greeting = "* OK IMAP4 ready\r\n";

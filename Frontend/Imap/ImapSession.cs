@@ -10,7 +10,7 @@ namespace OrleansMail.Frontend.Imap;
 
 /// <summary>
 /// One IMAP client from greeting to relay: the not-authenticated state of RFC 9051 as nginx implements it
-/// (nginx-mail.md §3.2). The command loop, the login decision and the relay are <see cref="MailSession"/>'s.
+/// (src/mail/ngx_mail_imap_handler.c). The command loop, the login decision and the relay are <see cref="MailSession"/>'s.
 /// </summary>
 internal sealed class ImapSession(
     ConnectionContext connection,
@@ -106,7 +106,7 @@ internal sealed class ImapSession(
             case "STARTTLS" when args.Count == 0 && StarttlsOffered:
                 return await StartTlsAsync(ImapReplies.Completed(command.Tag));
             case "LOGIN" or "AUTHENTICATE" when StarttlsRequired:
-                // starttls only: nginx answers the invalid-command reply, not counted (nginx-mail.md §4).
+                // starttls only: nginx answers the invalid-command reply, not counted (src/mail/ngx_mail_ssl_module.c).
                 return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
             case "LOGIN":
                 return await LoginAsync(command);

@@ -8,7 +8,7 @@ using OrleansMail.Frontend.Upstream;
 namespace OrleansMail.Frontend.Imap;
 
 /// <summary>
-/// Logs in to the upstream as nginx does (nginx-mail.md §3.6): expect <c>* OK</c>, send
+/// Logs in to the upstream as nginx does (src/mail/ngx_mail_proxy_module.c): expect <c>* OK</c>, send
 /// <c>tag LOGIN {n}</c> literals reusing the client's tag, accept at most one untagged line before the tagged OK.
 /// Beyond nginx: when the greeting advertises LITERAL+ (RFC 7888), the literals are sent non-synchronising in one
 /// write, which saves two round trips per login.

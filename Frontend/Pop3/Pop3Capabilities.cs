@@ -5,7 +5,7 @@ namespace OrleansMail.Frontend.Pop3;
 
 /// <summary>
 /// The two multi-line replies that depend only on the listener's settings, built once per listener in nginx's
-/// wording and order (nginx-mail.md §3.3): CAPA (RFC 2449) and AUTH without arguments (RFC 5034 §4 leaves the
+/// wording and order (src/mail/ngx_mail_pop3_handler.c): CAPA (RFC 2449) and AUTH without arguments (RFC 5034 §4 leaves the
 /// no-argument form to the server; nginx lists its mechanisms).
 /// </summary>
 internal static class Pop3Capabilities
@@ -18,7 +18,7 @@ internal static class Pop3Capabilities
 
     /// <summary>
     /// CAPA before TLS (RFC 2595 §4): under <c>starttls on</c> the list ends with <c>STLS</c>; under <c>only</c>
-    /// there is no <c>USER</c> and no <c>SASL</c> line, only <c>STLS</c> (nginx-mail.md §3.3).
+    /// there is no <c>USER</c> and no <c>SASL</c> line, only <c>STLS</c> (src/mail/ngx_mail_pop3_handler.c).
     /// </summary>
     public static string BuildCapa(Pop3Settings pop3, StarttlsMode starttls)
     {

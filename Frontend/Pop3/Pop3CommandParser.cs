@@ -4,7 +4,7 @@ namespace OrleansMail.Frontend.Pop3;
 
 /// <summary>
 /// Parses one POP3 command line (its line end already removed) as nginx's ngx_mail_pop3_parse_command does
-/// (nginx-mail.md §3.1, §3.3): the name is exactly four letters, case-insensitive, and one the pre-login parser
+/// (src/mail/ngx_mail_handler.c and ngx_mail_pop3_handler.c): the name is exactly four letters, case-insensitive, and one the pre-login parser
 /// knows; arguments are separated by runs of spaces, at most three; USER and PASS keep spaces inside their one
 /// argument, so a login or password may contain them. A CR anywhere but before the final LF is invalid.
 /// Anything else is a parse-level error, which max_errors counts.

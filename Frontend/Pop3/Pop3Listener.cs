@@ -14,7 +14,7 @@ internal sealed class Pop3Listener(ServerSettings settings) : IListenerFeature
 {
     public ServerSettings Settings => settings;
 
-    /// <summary>The CAPA reply (nginx-mail.md §3.3).</summary>
+    /// <summary>The CAPA reply (src/mail/ngx_mail_pop3_handler.c).</summary>
     public string Capa { get; } = Pop3Capabilities.BuildCapa(settings.Pop3);
 
     /// <summary>The CAPA reply while the connection is still plaintext (STLS; under starttls only, no USER/SASL).</summary>

@@ -1,6 +1,6 @@
 namespace OrleansMail.Frontend.Pop3;
 
-/// <summary>The replies OrleansMail sends itself, worded as nginx words them (nginx-mail.md §3.3, §3.5).</summary>
+/// <summary>The replies OrleansMail sends itself, worded as nginx words them (src/mail/ngx_mail_pop3_handler.c and ngx_mail_{imap,pop3,smtp}_module.c).</summary>
 internal static class Pop3Replies
 {
     public const string Ok = "+OK\r\n";
@@ -21,7 +21,7 @@ internal static class Pop3Replies
     /// </summary>
     public static string Greeting(string? salt) => salt is null ? "+OK POP3 ready\r\n" : $"+OK POP3 ready {salt}\r\n";
 
-    /// <summary>A refused login: the auth server's text as is (nginx-mail.md §2.4).</summary>
+    /// <summary>A refused login: the auth server's text as is (src/mail/ngx_mail_auth_http_module.c).</summary>
     public static string LoginFailed(string message) => $"-ERR {message}\r\n";
 
     /// <summary>A SASL continuation (RFC 5034 §4): <c>+ </c> and the base64 challenge (empty for PLAIN).</summary>

@@ -11,7 +11,7 @@ namespace OrleansMail.Frontend.Pop3;
 
 /// <summary>
 /// One POP3 client from greeting to relay: the AUTHORIZATION state of RFC 1939 as nginx implements it
-/// (nginx-mail.md §3.3). The command loop, the login decision and the relay are <see cref="MailSession"/>'s.
+/// (src/mail/ngx_mail_pop3_handler.c). The command loop, the login decision and the relay are <see cref="MailSession"/>'s.
 /// Like nginx, the session has two states: the start, and "USER given" in which only PASS, CAPA, NOOP and QUIT
 /// are accepted; any rejected command returns to the start.
 /// </summary>
@@ -92,7 +92,7 @@ internal sealed class Pop3Session(
                 // starttls off, or TLS already: counted like STARTTLS on IMAP and SMTP, as an unknown command.
                 return await RejectAsync(counts: true);
             case Pop3Command.User or Pop3Command.Apop or Pop3Command.Auth when StarttlsRequired:
-                // starttls only: every way to log in, even AUTH without arguments (nginx-mail.md §4).
+                // starttls only: every way to log in, even AUTH without arguments (src/mail/ngx_mail_ssl_module.c).
                 return await RejectAsync(counts: false);
             case Pop3Command.User when _user is null && args.Length == 1:
                 return await UserAsync(args[0]);

@@ -8,7 +8,7 @@ using OrleansMail.Frontend.Upstream;
 namespace OrleansMail.Frontend.Pop3;
 
 /// <summary>
-/// Logs in to the upstream as nginx does (nginx-mail.md §3.6): expect the <c>+OK</c> greeting, send
+/// Logs in to the upstream as nginx does (src/mail/ngx_mail_proxy_module.c): expect the <c>+OK</c> greeting, send
 /// <c>USER</c>, expect <c>+OK</c>, send <c>PASS</c>, and relay the upstream's final <c>+OK</c> to the client.
 /// Always USER/PASS, whatever the client used: after APOP or CRAM-MD5 the auth server hands over the clear password.
 /// </summary>

@@ -9,7 +9,7 @@ namespace OrleansMail.Frontend.ProxyProtocol;
 /// Parses a PROXY protocol v1 or v2 header (haproxy's proxy-protocol.txt) from the start of a buffer. Consumes nothing
 /// and answers <see cref="ProxyHeaderStatus.Incomplete"/> while the bytes so far could still become a valid header, so
 /// the caller reads more and tries again; anything that cannot is <see cref="ProxyHeaderStatus.Invalid"/> at once.
-/// A header is at most <see cref="MaxLength"/> bytes: nginx peeks at most that much (nginx-mail.md §4).
+/// A header is at most <see cref="MaxLength"/> bytes: nginx peeks at most that much (src/core/ngx_proxy_protocol.c).
 /// </summary>
 internal static class ProxyHeaderParser
 {

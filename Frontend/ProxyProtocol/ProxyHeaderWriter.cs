@@ -6,7 +6,7 @@ using System.Text;
 namespace OrleansMail.Frontend.ProxyProtocol;
 
 /// <summary>
-/// Builds the PROXY header sent to an upstream (<c>proxy_protocol on | v2</c>, nginx-mail.md §4): src = the client
+/// Builds the PROXY header sent to an upstream (<c>proxy_protocol on | v2</c>, src/mail/ngx_mail_proxy_module.c, src/core/ngx_proxy_protocol.c): src = the client
 /// (after set_real_ip_from), dst = the proxy's local address of the client connection. v1 is
 /// <c>PROXY TCP4|TCP6 src dst sport dport\r\n</c>, or <c>PROXY UNKNOWN\r\n</c> when either end is not an IP of the
 /// same family; v2 (nginx 1.31.4) is the binary form with the PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY and PP2_TYPE_SSL TLVs

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace OrleansMail.Frontend.ProxyProtocol;
 
 /// <summary>
-/// <c>listen … proxy_protocol</c> (nginx-mail.md §4): every connection must begin with a PROXY v1/v2 header of at
+/// <c>listen … proxy_protocol</c> (src/mail/ngx_mail_handler.c, src/core/ngx_proxy_protocol.c): every connection must begin with a PROXY v1/v2 header of at
 /// most 4096 bytes, within <c>timeout</c>; anything else closes the connection silently, as nginx does. When the peer
 /// is in <c>set_real_ip_from</c>, the header's source and destination replace the connection's
 /// <see cref="ConnectionContext.RemoteEndPoint"/> and <see cref="ConnectionContext.LocalEndPoint"/>, so Client-IP, the

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace OrleansMail.Frontend.ProxyProtocol;
 
 /// <summary>
-/// nginx's <c>set_real_ip_from address | CIDR | unix:</c> (nginx-mail.md §1): the peers whose PROXY header may
+/// nginx's <c>set_real_ip_from address | CIDR | unix:</c> (nginx.org/en/docs/mail/): the peers whose PROXY header may
 /// replace the client's address. Peers outside it still have their header read and its values sent to the auth
 /// server, but keep their own address everywhere else.
 /// </summary>

@@ -4,7 +4,7 @@ using System.IO.Pipelines;
 namespace OrleansMail.Frontend.Relay;
 
 /// <summary>
-/// The transparent two-way byte relay after login (nginx-mail.md §3.6): no parsing; whatever the client pipelined
+/// The transparent two-way byte relay after login (src/mail/ngx_mail_proxy_module.c): no parsing; whatever the client pipelined
 /// after its login command is forwarded first; the session ends when either side closes (no half-close, as in
 /// nginx). <c>proxy_timeout</c> ends a session idle in both directions; unlike nginx, traffic from the server
 /// (IDLE updates, a long FETCH) counts as activity too. The idle check is <see cref="RelayIdleMonitor"/>'s.

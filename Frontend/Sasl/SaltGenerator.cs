@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace OrleansMail.Frontend.Sasl;
 
 /// <summary>
-/// The APOP / CRAM-MD5 challenge, in nginx's form <c>&lt;random.unixtime@server_name&gt;</c> (nginx-mail.md §2.2),
+/// The APOP / CRAM-MD5 challenge, in nginx's form <c>&lt;random.unixtime@server_name&gt;</c> (src/mail/ngx_mail_auth_http_module.c),
 /// with a cryptographic random part so it cannot be predicted.
 /// </summary>
 internal static class SaltGenerator

@@ -4,7 +4,7 @@ using System.Text;
 namespace OrleansMail.Frontend.Sasl;
 
 /// <summary>
-/// Decodes SASL client responses the way nginx's ngx_mail_auth_* functions do (nginx-mail.md §3.1), and also refuses
+/// Decodes SASL client responses the way nginx's ngx_mail_auth_* functions do (src/mail/ngx_mail_handler.c), and also refuses
 /// credentials containing CR, LF or NUL, which nginx passes on (a hardening nginx lacks: such a login could inject
 /// commands into the upstream dialogue or the logs).
 /// </summary>

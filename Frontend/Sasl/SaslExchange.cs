@@ -4,7 +4,7 @@ using OrleansMail.Frontend.Configuration;
 namespace OrleansMail.Frontend.Sasl;
 
 /// <summary>
-/// One SASL exchange as nginx's shared ngx_mail_auth_* code runs it for all three protocols (nginx-mail.md §3.1):
+/// One SASL exchange as nginx's shared ngx_mail_auth_* code runs it for all three protocols (src/mail/ngx_mail_handler.c):
 /// PLAIN and LOGIN are always accepted, CRAM-MD5 and EXTERNAL only when the listener enables them; PLAIN, LOGIN
 /// (Microsoft-style user) and EXTERNAL take an initial response, CRAM-MD5 does not.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace OrleansMail.Frontend.Sasl;
 
-/// <summary>A SASL mechanism a client named in AUTHENTICATE / AUTH (nginx-mail.md §3.1).</summary>
+/// <summary>A SASL mechanism a client named in AUTHENTICATE / AUTH (src/mail/ngx_mail_handler.c).</summary>
 internal enum SaslMechanism
 {
     Plain,

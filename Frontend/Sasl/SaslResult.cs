@@ -11,7 +11,7 @@ internal enum SaslStatus
 
     /// <summary>
     /// An unknown or disabled mechanism, or CRAM-MD5 with an initial response: a handler rejection in nginx, which
-    /// max_errors does not count (nginx-mail.md §3.1).
+    /// max_errors does not count (src/mail/ngx_mail_handler.c).
     /// </summary>
     Refused,
 

@@ -8,6 +8,8 @@ using OrleansMail.Frontend.Sasl;
 using OrleansMail.Frontend.Tls;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
+using OrleansMail.Grains.Logging;
+using OrleansMail.Frontend.Logging;
 
 namespace OrleansMail.Frontend.Sessions;
 
@@ -17,7 +19,7 @@ namespace OrleansMail.Frontend.Sessions;
 /// the upstream connection, proxy_pass_error_message and the switch to the byte relay. A protocol supplies its
 /// greeting, its command handling, its reply wording and its upstream login dialogue.
 /// Commands are handled one at a time in order; while a login is being decided nothing more is read, so pipelined
-/// input waits in the pipe and goes to the upstream after login (nginx-mail.md §3.1, §3.6).
+/// input waits in the pipe and goes to the upstream after login (src/mail/ngx_mail_handler.c and ngx_mail_proxy_module.c).
 /// </summary>
 internal abstract partial class MailSession : ISaslChannel
 {
@@ -39,18 +41,22 @@ internal abstract partial class MailSession : ISaslChannel
         _logger = logger;
         Client = new ClientChannel(connection, settings.Timeout);
         _clientTls = connection.Features.Get<ClientTls>();
+        LogContext = new MailLogContext(Client.ClientIp, settings.Listen);
     }
+
+    /// <summary>The connection number, client, server, login and upstream every line of this session carries.</summary>
+    protected MailLogContext LogContext { get; }
 
     /// <summary>The client's side is TLS: implicit, or after STARTTLS/STLS.</summary>
     protected bool IsTls => _tls is not null;
 
-    /// <summary><c>starttls on|only</c> and still plaintext: STARTTLS/STLS is advertised and accepted (nginx-mail.md §4).</summary>
+    /// <summary><c>starttls on|only</c> and still plaintext: STARTTLS/STLS is advertised and accepted (src/mail/ngx_mail_ssl_module.c).</summary>
     protected bool StarttlsOffered => Settings.Tls.Starttls != StarttlsMode.Off && !IsTls;
 
     /// <summary><c>starttls only</c> and still plaintext: every way to log in is refused.</summary>
     protected bool StarttlsRequired => Settings.Tls.Starttls == StarttlsMode.Only && !IsTls;
 
-    /// <summary>nginx's reply to a client certificate that failed verification (nginx-mail.md §3.5), before closing.</summary>
+    /// <summary>nginx's reply to a client certificate that failed verification (src/mail/ngx_mail_{imap,pop3,smtp}_module.c), before closing.</summary>
     protected abstract string CertificateErrorReply { get; }
 
     /// <summary>nginx's reply when <c>ssl_verify_client on</c> and the client sent no certificate, before closing.</summary>
@@ -80,6 +86,7 @@ internal abstract partial class MailSession : ISaslChannel
             LogTlsHandshakeFailed(result.Failure ?? "");
             return NextStep.Close;
         }
+        LogContext.Starttls = reply is not null;
         _tls = result.Transport;
         _tlsFacts = result.Facts is { } facts && !Settings.Tls.Implicit ? facts with { StartTls = true } : result.Facts;
         switch (result.Certificate?.Outcome)
@@ -112,7 +119,7 @@ internal abstract partial class MailSession : ISaslChannel
     /// </summary>
     protected virtual string ChallengeSalt() => SaltGenerator.Create(Settings.ServerName, Time);
 
-    /// <summary>The protocol's internal-error reply (nginx-mail.md §3.5), sent before closing on any failure.</summary>
+    /// <summary>The protocol's internal-error reply (src/mail/ngx_mail_{imap,pop3,smtp}_module.c), sent before closing on any failure.</summary>
     protected abstract string InternalErrorReply { get; }
 
     /// <summary>The longest client line this protocol's listener accepts (<c>*_client_buffer</c>).</summary>
@@ -153,21 +160,30 @@ internal abstract partial class MailSession : ISaslChannel
 
     public async Task RunAsync()
     {
+        using var scope = _logger.BeginScope(LogContext);
+        LogConnected(LogContext.ConnectionNumber, ClientEndPoint(), Settings.Listen.ToString());
         try
         {
             if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;
             var next = await GreetAsync();
             while (next == NextStep.Continue) next = await ReadCommandAsync();
             if (next == NextStep.Relay)
+            {
                 await RelaySession.RunAsync(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor);
+                LogProxiedSessionDone();
+            }
+        }
+        catch (OperationCanceledException) when (!Client.Closed.IsCancellationRequested)
+        {
+            LogClientTimedOut();
         }
         catch (OperationCanceledException)
         {
-            LogClosed("timed out or disconnected");
+            LogClientClosed("client went away");
         }
         catch (Exception e) when (e is IOException or ConnectionResetException)
         {
-            LogClosed(e.GetType().Name);
+            LogClientClosed(e.GetType().Name);
         }
         catch (Exception e)
         {
@@ -184,6 +200,14 @@ internal abstract partial class MailSession : ISaslChannel
         }
     }
 
+    /// <summary>The client's address and port for the "connected" line, as nginx prints it (IPv4-mapped as IPv4).</summary>
+    private string ClientEndPoint() => Connection.RemoteEndPoint switch
+    {
+        System.Net.IPEndPoint { Address.IsIPv4MappedToIPv6: true } ip => new System.Net.IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
+        { } endPoint => endPoint.ToString() ?? "unix:",
+        null => "unix:",
+    };
+
     private async Task TrySendAsync(string reply)
     {
         try { await Client.SendAsync(reply); }
@@ -192,14 +216,14 @@ internal abstract partial class MailSession : ISaslChannel
 
     /// <summary>
     /// Answers an invalid command. max_errors counts parse-level rejections only (<paramref name="counts"/>); the
-    /// nth error is still answered, then the connection closes (nginx-mail.md §3.1).
+    /// nth error is still answered, then the connection closes (src/mail/ngx_mail_handler.c).
     /// </summary>
     protected async ValueTask<NextStep> InvalidAsync(string reply, bool counts, bool closeAfter = false)
     {
         await Client.SendAsync(reply);
         if (counts && ++_errors >= Settings.MaxErrors && Settings.MaxErrors > 0)
         {
-            LogTooManyErrors(_errors);
+            LogTooManyErrors();
             return NextStep.Close;
         }
         return closeAfter ? NextStep.Close : NextStep.Continue;
@@ -245,12 +269,13 @@ internal abstract partial class MailSession : ISaslChannel
             FrontEnd: _services.Leases.FrontEnd);
 
     /// <summary>
-    /// Asks the login's grain, then acts as nginx does on the answer (nginx-mail.md §2.4): log in upstream and relay;
+    /// Asks the login's grain, then acts as nginx does on the answer (src/mail/ngx_mail_auth_http_module.c): log in upstream and relay;
     /// or refuse and close; or, with Auth-Wait, wait without reading the client, refuse and let it try again.
     /// </summary>
     protected async Task<NextStep> DecideAsync(Credentials credentials)
     {
         var attempt = CreateAttempt(credentials, ++_attempts);
+        LogContext.Login = credentials.Login;
         var decision = await _services.Decider.DecideAsync(attempt, Settings.Timeout, Client.Closed);
         if (decision is { Outcome: LoginOutcome.Refused, Delay: { } delay } && delay > TimeSpan.Zero)
         {
@@ -265,6 +290,8 @@ internal abstract partial class MailSession : ISaslChannel
             _services.Leases.Hold(lease, decision.SessionLeaseTtl);
         }
 
+        // The auth server's message may echo what the client sent: escaped like every client value.
+        var reason = LogValue.Escape(decision.Message);
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
@@ -272,28 +299,28 @@ internal abstract partial class MailSession : ISaslChannel
 
             case LoginOutcome.SessionLimit:
                 // As Dovecot: a temporary failure on an open connection, which may log in once a session ends.
-                LogSessionLimit(credentials.Login, decision.Message ?? "");
+                LogSessionLimit(reason);
                 await Client.SendAsync(SessionLimitReply(decision.Message ?? ""));
                 return NextStep.Continue;
 
             case LoginOutcome.Refused when decision.Wait is { } wait && wait > TimeSpan.Zero:
-                LogLoginFailed(credentials.Login, decision.Message ?? "");
+                LogLoginFailed(reason);
                 await Task.Delay(wait, Time, Client.Closed);
                 await Client.SendAsync(LoginFailedReply(decision));
                 return NextStep.Continue;
 
             case LoginOutcome.Refused:
-                LogLoginFailed(credentials.Login, decision.Message ?? "");
+                LogLoginFailed(reason);
                 await Client.SendAsync(LoginFailedReply(decision));
                 return NextStep.Close;
 
             case LoginOutcome.Unavailable:
-                LogInternalError(credentials.Login, decision.Message ?? "");
+                LogInternalError(reason);
                 await Client.SendAsync(TemporaryFailureReply);
                 return NextStep.Close;
 
             default:
-                LogInternalError(credentials.Login, decision.Message ?? "");
+                LogInternalError(reason);
                 await Client.SendAsync(InternalErrorReply);
                 return NextStep.Close;
         }
@@ -306,6 +333,7 @@ internal abstract partial class MailSession : ISaslChannel
         try
         {
             (_upstream, upstreamName) = await ConnectFailingOverAsync(decision);
+            LogContext.Upstream = upstreamName;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
             result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
@@ -313,7 +341,7 @@ internal abstract partial class MailSession : ISaslChannel
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionResetException
                                   && !Client.Closed.IsCancellationRequested)
         {
-            LogUpstreamFailed(upstreamName, e.GetType().Name);
+            LogUpstreamFailure(upstreamName, e);
             result = UpstreamLoginResult.Failed("");
         }
         catch (UpstreamTlsException e)
@@ -326,15 +354,28 @@ internal abstract partial class MailSession : ISaslChannel
 
         if (!result.Succeeded)
         {
-            LogUpstreamFailed(upstreamName, "login refused or broken dialogue");
-            // proxy_pass_error_message: show the upstream's own error instead of the generic one (nginx-mail.md §1).
+            if (result.Reply.Length > 0) LogUpstreamInvalidResponse(LogValue.Escape(result.Reply.TrimEnd('\r', '\n')));
+            // proxy_pass_error_message: show the upstream's own error instead of the generic one (nginx.org/en/docs/mail/).
             var reply = Settings.ProxyPassErrorMessage && result.Reply.Length > 0 ? result.Reply : InternalErrorReply;
             await Client.SendAsync(reply);
             return NextStep.Close;
         }
 
-        LogLoggedIn(clientLogin, upstreamName);
+        LogLoggedIn();
         await Client.SendAsync(result.Reply);
         return NextStep.Relay;
+    }
+
+    /// <summary>
+    /// The upstream failed before the login completed, in nginx's words: refused or unreachable while connecting
+    /// (ngx_event_connect_peer in src/event/ngx_event_connect.c), no answer within <c>timeout</c>, or closed mid-dialogue.
+    /// </summary>
+    private void LogUpstreamFailure(string upstream, Exception e)
+    {
+        LogContext.Upstream ??= upstream;
+        if (e is OperationCanceledException) LogUpstreamTimedOut();
+        else if (_upstream is null && (e as System.Net.Sockets.SocketException ?? e.InnerException as System.Net.Sockets.SocketException) is { } socket)
+            LogUpstreamConnectFailed(upstream, $"{socket.NativeErrorCode}: {socket.Message}");
+        else LogUpstreamClosed(e.GetType().Name);
     }
 }

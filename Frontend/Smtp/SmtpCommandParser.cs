@@ -1,7 +1,7 @@
 namespace OrleansMail.Frontend.Smtp;
 
 /// <summary>
-/// Splits one command line the way nginx's ngx_mail_smtp_parse_command does (nginx-mail.md §3.1): the name is
+/// Splits one command line the way nginx's ngx_mail_smtp_parse_command does (src/mail/ngx_mail_handler.c): the name is
 /// letters only, case-insensitive, and ends at SP or the end of the line; arguments are separated by spaces, at
 /// most 10 of them. The line end (CRLF or bare LF) is already gone; the line is bounded by smtp_client_buffer.
 /// </summary>

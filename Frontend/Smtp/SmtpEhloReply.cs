@@ -4,7 +4,7 @@ using OrleansMail.Frontend.Configuration;
 namespace OrleansMail.Frontend.Smtp;
 
 /// <summary>
-/// The EHLO reply (nginx-mail.md §3.4): <c>250-server_name</c>, a <c>250-</c> line per <c>smtp_capabilities</c>
+/// The EHLO reply (src/mail/ngx_mail_smtp_handler.c): <c>250-server_name</c>, a <c>250-</c> line per <c>smtp_capabilities</c>
 /// entry, then <c>AUTH</c> with the mechanisms <c>smtp_auth</c> enables (never "none"; no AUTH line when none is
 /// enabled); the last line uses <c>250 </c>. Built once per listener.
 /// </summary>
@@ -14,7 +14,7 @@ internal static class SmtpEhloReply
 
     /// <summary>
     /// The EHLO reply before TLS (RFC 3207 §4): <c>STARTTLS</c> last under <c>starttls on|only</c>, and under
-    /// <c>only</c> no AUTH line (nginx-mail.md §3.4).
+    /// <c>only</c> no AUTH line (src/mail/ngx_mail_smtp_handler.c).
     /// </summary>
     public static string Build(string serverName, SmtpSettings smtp, StarttlsMode starttls)
     {

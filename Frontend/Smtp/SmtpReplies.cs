@@ -1,6 +1,6 @@
 namespace OrleansMail.Frontend.Smtp;
 
-/// <summary>The replies OrleansMail sends itself, worded as nginx words them (nginx-mail.md §3.4, §3.5).</summary>
+/// <summary>The replies OrleansMail sends itself, worded as nginx words them (src/mail/ngx_mail_smtp_handler.c and ngx_mail_{imap,pop3,smtp}_module.c).</summary>
 internal static class SmtpReplies
 {
     public const string InvalidArgument = "501 5.5.4 Invalid argument\r\n";
@@ -29,7 +29,7 @@ internal static class SmtpReplies
     /// <summary>What nginx answers a SASL login that succeeded upstream, whatever the upstream said.</summary>
     public const string AuthSucceeded = "235 2.0.0 OK\r\n";
 
-    /// <summary>The refusal code when the auth server sends no Auth-Error-Code (nginx-mail.md §2.4).</summary>
+    /// <summary>The refusal code when the auth server sends no Auth-Error-Code (src/mail/ngx_mail_auth_http_module.c).</summary>
     public const string DefaultErrorCode = "535 5.7.0";
 
     public static string Greeting(string serverName) => $"220 {serverName} ESMTP ready\r\n";

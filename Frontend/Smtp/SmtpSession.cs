@@ -11,7 +11,7 @@ using OrleansMail.Grains.Interfaces;
 namespace OrleansMail.Frontend.Smtp;
 
 /// <summary>
-/// One SMTP client from greeting to relay, as nginx's ngx_mail_smtp_handler.c runs it (nginx-mail.md §3.4): the
+/// One SMTP client from greeting to relay, as nginx's ngx_mail_smtp_handler.c runs it (src/mail/ngx_mail_smtp_handler.c): the
 /// client's host name looked up before the greeting, smtp_greeting_delay, HELO/EHLO, AUTH, and under
 /// <c>smtp_auth none</c> MAIL/RCPT as the login. The command loop, the decision and the relay are <see cref="MailSession"/>'s.
 /// </summary>
@@ -59,7 +59,7 @@ internal sealed class SmtpSession(
 
     protected override async ValueTask<NextStep> GreetAsync()
     {
-        // The client is not read during the lookup: anything it sends waits in the pipe (nginx-mail.md §3.4).
+        // The client is not read during the lookup: anything it sends waits in the pipe (src/mail/ngx_mail_smtp_handler.c).
         _clientHost = await _resolver.ResolveAsync(Connection.RemoteEndPoint, Settings.Smtp, Client.Closed);
         if (Settings.Smtp.GreetingDelay > TimeSpan.Zero)
         {
@@ -137,7 +137,7 @@ internal sealed class SmtpSession(
                 await Client.SendAsync(SmtpReplies.Bye);
                 return NextStep.Close;
             case "VRFY" or "EXPN" or "HELP":
-                // Known to nginx's parser, refused by its handler: not counted by max_errors (nginx-mail.md §3.1).
+                // Known to nginx's parser, refused by its handler: not counted by max_errors (src/mail/ngx_mail_handler.c).
                 return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
             default:
                 // DATA, BDAT, STARTTLS while off, XCLIENT and anything unknown: a parser rejection, counted.

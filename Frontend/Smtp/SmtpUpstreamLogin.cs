@@ -7,7 +7,7 @@ using OrleansMail.Frontend.Upstream;
 namespace OrleansMail.Frontend.Smtp;
 
 /// <summary>
-/// Logs in to the upstream SMTP server as nginx does (nginx-mail.md §3.6): expect 220; <c>EHLO server_name</c>
+/// Logs in to the upstream SMTP server as nginx does (src/mail/ngx_mail_proxy_module.c): expect 220; <c>EHLO server_name</c>
 /// (HELO when the client said HELO and xclient is off) → 250; with xclient and an upstream that offers it,
 /// XCLIENT → 220/250 and the client's own HELO/EHLO replayed → 250; with proxy_smtp_auth AUTH PLAIN → 235; under
 /// smtp_auth none the stored MAIL line → 250 and RCPT line, whose reply goes to the client whatever its code.

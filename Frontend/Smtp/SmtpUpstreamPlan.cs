@@ -2,7 +2,7 @@ using System.Net;
 
 namespace OrleansMail.Frontend.Smtp;
 
-/// <summary>Everything the upstream login dialogue needs from the session and the listener (nginx-mail.md §3.6).</summary>
+/// <summary>Everything the upstream login dialogue needs from the session and the listener (src/mail/ngx_mail_proxy_module.c).</summary>
 /// <param name="ServerName">server_name: the proxy's own EHLO/HELO name.</param>
 /// <param name="ClientHelo">The client's HELO/EHLO argument, or null when it sent none.</param>
 /// <param name="ClientUsedEhlo">The client said EHLO (ESMTP) rather than HELO.</param>

@@ -6,7 +6,7 @@ namespace OrleansMail.Frontend.Smtp;
 
 /// <summary>
 /// The XCLIENT command (Postfix XCLIENT_README) that tells the upstream who the real client is. nginx sends
-/// <c>ADDR=</c>, <c>LOGIN=</c> (omitted when empty or with proxy_smtp_auth) and <c>NAME=</c> (nginx-mail.md §3.6);
+/// <c>ADDR=</c>, <c>LOGIN=</c> (omitted when empty or with proxy_smtp_auth) and <c>NAME=</c> (src/mail/ngx_mail_proxy_module.c);
 /// beyond nginx, <c>PORT=</c>, <c>PROTO=</c>, <c>HELO=</c>, <c>DESTADDR=</c> and <c>DESTPORT=</c> are added when the
 /// upstream's EHLO reply lists them, so its logs and policy see the client's port, greeting and the address it
 /// connected to. Every value a client or DNS can influence is xtext-encoded.

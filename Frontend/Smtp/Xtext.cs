@@ -5,7 +5,7 @@ namespace OrleansMail.Frontend.Smtp;
 /// <summary>
 /// xtext (RFC 1891 §5): how XCLIENT attribute values travel. Bytes up to SP, '+', '=', DEL and every non-ASCII
 /// byte become <c>+XX</c>, so a login cannot add attributes (<c>alice ADDR=1.2.3.4</c>) or commands (CR/LF) to the
-/// upstream dialogue (nginx 1.29.2, nginx-mail.md §5).
+/// upstream dialogue (nginx 1.29.2, nginx.org/en/security_advisories.html).
 /// </summary>
 internal static class Xtext
 {

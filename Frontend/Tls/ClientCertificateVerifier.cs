@@ -3,7 +3,7 @@ using OrleansMail.Frontend.Configuration;
 
 namespace OrleansMail.Frontend.Tls;
 
-/// <summary>What <c>ssl_verify_client</c> decides about the client's certificate after the handshake (nginx-mail.md §4).</summary>
+/// <summary>What <c>ssl_verify_client</c> decides about the client's certificate after the handshake (src/mail/ngx_mail_ssl_module.c).</summary>
 internal enum ClientCertificateOutcome
 {
     /// <summary>Go on; <see cref="ClientCertificateCheck.Verify"/> is what Auth-SSL-Verify says.</summary>

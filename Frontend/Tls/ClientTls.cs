@@ -69,7 +69,7 @@ internal sealed class ClientTls
                 ApplicationProtocols = _alpn,
                 ClientCertificateRequired = _verifier is not null,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                // The certificate is judged after the handshake (nginx-mail.md §4), so a bad one gets nginx's reply
+                // The certificate is judged after the handshake (src/mail/ngx_mail_ssl_module.c), so a bad one gets nginx's reply
                 // instead of a bare alert; here only the chain the client sent is kept for that check.
                 RemoteCertificateValidationCallback = (_, _, chain, _) =>
                 {

@@ -8,7 +8,7 @@ using OrleansMail.Grains.Interfaces;
 namespace OrleansMail.Frontend.Tls;
 
 /// <summary>
-/// The Auth-SSL-* facts nginx sends (nginx-mail.md §2.2) in nginx's forms: the protocol as OpenSSL names it
+/// The Auth-SSL-* facts nginx sends (src/mail/ngx_mail_auth_http_module.c) in nginx's forms: the protocol as OpenSSL names it
 /// (TLSv1.3), the cipher as OpenSSL names it, and with ssl_verify_client the verdict, the subject and issuer as
 /// RFC 2253 strings, the serial in hex, the SHA-1 fingerprint in lower-case hex and, with auth_http_pass_client_cert,
 /// the certificate in PEM.

@@ -7,7 +7,7 @@ namespace OrleansMail.Frontend.Upstream;
 /// <summary>
 /// Opens connections to upstream mail servers. The host may be an IP literal or a DNS name (nginx accepts
 /// only IP literals in Auth-Server). Right after connecting: the PROXY header, if any, in one write before anything
-/// is read (nginx-mail.md §4), then with ProxySsl on the TLS handshake.
+/// is read (src/mail/ngx_mail_proxy_module.c), then with ProxySsl on the TLS handshake.
 /// </summary>
 internal sealed class UpstreamConnector
 {

@@ -3,16 +3,16 @@ using Microsoft.Extensions.Logging;
 namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
-/// One line per decision, worded like nginx's so existing log alerts keep matching. Login and client IP come
-/// from the scope. Passwords, digests and Auth-Pass are never passed to these methods.
+/// One line per auth server answer, at debug level: the front end's session logs the decision in nginx's words
+/// ("client login failed: …", with client, server and login), once per login, so log alerts count each attempt once.
+/// Login and client IP come from the scope. Passwords, digests and Auth-Pass are never passed to these methods.
 /// </summary>
 internal sealed partial class AuthHttpClient
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "client login allowed, upstream {UpstreamHost}:{UpstreamPort}")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "auth http server allowed the login, upstream {UpstreamHost}:{UpstreamPort}")]
     private static partial void LogAllowed(ILogger logger, string? upstreamHost, int upstreamPort);
 
-    // nginx: ngx_log_error(NGX_LOG_INFO, ..., "client login failed: \"%V\"", &ctx->errmsg)
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "client login failed: \"{Message}\" (wait {WaitSeconds} s)")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "auth http server refused the login: \"{Message}\" (wait {WaitSeconds} s)")]
     private static partial void LogRefused(ILogger logger, string? message, double waitSeconds);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "auth http server asked to wait {WaitSeconds} s")]

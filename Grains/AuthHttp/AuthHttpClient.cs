@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansMail.Grains.Interfaces;
+using OrleansMail.Grains.Logging;
 
 namespace OrleansMail.Grains.AuthHttp;
 
@@ -7,7 +8,7 @@ namespace OrleansMail.Grains.AuthHttp;
 /// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
 /// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
 /// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
-/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (nginx-mail.md §2.4 step 4).
+/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (src/mail/ngx_mail_auth_http_module.c step 4).
 /// </summary>
 internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger, Hosting.UpstreamPoolSettings pools)
 {
@@ -23,7 +24,7 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
     {
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
-            ["Login"] = attempt.Login,
+            ["Login"] = LogValue.Escape(attempt.Login),
             ["ClientIp"] = attempt.ClientIp,
             ["LoginAttempt"] = attempt.AttemptNumber,
         });
@@ -102,14 +103,14 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 LogAllowed(logger, decision.UpstreamHost, decision.UpstreamPort);
                 break;
             case LoginOutcome.Refused:
-                LogRefused(logger, decision.Message, decision.Wait?.TotalSeconds ?? 0);
+                LogRefused(logger, LogValue.Escape(decision.Message), decision.Wait?.TotalSeconds ?? 0);
                 break;
             case LoginOutcome.RetryLater:
                 LogWait(logger, decision.Wait?.TotalSeconds ?? 0);
                 break;
             default:
                 // The server is named only here: working it out for every login cost a URL parse and a string.
-                LogInternalError(logger, SafeServer(attempt.AuthServer.Url), decision.Message);
+                LogInternalError(logger, SafeServer(attempt.AuthServer.Url), LogValue.Escape(decision.Message));
                 break;
         }
     }

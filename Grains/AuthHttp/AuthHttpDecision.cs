@@ -4,7 +4,7 @@ namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
 /// The end-of-headers decision of <c>ngx_mail_auth_http_process_headers</c>, in nginx's order
-/// (nginx-mail.md §2.4): error status, then WAIT, then OK with its server/port/password checks.
+/// (src/mail/ngx_mail_auth_http_module.c): error status, then WAIT, then OK with its server/port/password checks.
 /// </summary>
 internal static class AuthHttpDecision
 {

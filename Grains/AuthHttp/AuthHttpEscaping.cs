@@ -3,7 +3,7 @@ using System.Buffers;
 namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
-/// nginx's <c>NGX_ESCAPE_MAIL_AUTH</c> (the "memcached" table in <c>ngx_string.c</c>, nginx-mail.md §2.2):
+/// nginx's <c>NGX_ESCAPE_MAIL_AUTH</c> (the "memcached" table in <c>ngx_string.c</c>, src/mail/ngx_mail_auth_http_module.c):
 /// only bytes 0x00–0x1F, space (0x20) and <c>%</c> become <c>%XX</c> with upper-case hex; everything else,
 /// including 0x7F, <c>+</c>, <c>"</c> and UTF-8 bytes ≥ 0x80, passes raw. Auth servers written for nginx
 /// percent-decode exactly this, so we must produce exactly this and nothing "better".

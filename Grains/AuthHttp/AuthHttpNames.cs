@@ -2,7 +2,7 @@ using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Grains.AuthHttp;
 
-/// <summary>The header names and token values of the auth_http protocol, spelled as nginx sends them (nginx-mail.md §2.2).</summary>
+/// <summary>The header names and token values of the auth_http protocol, spelled as nginx sends them (src/mail/ngx_mail_auth_http_module.c).</summary>
 internal static class AuthHttpNames
 {
     public const string Method = "Auth-Method";

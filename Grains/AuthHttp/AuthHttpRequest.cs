@@ -7,7 +7,7 @@ namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
 /// Builds the auth request for one <see cref="LoginAttempt"/> with every header in nginx's order
-/// (<c>ngx_mail_auth_http_create_request</c>, nginx-mail.md §2.2). Host is added first by the handler.
+/// (<c>ngx_mail_auth_http_create_request</c>, src/mail/ngx_mail_auth_http_module.c). Host is added first by the handler.
 /// Headers are added without validation so values reach the wire byte for byte (as UTF-8) like nginx's;
 /// only the handler's own CR/LF check remains, and a failure there becomes an internal error.
 /// </summary>
@@ -46,7 +46,7 @@ internal static class AuthHttpRequest
 
         if (attempt.ProxyProtocol is { } proxy)
         {
-            // After Client-Host, the raw PROXY header values, trusted peer or not (nginx-mail.md §2.2, §4).
+            // After Client-Host, the raw PROXY header values, trusted peer or not (src/mail/ngx_mail_auth_http_module.c and src/core/ngx_proxy_protocol.c).
             Add(h, AuthHttpNames.ProxyProtocolAddr, proxy.Address);
             Add(h, AuthHttpNames.ProxyProtocolPort, proxy.Port.ToString(CultureInfo.InvariantCulture));
             Add(h, AuthHttpNames.ProxyProtocolServerAddr, proxy.ServerAddress);

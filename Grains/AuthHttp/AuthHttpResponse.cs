@@ -1,7 +1,7 @@
 namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
-/// The headers of an auth server reply that nginx acts on (nginx-mail.md §2.3), as parsed, before any decision.
+/// The headers of an auth server reply that nginx acts on (src/mail/ngx_mail_auth_http_module.c), as parsed, before any decision.
 /// Values that nginx only validates at decision time (server, port) are kept raw so the decision can follow
 /// nginx's order: an error status wins over a bad port.
 /// </summary>

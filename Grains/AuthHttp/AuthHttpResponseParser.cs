@@ -4,7 +4,7 @@ namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
 /// Turns reply headers into an <see cref="AuthHttpResponse"/> the way <c>ngx_mail_auth_http_process_headers</c>
-/// does (nginx-mail.md §2.3): names case-insensitive, unknown headers ignored, later values overwrite earlier ones,
+/// does (src/mail/ngx_mail_auth_http_module.c): names case-insensitive, unknown headers ignored, later values overwrite earlier ones,
 /// except that an error status is sticky.
 /// </summary>
 internal static class AuthHttpResponseParser

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace OrleansMail.Grains.AuthHttp;
 
 /// <summary>
-/// Validates <c>Auth-Server</c>. nginx accepts only IP literals (nginx-mail.md §2.3); we also accept DNS host
+/// Validates <c>Auth-Server</c>. nginx accepts only IP literals (src/mail/ngx_mail_auth_http_module.c); we also accept DNS host
 /// names, but nothing else: the value ends up in a connect call and in logs, so spaces, control characters,
 /// ports, brackets around IPv4 or ambiguous numeric forms like <c>1.2.3</c> are refused.
 /// </summary>

@@ -26,7 +26,7 @@ public static class AuthHttpServiceCollectionExtensions
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
-                // Logins and passwords are UTF-8 bytes on the wire, raw (nginx-mail.md §2.2); .NET would refuse them as Latin-1/ASCII.
+                // Logins and passwords are UTF-8 bytes on the wire, raw (src/mail/ngx_mail_auth_http_module.c); .NET would refuse them as Latin-1/ASCII.
                 RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
                 ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
                 // nginx reads the reply headers into one 1024-byte buffer (§2.3); this limit is in KB.

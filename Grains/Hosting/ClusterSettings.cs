@@ -15,7 +15,7 @@ public sealed record ClusterSettings(
     /// <summary>
     /// How long a silo waits for a probe answer before counting it missed (Orleans' <c>ProbeTimeout</c>). Orleans'
     /// default of 5 s, times three missed probes, plus the vote, kept a dead silo's users unable to log in for
-    /// 10-15 s (orleans.md §1.6); 2 s brings that to about 6-8 s, while a loaded node still answers a probe in 2 s.
+    /// 10-15 s (Orleans' default ClusterMembershipOptions; learn.microsoft.com/dotnet/orleans/implementation/cluster-management); 2 s brings that to about 6-8 s, while a loaded node still answers a probe in 2 s.
     /// </summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -42,13 +42,13 @@ public static class SiloBuilderExtensions
         }
 
         // Orleans' default storage serializer writes Newtonsoft JSON with CLR type names, which breaks on a rename
-        // (orleans.md trap 5). The binary serializer honours [GenerateSerializer]/[Id]/[Alias] instead.
+        // ([Alias] does not help there). The binary serializer honours [GenerateSerializer]/[Id]/[Alias] instead.
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>(StorageName);
         // The LoginPolicy section, read here so the Silo process and the Frontend's embedded silo share it.
         silo.Services.TryAddSingleton(LoginPolicySettings.From(silo.Configuration));
         silo.Services.TryAddSingleton(UpstreamPoolSettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
-        // Every silo feeds the dashboard (orleans.md §2), served on the admin port behind Admin:Token; the live log
+        // Every silo feeds the dashboard (Microsoft.Orleans.Dashboard), served on the admin port behind Admin:Token; the live log
         // trace is off, since log lines name logins and addresses.
         silo.AddDashboard(o => o.HideTrace = true);
         return silo;

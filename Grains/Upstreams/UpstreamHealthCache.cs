@@ -7,7 +7,7 @@ namespace OrleansMail.Grains.Upstreams;
 
 /// <summary>
 /// Each silo's copy of every pool upstream's status, so a login grain places a user with a dictionary read and no
-/// remote call (orleans.md §4.3: one coarse call per login). A background loop asks every upstream's grain for its
+/// remote call (one coarse grain call per login; README "Layout"). A background loop asks every upstream's grain for its
 /// status every <see cref="UpstreamPoolSettings.CacheRefresh"/>: the cost is silos × upstreams calls per refresh,
 /// whatever the login rate, against one extra grain call per login if the login grain asked the upstream grains
 /// (or a <c>[StatelessWorker]</c> holding this cache, which still costs a message per login). The copy is at most

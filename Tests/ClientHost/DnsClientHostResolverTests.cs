@@ -10,7 +10,7 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.ClientHost;
 
 /// <summary>
-/// The SMTP Client-Host lookup against a scripted DNS server (nginx-mail.md §3.4, §5 CVE-2026-28753): the outcomes
+/// The SMTP Client-Host lookup against a scripted DNS server (src/mail/ngx_mail_smtp_handler.c; nginx.org/en/security_advisories.html CVE-2026-28753): the outcomes
 /// nginx gives for each DNS answer, the names that must never come back, the deadline and cancellation.
 /// </summary>
 public sealed class DnsClientHostResolverTests : IAsyncDisposable

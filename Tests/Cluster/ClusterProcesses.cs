@@ -12,7 +12,7 @@ public sealed record ClusterIdentity(string Redis, string ServiceId, string Clus
     public static ClusterIdentity Unique(string redis) =>
         new(redis, "orleansmail-test", "c-" + Guid.NewGuid().ToString("N")[..12]);
 
-    /// <summary>The Redis hash Orleans keeps membership in (orleans.md §1.2).</summary>
+    /// <summary>The Redis hash Orleans keeps membership in (Microsoft.Orleans.Clustering.Redis).</summary>
     public RedisKey MembershipKey => $"{ServiceId}/members/{ClusterId}";
 
     /// <summary>The Cluster section both programs read.</summary>

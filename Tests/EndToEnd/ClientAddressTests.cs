@@ -6,7 +6,7 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// The client's address through every hop (nginx-mail.md §4): a PROXY header from a set_real_ip_from peer becomes
+/// The client's address through every hop (src/mail/ngx_mail_handler.c, ngx_mail_realip_module.c and ngx_mail_proxy_module.c): a PROXY header from a set_real_ip_from peer becomes
 /// the client's address at the auth server (Client-IP) and at Dovecot (IMAP ID's x-originating-ip, or the PROXY
 /// header the proxy sends to Dovecot's haproxy listener); from an untrusted peer only the Proxy-Protocol-* headers
 /// carry it; a broken, truncated, oversized or slow header closes the connection without a word.

@@ -61,7 +61,7 @@ public sealed class DashboardTests(LoginPolicyProxyFixture fixture) : IClassFixt
     public async Task NothingTheDashboardServesShowsAPasswordAfterLogins()
     {
         using var http = Http(Bearer(LoginPolicyProxyFixture.AdminToken));
-        // The grain profiler runs only while somebody looks (orleans.md §2): look first, then log in.
+        // The grain profiler runs only while somebody looks (Microsoft.Orleans.Dashboard): look first, then log in.
         await http.GetStringAsync("/dashboard/ClusterStats", Ct);
         using (var imap = new ImapClient { Timeout = 20_000 })
         {

@@ -6,7 +6,7 @@ using static OrleansMail.Tests.EndToEnd.ImapTranscriptTests;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// Hostile and broken client input before login (nginx-mail.md §3.1, §3.2, §5): every case gets the protocol's
+/// Hostile and broken client input before login (src/mail/ngx_mail_handler.c and ngx_mail_imap_handler.c; nginx.org/en/security_advisories.html): every case gets the protocol's
 /// clear reply, or a clean close within a bounded time, and none of them leaves anything behind in the proxy.
 /// The <c>strict</c> listener has max_errors 2, imap_client_buffer 256 and timeout 2 s.
 /// </summary>
@@ -61,7 +61,7 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
     [Fact]
     public async Task ADisabledMechanismIsNotCounted()
     {
-        // nginx-mail.md §3.1: a disabled mechanism is a handler rejection, which max_errors does not count.
+        // src/mail/ngx_mail_handler.c: a disabled mechanism is a handler rejection, which max_errors does not count.
         await using var c = await OpenAsync("strict");
         await c.ExpectAsync("a AUTHENTICATE CRAM-MD5\r\n", "a BAD invalid command");
         await c.ExpectAsync("b AUTHENTICATE EXTERNAL\r\n", "b BAD invalid command");
@@ -175,7 +175,7 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
     [InlineData("a LOGIN \"x\"y {6+}\r\nb NOOP\r\n")]
     public async Task AnInvalidLineEndingInANonSynchronisingLiteralIsAnsweredThenClosed(string input)
     {
-        // Otherwise the literal's bytes ("b NOOP") would be parsed as a command (nginx-mail.md §3.2, §5).
+        // Otherwise the literal's bytes ("b NOOP") would be parsed as a command (src/mail/ngx_mail_imap_handler.c; nginx.org/en/security_advisories.html).
         await using var c = await OpenAsync();
         await c.ExpectAsync(input, "a BAD invalid command");
         await c.AssertClosedAsync();
@@ -303,7 +303,7 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
         var bad = Enumerable.Range(0, 20).Select(async i =>
         {
             await using var c = await OpenAsync("strict");
-            // "GET BAD invalid command", "* BAD invalid command", then max_errors closes (ALPACA, nginx-mail.md §5).
+            // "GET BAD invalid command", "* BAD invalid command", then max_errors closes (ALPACA, nginx.org/en/security_advisories.html).
             await c.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: x{i}\r\n\r\n"));
             Assert.Equal(["GET BAD invalid command", "* BAD invalid command"], await c.ReadLinesAsync(2));
             await c.AssertClosedAsync();

@@ -6,7 +6,7 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// Byte-exact transcripts of every pre-login path (nginx-mail.md §3.1, §3.2, §3.5) against the real proxy, a real
+/// Byte-exact transcripts of every pre-login path (src/mail/ngx_mail_handler.c, ngx_mail_imap_handler.c and ngx_mail_{imap,pop3,smtp}_module.c) against the real proxy, a real
 /// HTTP auth server and a real Dovecot behind it.
 /// </summary>
 public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : IClassFixture<ImapProxyFixture>
@@ -19,7 +19,7 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
         await using var c = await OpenAsync();
         await c.ExpectAsync("a CAPABILITY\r\n", "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=PLAIN", "a OK completed");
         await c.ExpectAsync("b noop\r\n", "b OK completed");
-        // Bare LF ends a line too (nginx-mail.md §3.1).
+        // Bare LF ends a line too (src/mail/ngx_mail_handler.c).
         await c.ExpectAsync("c NOOP\n", "c OK completed");
         await c.ExpectAsync("d LOGOUT\r\n", "* BYE", "d OK completed");
         await c.AssertClosedAsync();
@@ -212,7 +212,7 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
             Assert.Equal("alice", request["Auth-User"]);
             Assert.Equal(digest, request["Auth-Pass"]);
             // nginx writes the salt with the CRLF it keeps after it, which ends the header line: the header value is the
-            // challenge exactly, without CR/LF (nginx-mail.md §2.2).
+            // challenge exactly, without CR/LF (src/mail/ngx_mail_auth_http_module.c).
             Assert.Equal(salt, request["Auth-Salt"]);
         }
         finally
@@ -372,7 +372,7 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
             Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"logged in after {clock.Elapsed}");
             var requests = fixture.Auth.Requests.Skip(before).ToList();
             Assert.Equal(2, requests.Count);
-            // A WAIT re-request is the same attempt (nginx-mail.md §2.2).
+            // A WAIT re-request is the same attempt (src/mail/ngx_mail_auth_http_module.c).
             Assert.All(requests, r => Assert.Equal("1", r["Auth-Login-Attempt"]));
         }
         finally

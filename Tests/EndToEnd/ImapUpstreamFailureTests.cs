@@ -5,7 +5,7 @@ using static OrleansMail.Tests.EndToEnd.ImapTranscriptTests;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// What the client sees when the auth server or the upstream misbehaves (nginx-mail.md §2.4, §3.5, §3.6):
+/// What the client sees when the auth server or the upstream misbehaves (src/mail/ngx_mail_auth_http_module.c, ngx_mail_{imap,pop3,smtp}_module.c and ngx_mail_proxy_module.c):
 /// <c>* BAD internal server error</c> and a close, within bounded time; with proxy_pass_error_message the
 /// upstream's own line instead. Each test uses its own login, because one login's attempts are decided one at a time.
 /// </summary>

@@ -6,7 +6,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// <summary>Small helpers for raw IMAP transcripts against the proxy under test.</summary>
 internal static class ImapWire
 {
-    /// <summary>Connects to <paramref name="port"/> and checks nginx's greeting (nginx-mail.md §3.2).</summary>
+    /// <summary>Connects to <paramref name="port"/> and checks nginx's greeting (src/mail/ngx_mail_imap_handler.c).</summary>
     public static async Task<LineClient> OpenAsync(int port)
     {
         var client = await LineClient.ConnectAsync(port);

@@ -6,7 +6,7 @@ using static OrleansMail.Tests.EndToEnd.Pop3Wire;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// Hostile and broken POP3 input before login (nginx-mail.md §3.1, §3.3, §5): the clear <c>-ERR invalid command</c>,
+/// Hostile and broken POP3 input before login (src/mail/ngx_mail_handler.c and ngx_mail_pop3_handler.c; nginx.org/en/security_advisories.html): the clear <c>-ERR invalid command</c>,
 /// or a clean close within a bounded time, and nothing left behind in the proxy.
 /// The <c>strict</c> listener has max_errors 2, pop3_client_buffer 256 and timeout 2 s.
 /// </summary>
@@ -52,7 +52,7 @@ public sealed class Pop3BadInputTests(Pop3ProxyFixture fixture) : IClassFixture<
     [Fact]
     public async Task WrongArgumentsAndWrongStatesAreNotCounted()
     {
-        // Handler rejections (nginx-mail.md §3.1): the error, no count, and back to the start state.
+        // Handler rejections (src/mail/ngx_mail_handler.c): the error, no count, and back to the start state.
         await using var c = await OpenAsync("strict");
         foreach (var line in new[]
                  {
@@ -134,7 +134,7 @@ public sealed class Pop3BadInputTests(Pop3ProxyFixture fixture) : IClassFixture<
     [InlineData("AUTH LOGIN YWxpDQpjZQ==\r\n")]     // LOGIN user "ali\r\nce"
     public async Task ControlCharactersInCredentialsAreRefusedBeforeAnyAuthCall(string input)
     {
-        // Hardening beyond nginx, which passes NUL and decoded CR/LF on (nginx-mail.md §5).
+        // Hardening beyond nginx, which passes NUL and decoded CR/LF on (nginx.org/en/security_advisories.html).
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync();
         await c.SendAsync(input);
@@ -240,7 +240,7 @@ public sealed class Pop3BadInputTests(Pop3ProxyFixture fixture) : IClassFixture<
     [Fact]
     public async Task AnHttpRequestIsClosedAfterMaxErrors()
     {
-        // ALPACA (nginx-mail.md §5): "GET / HTTP/1.1" and "Host: x" are two invalid commands on strict.
+        // ALPACA (nginx.org/en/security_advisories.html): "GET / HTTP/1.1" and "Host: x" are two invalid commands on strict.
         await using var c = await OpenAsync("strict");
         await c.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
         Assert.Equal(["-ERR invalid command", "-ERR invalid command"], await c.ReadLinesAsync(2));

@@ -6,7 +6,7 @@ using static OrleansMail.Tests.EndToEnd.Pop3Wire;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// Byte-exact POP3 transcripts of every pre-login path (nginx-mail.md §3.1, §3.3, §3.5) against the real proxy, a
+/// Byte-exact POP3 transcripts of every pre-login path (src/mail/ngx_mail_handler.c, ngx_mail_pop3_handler.c and ngx_mail_{imap,pop3,smtp}_module.c) against the real proxy, a
 /// real HTTP auth server and a real Dovecot behind it.
 /// </summary>
 public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixture<Pop3ProxyFixture>
@@ -21,7 +21,7 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
         await using var c = await OpenAsync();
         await c.ExpectAsync("CAPA\r\n", "+OK Capability list follows", "TOP", "USER", "UIDL", "SASL PLAIN LOGIN", ".");
         await c.ExpectAsync("noop\r\n", "+OK");
-        // Bare LF ends a line too (nginx-mail.md §3.1).
+        // Bare LF ends a line too (src/mail/ngx_mail_handler.c).
         await c.ExpectAsync("NoOp\n", "+OK");
         await c.ExpectAsync("QUIT\r\n", "+OK");
         await c.AssertClosedAsync();

@@ -4,7 +4,7 @@ using static OrleansMail.Tests.EndToEnd.Pop3Wire;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// What a POP3 client sees when the upstream misbehaves during the login dialogue (nginx-mail.md §3.5, §3.6):
+/// What a POP3 client sees when the upstream misbehaves during the login dialogue (src/mail/ngx_mail_{imap,pop3,smtp}_module.c and ngx_mail_proxy_module.c):
 /// <c>-ERR internal server error</c> and a close; with proxy_pass_error_message, the upstream's own <c>-ERR</c> line.
 /// </summary>
 public sealed class Pop3UpstreamFailureTests(Pop3ProxyFixture fixture) : IClassFixture<Pop3ProxyFixture>

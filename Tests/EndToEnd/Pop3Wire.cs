@@ -6,7 +6,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// <summary>Small helpers for raw POP3 transcripts against the proxy under test (the line helpers are <see cref="ImapWire"/>'s).</summary>
 internal static partial class Pop3Wire
 {
-    /// <summary>Connects and checks nginx's greeting without a salt (nginx-mail.md §3.3).</summary>
+    /// <summary>Connects and checks nginx's greeting without a salt (src/mail/ngx_mail_pop3_handler.c).</summary>
     public static async Task<LineClient> OpenAsync(int port)
     {
         var client = await LineClient.ConnectAsync(port);

@@ -5,7 +5,7 @@ using static OrleansMail.Tests.EndToEnd.SmtpWire;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// The client's host name through a whole SMTP login (nginx-mail.md §3.4): looked up with the configured resolver
+/// The client's host name through a whole SMTP login (src/mail/ngx_mail_smtp_handler.c): looked up with the configured resolver
 /// before the greeting, sent to the auth server as <c>Client-Host</c> and to the upstream as XCLIENT <c>NAME=</c>;
 /// a PTR name that could inject headers or XCLIENT attributes (CVE-2026-28753) reaches neither.
 /// The DNS server is scripted: no real one serves CR/LF in a name. Each test has its own proxy, so no DNS cache

@@ -10,7 +10,7 @@ namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
 /// MailKit's SmtpClient through the proxy to a real Postfix: the message arrives byte for byte, and Postfix records
-/// the client's address, port, HELO name and login that XCLIENT gave it (nginx-mail.md §3.6).
+/// the client's address, port, HELO name and login that XCLIENT gave it (src/mail/ngx_mail_proxy_module.c).
 /// </summary>
 public sealed class SmtpMailKitTests : IClassFixture<SmtpProxyFixture>
 {

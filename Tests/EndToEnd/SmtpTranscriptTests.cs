@@ -7,7 +7,7 @@ using static OrleansMail.Tests.EndToEnd.SmtpWire;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// Byte-exact transcripts of the SMTP pre-login paths (nginx-mail.md §3.1, §3.4, §3.5) against the real proxy, a real
+/// Byte-exact transcripts of the SMTP pre-login paths (src/mail/ngx_mail_handler.c, ngx_mail_smtp_handler.c and ngx_mail_{imap,pop3,smtp}_module.c) against the real proxy, a real
 /// HTTP auth server and a real Postfix behind it.
 /// </summary>
 public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
@@ -29,7 +29,7 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
         await using var c = await OpenAsync();
         await c.ExpectAsync("HELO client.example\r\n", "250 proxy.test");
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
-        // Command names are case-insensitive, and a bare LF ends a line (nginx-mail.md §3.1).
+        // Command names are case-insensitive, and a bare LF ends a line (src/mail/ngx_mail_handler.c).
         await c.ExpectAsync("ehlo client.example\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
         await c.ExpectAsync("NOOP\r\n", "250 2.0.0 OK");
         await c.ExpectAsync("RSET\r\n", "250 2.0.0 OK");

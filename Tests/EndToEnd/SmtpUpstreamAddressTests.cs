@@ -5,7 +5,7 @@ namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
 /// SMTP through a real Postfix: after a trusted PROXY header, XCLIENT ADDR and PORT carry the PROXY-given client
-/// (nginx-mail.md §4: set_real_ip_from changes XCLIENT ADDR); with ProxySsl starttls the whole upstream dialogue,
+/// (src/mail/ngx_mail_realip_module.c: set_real_ip_from changes XCLIENT ADDR); with ProxySsl starttls the whole upstream dialogue,
 /// XCLIENT and the message included, runs over TLS that Postfix reports.
 /// </summary>
 public sealed class SmtpUpstreamAddressTests(SmtpUpstreamAddressFixture fixture) : IClassFixture<SmtpUpstreamAddressFixture>

@@ -5,7 +5,7 @@ using static OrleansMail.Tests.EndToEnd.SmtpWire;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// The upstream login dialogue (nginx-mail.md §3.6) against a scripted upstream that records every line: the exact
+/// The upstream login dialogue (src/mail/ngx_mail_proxy_module.c) against a scripted upstream that records every line: the exact
 /// XCLIENT command, replayed greetings, proxy_smtp_auth, multi-line replies, and what the client sees when the
 /// upstream refuses or hangs up mid-login (<c>451 4.3.2 Internal server error</c>, or its own line with
 /// proxy_pass_error_message).

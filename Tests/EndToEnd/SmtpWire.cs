@@ -8,7 +8,7 @@ internal static class SmtpWire
 {
     public const string Greeting = "220 proxy.test ESMTP ready";
 
-    /// <summary>Connects to <paramref name="port"/> and checks nginx's greeting (nginx-mail.md §3.4).</summary>
+    /// <summary>Connects to <paramref name="port"/> and checks nginx's greeting (src/mail/ngx_mail_smtp_handler.c).</summary>
     public static async Task<LineClient> OpenAsync(int port)
     {
         var client = await LineClient.ConnectAsync(port);
@@ -53,7 +53,7 @@ internal static class SmtpWire
     public static string WithLf(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
 
     /// <summary>
-    /// An smtp_auth none request (nginx-mail.md §2.2): method none, empty Auth-User and Auth-Pass (CVE-2025-53859:
+    /// An smtp_auth none request (src/mail/ngx_mail_auth_http_module.c): method none, empty Auth-User and Auth-Pass (CVE-2025-53859:
     /// nothing left from an earlier AUTH), and the client's HELO, MAIL and RCPT lines as sent.
     /// </summary>
     public static void AssertUnauthenticated(RecordedAuthRequest request, string helo, string from, string to)

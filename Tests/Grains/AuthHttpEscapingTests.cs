@@ -2,7 +2,7 @@ using OrleansMail.Grains.AuthHttp;
 
 namespace OrleansMail.Tests.Grains;
 
-/// <summary>NGX_ESCAPE_MAIL_AUTH (nginx-mail.md §2.2): only 0x00–0x20 and '%' are escaped, upper-case hex.</summary>
+/// <summary>NGX_ESCAPE_MAIL_AUTH (src/mail/ngx_mail_auth_http_module.c): only 0x00–0x20 and '%' are escaped, upper-case hex.</summary>
 public sealed class AuthHttpEscapingTests
 {
     public static TheoryData<int> AllAsciiBytes()

@@ -3,7 +3,7 @@ using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Tests.Grains;
 
-/// <summary>Parsing of reply headers and the decision at the end of headers (nginx-mail.md §2.3, §2.4).</summary>
+/// <summary>Parsing of reply headers and the decision at the end of headers (src/mail/ngx_mail_auth_http_module.c).</summary>
 public sealed class AuthHttpResponseTests
 {
     private static LoginAttempt Attempt(MailProtocol protocol = MailProtocol.Imap, AuthMethod method = AuthMethod.Plain, string login = "alice", string secret = "pw") =>

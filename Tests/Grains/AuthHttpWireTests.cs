@@ -226,8 +226,8 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
 
         var lines = _logs.Lines.Where(l => l.Contains("AuthHttpClient", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, lines.Count);
-        Assert.Contains("client login failed: \"Invalid login or password\"", lines[0], StringComparison.Ordinal);
-        Assert.StartsWith("Information", lines[0], StringComparison.Ordinal);
+        Assert.Contains("auth http server refused the login: \"Invalid login or password\"", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("Debug", lines[0], StringComparison.Ordinal);
         Assert.All(lines, l => Assert.Contains("Login=jürgen doe", l, StringComparison.Ordinal));
         Assert.All(lines, l => Assert.Contains("ClientIp=198.51.100.7", l, StringComparison.Ordinal));
         Assert.All(_logs.Lines, l => Assert.DoesNotContain("backend-secret", l, StringComparison.Ordinal));

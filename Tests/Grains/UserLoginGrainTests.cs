@@ -9,7 +9,7 @@ namespace OrleansMail.Tests.Grains;
 
 /// <summary>
 /// <see cref="IUserLoginGrain"/> on a real cluster against a real HTTP auth server: every request header sent,
-/// every reply header acted on, and Auth-Wait shared across callers (nginx-mail.md §2).
+/// every reply header acted on, and Auth-Wait shared across callers (src/mail/ngx_mail_auth_http_module.c).
 /// </summary>
 [Collection(LoginClusterCollection.Name)]
 public sealed class UserLoginGrainTests(LoginClusterFixture fixture)

@@ -135,7 +135,7 @@ public sealed class ImapCommandParserTests
     [Fact]
     public void AnInvalidLineEndingInANonSynchronisingLiteralClosesTheConnection()
     {
-        // nginx: otherwise the literal's bytes would be parsed as commands (nginx-mail.md §5).
+        // nginx: otherwise the literal's bytes would be parsed as commands (nginx.org/en/security_advisories.html).
         var result = Parse("a FOO {10+}\r\na2 LOGIN x y\r\n");
         Assert.Equal(ImapParseStatus.Invalid, result.Status);
         Assert.True(result.CloseAfterReply);

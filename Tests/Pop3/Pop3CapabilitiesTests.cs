@@ -3,7 +3,7 @@ using OrleansMail.Frontend.Pop3;
 
 namespace OrleansMail.Tests.Pop3;
 
-/// <summary>CAPA and the AUTH list, per <c>pop3_auth</c> and <c>pop3_capabilities</c> (nginx-mail.md §3.3).</summary>
+/// <summary>CAPA and the AUTH list, per <c>pop3_auth</c> and <c>pop3_capabilities</c> (src/mail/ngx_mail_pop3_handler.c).</summary>
 public sealed class Pop3CapabilitiesTests
 {
     private static Pop3Settings Settings(SaslMechanisms auth, params string[] capabilities) => new(auth, Apop: false, capabilities, 4096);

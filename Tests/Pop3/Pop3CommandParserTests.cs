@@ -2,7 +2,7 @@ using OrleansMail.Frontend.Pop3;
 
 namespace OrleansMail.Tests.Pop3;
 
-/// <summary>The pre-login POP3 parser against nginx's ngx_mail_pop3_parse_command (nginx-mail.md §3.1, §3.3).</summary>
+/// <summary>The pre-login POP3 parser against nginx's ngx_mail_pop3_parse_command (src/mail/ngx_mail_handler.c and ngx_mail_pop3_handler.c).</summary>
 public sealed class Pop3CommandParserTests
 {
     [Theory]

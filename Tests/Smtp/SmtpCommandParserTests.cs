@@ -2,7 +2,7 @@ using OrleansMail.Frontend.Smtp;
 
 namespace OrleansMail.Tests.Smtp;
 
-/// <summary>The SMTP command-line splitter (nginx-mail.md §3.1): letters-only names, space-separated arguments.</summary>
+/// <summary>The SMTP command-line splitter (src/mail/ngx_mail_handler.c): letters-only names, space-separated arguments.</summary>
 public sealed class SmtpCommandParserTests
 {
     [Theory]

@@ -5,7 +5,7 @@ using OrleansMail.Frontend.Smtp;
 
 namespace OrleansMail.Tests.Smtp;
 
-/// <summary>Reading upstream replies (RFC 5321 §4.2.1, multi-line) and the proxy's own EHLO reply (nginx-mail.md §3.4).</summary>
+/// <summary>Reading upstream replies (RFC 5321 §4.2.1, multi-line) and the proxy's own EHLO reply (src/mail/ngx_mail_smtp_handler.c).</summary>
 public sealed class SmtpReplyTests
 {
     private static async Task<SmtpReply> ReadAsync(string text, int max = 4096)

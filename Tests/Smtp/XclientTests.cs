@@ -3,7 +3,7 @@ using OrleansMail.Frontend.Smtp;
 
 namespace OrleansMail.Tests.Smtp;
 
-/// <summary>xtext (RFC 1891) and the XCLIENT command built from it (nginx-mail.md §3.6, §5).</summary>
+/// <summary>xtext (RFC 1891) and the XCLIENT command built from it (src/mail/ngx_mail_proxy_module.c; nginx.org/en/security_advisories.html).</summary>
 public sealed class XclientTests
 {
     [Theory]

@@ -12,7 +12,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
     private readonly ConcurrentQueue<string> _lines = new();
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 
-    /// <summary>Every line so far: "Level Category: message | scope values".</summary>
+    /// <summary>Every line so far: "Level Category[EventId]: message | scope values".</summary>
     public IReadOnlyList<string> Lines => _lines.ToArray();
 
     /// <inheritdoc />
@@ -47,7 +47,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
                     list.Add(scope?.ToString() ?? "");
                 }
             }, scopes);
-            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception} | {string.Join(", ", scopes)}");
+            owner._lines.Enqueue($"{logLevel} {category}[{eventId.Id}]: {formatter(state, exception)} {exception} | {string.Join(", ", scopes)}");
         }
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace OrleansMail.Bench;
 
 /// <summary>
-/// The auth_http server both proxies share (nginx-mail.md §2): <c>Auth-Status: OK</c> with the upstream's address for
+/// The auth_http server both proxies share (src/mail/ngx_mail_auth_http_module.c): <c>Auth-Status: OK</c> with the upstream's address for
 /// a bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench
 /// password, <c>Invalid login or password</c> otherwise. The upstream follows <c>Auth-Protocol</c>: Dovecot's IMAP or
 /// POP3 port, Postfix's smtpd port. Kestrel with a

@@ -7,17 +7,18 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 /// <c>-c FILE</c> (an nginx configuration instead of JSON), <c>-t</c> (test it and exit), <c>-T</c> (test and dump
 /// every file read), <c>-p PREFIX</c> (where relative paths start; default: the current directory, where nginx uses
 /// its compiled-in prefix), <c>-g "DIRECTIVES"</c> (top-level directives read before the file) and
-/// <c>-s stop|quit|reload</c> (signal the running process named by the pid file). Everything else is left to the host
+/// <c>-s stop|quit|reload</c> (signal the running process named by the pid file) and <c>-e FILE|stderr</c> (the log
+/// of start-up errors, and the error log when the file sets no top-level error_log). Everything else is left to the host
 /// (<c>--config FILE</c> and configuration switches).
 /// </summary>
-public sealed record NginxCommandLine(string? ConfigFile, string Prefix, string? Globals, bool Test, bool Dump, string? Signal, string[] Remaining)
+public sealed record NginxCommandLine(string? ConfigFile, string Prefix, string? Globals, bool Test, bool Dump, string? Signal, string[] Remaining, string? ErrorLog = null)
 {
     /// <summary>The <c>-s</c> names OrleansMail understands (nginx's <c>reopen</c> is not: the log file is reopened by a restart).</summary>
     public static readonly string[] Signals = ["stop", "quit", "reload"];
 
     public static NginxCommandLine Parse(string[] args)
     {
-        string? file = null, prefix = null, globals = null, signal = null;
+        string? file = null, prefix = null, globals = null, signal = null, errorLog = null;
         bool test = false, dump = false;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -32,6 +33,7 @@ public sealed record NginxCommandLine(string? ConfigFile, string Prefix, string?
                     signal = Value("parameter");
                     if (!Signals.Contains(signal)) throw new InvalidConfigurationException("-s", signal, "invalid option; expected stop, quit or reload");
                     break;
+                case "-e": errorLog = Value("file name"); break;
                 case "-t": test = true; break;
                 case "-T": test = dump = true; break;
                 default: rest.Add(args[i]); break;
@@ -40,6 +42,8 @@ public sealed record NginxCommandLine(string? ConfigFile, string Prefix, string?
         var fullPrefix = Path.GetFullPath(prefix ?? Directory.GetCurrentDirectory());
         // nginx takes a relative -c from the prefix (ngx_process_options).
         var fullFile = file is null ? null : Path.GetFullPath(file, fullPrefix);
-        return new NginxCommandLine(fullFile, fullPrefix, globals, test, dump, signal, rest.ToArray());
+        // -e is taken from the prefix as error_log is; "stderr" names the console (ngx_process_options).
+        var fullErrorLog = errorLog is null or "stderr" ? errorLog : Path.GetFullPath(errorLog, fullPrefix);
+        return new NginxCommandLine(fullFile, fullPrefix, globals, test, dump, signal, rest.ToArray(), fullErrorLog);
     }
 }

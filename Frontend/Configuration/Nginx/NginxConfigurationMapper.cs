@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Logging;
 
 namespace OrleansMail.Frontend.Configuration.Nginx;
 
@@ -43,7 +44,7 @@ public sealed class NginxConfigurationMapper
                     _result.PidFile = Path.GetFullPath(node.Arguments[0], _prefix);
                     break;
                 case NginxDirectiveStatus.Process:
-                    _result.ErrorLog = ErrorLog(node);
+                    _result.ErrorLogs.Add(ErrorLog(node));
                     break;
                 case NginxDirectiveStatus.NotForMail:
                     if (!_result.NotForMail.Contains(node.Name)) _result.NotForMail.Add(node.Name);
@@ -57,29 +58,33 @@ public sealed class NginxConfigurationMapper
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var mailSsl = false;
         var servers = new List<(NginxDirectiveNode Node, bool? Ssl)>();
+        var mailErrorLogs = new List<NginxErrorLog>();
         foreach (var node in directives)
         {
             var directive = Check(node, NginxContexts.Mail, seen);
             if (node.Name == "upstream") MapUpstream(node);
+            else if (node.Name == "error_log") mailErrorLogs.Add(ErrorLog(node));
             else if (directive.Status == NginxDirectiveStatus.Block) servers.Add((node, null));
             else if (node.Name == "ssl") mailSsl = LegacySsl(node);
             else MapValue(directive, node, "Mail");
         }
 
         // nginx merges mail{} into server{} after reading the whole block, so "ssl on" after the servers still counts.
-        foreach (var (node, _) in servers) MapServer(node, mailSsl);
+        foreach (var (node, _) in servers) MapServer(node, mailSsl, mailErrorLogs);
     }
 
-    private void MapServer(NginxDirectiveNode server, bool inheritedSsl)
+    private void MapServer(NginxDirectiveNode server, bool inheritedSsl, List<NginxErrorLog> mailErrorLogs)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var listens = new List<NginxDirectiveNode?>();
         var ssl = inheritedSsl;
         var values = new NginxMappedConfiguration();
+        var errorLogs = new List<NginxErrorLog>();
         foreach (var node in server.Block!)
         {
             var directive = Check(node, NginxContexts.Server, seen);
             if (node.Name == "listen") listens.Add(node);
+            else if (node.Name == "error_log") errorLogs.Add(ErrorLog(node));
             else if (node.Name == "ssl") ssl = LegacySsl(node);
             else MapValue(directive, node, "", values);
         }
@@ -94,6 +99,8 @@ public sealed class NginxConfigurationMapper
         // entries with the same settings, which is what nginx does with them.
         foreach (var listen in listens)
         {
+            // A server's own error_log list replaces the one it inherits from mail{}, which replaces the top level's.
+            if (errorLogs.Count > 0 || mailErrorLogs.Count > 0) _result.ServerErrorLogs[_servers] = errorLogs.Count > 0 ? errorLogs : mailErrorLogs;
             var section = $"Mail:Servers:{_servers++}";
             _result.Locations[section] = server.Location;
             foreach (var (key, value) in values.Values) _result.Set($"{section}:{key}", value, values.Locations[key]);
@@ -134,9 +141,6 @@ public sealed class NginxConfigurationMapper
                 return;
             case NginxDirectiveStatus.Refused:
                 throw new NginxConfigurationException($"\"{node.Name}\" directive is not supported: {directive.Note}", node.Location);
-            case NginxDirectiveStatus.Process:
-                throw new NginxConfigurationException(
-                    $"\"{node.Name}\" directive is not supported in mail{{}} and server{{}}: OrleansMail has one log; set error_log at the top level", node.Location);
         }
 
         if (node.Name == "auth_http_header")
@@ -174,6 +178,10 @@ public sealed class NginxConfigurationMapper
         return directive;
     }
 
+    /// <summary>
+    /// <c>error_log FILE|stderr|syslog:… [level]</c> as ngx_log_set_log (src/core/ngx_log.c): level <c>error</c> unless
+    /// given, a relative FILE taken from the prefix, syslog parameters checked as nginx checks them.
+    /// </summary>
     private NginxErrorLog ErrorLog(NginxDirectiveNode node)
     {
         var level = node.Arguments.Count < 2 ? LogLevel.Error : node.Arguments[1] switch
@@ -185,7 +193,12 @@ public sealed class NginxConfigurationMapper
             "crit" or "alert" or "emerg" => LogLevel.Critical,
             var other => throw new NginxConfigurationException($"invalid log level \"{other}\"", node.Location),
         };
-        var path = node.Arguments[0] == "stderr" ? "stderr" : Path.GetFullPath(node.Arguments[0], _prefix);
-        return new NginxErrorLog(path, level);
+        var destination = node.Arguments[0];
+        if (destination == "stderr") return new NginxErrorLog("stderr", level);
+        if (destination.StartsWith(SyslogTarget.Prefix, StringComparison.Ordinal))
+            return new NginxErrorLog(destination, level, SyslogTarget.Parse(destination, message => new NginxConfigurationException(message, node.Location)));
+        if (destination.StartsWith("memory:", StringComparison.Ordinal))
+            throw new NginxConfigurationException("nginx was built without debug support", node.Location);
+        return new NginxErrorLog(Path.GetFullPath(destination, _prefix), level);
     }
 }

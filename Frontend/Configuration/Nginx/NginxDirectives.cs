@@ -2,7 +2,7 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 
 /// <summary>
 /// Every directive an nginx mail configuration may hold, and what OrleansMail does with it: the ngx_mail_* directives
-/// of nginx-mail.md §1 (all mapped onto the keys the JSON configuration uses, or refused with a reason), nginx's
+/// of nginx.org/en/docs/mail/ (all mapped onto the keys the JSON configuration uses, or refused with a reason), nginx's
 /// process directives outside mail{} (accepted and reported), and OrleansMail's own settings under nginx-style
 /// names. The JSON reader takes its list of known keys from here too, so both sources know the same settings.
 /// </summary>
@@ -28,8 +28,8 @@ public static class NginxDirectives
         Map("resolver", "off", max: Many),
         Map("resolver_timeout", "30s"),
         Map("max_errors", "5"),
-        new("error_log", NginxContexts.Main | MS, NginxDirectiveStatus.Process, 1, 2, Default: "stderr",
-            Note: "top level: a log file and minimum level (debug, info, notice, warn, error, crit, alert, emerg); refused in mail{} and server{} (one log)"),
+        new("error_log", NginxContexts.Main | MS, NginxDirectiveStatus.Process, 1, 2, Repeatable: true, Default: "stderr (console)",
+            Note: "FILE, stderr or syslog:server=ADDR[:PORT][,facility=F][,severity=S][,tag=T][,nohostname], and a level (debug, info, notice, warn, error, crit, alert, emerg; default error); repeat for several destinations; a server{}'s own list replaces mail{}'s, which replaces the top level's; nginx's line format"),
         // ngx_mail_auth_http_module
         Map("auth_http", "(required)"),
         Map("auth_http_header", "—", min: 2, max: 2, repeatable: true, key: "AuthHttpHeaders", note: "AuthHttpHeaders:Name = value"),
@@ -54,7 +54,7 @@ public static class NginxDirectives
         Map("smtp_capabilities", "(none)", max: Many),
         Map("smtp_client_buffer", "4k"),
         Map("smtp_greeting_delay", "0"),
-        // ngx_mail_ssl_module (nginx-mail.md §4)
+        // ngx_mail_ssl_module (src/mail/ngx_mail_ssl_module.c)
         Map("starttls", "off", note: "on, off or only"),
         Map("ssl_certificate", "—", repeatable: true),
         Map("ssl_certificate_key", "—", repeatable: true),

@@ -1,56 +1,111 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Logging;
+using OrleansMail.Grains.Logging;
 
 namespace OrleansMail.Frontend.Configuration.Nginx;
 
 /// <summary>
-/// The top-level <c>error_log FILE level</c>: every log entry at or above the level appended to FILE, one line each,
-/// in nginx's error-log layout (<c>2026/11/26 20:15:00 [warn] PID#0: message</c>).
+/// nginx's error_log directives: every destination (file, stderr, syslog) gets each line at or above its own level,
+/// written at once, in nginx's layout (ngx_log_error_core in src/core/ngx_log.c and ngx_mail_log_error in
+/// src/mail/ngx_mail_handler.c): <c>2026/11/26 20:15:00 [info] PID#0: *3 client login failed: "…" while in http auth
+/// state, client: 192.0.2.1, server: 127.0.0.1:143, login: "alice"</c>. A mail session's lines (those logged inside its
+/// <see cref="MailLogContext"/> scope) carry <c>*N</c> and the context suffix and go to its server{}'s own list when
+/// it has one; everything else goes to the top-level list.
 /// </summary>
-public sealed class NginxErrorLogProvider : ILoggerProvider
+public sealed class NginxErrorLogProvider : ILoggerProvider, ISupportExternalScope
 {
-    private readonly StreamWriter _writer;
-    private readonly LogLevel _minimum;
-    private readonly Lock _lock = new();
+    private readonly (ErrorLogWriter Writer, LogLevel Level)[] _main;
+    private readonly Dictionary<IPEndPoint, (ErrorLogWriter Writer, LogLevel Level)[]> _servers = [];
+    private readonly Dictionary<string, ErrorLogWriter> _writers = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 
-    public NginxErrorLogProvider(NginxErrorLog log)
+    /// <param name="main">The top-level error_log list (may be empty: those lines then go to the other providers only).</param>
+    /// <param name="servers">Each listener's own list (its server{}'s, or the one inherited from mail{}).</param>
+    public NginxErrorLogProvider(IReadOnlyList<NginxErrorLog> main, IReadOnlyDictionary<IPEndPoint, List<NginxErrorLog>> servers, TimeProvider time)
     {
-        _minimum = log.Level;
-        Directory.CreateDirectory(Path.GetDirectoryName(log.Path) ?? ".");
-        _writer = new StreamWriter(new FileStream(log.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+        _time = time;
+        _main = Open(main);
+        foreach (var (listen, logs) in servers) _servers[listen] = Open(logs);
+        Minimum = main.Concat(servers.Values.SelectMany(l => l)).Select(l => l.Level).DefaultIfEmpty(LogLevel.None).Min();
     }
 
-    public ILogger CreateLogger(string categoryName) => new FileLogger(this);
+    /// <summary>The lowest level any destination takes.</summary>
+    public LogLevel Minimum { get; }
+
+    private (ErrorLogWriter, LogLevel)[] Open(IEnumerable<NginxErrorLog> logs) =>
+        logs.Select(log => (Writer(log), log.Level)).ToArray();
+
+    /// <summary>One writer per destination, however many directives name it (a file is opened once).</summary>
+    private ErrorLogWriter Writer(NginxErrorLog log)
+    {
+        if (_writers.TryGetValue(log.Path, out var writer)) return writer;
+        writer = log.Syslog is { } syslog ? new SyslogErrorLogWriter(syslog, _time)
+            : log.Path == "stderr" ? TextErrorLogWriter.Stderr()
+            : TextErrorLogWriter.File(log.Path);
+        _writers[log.Path] = writer;
+        return writer;
+    }
+
+    public ILogger CreateLogger(string categoryName) => new ErrorLogLogger(this);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
 
     public void Dispose()
     {
-        lock (_lock) _writer.Dispose();
+        foreach (var writer in _writers.Values) writer.Dispose();
     }
 
-    private void Write(LogLevel level, string message, Exception? exception)
+    /// <summary>nginx's level names (err_levels in src/core/ngx_log.c).</summary>
+    public static string LevelName(LogLevel level) => level switch
     {
-        var name = level switch
+        LogLevel.Trace or LogLevel.Debug => "debug",
+        LogLevel.Information => "info",
+        LogLevel.Warning => "warn",
+        LogLevel.Error => "error",
+        _ => "crit",
+    };
+
+    private MailLogContext? SessionContext()
+    {
+        MailLogContext? found = null;
+        _scopes.ForEachScope((scope, _) => { if (scope is MailLogContext context) found = context; }, (object?)null);
+        return found;
+    }
+
+    private (ErrorLogWriter Writer, LogLevel Level)[] Destinations(MailLogContext? context) =>
+        context is not null && _servers.TryGetValue(context.Server, out var own) ? own : _main;
+
+    private void Write(LogLevel level, EventId eventId, string message, Exception? exception)
+    {
+        var context = SessionContext();
+        var destinations = Destinations(context);
+        if (!destinations.Any(d => level >= d.Level)) return;
+
+        // The "connected" line names the connection itself and has no suffix (ngx_mail_init_connection logs it before
+        // setting the log handler), though it goes to the server's own error_log like the rest of the session.
+        var session = eventId.Id == MailLogContext.ConnectedEventId ? null : context;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"{_time.GetLocalNow():yyyy/MM/dd HH:mm:ss} [{LevelName(level)}] {Environment.ProcessId}#0: {(session is null ? "" : $"*{session.ConnectionNumber} ")}{message}");
+        if (exception is not null) line += $" ({exception.GetType().Name}: {exception.Message})";
+        line = LogValue.EscapeControls(line) + session?.Suffix();
+        foreach (var (writer, minimum) in destinations)
         {
-            LogLevel.Trace or LogLevel.Debug => "debug",
-            LogLevel.Information => "info",
-            LogLevel.Warning => "warn",
-            LogLevel.Error => "error",
-            _ => "crit",
-        };
-        var line = $"{DateTime.Now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} [{name}] {Environment.ProcessId}#0: {message}";
-        if (exception is not null) line += " " + exception.GetType().Name + ": " + exception.Message;
-        lock (_lock) _writer.WriteLine(line.ReplaceLineEndings(" "));
+            if (level >= minimum) writer.Write(level, line);
+        }
     }
 
-    private sealed class FileLogger(NginxErrorLogProvider provider) : ILogger
+    private sealed class ErrorLogLogger(NginxErrorLogProvider provider) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => provider._scopes.Push(state);
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= provider._minimum;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= provider.Minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) provider.Write(logLevel, formatter(state, exception), exception);
+            if (IsEnabled(logLevel)) provider.Write(logLevel, eventId, formatter(state, exception), exception);
         }
     }
 }

@@ -20,8 +20,14 @@ public sealed class NginxMappedConfiguration
     /// <summary>The <c>pid</c> directive's file (absolute), if any.</summary>
     public string? PidFile { get; set; }
 
-    /// <summary>The top-level <c>error_log</c>, if any.</summary>
-    public NginxErrorLog? ErrorLog { get; set; }
+    /// <summary>The top-level <c>error_log</c> directives, in order: each destination gets the lines at or above its level.</summary>
+    public List<NginxErrorLog> ErrorLogs { get; } = [];
+
+    /// <summary>
+    /// The error_log list of each server section (<c>Mail:Servers:N</c> → N) that has its own or inherits mail{}'s;
+    /// the other servers' sessions log to <see cref="ErrorLogs"/>.
+    /// </summary>
+    public Dictionary<int, List<NginxErrorLog>> ServerErrorLogs { get; } = [];
 
     public void Set(string key, string? value, NginxSourceLocation location)
     {
@@ -43,5 +49,8 @@ public sealed class NginxMappedConfiguration
     }
 }
 
-/// <summary>nginx's top-level <c>error_log FILE [level]</c>; <c>stderr</c> as the file means the console.</summary>
-public sealed record NginxErrorLog(string Path, Microsoft.Extensions.Logging.LogLevel Level);
+/// <summary>
+/// One <c>error_log DESTINATION [level]</c>: <see cref="Path"/> is an absolute file name, <c>stderr</c>, or the
+/// <c>syslog:…</c> text with <see cref="Syslog"/> its parsed parameters.
+/// </summary>
+public sealed record NginxErrorLog(string Path, Microsoft.Extensions.Logging.LogLevel Level, Logging.SyslogTarget? Syslog = null);

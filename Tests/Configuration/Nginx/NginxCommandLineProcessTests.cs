@@ -117,7 +117,9 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
         // A valid file: validated and logged; a broken one (SIGHUP straight from the operator: "-s reload" itself reads
         // the file first and refuses a broken one, as nginx's does): refused at its line, the running configuration unchanged.
         await SignalAsync(common, "reload");
-        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains($"reload: {file} applied: 2 listeners, 0 added, 0 removed (their established sessions continue), 0 changed", StringComparison.Ordinal)),
+        // error_log replaces the console, as in nginx: the lines are in the file.
+        string ErrorLog() => ServerProcess.ReadShared(Path.Combine(directory, "logs", "error.log"));
+        await app.WaitUntilAsync(_ => Task.FromResult(ErrorLog().Contains($"reload: {file} applied: 2 listeners, 0 added, 0 removed (their established sessions continue), 0 changed", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the valid reload's log line", Timeout);
         await File.WriteAllTextAsync(file, text.Replace("protocol imap;", "protocol imap", StringComparison.Ordinal), Timeout);
         using (var hangup = System.Diagnostics.Process.Start("kill", ["-HUP", app.Id.ToString(CultureInfo.InvariantCulture)]))
@@ -125,7 +127,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
             await hangup.WaitForExitAsync(Timeout);
             Assert.Equal(0, hangup.ExitCode);
         }
-        await app.WaitUntilAsync(_ => Task.FromResult(app.Output.Contains("reload refused, the running configuration is unchanged: unexpected \"}\" in " + file, StringComparison.Ordinal)),
+        await app.WaitUntilAsync(_ => Task.FromResult(ErrorLog().Contains("reload refused, the running configuration is unchanged: unexpected \"}\" in " + file, StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the refused reload's log line", Timeout);
         await File.WriteAllTextAsync(file, text, Timeout);
 

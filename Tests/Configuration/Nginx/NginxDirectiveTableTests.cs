@@ -2,10 +2,10 @@ using OrleansMail.Frontend.Configuration.Nginx;
 
 namespace OrleansMail.Tests.Configuration.Nginx;
 
-/// <summary>Every directive of nginx-mail.md §1 is in the table, mapped or refused; none is silently ignored.</summary>
+/// <summary>Every directive of nginx.org/en/docs/mail/ is in the table, mapped or refused; none is silently ignored.</summary>
 public sealed class NginxDirectiveTableTests
 {
-    /// <summary>The directives of nginx-mail.md §1 (ngx_mail_core, auth_http, proxy, imap, pop3, smtp, ssl, realip modules).</summary>
+    /// <summary>The directives of nginx.org/en/docs/mail/ (ngx_mail_core, auth_http, proxy, imap, pop3, smtp, ssl, realip modules).</summary>
     public static readonly string[] ReferenceDirectives =
     [
         "mail", "server", "listen", "protocol", "server_name", "timeout", "resolver", "resolver_timeout", "max_errors", "error_log",

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Configuration.Nginx;
+using OrleansMail.Frontend.Logging;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Tests.Configuration.Nginx;
@@ -158,7 +160,10 @@ public sealed class NginxMappingTests : IDisposable
     [InlineData("mail { }\nmail { }", "\"mail\" directive is duplicate", 2)]
     [InlineData("mail;", "directive \"mail\" has no opening \"{\"", 1)]
     [InlineData("mail {\n timeout 1s { }\n}", "directive \"timeout\" is not terminated by \";\"", 2)]
-    [InlineData("mail {\n error_log x.log;\n}", "\"error_log\" directive is not supported in mail{} and server{}: OrleansMail has one log; set error_log at the top level", 2)]
+    [InlineData("mail {\n error_log memory:32m debug;\n}", "nginx was built without debug support", 2)]
+    [InlineData("error_log syslog:server=127.0.0.1,facility=bogus;", "unknown syslog facility \"bogus\"", 1)]
+    [InlineData("error_log syslog:facility=mail;", "no syslog server specified", 1)]
+    [InlineData("mail {\n server {\n  error_log syslog:server=127.0.0.1,tag=bad-tag;\n }\n}", "syslog \"tag\" only allows alphanumeric characters and underscore", 3)]
     [InlineData("error_log x.log loud;", "invalid log level \"loud\"", 1)]
     public void DirectiveErrorsUseNginxsWordsAndLines(string text, string reason, int line)
     {
@@ -210,10 +215,33 @@ public sealed class NginxMappingTests : IDisposable
         var mapped = _files.Load("user nobody;\nworker_processes 4;\nevents { worker_connections 1024; }\nhttp { server { listen 80; } }\nstream { }\nworker_processes 2;\npid run/om.pid;\nerror_log logs/error.log warn;\ncluster_silo_port 12345;\nworker_shutdown_timeout 2m;\nmail { proxy on; }\n").Mapped;
         Assert.Equal(["user", "worker_processes", "events", "http", "stream"], mapped.NotForMail);
         Assert.Equal(Path.Combine(_files.Directory, "run/om.pid"), mapped.PidFile);
-        Assert.Equal(new NginxErrorLog(Path.Combine(_files.Directory, "logs/error.log"), Microsoft.Extensions.Logging.LogLevel.Warning), mapped.ErrorLog);
+        Assert.Equal([new NginxErrorLog(Path.Combine(_files.Directory, "logs/error.log"), Microsoft.Extensions.Logging.LogLevel.Warning)], mapped.ErrorLogs);
         Assert.Equal("12345", mapped.Values["Cluster:SiloPort"]);
         Assert.Equal("2m", mapped.Values["ShutdownTimeout"]);
         Assert.Contains("\"proxy\" but never uses it", Assert.Single(mapped.Warnings));
+    }
+
+    /// <summary>
+    /// error_log as nginx takes it (since 1.5.2): several per context, each with its own level; a server{}'s own list
+    /// replaces mail{}'s, which replaces the top level's; stderr and syslog destinations.
+    /// </summary>
+    [Fact]
+    public void ErrorLogTakesSeveralDestinationsPerContextAndServersInheritMailsList()
+    {
+        var mapped = _files.Load(
+            "error_log logs/error.log;\nerror_log logs/info.log info;\nerror_log stderr warn;\n" +
+            "mail {\n error_log logs/mail.log notice;\n server { listen 143; }\n" +
+            " server { listen 110; error_log syslog:server=127.0.0.1:5514,facility=mail,tag=om,nohostname debug; error_log logs/pop3.log crit; }\n}\n" +
+            "").Mapped;
+        string In(string file) => Path.Combine(_files.Directory, file);
+        Assert.Equal(
+            [new NginxErrorLog(In("logs/error.log"), LogLevel.Error), new NginxErrorLog(In("logs/info.log"), LogLevel.Information), new NginxErrorLog("stderr", LogLevel.Warning)],
+            mapped.ErrorLogs);
+        Assert.Equal([new NginxErrorLog(In("logs/mail.log"), LogLevel.Information)], mapped.ServerErrorLogs[0]);
+        var pop3 = mapped.ServerErrorLogs[1];
+        Assert.Equal(new SyslogTarget("127.0.0.1", 5514, Facility: 2, Tag: "om", NoHostname: true), pop3[0].Syslog);
+        Assert.Equal(LogLevel.Debug, pop3[0].Level);
+        Assert.Equal(new NginxErrorLog(In("logs/pop3.log"), LogLevel.Critical), pop3[1]);
     }
 
     [Fact]
