@@ -11,15 +11,15 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 public sealed class NginxConfigurationMapper
 {
     private readonly NginxMappedConfiguration _result = new();
-    private readonly string _prefix;
+    private readonly NginxPaths _paths;
     private int _servers;
 
-    private NginxConfigurationMapper(string prefix) => _prefix = prefix;
+    private NginxConfigurationMapper(NginxPaths paths) => _paths = paths;
 
-    /// <param name="prefix">nginx's <c>-p</c>: relative <c>pid</c> and <c>error_log</c> paths are taken from it.</param>
-    public static NginxMappedConfiguration Map(IReadOnlyList<NginxDirectiveNode> directives, string prefix)
+    /// <param name="paths">nginx's prefixes: relative file names are made absolute as nginx makes them.</param>
+    public static NginxMappedConfiguration Map(IReadOnlyList<NginxDirectiveNode> directives, NginxPaths paths)
     {
-        var mapper = new NginxConfigurationMapper(prefix);
+        var mapper = new NginxConfigurationMapper(paths);
         mapper.MapMain(directives);
         return mapper._result;
     }
@@ -40,7 +40,7 @@ public sealed class NginxConfigurationMapper
                     _result.Set(directive.ConfigurationKey, string.Join(' ', node.Arguments), node.Location);
                     break;
                 case NginxDirectiveStatus.Process when node.Name == "pid":
-                    _result.PidFile = Path.GetFullPath(node.Arguments[0], _prefix);
+                    _result.PidFile = _paths.RuntimeFile(node.Arguments[0]);
                     break;
                 case NginxDirectiveStatus.Process:
                     _result.ErrorLog = ErrorLog(node);
@@ -139,18 +139,27 @@ public sealed class NginxConfigurationMapper
                     $"\"{node.Name}\" directive is not supported in mail{{}} and server{{}}: OrleansMail has one log; set error_log at the top level", node.Location);
         }
 
+        var arguments = _paths.ResolveArguments(node.Name, node.Arguments);
         if (node.Name == "auth_http_header")
         {
             target.Set($"{key}:{node.Arguments[0]}", node.Arguments[1], node.Location);
             return;
         }
+        // A list's error names the list (Mail:SmtpAuth): it is reported at the directive that began it.
+        if (directive.Items || directive.Repeatable) target.Locations.TryAdd(key, node.Location);
+        if (directive.Items)
+        {
+            var next = target.Values.Keys.Count(k => k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase));
+            foreach (var argument in arguments) target.Set($"{key}:{next++}", argument, node.Location);
+            return;
+        }
         if (directive.Repeatable)
         {
             var index = target.Values.Keys.Count(k => k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase));
-            target.Set($"{key}:{index}", string.Join(' ', node.Arguments), node.Location);
+            target.Set($"{key}:{index}", string.Join(' ', arguments), node.Location);
             return;
         }
-        target.Set(key, string.Join(' ', node.Arguments), node.Location);
+        target.Set(key, string.Join(' ', arguments), node.Location);
     }
 
     /// <summary>ngx_conf_handler()'s checks, in its order and with its messages.</summary>
@@ -168,7 +177,7 @@ public sealed class NginxConfigurationMapper
             throw new NginxConfigurationException($"invalid number of arguments in \"{node.Name}\" directive", node.Location);
         if (directive.Flag && node.Arguments[0] is not ("on" or "off"))
             throw new NginxConfigurationException($"invalid value \"{node.Arguments[0]}\" in \"{node.Name}\" directive, it must be \"on\" or \"off\"", node.Location);
-        var once = !directive.Repeatable && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name is not ("server" or "upstream");
+        var once = !directive.Repeatable && !directive.Items && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name is not ("server" or "upstream");
         if (once && !seen.Add(node.Name))
             throw new NginxConfigurationException($"\"{node.Name}\" directive is duplicate", node.Location);
         return directive;
@@ -185,7 +194,7 @@ public sealed class NginxConfigurationMapper
             "crit" or "alert" or "emerg" => LogLevel.Critical,
             var other => throw new NginxConfigurationException($"invalid log level \"{other}\"", node.Location),
         };
-        var path = node.Arguments[0] == "stderr" ? "stderr" : Path.GetFullPath(node.Arguments[0], _prefix);
+        var path = node.Arguments[0] == "stderr" ? "stderr" : _paths.RuntimeFile(node.Arguments[0]);
         return new NginxErrorLog(path, level);
     }
 }
