@@ -178,21 +178,31 @@ public static partial class MailSettingsReader
             return NginxValueParser.TryParseTime(text, out var value) ? value : throw Invalid(key, text, "expected a time such as 500ms, 60s, 10m, 24h");
         }
 
+        /// <summary>
+        /// A size, as nginx's ngx_conf_set_size_slot() takes it: any value its parser reads, 0 included (nginx accepts
+        /// <c>smtp_client_buffer 128</c>; a line longer than the buffer gets the protocol's error, as in nginx). The
+        /// buffers are longest-line limits, not allocations, so a value beyond 2 GB means the same as 2 GB.
+        /// </summary>
         public int Size(string key, int fallback)
         {
             var text = Get(key);
             if (text is null) return fallback;
-            if (!NginxValueParser.TryParseSize(text, out var value)) throw Invalid(key, text, "expected a size such as 4096, 4k, 1m");
-            // Below a few hundred bytes no IMAP LOGIN fits; far above, one client could pin too much memory.
-            if (value is < 256 or > 16 * 1024 * 1024) throw Invalid(key, text, "must be between 256 bytes and 16m");
-            return value;
+            if (!NginxValueParser.TryParseAnySize(text, out var value)) throw Invalid(key, text, "expected a size such as 4096, 4k, 1m");
+            return (int)Math.Min(value, int.MaxValue);
         }
 
+        /// <summary>A number, as nginx's ngx_conf_set_num_slot() takes it (digits; a larger value than fits means "no limit").</summary>
         public int Int(string key, int fallback, int min)
         {
             var text = Get(key);
             if (text is null) return fallback;
-            return int.TryParse(text, out var value) && value >= min ? value : throw Invalid(key, text, $"expected a whole number >= {min}");
+            var trimmed = text.Trim();
+            if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit))
+            {
+                var value = long.TryParse(trimmed, out var n) ? Math.Min(n, int.MaxValue) : int.MaxValue;
+                if (value >= min) return (int)value;
+            }
+            return int.TryParse(trimmed, out var signed) && signed >= min ? signed : throw Invalid(key, text, $"expected a whole number >= {min}");
         }
 
         public bool Bool(string key, bool fallback)

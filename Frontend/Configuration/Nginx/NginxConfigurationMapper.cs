@@ -140,6 +140,7 @@ public sealed class NginxConfigurationMapper
         }
 
         var arguments = _paths.ResolveArguments(node.Name, node.Arguments);
+        if (node.Name == "resolver") arguments = ResolverAddresses(node, arguments);
         if (node.Name == "auth_http_header")
         {
             target.Set($"{key}:{node.Arguments[0]}", node.Arguments[1], node.Location);
@@ -160,6 +161,19 @@ public sealed class NginxConfigurationMapper
             return;
         }
         target.Set(key, string.Join(' ', arguments), node.Location);
+    }
+
+    /// <summary>
+    /// nginx's resolver options (<c>valid=</c>, <c>ipv4=</c>, <c>ipv6=</c>, <c>status_zone=</c>; src/core/ngx_resolver.c)
+    /// tune its own DNS cache, which OrleansMail does not have: accepted with a warning, the addresses kept.
+    /// </summary>
+    private IReadOnlyList<string> ResolverAddresses(NginxDirectiveNode node, IReadOnlyList<string> arguments)
+    {
+        string[] options = ["valid=", "ipv4=", "ipv6=", "status_zone="];
+        var ignored = arguments.Where(a => options.Any(o => a.StartsWith(o, StringComparison.Ordinal))).ToList();
+        if (ignored.Count == 0) return arguments;
+        _result.Warnings.Add($"resolver {string.Join(' ', ignored)}: not applied; each client's name is looked up afresh (no resolver cache) in {node.Location}");
+        return arguments.Except(ignored).ToList();
     }
 
     /// <summary>ngx_conf_handler()'s checks, in its order and with its messages.</summary>
