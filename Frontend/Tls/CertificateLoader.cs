@@ -17,7 +17,7 @@ internal static class CertificateLoader
         try { chain.ImportFromPemFile(files.Certificate); }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            throw Certificate(files, TlsFileException.Reason(e), e);
+            throw Certificate(files, TlsFileException.Reason(e, files.Certificate), e);
         }
         if (chain.Count == 0) throw Certificate(files, "no PEM certificate in the file");
 
@@ -41,7 +41,7 @@ internal static class CertificateLoader
         try { keyPem = File.ReadAllText(files.Key); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Key(files, TlsFileException.Reason(e), e);
+            throw Key(files, TlsFileException.Reason(e, files.Key), e);
         }
         var encrypted = keyPem.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal);
         if (!encrypted) return Attach(certificate, files, password: null, keyPem);

@@ -47,7 +47,7 @@ internal sealed class ClientCertificateVerifier
         try { into.ImportFromPemFile(path); }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
-            throw new TlsFileException(directive, path, $"cannot load certificate authorities \"{path}\": {TlsFileException.Reason(e)}", e);
+            throw new TlsFileException(directive, path, $"cannot load certificate authorities \"{path}\": {TlsFileException.Reason(e, path)}", e);
         }
     }
 
@@ -56,7 +56,7 @@ internal sealed class ClientCertificateVerifier
         try { return CertificateRevocationList.Load(path); }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
-            throw new TlsFileException("ssl_crl", path, $"cannot load CRL \"{path}\": {TlsFileException.Reason(e)}", e);
+            throw new TlsFileException("ssl_crl", path, $"cannot load CRL \"{path}\": {TlsFileException.Reason(e, path)}", e);
         }
     }
 

@@ -15,9 +15,10 @@ public sealed class TlsFileException(string directive, string path, string messa
     public string Path { get; } = path;
 
     /// <summary>Why a file could not be read, as nginx prints an errno: <c>open() failed (2: No such file or directory)</c>.</summary>
-    public static string Reason(Exception e) => e switch
+    public static string Reason(Exception e, string path) => e switch
     {
         FileNotFoundException or DirectoryNotFoundException => "open() failed (2: No such file or directory)",
+        UnauthorizedAccessException when Directory.Exists(path) => "read() failed (21: Is a directory)",
         UnauthorizedAccessException => "open() failed (13: Permission denied)",
         IOException => $"read() failed ({e.Message})",
         _ => e.Message,
@@ -29,7 +30,7 @@ public sealed class TlsFileException(string directive, string path, string messa
         try { return read(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TlsFileException(directive, path, $"cannot read \"{path}\": {Reason(e)}", e);
+            throw new TlsFileException(directive, path, $"cannot read \"{path}\": {Reason(e, path)}", e);
         }
     }
 }

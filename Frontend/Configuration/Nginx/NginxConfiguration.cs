@@ -66,7 +66,20 @@ public sealed class NginxConfiguration
         return Mapped.LocationOf(section) ?? new NginxSourceLocation(File, 0);
     }
 
-    /// <summary>The settings error at the file and line of the directive that set its key.</summary>
-    public NginxConfigurationException At(InvalidConfigurationException error) =>
-        new(error.Message, Mapped.LocationOf(error.Key) ?? new NginxSourceLocation(File, 0));
+    /// <summary>
+    /// The settings error at the file and line of the directive that set its key, in nginx's words where the key is a
+    /// directive's: <c>"smtp_client_buffer" directive invalid value "lots": REASON</c> (ngx_conf_handler prints
+    /// <c>"NAME" directive invalid value</c> for a value its slot function refuses); a missing setting gives its reason.
+    /// </summary>
+    public NginxConfigurationException At(InvalidConfigurationException error)
+    {
+        var location = Mapped.LocationOf(error.Key) ?? new NginxSourceLocation(File, 0);
+        var message = NginxDirectives.ForKey(error.Key) switch
+        {
+            null => error.Message,
+            _ when error.Value is null => error.Reason,
+            var directive => $"\"{directive.Name}\" directive invalid value \"{error.Value}\": {error.Reason}",
+        };
+        return new NginxConfigurationException(message, location);
+    }
 }

@@ -170,6 +170,24 @@ public static class NginxDirectives
 
     public static NginxDirective? Find(string name) => ByName.GetValueOrDefault(name);
 
+    /// <summary>
+    /// The directive that sets the configuration key <paramref name="key"/> (<c>Mail:Servers:0:SmtpClientBuffer</c> →
+    /// smtp_client_buffer, <c>Mail:AuthHttpHeaders:X-A</c> → auth_http_header, <c>Cluster:SiloPort</c> →
+    /// cluster_silo_port), or null for a key no directive sets.
+    /// </summary>
+    public static NginxDirective? ForKey(string key)
+    {
+        var absolute = All.FirstOrDefault(d => d.Status == NginxDirectiveStatus.Mapped && d.ConfigurationKey.Contains(':')
+            && (key.Equals(d.ConfigurationKey, StringComparison.OrdinalIgnoreCase) || key.StartsWith(d.ConfigurationKey + ":", StringComparison.OrdinalIgnoreCase)));
+        if (absolute is not null) return absolute;
+        foreach (var segment in key.Split(':').Reverse())
+        {
+            var directive = All.FirstOrDefault(d => d.Status == NginxDirectiveStatus.Mapped && d.ConfigurationKey.Equals(segment, StringComparison.OrdinalIgnoreCase));
+            if (directive is not null) return directive;
+        }
+        return null;
+    }
+
     /// <summary>The keys the JSON reader accepts in <c>Mail</c>: every mail{} directive's key, and <c>Servers</c>.</summary>
     public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers", "Upstreams", "SslSni");
 
