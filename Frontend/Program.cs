@@ -57,7 +57,12 @@ await using (app)
     {
         // nginx -t loads the certificates but binds nothing (a running instance holds the addresses).
         var listeners = app.Services.GetRequiredService<MailListeners>();
-        if (command.Test) listeners.Check(); else listeners.Prepare();
+        if (command.Test) listeners.Check();
+        else
+        {
+            listeners.Prepare();
+            ClusterPortCheck.Check(app.Services.GetRequiredService<ClusterSettings>());
+        }
     }
     catch (ListenerStartException e)
     {

@@ -142,6 +142,8 @@ public static partial class MailSettingsReader
     private static string ParseAuthUrl(Scope scope, string text)
     {
         // nginx's auth_http takes "host:port/uri" with http:// optional; https is refused by nginx, but we can speak it.
+        if (text.StartsWith("unix:", StringComparison.OrdinalIgnoreCase))
+            throw scope.Invalid("AuthHttp", text, "a unix: socket is not supported by OrleansMail's auth client (it asks over TCP); use http://host:port/uri");
         var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
         if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw scope.Invalid("AuthHttp", text, "expected an http:// or https:// URL");

@@ -103,6 +103,7 @@ public sealed class MailSettingsReaderTests
     [InlineData("Mail:ProxyPassErrorMessage", "maybe", "Mail:ProxyPassErrorMessage")]
     [InlineData("Mail:ImapAuth", "plain gssapi", "Mail:ImapAuth")]
     [InlineData("Mail:AuthHttp", "ftp://auth/", "Mail:AuthHttp")]
+    [InlineData("Mail:AuthHttp", "unix:/run/auth.sock", "Mail:AuthHttp")]
     [InlineData("Mail:Pop3Auth", "plain login", "Mail:Pop3Auth")]
     [InlineData("Mail:SmtpAuth", "plain apop", "Mail:SmtpAuth")]
     [InlineData("Mail:ImapAuth", "plain none", "Mail:ImapAuth")]

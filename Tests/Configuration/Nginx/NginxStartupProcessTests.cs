@@ -237,6 +237,25 @@ public sealed class NginxStartupProcessTests
         Assert.StartsWith("nginx: " + expected, nginxOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>The embedded silo's port in use: the same one line, at the cluster_silo_port directive, before the silo starts.</summary>
+    [Fact]
+    public async Task AClusterPortInUseIsOneEmergLineAtItsDirective()
+    {
+        var directory = NewDirectory();
+        var ports = ServerProcess.GetFreeTcpPorts(3);
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file,
+            $"cluster_silo_port {P(ports[0])};\ncluster_gateway_port {P(ports[1])};\nmail {{\n    auth_http 127.0.0.1:9/auth;\n    server {{\n        listen 127.0.0.1:{P(ports[2])};\n        protocol imap;\n    }}\n}}\n", Timeout);
+        using var occupied = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        occupied.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ports[0]));
+        occupied.Listen();
+
+        await using var app = Run(directory, "frontend (silo port in use)", "-p", directory, "-c", file);
+        Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal($"orleansmail: [emerg] bind() to 0.0.0.0:{P(ports[0])} failed (98: Address already in use) in {file}:1", app.StandardError.TrimEnd('\n', '\r'));
+        Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>nginx.conf in <paramref name="directory"/>: one plain IMAP listener and a pid file, whose path it returns.</summary>
     private static async Task<string> WriteImapConfigurationAsync(string directory, int port)
     {
