@@ -251,8 +251,10 @@ public static partial class MailSettingsReader
         }
 
         /// <summary>
-        /// nginx's <c>resolver address[:port] … | off</c>; port 53 by default. Options such as <c>valid=</c> and
-        /// <c>ipv6=</c> are nginx resolver-cache settings and are refused rather than silently ignored.
+        /// nginx's <c>resolver address[:port] … | off</c>; port 53 by default. A name is looked up once, here, and all
+        /// its addresses are used, as nginx does while reading its configuration (ngx_parse_url with no_resolve off).
+        /// Options such as <c>valid=</c> and <c>ipv6=</c> tune nginx's resolver cache: an nginx file has them removed
+        /// with a warning (NginxConfigurationMapper); in JSON they are refused rather than silently ignored.
         /// </summary>
         public IReadOnlyList<IPEndPoint> Resolver(string key)
         {
@@ -263,10 +265,22 @@ public static partial class MailSettingsReader
             {
                 if (IPEndPoint.TryParse(item, out var endPoint))
                     result.Add(endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint);
+                else if (ResolverName(item) is { } name)
+                    result.AddRange(name);
                 else
-                    throw Invalid(key, item, "expected DNS server addresses such as 127.0.0.1, [::1]:5353 or off");
+                    throw Invalid(key, item, "expected DNS server addresses or names such as 127.0.0.1, [::1]:5353, dns.example:53, or off");
             }
             return result;
+        }
+
+        /// <summary>A resolver given by name (<c>dns.example</c>, <c>dns.example:5353</c>): its addresses, or null.</summary>
+        private static IEnumerable<IPEndPoint>? ResolverName(string item)
+        {
+            var colon = item.LastIndexOf(':');
+            var (host, port) = colon > 0 && int.TryParse(item.AsSpan(colon + 1), out var p) && p is > 0 and <= 65535 ? (item[..colon], p) : (item, 53);
+            if (host.Length == 0 || host.Contains('=') || Uri.CheckHostName(host) != UriHostNameType.Dns) return null;
+            try { return Dns.GetHostAddresses(host).Select(address => new IPEndPoint(address, port)).ToList(); }
+            catch (SocketException) { return null; }
         }
 
         /// <summary>The names under a section (e.g. the server names under SslSni), the server's own else the mail's.</summary>

@@ -165,6 +165,24 @@ public sealed class MailSettingsReaderTests
         Assert.Equal(expected, actual);
     }
 
+    /// <summary>nginx takes a resolver by name and uses all its addresses (looked up while reading the configuration).</summary>
+    [Fact]
+    public void AResolverGivenByNameIsLookedUpOnce()
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "25"), ("Mail:Resolver", "localhost localhost:5353")));
+        Assert.Contains(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 53), server.Smtp.Resolver);
+        Assert.Contains(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5353), server.Smtp.Resolver);
+    }
+
+    /// <summary>listen rcvbuf=0 / sndbuf=0: nginx's parser reads 0, so it is accepted (the kernel applies its minimum).</summary>
+    [Fact]
+    public void ListenBuffersOfZeroAreAccepted()
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "127.0.0.1:1143 rcvbuf=0 sndbuf=0"), ("Mail:Servers:0:Protocol", "imap")));
+        Assert.Equal(0, server.ListenParameters.ReceiveBuffer);
+        Assert.Equal(0, server.ListenParameters.SendBuffer);
+    }
+
     [Fact]
     public void MissingAuthHttpAndMissingListenersAreRefused()
     {
