@@ -5,7 +5,7 @@
 # Idempotent: when every package is already installed the apt step is skipped.
 set -euo pipefail
 
-PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl)
+PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3)
 DAEMONS=(redis-server dovecot postfix nginx)
 
 SUDO=()

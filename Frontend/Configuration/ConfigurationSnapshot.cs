@@ -77,7 +77,7 @@ public sealed class ConfigurationSnapshot
         var shared = Text(mail.AsEnumerable().Where(kv => !kv.Key.StartsWith(serversPath + ":", StringComparison.OrdinalIgnoreCase)));
         // MailSettingsReader.Read reads the server sections in this same order, one listener each.
         var sections = mail.GetSection("Servers").GetChildren().ToList();
-        return servers.Select((server, i) => new ConfiguredListener(server, shared + "\n--\n" + Text(sections[i].AsEnumerable(makePathsRelative: true)))).ToList();
+        return servers.Select((server, i) => new ConfiguredListener(server, shared + "\n--\n" + Text(sections[i].AsEnumerable(makePathsRelative: true)), sections[i].Path)).ToList();
     }
 
     private static string Text(IEnumerable<KeyValuePair<string, string?>> values) =>

@@ -5,4 +5,5 @@ namespace OrleansMail.Frontend.Configuration;
 /// mail-level keys and its own server's), which tells a reload whether the listener changed. The settings records
 /// hold lists, which records compare by reference, so the keys are the reliable comparison.
 /// </summary>
-public sealed record ConfiguredListener(ServerSettings Settings, string Fingerprint);
+/// <param name="Section">Its server's section, <c>Mail:Servers:N</c>: where an error opening it is reported.</param>
+public sealed record ConfiguredListener(ServerSettings Settings, string Fingerprint, string Section);

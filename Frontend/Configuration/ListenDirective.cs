@@ -56,7 +56,8 @@ public sealed record ListenDirective(
         return result;
     }
 
-    private static int? Size(string text) => NginxValueParser.TryParseSize(text, out var value) && value > 0 ? value : null;
+    /// <summary>rcvbuf=/sndbuf=: any size nginx's parser reads, 0 included (the kernel then applies its minimum).</summary>
+    private static int? Size(string text) => NginxValueParser.TryParseAnySize(text, out var value) ? (int)Math.Min(value, int.MaxValue) : null;
 
     private static IPEndPoint ParseEndPoint(string text, Func<string, string, Exception> invalid)
     {

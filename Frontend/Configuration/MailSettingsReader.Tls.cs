@@ -182,16 +182,18 @@ public static partial class MailSettingsReader
 
     private static void RefuseOrWarnUnsupported(Scope scope, List<string> warnings)
     {
+        // Accepted as nginx accepts them, with a warning saying what the platform does instead (none changes which
+        // clients can connect beyond what the platform's defaults allow).
         if (scope.Get("SslEcdhCurve") is { } curve && !curve.Equals("auto", StringComparison.OrdinalIgnoreCase))
-            throw scope.Invalid("SslEcdhCurve", curve, "only auto is supported: the platform chooses the curves (X25519, P-256, P-384); set others through OpenSSL's configuration (OPENSSL_CONF)");
+            warnings.Add($"ssl_ecdh_curve {curve}: not applied; the platform chooses the curves (X25519, P-256, P-384); restrict them through OpenSSL's configuration (OPENSSL_CONF)");
         if (scope.Get("SslDhparam") is { } dhparam)
             warnings.Add($"ssl_dhparam {dhparam}: not read; DHE suites use OpenSSL's built-in groups (RFC 7919)");
         if (scope.Bool("SslPreferServerCiphers", false))
             warnings.Add("ssl_prefer_server_ciphers on: the cipher order is the platform's; the setting has no effect");
-        if (scope.Get("SslSessionTicketKey") is { } ticketKey)
-            throw scope.Invalid("SslSessionTicketKey", ticketKey, "not supported: the platform makes its own ticket keys in each process; remove it (resumption still works per node)");
-        if (scope.Get("SslConfCommand") is { } confCommand)
-            throw scope.Invalid("SslConfCommand", confCommand, "not supported: OpenSSL commands cannot be passed through the platform; use OPENSSL_CONF");
+        if (scope.List("SslSessionTicketKey", []) is { Count: > 0 } ticketKeys)
+            warnings.Add($"ssl_session_ticket_key {string.Join(' ', ticketKeys)}: not read; the platform makes its own ticket keys in each process, so a ticket resumes only on the node that issued it");
+        if (scope.Entries("SslConfCommand") is { Count: > 0 } confCommands)
+            warnings.Add($"ssl_conf_command {string.Join("; ", confCommands)}: not applied; OpenSSL commands cannot be passed through the platform; use OPENSSL_CONF");
         if (scope.Bool("SslCertificateCompression", false))
             warnings.Add("ssl_certificate_compression on: the platform does not compress certificates");
     }

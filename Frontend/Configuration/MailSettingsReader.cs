@@ -142,6 +142,8 @@ public static partial class MailSettingsReader
     private static string ParseAuthUrl(Scope scope, string text)
     {
         // nginx's auth_http takes "host:port/uri" with http:// optional; https is refused by nginx, but we can speak it.
+        if (text.StartsWith("unix:", StringComparison.OrdinalIgnoreCase))
+            throw scope.Invalid("AuthHttp", text, "a unix: socket is not supported by OrleansMail's auth client (it asks over TCP); use http://host:port/uri");
         var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
         if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw scope.Invalid("AuthHttp", text, "expected an http:// or https:// URL");
@@ -178,21 +180,31 @@ public static partial class MailSettingsReader
             return NginxValueParser.TryParseTime(text, out var value) ? value : throw Invalid(key, text, "expected a time such as 500ms, 60s, 10m, 24h");
         }
 
+        /// <summary>
+        /// A size, as nginx's ngx_conf_set_size_slot() takes it: any value its parser reads, 0 included (nginx accepts
+        /// <c>smtp_client_buffer 128</c>; a line longer than the buffer gets the protocol's error, as in nginx). The
+        /// buffers are longest-line limits, not allocations, so a value beyond 2 GB means the same as 2 GB.
+        /// </summary>
         public int Size(string key, int fallback)
         {
             var text = Get(key);
             if (text is null) return fallback;
-            if (!NginxValueParser.TryParseSize(text, out var value)) throw Invalid(key, text, "expected a size such as 4096, 4k, 1m");
-            // Below a few hundred bytes no IMAP LOGIN fits; far above, one client could pin too much memory.
-            if (value is < 256 or > 16 * 1024 * 1024) throw Invalid(key, text, "must be between 256 bytes and 16m");
-            return value;
+            if (!NginxValueParser.TryParseAnySize(text, out var value)) throw Invalid(key, text, "expected a size such as 4096, 4k, 1m");
+            return (int)Math.Min(value, int.MaxValue);
         }
 
+        /// <summary>A number, as nginx's ngx_conf_set_num_slot() takes it (digits; a larger value than fits means "no limit").</summary>
         public int Int(string key, int fallback, int min)
         {
             var text = Get(key);
             if (text is null) return fallback;
-            return int.TryParse(text, out var value) && value >= min ? value : throw Invalid(key, text, $"expected a whole number >= {min}");
+            var trimmed = text.Trim();
+            if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit))
+            {
+                var value = long.TryParse(trimmed, out var n) ? Math.Min(n, int.MaxValue) : int.MaxValue;
+                if (value >= min) return (int)value;
+            }
+            return int.TryParse(trimmed, out var signed) && signed >= min ? signed : throw Invalid(key, text, $"expected a whole number >= {min}");
         }
 
         public bool Bool(string key, bool fallback)
@@ -239,8 +251,10 @@ public static partial class MailSettingsReader
         }
 
         /// <summary>
-        /// nginx's <c>resolver address[:port] … | off</c>; port 53 by default. Options such as <c>valid=</c> and
-        /// <c>ipv6=</c> are nginx resolver-cache settings and are refused rather than silently ignored.
+        /// nginx's <c>resolver address[:port] … | off</c>; port 53 by default. A name is looked up once, here, and all
+        /// its addresses are used, as nginx does while reading its configuration (ngx_parse_url with no_resolve off).
+        /// Options such as <c>valid=</c> and <c>ipv6=</c> tune nginx's resolver cache: an nginx file has them removed
+        /// with a warning (NginxConfigurationMapper); in JSON they are refused rather than silently ignored.
         /// </summary>
         public IReadOnlyList<IPEndPoint> Resolver(string key)
         {
@@ -251,10 +265,22 @@ public static partial class MailSettingsReader
             {
                 if (IPEndPoint.TryParse(item, out var endPoint))
                     result.Add(endPoint.Port == 0 ? new IPEndPoint(endPoint.Address, 53) : endPoint);
+                else if (ResolverName(item) is { } name)
+                    result.AddRange(name);
                 else
-                    throw Invalid(key, item, "expected DNS server addresses such as 127.0.0.1, [::1]:5353 or off");
+                    throw Invalid(key, item, "expected DNS server addresses or names such as 127.0.0.1, [::1]:5353, dns.example:53, or off");
             }
             return result;
+        }
+
+        /// <summary>A resolver given by name (<c>dns.example</c>, <c>dns.example:5353</c>): its addresses, or null.</summary>
+        private static IEnumerable<IPEndPoint>? ResolverName(string item)
+        {
+            var colon = item.LastIndexOf(':');
+            var (host, port) = colon > 0 && int.TryParse(item.AsSpan(colon + 1), out var p) && p is > 0 and <= 65535 ? (item[..colon], p) : (item, 53);
+            if (host.Length == 0 || host.Contains('=') || Uri.CheckHostName(host) != UriHostNameType.Dns) return null;
+            try { return Dns.GetHostAddresses(host).Select(address => new IPEndPoint(address, port)).ToList(); }
+            catch (SocketException) { return null; }
         }
 
         /// <summary>The names under a section (e.g. the server names under SslSni), the server's own else the mail's.</summary>

@@ -22,7 +22,7 @@ internal static class ListenSockets
     /// process (another OrleansMail, a stale one) could bind the same port and silently take half its connections,
     /// where nginx fails with "Address already in use".
     /// </summary>
-    private static void AllowRebindDuringTimeWait(Socket socket)
+    internal static void AllowRebindDuringTimeWait(Socket socket)
     {
         const int SolSocket = 1, SoReuseAddr = 2; // <sys/socket.h> on Linux
         if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));

@@ -28,6 +28,7 @@ internal sealed class MailListener : IAsyncDisposable
 {
     private readonly KestrelServer _server;
     private volatile ListenerState _state;
+    private System.Net.Sockets.Socket? _bound;
 
     public MailListener(ListenerState state, IServiceProvider services)
     {
@@ -45,7 +46,7 @@ internal sealed class MailListener : IAsyncDisposable
         var sockets = services.GetRequiredService<IOptionsFactory<SocketTransportOptions>>().Create(Options.DefaultName);
         var parameters = Listen;
         sockets.Backlog = parameters.Backlog;
-        sockets.CreateBoundListenSocket = _ => ListenSockets.Bind(parameters);
+        sockets.CreateBoundListenSocket = _ => Interlocked.Exchange(ref _bound, null) ?? ListenSockets.Bind(parameters);
         _server = new KestrelServer(Options.Create(kestrel), new SocketTransportFactory(Options.Create(sockets), loggers), loggers);
     }
 
@@ -56,7 +57,13 @@ internal sealed class MailListener : IAsyncDisposable
 
     public ServerSettings Settings => _state.Settings;
 
-    /// <summary>Binds the socket and starts accepting; throws when the address cannot be bound.</summary>
+    /// <summary>
+    /// Binds the socket now, without accepting yet, as nginx binds while it reads its configuration: an address in use
+    /// fails before anything has started. <see cref="StartAsync"/> then listens on this socket.
+    /// </summary>
+    public void Bind() => _bound ??= ListenSockets.Bind(Listen);
+
+    /// <summary>Binds the socket (unless <see cref="Bind"/> did) and starts accepting.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => _server.StartAsync(new NoHttpApplication(), cancellationToken);
 
     /// <summary>New connections get <paramref name="state"/> from now on; established ones keep theirs.</summary>
@@ -67,6 +74,7 @@ internal sealed class MailListener : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        Interlocked.Exchange(ref _bound, null)?.Dispose();
         _server.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -27,7 +27,40 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
     private bool _stopped;
     private int _disposed;
 
-    public async Task StartAsync(CancellationToken cancellationToken) => await Apply(initial.Listeners, cancellationToken);
+    private Opening? _prepared;
+
+    /// <summary>
+    /// The configured listeners' certificates loaded and their addresses bound, not yet accepting: done before the
+    /// cluster starts (nginx binds while reading its configuration), so a bad certificate or an address in use stops
+    /// start-up at once, as a <see cref="ListenerStartException"/> naming the setting. <see cref="StartAsync"/> then
+    /// starts accepting on these sockets; without this call it does both.
+    /// </summary>
+    public void Prepare()
+    {
+        if (_prepared is null) _prepared = Open(initial.Listeners, bind: true);
+    }
+
+    /// <summary>nginx -t: every listener's certificates loaded (then let go), no address bound.</summary>
+    public void Check()
+    {
+        foreach (var listener in initial.Listeners) BuildState(listener);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            var prepared = _prepared ?? Open(initial.Listeners, bind: true);
+            _prepared = null;
+            await ApplyAsync(prepared, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>
     /// Makes the open listeners those of <paramref name="next"/>. Everything that can fail is done before anything
@@ -40,7 +73,7 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
         try
         {
             ObjectDisposedException.ThrowIf(_stopped, this);
-            return await ApplyAsync(next, cancellationToken);
+            return await ApplyAsync(Open(next, bind: true), cancellationToken);
         }
         finally
         {
@@ -48,18 +81,58 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
         }
     }
 
-    private async Task<ListenerChanges> ApplyAsync(IReadOnlyList<ConfiguredListener> next, CancellationToken cancellationToken)
+    /// <summary>The states of <paramref name="next"/>, and a bound listener for each address not open yet.</summary>
+    private sealed record Opening(
+        List<(IPEndPoint Listen, ListenerState State, string Fingerprint)> States,
+        List<(MailListener Listener, string Fingerprint)> Opened);
+
+    private Opening Open(IReadOnlyList<ConfiguredListener> next, bool bind)
     {
-        var states = next.Select(l => (l.Settings.Listen, State: ListenerState.Build(l.Settings, loggers, time), l.Fingerprint)).ToList();
+        var states = next.Select(l => (l.Settings.Listen, State: BuildState(l), l.Fingerprint)).ToList();
         var opened = new List<(MailListener Listener, string Fingerprint)>();
         try
         {
-            foreach (var (endPoint, state, fingerprint) in states.Where(s => !_open.ContainsKey(s.Listen)))
+            foreach (var (configured, (endPoint, state, fingerprint)) in next.Zip(states).Where(s => !_open.ContainsKey(s.Second.Listen)))
             {
                 var listener = new MailListener(state, services);
                 opened.Add((listener, fingerprint));
-                await listener.StartAsync(cancellationToken);
+                if (bind) BindListener(listener, configured.Section);
             }
+        }
+        catch
+        {
+            foreach (var (listener, _) in opened) listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+        return new Opening(states, opened);
+    }
+
+    /// <summary>Loads the listener's certificates; a file that cannot be used names its directive.</summary>
+    private ListenerState BuildState(ConfiguredListener listener)
+    {
+        try { return ListenerState.Build(listener.Settings, loggers, time); }
+        catch (Tls.TlsFileException e)
+        {
+            throw new ListenerStartException(listener.Section, Configuration.Nginx.NginxDirective.PascalCase(e.Directive), e.Path, e.Message, e);
+        }
+    }
+
+    /// <summary>Binds the address; a failure reads as nginx's <c>bind() to ADDRESS failed (ERRNO: TEXT)</c>.</summary>
+    private static void BindListener(MailListener listener, string section)
+    {
+        try { listener.Bind(); }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new ListenerStartException(section, "Listen", null, $"bind() to {listener.EndPoint} failed ({SocketErrors.Describe(e)})", e);
+        }
+    }
+
+    private async Task<ListenerChanges> ApplyAsync(Opening opening, CancellationToken cancellationToken)
+    {
+        var (states, opened) = opening;
+        try
+        {
+            foreach (var (listener, _) in opened) await listener.StartAsync(cancellationToken);
         }
         catch
         {
@@ -124,6 +197,7 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _abort.CancelAsync();
         foreach (var (listener, _) in _open.Values) await listener.DisposeAsync();
+        foreach (var (listener, _) in _prepared?.Opened ?? []) await listener.DisposeAsync();
         _open.Clear();
         _abort.Dispose();
         _gate.Dispose();

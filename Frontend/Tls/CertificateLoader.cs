@@ -17,9 +17,9 @@ internal static class CertificateLoader
         try { chain.ImportFromPemFile(files.Certificate); }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"cannot read certificate \"{files.Certificate}\": {e.Message}", e);
+            throw Certificate(files, TlsFileException.Reason(e, files.Certificate), e);
         }
-        if (chain.Count == 0) throw new InvalidDataException($"no PEM certificate in \"{files.Certificate}\"");
+        if (chain.Count == 0) throw Certificate(files, "no PEM certificate in the file");
 
         var leaf = WithKey(chain[0], files, passwordFile);
         var intermediates = new X509Certificate2Collection();
@@ -29,23 +29,29 @@ internal static class CertificateLoader
         return new SslCertificate(leaf, context);
     }
 
+    private static TlsFileException Certificate(CertificateFiles files, string reason, Exception? inner = null) =>
+        new("ssl_certificate", files.Certificate, $"cannot load certificate \"{files.Certificate}\": {reason}", inner);
+
+    private static TlsFileException Key(CertificateFiles files, string reason, Exception? inner = null) =>
+        new("ssl_certificate_key", files.Key, $"cannot load certificate key \"{files.Key}\": {reason}", inner);
+
     private static X509Certificate2 WithKey(X509Certificate2 certificate, CertificateFiles files, string? passwordFile)
     {
         string keyPem;
         try { keyPem = File.ReadAllText(files.Key); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"cannot read key \"{files.Key}\": {e.Message}", e);
+            throw Key(files, TlsFileException.Reason(e, files.Key), e);
         }
         var encrypted = keyPem.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal);
         if (!encrypted) return Attach(certificate, files, password: null, keyPem);
-        if (passwordFile is null) throw new InvalidDataException($"key \"{files.Key}\" is encrypted and no ssl_password_file is set");
-        foreach (var password in File.ReadAllLines(passwordFile))
+        if (passwordFile is null) throw Key(files, "the key is encrypted and no ssl_password_file is set");
+        foreach (var password in TlsFileException.Read("ssl_password_file", passwordFile, File.ReadAllLines))
         {
             try { return Attach(certificate, files, password, keyPem); }
             catch (CryptographicException) { }
         }
-        throw new InvalidDataException($"no passphrase in \"{passwordFile}\" opens key \"{files.Key}\"");
+        throw Key(files, $"no passphrase in \"{passwordFile}\" opens it");
     }
 
     private static X509Certificate2 Attach(X509Certificate2 certificate, CertificateFiles files, string? password, string keyPem)
@@ -65,7 +71,7 @@ internal static class CertificateLoader
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"key \"{files.Key}\" is not a PEM private key: {e.Message}", e);
+            throw Key(files, "not a PEM private key", e);
         }
         catch (CryptographicException) when (password is not null)
         {
@@ -73,7 +79,7 @@ internal static class CertificateLoader
         }
         catch (CryptographicException e)
         {
-            throw new InvalidDataException($"key \"{files.Key}\" does not match certificate \"{files.Certificate}\" or cannot be read: {e.Message}", e);
+            throw Key(files, $"it does not match certificate \"{files.Certificate}\" or cannot be read ({e.Message})", e);
         }
     }
 }

@@ -34,11 +34,30 @@ internal sealed class ClientCertificateVerifier
     public ClientCertificateVerifier(TlsSettings settings)
     {
         _settings = settings;
-        if (settings.ClientCertificateAuthorities is { } client) _trusted.ImportFromPemFile(client);
-        if (settings.TrustedCertificateAuthorities is { } trusted) _trusted.ImportFromPemFile(trusted);
-        if (settings.CrlFile is { } crl) _crls = CertificateRevocationList.Load(crl);
+        if (settings.ClientCertificateAuthorities is { } client) ImportAuthorities(_trusted, "ssl_client_certificate", client);
+        if (settings.TrustedCertificateAuthorities is { } trusted) ImportAuthorities(_trusted, "ssl_trusted_certificate", trusted);
+        if (settings.CrlFile is { } crl) _crls = LoadCrl(crl);
         NamedAuthorities = [];
-        if (settings.ClientCertificateAuthorities is { } named) NamedAuthorities.ImportFromPemFile(named);
+        if (settings.ClientCertificateAuthorities is { } named) ImportAuthorities(NamedAuthorities, "ssl_client_certificate", named);
+    }
+
+    /// <summary>A CA bundle; a file that cannot be read fails naming the file.</summary>
+    private static void ImportAuthorities(X509Certificate2Collection into, string directive, string path)
+    {
+        try { into.ImportFromPemFile(path); }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new TlsFileException(directive, path, $"cannot load certificate authorities \"{path}\": {TlsFileException.Reason(e, path)}", e);
+        }
+    }
+
+    private static IReadOnlyList<CertificateRevocationList> LoadCrl(string path)
+    {
+        try { return CertificateRevocationList.Load(path); }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new TlsFileException("ssl_crl", path, $"cannot load CRL \"{path}\": {TlsFileException.Reason(e, path)}", e);
+        }
     }
 
     /// <summary><c>ssl_client_certificate</c>: the CAs named to the client in the CertificateRequest.</summary>

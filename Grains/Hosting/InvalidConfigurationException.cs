@@ -8,4 +8,10 @@ public sealed class InvalidConfigurationException(string key, string? value, str
     : Exception($"Invalid configuration: {key} = '{value}': {reason}")
 {
     public string Key { get; } = key;
+
+    /// <summary>The value refused; null when the setting is missing.</summary>
+    public string? Value { get; } = value;
+
+    /// <summary>Why, without the key and value (an nginx file reports these as its directive's words).</summary>
+    public string Reason { get; } = reason;
 }

@@ -21,6 +21,7 @@ public static class NginxValueParser
         var i = 0;
         while (i < s.Length)
         {
+            if (s[i] == ' ') { i++; continue; } // ngx_parse_time() takes "1h 30m" as well as "1h30m"
             var start = i;
             while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
             if (i == start || !long.TryParse(s.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
@@ -49,14 +50,24 @@ public static class NginxValueParser
     public static bool TryParseSize(string text, out int bytes)
     {
         bytes = 0;
+        if (!TryParseAnySize(text, out var total) || total <= 0 || total > int.MaxValue) return false;
+        bytes = (int)total;
+        return true;
+    }
+
+    /// <summary>
+    /// Any size nginx's ngx_parse_size() (src/core/ngx_parse.c) reads, zero included: digits with an optional
+    /// k/K or m/M (and g/G, which nginx takes for offsets).
+    /// </summary>
+    public static bool TryParseAnySize(string text, out long bytes)
+    {
+        bytes = 0;
         var s = text.Trim();
         if (s.Length == 0) return false;
         long factor = char.ToLowerInvariant(s[^1]) switch { 'k' => 1024, 'm' => 1024 * 1024, 'g' => 1024L * 1024 * 1024, _ => 1 };
         var digits = factor == 1 ? s : s[..^1];
-        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
-        var total = n * factor;
-        if (total <= 0 || total > int.MaxValue) return false;
-        bytes = (int)total;
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > long.MaxValue / factor) return false;
+        bytes = n * factor;
         return true;
     }
 }

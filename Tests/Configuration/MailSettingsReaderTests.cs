@@ -99,11 +99,11 @@ public sealed class MailSettingsReaderTests
     [InlineData("Mail:Servers:0:Protocol", "gopher", "Mail:Servers:0:Protocol")]
     [InlineData("Mail:Timeout", "soon", "Mail:Timeout")]
     [InlineData("Mail:Servers:0:ImapClientBuffer", "12q", "Mail:Servers:0:ImapClientBuffer")]
-    [InlineData("Mail:ImapClientBuffer", "16", "Mail:ImapClientBuffer")]
     [InlineData("Mail:MaxErrors", "-1", "Mail:MaxErrors")]
     [InlineData("Mail:ProxyPassErrorMessage", "maybe", "Mail:ProxyPassErrorMessage")]
     [InlineData("Mail:ImapAuth", "plain gssapi", "Mail:ImapAuth")]
     [InlineData("Mail:AuthHttp", "ftp://auth/", "Mail:AuthHttp")]
+    [InlineData("Mail:AuthHttp", "unix:/run/auth.sock", "Mail:AuthHttp")]
     [InlineData("Mail:Pop3Auth", "plain login", "Mail:Pop3Auth")]
     [InlineData("Mail:SmtpAuth", "plain apop", "Mail:SmtpAuth")]
     [InlineData("Mail:ImapAuth", "plain none", "Mail:ImapAuth")]
@@ -131,6 +131,56 @@ public sealed class MailSettingsReaderTests
         Assert.Equal(reportedKey, e.Key);
         Assert.Contains(reportedKey, e.Message);
         Assert.Contains(value.Split(' ')[^1], e.Message);
+    }
+
+    /// <summary>
+    /// Issue 13 item 4: every value nginx's slot functions accept (src/core/ngx_conf_file.c ngx_conf_set_size_slot,
+    /// ngx_conf_set_num_slot, ngx_conf_set_msec_slot; src/core/ngx_parse.c) is accepted, not only "sensible" ones.
+    /// </summary>
+    [Theory]
+    [InlineData("SmtpClientBuffer", "128", 128)]
+    [InlineData("ImapClientBuffer", "16", 16)]
+    [InlineData("ImapClientBuffer", "0", 0)]
+    [InlineData("Pop3ClientBuffer", "64k", 65536)]
+    [InlineData("ProxyBuffer", "1", 1)]
+    [InlineData("ProxyBuffer", "3000m", int.MaxValue)]
+    [InlineData("MaxErrors", "0", 0)]
+    [InlineData("MaxErrors", "99999999999", int.MaxValue)]
+    [InlineData("Timeout", "0", 0)]
+    [InlineData("Timeout", "1h 30m", 5_400_000)]
+    [InlineData("ProxyTimeout", "30d", 2_592_000_000)]
+    public void ValuesNginxAcceptsAreAccepted(string key, string value, long expected)
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "143"), ("Mail:" + key, value)));
+        long actual = key switch
+        {
+            "SmtpClientBuffer" => server.Smtp.ClientBuffer,
+            "ImapClientBuffer" => server.Imap.ClientBuffer,
+            "Pop3ClientBuffer" => server.Pop3.ClientBuffer,
+            "ProxyBuffer" => server.ProxyBuffer,
+            "MaxErrors" => server.MaxErrors,
+            "Timeout" => (long)server.Timeout.TotalMilliseconds,
+            _ => (long)server.ProxyTimeout.TotalMilliseconds,
+        };
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>nginx takes a resolver by name and uses all its addresses (looked up while reading the configuration).</summary>
+    [Fact]
+    public void AResolverGivenByNameIsLookedUpOnce()
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "25"), ("Mail:Resolver", "localhost localhost:5353")));
+        Assert.Contains(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 53), server.Smtp.Resolver);
+        Assert.Contains(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5353), server.Smtp.Resolver);
+    }
+
+    /// <summary>listen rcvbuf=0 / sndbuf=0: nginx's parser reads 0, so it is accepted (the kernel applies its minimum).</summary>
+    [Fact]
+    public void ListenBuffersOfZeroAreAccepted()
+    {
+        var server = Assert.Single(Read(("Mail:AuthHttp", "127.0.0.1:9000/auth"), ("Mail:Servers:0:Listen", "127.0.0.1:1143 rcvbuf=0 sndbuf=0"), ("Mail:Servers:0:Protocol", "imap")));
+        Assert.Equal(0, server.ListenParameters.ReceiveBuffer);
+        Assert.Equal(0, server.ListenParameters.SendBuffer);
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class ConfigurationReloadTests(DovecotFixture dovecot) : IClassFix
         // A certificate that does not load.
         await WriteConfigAsync(("imap", _ports[2], "IMAP4rev1 BAD", null), ("tls", _ports[3], "IMAP4rev1 BAD", Path.Combine(_directory, "missing.crt")));
         Assert.False(await ReloadAsync());
-        Assert.Contains(_logs.Lines, l => l.Contains("reload refused, the running configuration is unchanged: cannot read certificate", StringComparison.Ordinal));
+        Assert.Contains(_logs.Lines, l => l.Contains("reload refused, the running configuration is unchanged: cannot load certificate", StringComparison.Ordinal));
 
         Assert.Equal(4, _logs.Lines.Count(l => l.Contains("reload refused", StringComparison.Ordinal)));
         Assert.DoesNotContain(_logs.Lines, l => l.Contains("applied:", StringComparison.Ordinal));

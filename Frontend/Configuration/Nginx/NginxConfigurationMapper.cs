@@ -12,15 +12,15 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 public sealed class NginxConfigurationMapper
 {
     private readonly NginxMappedConfiguration _result = new();
-    private readonly string _prefix;
+    private readonly NginxPaths _paths;
     private int _servers;
 
-    private NginxConfigurationMapper(string prefix) => _prefix = prefix;
+    private NginxConfigurationMapper(NginxPaths paths) => _paths = paths;
 
-    /// <param name="prefix">nginx's <c>-p</c>: relative <c>pid</c> and <c>error_log</c> paths are taken from it.</param>
-    public static NginxMappedConfiguration Map(IReadOnlyList<NginxDirectiveNode> directives, string prefix)
+    /// <param name="paths">nginx's prefixes: relative file names are made absolute as nginx makes them.</param>
+    public static NginxMappedConfiguration Map(IReadOnlyList<NginxDirectiveNode> directives, NginxPaths paths)
     {
-        var mapper = new NginxConfigurationMapper(prefix);
+        var mapper = new NginxConfigurationMapper(paths);
         mapper.MapMain(directives);
         return mapper._result;
     }
@@ -41,7 +41,7 @@ public sealed class NginxConfigurationMapper
                     _result.Set(directive.ConfigurationKey, string.Join(' ', node.Arguments), node.Location);
                     break;
                 case NginxDirectiveStatus.Process when node.Name == "pid":
-                    _result.PidFile = Path.GetFullPath(node.Arguments[0], _prefix);
+                    _result.PidFile = _paths.RuntimeFile(node.Arguments[0]);
                     break;
                 case NginxDirectiveStatus.Process:
                     _result.ErrorLogs.Add(ErrorLog(node));
@@ -143,18 +143,41 @@ public sealed class NginxConfigurationMapper
                 throw new NginxConfigurationException($"\"{node.Name}\" directive is not supported: {directive.Note}", node.Location);
         }
 
+        var arguments = _paths.ResolveArguments(node.Name, node.Arguments);
+        if (node.Name == "resolver") arguments = ResolverAddresses(node, arguments);
         if (node.Name == "auth_http_header")
         {
             target.Set($"{key}:{node.Arguments[0]}", node.Arguments[1], node.Location);
             return;
         }
+        // A list's error names the list (Mail:SmtpAuth): it is reported at the directive that began it.
+        if (directive.Items || directive.Repeatable) target.Locations.TryAdd(key, node.Location);
+        if (directive.Items)
+        {
+            var next = target.Values.Keys.Count(k => k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase));
+            foreach (var argument in arguments) target.Set($"{key}:{next++}", argument, node.Location);
+            return;
+        }
         if (directive.Repeatable)
         {
             var index = target.Values.Keys.Count(k => k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase));
-            target.Set($"{key}:{index}", string.Join(' ', node.Arguments), node.Location);
+            target.Set($"{key}:{index}", string.Join(' ', arguments), node.Location);
             return;
         }
-        target.Set(key, string.Join(' ', node.Arguments), node.Location);
+        target.Set(key, string.Join(' ', arguments), node.Location);
+    }
+
+    /// <summary>
+    /// nginx's resolver options (<c>valid=</c>, <c>ipv4=</c>, <c>ipv6=</c>, <c>status_zone=</c>; src/core/ngx_resolver.c)
+    /// tune its own DNS cache, which OrleansMail does not have: accepted with a warning, the addresses kept.
+    /// </summary>
+    private IReadOnlyList<string> ResolverAddresses(NginxDirectiveNode node, IReadOnlyList<string> arguments)
+    {
+        string[] options = ["valid=", "ipv4=", "ipv6=", "status_zone="];
+        var ignored = arguments.Where(a => options.Any(o => a.StartsWith(o, StringComparison.Ordinal))).ToList();
+        if (ignored.Count == 0) return arguments;
+        _result.Warnings.Add($"resolver {string.Join(' ', ignored)}: not applied; each client's name is looked up afresh (no resolver cache) in {node.Location}");
+        return arguments.Except(ignored).ToList();
     }
 
     /// <summary>ngx_conf_handler()'s checks, in its order and with its messages.</summary>
@@ -172,7 +195,7 @@ public sealed class NginxConfigurationMapper
             throw new NginxConfigurationException($"invalid number of arguments in \"{node.Name}\" directive", node.Location);
         if (directive.Flag && node.Arguments[0] is not ("on" or "off"))
             throw new NginxConfigurationException($"invalid value \"{node.Arguments[0]}\" in \"{node.Name}\" directive, it must be \"on\" or \"off\"", node.Location);
-        var once = !directive.Repeatable && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name is not ("server" or "upstream");
+        var once = !directive.Repeatable && !directive.Items && directive.Status is not NginxDirectiveStatus.NotForMail && node.Name is not ("server" or "upstream");
         if (once && !seen.Add(node.Name))
             throw new NginxConfigurationException($"\"{node.Name}\" directive is duplicate", node.Location);
         return directive;
@@ -199,6 +222,6 @@ public sealed class NginxConfigurationMapper
             return new NginxErrorLog(destination, level, SyslogTarget.Parse(destination, message => new NginxConfigurationException(message, node.Location)));
         if (destination.StartsWith("memory:", StringComparison.Ordinal))
             throw new NginxConfigurationException("nginx was built without debug support", node.Location);
-        return new NginxErrorLog(Path.GetFullPath(destination, _prefix), level);
+        return new NginxErrorLog(_paths.RuntimeFile(destination), level);
     }
 }

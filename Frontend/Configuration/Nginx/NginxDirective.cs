@@ -44,6 +44,9 @@ public enum NginxDirectiveStatus
 /// otherwise a second one in the same block is <c>"x" directive is duplicate</c>, as in nginx.</param>
 /// <param name="Flag">nginx's NGX_CONF_FLAG: the only argument must be <c>on</c> or <c>off</c>.</param>
 /// <param name="Default">The default as the README shows it.</param>
+/// <param name="Items">Each argument is one item of the key's list (<c>SmtpCapabilities:0</c>, <c>:1</c> …), so a quoted
+/// argument with spaces stays one item (<c>"SIZE 10485760"</c> is one EHLO line); a repeated directive appends its
+/// arguments, as nginx's ngx_mail_capabilities() and ngx_conf_set_bitmask_slot() do (no "is duplicate").</param>
 /// <param name="Note">The reason for a refusal or a warning, or what an OrleansMail-only directive does.</param>
 public sealed record NginxDirective(
     string Name,
@@ -55,7 +58,8 @@ public sealed record NginxDirective(
     bool Repeatable = false,
     bool Flag = false,
     string? Default = null,
-    string? Note = null)
+    string? Note = null,
+    bool Items = false)
 {
     /// <summary>A block: <c>mail</c>, <c>server</c>, <c>upstream ADDRESS</c>, and <c>events</c>, <c>http</c>, <c>stream</c> (no arguments).</summary>
     public bool IsBlock => Status == NginxDirectiveStatus.Block || MaxArguments == 0;

@@ -26,7 +26,7 @@ public static class NginxDirectiveReadmeTable
             {
                 NginxDirectiveStatus.Mapped when directive.ConfigurationKey.Contains(':') => $"`{directive.ConfigurationKey}`",
                 NginxDirectiveStatus.Mapped when directive.Contexts == NginxContexts.Server => $"`Mail:Servers:N:{directive.ConfigurationKey}`",
-                NginxDirectiveStatus.Mapped => $"`{directive.ConfigurationKey}`" + (directive.Repeatable ? " (array)" : ""),
+                NginxDirectiveStatus.Mapped => $"`{directive.ConfigurationKey}`" + (directive.Repeatable || directive.Items ? " (array)" : ""),
                 NginxDirectiveStatus.Block => $"`{(directive.Name == "mail" ? "Mail" : "Mail:Servers:N")}`",
                 NginxDirectiveStatus.NotForMail => "accepted, reported at start-up, no effect",
                 NginxDirectiveStatus.Warned => "accepted with a warning",

@@ -12,6 +12,9 @@ public static class NginxDirectives
     private const int Many = int.MaxValue;
     private static NginxDirective Map(string name, string? @default, int min = 1, int max = 1, bool flag = false, bool repeatable = false, string? key = null, NginxContexts contexts = MS, string? note = null) =>
         new(name, contexts, NginxDirectiveStatus.Mapped, min, max, key, repeatable, flag, @default, note);
+    /// <summary>A list directive whose every argument is one item (see <see cref="NginxDirective.Items"/>).</summary>
+    private static NginxDirective Items(string name, string @default, string? note = null) =>
+        new(name, MS, NginxDirectiveStatus.Mapped, 1, Many, Default: @default, Note: note, Items: true);
     private static NginxDirective Flag(string name, string @default) => Map(name, @default, flag: true);
     private const NginxContexts MSU = NginxContexts.MailServerAndUpstream;
     private static NginxDirective NotForMail(string name, int min = 1, int max = 1) => new(name, NginxContexts.Main, NginxDirectiveStatus.NotForMail, min, max);
@@ -44,14 +47,14 @@ public static class NginxDirectives
         Map("proxy_timeout", "24h"),
         Flag("xclient", "on"),
         // ngx_mail_imap_module, ngx_mail_pop3_module, ngx_mail_smtp_module
-        Map("imap_auth", "plain", max: Many),
-        Map("imap_capabilities", "IMAP4 IMAP4rev1 UIDPLUS", max: Many),
+        Items("imap_auth", "plain"),
+        Items("imap_capabilities", "IMAP4 IMAP4rev1 UIDPLUS", note: "each argument is one capability; quote one that holds spaces: \"SIZE 10485760\""),
         Map("imap_client_buffer", "4k"),
-        Map("pop3_auth", "plain", max: Many),
-        Map("pop3_capabilities", "TOP USER UIDL", max: Many),
+        Items("pop3_auth", "plain"),
+        Items("pop3_capabilities", "TOP USER UIDL", note: "each argument is one capability; quote one that holds spaces: \"SIZE 10485760\""),
         Map("pop3_client_buffer", "4k", note: "OrleansMail only: nginx hard-codes 128 bytes"),
-        Map("smtp_auth", "plain login", max: Many),
-        Map("smtp_capabilities", "(none)", max: Many),
+        Items("smtp_auth", "plain login"),
+        Items("smtp_capabilities", "(none)", note: "each argument is one capability; quote one that holds spaces: \"SIZE 10485760\""),
         Map("smtp_client_buffer", "4k"),
         Map("smtp_greeting_delay", "0"),
         // ngx_mail_ssl_module (src/mail/ngx_mail_ssl_module.c)
@@ -59,7 +62,7 @@ public static class NginxDirectives
         Map("ssl_certificate", "—", repeatable: true),
         Map("ssl_certificate_key", "—", repeatable: true),
         Map("ssl_password_file", "—"),
-        Map("ssl_protocols", "TLSv1.2 TLSv1.3", max: Many),
+        Items("ssl_protocols", "TLSv1.2 TLSv1.3"),
         Map("ssl_ciphers", "HIGH:!aNULL:!MD5"),
         Flag("ssl_prefer_server_ciphers", "off"),
         Map("ssl_ecdh_curve", "auto"),
@@ -172,6 +175,24 @@ public static class NginxDirectives
     private static readonly Dictionary<string, NginxDirective> ByName = All.ToDictionary(d => d.Name, StringComparer.Ordinal);
 
     public static NginxDirective? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// The directive that sets the configuration key <paramref name="key"/> (<c>Mail:Servers:0:SmtpClientBuffer</c> →
+    /// smtp_client_buffer, <c>Mail:AuthHttpHeaders:X-A</c> → auth_http_header, <c>Cluster:SiloPort</c> →
+    /// cluster_silo_port), or null for a key no directive sets.
+    /// </summary>
+    public static NginxDirective? ForKey(string key)
+    {
+        var absolute = All.FirstOrDefault(d => d.Status == NginxDirectiveStatus.Mapped && d.ConfigurationKey.Contains(':')
+            && (key.Equals(d.ConfigurationKey, StringComparison.OrdinalIgnoreCase) || key.StartsWith(d.ConfigurationKey + ":", StringComparison.OrdinalIgnoreCase)));
+        if (absolute is not null) return absolute;
+        foreach (var segment in key.Split(':').Reverse())
+        {
+            var directive = All.FirstOrDefault(d => d.Status == NginxDirectiveStatus.Mapped && d.ConfigurationKey.Equals(segment, StringComparison.OrdinalIgnoreCase));
+            if (directive is not null) return directive;
+        }
+        return null;
+    }
 
     /// <summary>The keys the JSON reader accepts in <c>Mail</c>: every mail{} directive's key, and <c>Servers</c>.</summary>
     public static IReadOnlySet<string> MailKeys { get; } = KeysFor(NginxContexts.Mail, "Servers", "Upstreams", "SslSni");

@@ -7,6 +7,12 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 /// What a process started with <c>-c</c> does besides serving: reports once the directives it accepted without
 /// effect and the deprecation warnings, and writes the <c>pid</c> file (removed at exit) through which <c>-s</c> finds it.
 /// <para>
+/// The pid file means "ready", as nginx's does (src/core/nginx.c writes it after ngx_init_cycle has opened every
+/// listening socket): it is written in <see cref="StartedAsync"/>, which the host calls once every hosted service has
+/// started — the embedded silo or the cluster client connected, and every mail listener accepting. A supervisor that
+/// waits for the file (systemd's PIDFile=) and then connects gets the greeting.
+/// </para>
+/// <para>
 /// SIGHUP (<c>-s reload</c>) is answered for either configuration source by
 /// <see cref="Hosting.ConfigurationReload"/>: the file is read again; an invalid one is refused with its file:line
 /// and the running configuration keeps serving; a valid one opens new listeners, closes removed ones, and gives
@@ -14,25 +20,38 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 /// read here at start change only at a restart.
 /// </para>
 /// </summary>
-public sealed partial class NginxProcessLifetime(NginxConfiguration configuration, ILogger<NginxProcessLifetime> logger) : IHostedService, IDisposable
+public sealed partial class NginxProcessLifetime(NginxConfiguration configuration, ILogger<NginxProcessLifetime> logger) : IHostedLifecycleService, IDisposable
 {
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken)
     {
         var mapped = configuration.Mapped;
         if (mapped.NotForMail.Count > 0)
             LogNotForMail(logger, configuration.File, string.Join(", ", mapped.NotForMail));
         foreach (var warning in mapped.Warnings) LogWarning(logger, warning);
+        return Task.CompletedTask;
+    }
 
-        if (mapped.PidFile is { } pidFile)
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (configuration.Mapped.PidFile is { } pidFile)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(pidFile) ?? ".");
-            File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+            // Written whole under another name and renamed: a reader never sees an empty or partial file.
+            var partial = pidFile + ".partial";
+            File.WriteAllText(partial, Environment.ProcessId + "\n");
+            File.Move(partial, pidFile, overwrite: true);
         }
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Once the sessions have drained and the cluster has stopped, as nginx's master removes it at exit.</summary>
+    public Task StoppedAsync(CancellationToken cancellationToken)
     {
         RemovePidFile();
         return Task.CompletedTask;

@@ -62,7 +62,7 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
 
         await using var app = Run(directory, "frontend -t (bad value)", "-c", file, "-t");
         Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains($"Mail:Servers:0:ImapClientBuffer = 'lots': expected a size such as 4096, 4k, 1m in {file}:6", app.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"orleansmail: [emerg] \"imap_client_buffer\" directive invalid value \"lots\": expected a size such as 4096, 4k, 1m in {file}:6", app.StandardError, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -41,8 +41,9 @@ public sealed class NginxDirectiveTableTests
         var values = files.Load($"mail {{\n {name} {arguments};\n server {{\n  listen 143;\n  {name} {arguments};\n }}\n}}\n").Mapped.Values;
 
         var key = directive.ConfigurationKey;
-        var suffix = name == "auth_http_header" ? ":v" : directive.Repeatable ? ":0" : "";
-        var expected = name == "auth_http_header" ? "v" : arguments;
+        var suffix = name == "auth_http_header" ? ":v" : directive.Repeatable || directive.Items ? ":0" : "";
+        // File arguments come back absolute, from the -c file's folder (nginx's configuration prefix).
+        var expected = name == "auth_http_header" ? "v" : string.Join(' ', new NginxPaths(files.Directory, files.Directory).ResolveArguments(name, arguments.Split(' ')));
         Assert.Equal(expected, values[$"Mail:{key}{suffix}"]);
         Assert.Equal(expected, values[$"Mail:Servers:0:{key}{suffix}"]);
         Assert.Contains(key, NginxDirectives.MailKeys);
