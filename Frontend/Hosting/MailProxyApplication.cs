@@ -53,7 +53,7 @@ public static class MailProxyApplication
         ClusterSettings cluster;
         try { cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Embedded); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
-        try { if (cluster.Mode == ClusterMode.Embedded) { LoginPolicySettings.From(builder.Configuration); UpstreamPoolSettings.From(builder.Configuration); } } // validated before anything starts
+        try { if (cluster.Mode == ClusterMode.Embedded) { LoginPolicySettings.From(builder.Configuration); UpstreamPoolSettings.From(builder.Configuration); } AdminToken.From(builder.Configuration); } // validated before anything starts
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx);
 

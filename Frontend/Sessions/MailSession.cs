@@ -171,9 +171,10 @@ internal abstract partial class MailSession : ISaslChannel
         }
         catch (Exception e)
         {
-            // A bug must cost one session, never the process: tell the client and close.
+            // A bug must cost one session, never the process: tell the client and close. On an implicit-TLS port
+            // before the handshake succeeded nothing is sent: a cleartext reply is no answer to a TLS client.
             LogSessionFailed(e);
-            await TrySendAsync(InternalErrorReply);
+            if (!Settings.Tls.Implicit || IsTls) await TrySendAsync(InternalErrorReply);
         }
         finally
         {

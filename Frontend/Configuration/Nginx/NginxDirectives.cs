@@ -125,7 +125,7 @@ public static class NginxDirectives
         Map("session_limit_per_login", "0 (off)", max: 1, key: "LoginPolicy:SessionLimitPerLogin", contexts: NginxContexts.Main, note: "OrleansMail only: concurrent sessions per login, cluster-wide"),
         Map("session_limit_per_address", "0 (off)", max: 1, key: "LoginPolicy:SessionLimitPerAddress", contexts: NginxContexts.Main, note: "OrleansMail only: concurrent sessions per address prefix across logins (trusted networks exempt)"),
         Map("session_lease_ttl", "60s", max: 1, key: "LoginPolicy:SessionLeaseTtl", contexts: NginxContexts.Main, note: "OrleansMail only: a session's slot lives this long unless its front end renews it"),
-        Map("admin_token", "— (admin API off)", key: "Admin:Token", contexts: NginxContexts.Main, note: "OrleansMail only: bearer token of the admin API"),
+        Map("admin_token", "— (admin API off)", key: "Admin:Token", contexts: NginxContexts.Main, note: "OrleansMail only: token of the admin API, at least 32 bytes"),
         Map("admin_listen", "—", key: "Admin:Listen", contexts: NginxContexts.Main, note: "OrleansMail only: address:port of the embedded silo's admin API"),
         Map("imap_upstream_pool", "—", max: Many, key: "UpstreamPools:Imap", contexts: NginxContexts.Main, note: "OrleansMail only: IMAP upstreams (host:port …) chosen by rendezvous hash of the login when the auth server sends no Auth-Server"),
         Map("pop3_upstream_pool", "—", max: Many, key: "UpstreamPools:Pop3", contexts: NginxContexts.Main, note: "OrleansMail only: the same for POP3"),
