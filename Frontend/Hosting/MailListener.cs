@@ -27,12 +27,14 @@ namespace OrleansMail.Frontend.Hosting;
 internal sealed class MailListener : IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly ConnectionAdmission _admission;
     private volatile ListenerState _state;
 
     public MailListener(ListenerState state, IServiceProvider services)
     {
         _state = state;
         Listen = state.Settings.ListenParameters;
+        _admission = services.GetRequiredService<ConnectionAdmission>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var kestrel = new KestrelServerOptions { ApplicationServices = services, AddServerHeader = false };
         kestrel.Listen(state.Settings.Listen, listen =>
@@ -77,8 +79,10 @@ internal sealed class MailListener : IAsyncDisposable
         connection.Features.Set(state.Feature);
         if (state.Tls is not null) connection.Features.Set(state.Tls);
         ListenSockets.ApplyKeepAlive(connection, state.Settings.ListenParameters.KeepAlive);
-        // The PROXY header precedes everything, TLS included (nginx-mail.md §4): it is read before the session starts.
-        return state.ProxyProtocol is { } proxyProtocol ? proxyProtocol.RunAsync(connection, next) : next(connection);
+        // Counted against worker_connections first; the PROXY header precedes everything, TLS included (nginx-mail.md
+        // §4), and gives the client address the pre-login limit counts by.
+        ConnectionDelegate admitted = c => _admission.PreloginAsync(c, state, next);
+        return _admission.OpenAsync(connection, state, c => state.ProxyProtocol is { } proxyProtocol ? proxyProtocol.RunAsync(c, admitted) : admitted(c));
     }
 
     /// <summary>Kestrel's server wants an HTTP application; the mail connection handler ends every connection before it.</summary>

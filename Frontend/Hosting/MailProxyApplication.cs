@@ -55,6 +55,9 @@ public static class MailProxyApplication
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         try { if (cluster.Mode == ClusterMode.Embedded) { LoginPolicySettings.From(builder.Configuration); UpstreamPoolSettings.From(builder.Configuration); } AdminToken.From(builder.Configuration); } // validated before anything starts
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
+        ConnectionLimitSettings connectionLimits;
+        try { connectionLimits = ConnectionLimitSettings.From(builder.Configuration); }
+        catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
@@ -69,6 +72,8 @@ public static class MailProxyApplication
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionLeaseRenewer>());
         builder.Services.AddSingleton<IClientHostResolver, DnsClientHostResolver>();
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+        builder.Services.AddSingleton(new ConnectionLimits(connectionLimits));
+        builder.Services.AddSingleton<ConnectionAdmission>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);

@@ -153,13 +153,22 @@ internal abstract partial class MailSession : ISaslChannel
 
     public async Task RunAsync()
     {
+        // login_timeout: the whole way to a relay (TLS handshake, greeting, commands, auth waits, the upstream login)
+        // takes at most this long, however often the client sends a byte within each read's timeout.
+        var loginDeadline = Time.CreateTimer(static connection => ((ConnectionContext)connection!).Abort(new ConnectionAbortedException("login_timeout")),
+            Connection, Settings.LoginTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;
             var next = await GreetAsync();
             while (next == NextStep.Continue) next = await ReadCommandAsync();
             if (next == NextStep.Relay)
+            {
+                // Logged in: no longer a pre-login connection of its address (PreloginConnectionsPerAddress).
+                await loginDeadline.DisposeAsync();
+                Connection.Features.Get<ConnectionLimits.PreloginSlot>()?.Release();
                 await RelaySession.RunAsync(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -178,6 +187,7 @@ internal abstract partial class MailSession : ISaslChannel
         }
         finally
         {
+            await loginDeadline.DisposeAsync();
             if (_lease is not null) _services.Leases.Release(_lease);
             if (_upstream is not null) await _upstream.DisposeAsync();
             if (_tls is not null) await _tls.DisposeAsync();
