@@ -6,7 +6,9 @@ namespace OrleansMail.Frontend.Connections;
 /// <summary>
 /// The process's connection counts against <see cref="ConnectionLimitSettings"/>: every open client connection
 /// (<see cref="TryOpen"/>), and per client address prefix the connections that have not logged in yet
-/// (<see cref="TryEnterPrelogin"/>). One instance per process, shared by every listener.
+/// (<see cref="TryEnterPrelogin"/>). One instance per process, shared by every listener. Not Kestrel's
+/// <c>MaxConcurrentConnections</c>: that one counts per server (here one per listener) and closes an excess connection
+/// without a word, where nginx's limit is per process and a mail client should read a temporary failure.
 /// </summary>
 internal sealed class ConnectionLimits(ConnectionLimitSettings settings)
 {

@@ -45,6 +45,9 @@ internal sealed class MailListener : IAsyncDisposable
         });
         // The application's socket options (its memory pool), with this listener's own socket.
         var sockets = services.GetRequiredService<IOptionsFactory<SocketTransportOptions>>().Create(Options.DefaultName);
+        // An idle connection holds no receive buffer: a zero-byte read waits for data before one is rented (the
+        // default, kept on purpose; a flood of silent pre-login connections costs their objects only).
+        sockets.WaitForDataBeforeAllocatingBuffer = true;
         var parameters = Listen;
         sockets.Backlog = parameters.Backlog;
         sockets.CreateBoundListenSocket = _ => ListenSockets.Bind(parameters);

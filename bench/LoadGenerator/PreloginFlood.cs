@@ -60,20 +60,31 @@ internal static class PreloginFlood
             var logins = new ConcurrentBag<double>();
             var userFailures = 0;
             using var flooding = new CancellationTokenSource();
+            var login = Encoding.ASCII.GetBytes($"a LOGIN {user} {password}\r\nb LOGOUT\r\n");
+            async Task<double> LogInAsync()
+            {
+                var clock = Stopwatch.StartNew();
+                using var timeout = new CancellationTokenSource(StepTimeout);
+                using var connection = await LineConnection.ConnectAsync(port, 4096, timeout.Token, RealUser);
+                await connection.ExpectImapGreetingAsync(timeout.Token);
+                await connection.SendAsync(login, timeout.Token);
+                await connection.ExpectTaggedOkAsync("a"u8.ToArray(), timeout.Token);
+                return clock.Elapsed.TotalMilliseconds;
+            }
+            // One login before the flood, not counted: the user's grain activates and Dovecot starts its session
+            // processes, so the timed logins show what the flood does to them.
+            try { await LogInAsync(); }
+            catch (Exception e) when (e is BenchProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                Fail($"real user, before the flood: {e.GetType().Name}: {e.Message}");
+            }
             var realUser = Task.Run(async () =>
             {
-                var login = Encoding.ASCII.GetBytes($"a LOGIN {user} {password}\r\nb LOGOUT\r\n");
                 do
                 {
-                    var clock = Stopwatch.StartNew();
                     try
                     {
-                        using var timeout = new CancellationTokenSource(StepTimeout);
-                        using var connection = await LineConnection.ConnectAsync(port, 4096, timeout.Token, RealUser);
-                        await connection.ExpectImapGreetingAsync(timeout.Token);
-                        await connection.SendAsync(login, timeout.Token);
-                        await connection.ExpectTaggedOkAsync("a"u8.ToArray(), timeout.Token);
-                        logins.Add(clock.Elapsed.TotalMilliseconds);
+                        logins.Add(await LogInAsync());
                     }
                     catch (Exception e) when (e is BenchProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
                     {
