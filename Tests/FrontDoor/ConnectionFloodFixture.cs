@@ -8,7 +8,7 @@ namespace OrleansMail.Tests.FrontDoor;
 /// silo) in front of a real Dovecot and a real auth server, with the connection limits at their defaults except
 /// <c>worker_connections 300</c>, and <c>trusted_networks 127.0.0.3</c> (exempt from the per-address limit, so the
 /// process-wide one can be reached). Listeners: IMAP, POP3, SMTP and IMAP over implicit TLS; <c>login_timeout 4s</c>
-/// on a second IMAP listener (<see cref="QuickImapPort"/>). The session limit per login and address is off, so one
+/// on a second IMAP listener (<see cref="QuickImapPort"/>); a third takes the PROXY protocol (<see cref="ProxyProtocolPort"/>). The session limit per login and address is off, so one
 /// user may hold many logged-in sessions from one address.
 /// </summary>
 public sealed class ConnectionFloodFixture : IAsyncLifetime
@@ -33,6 +33,9 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
 
     public int QuickImapPort { get; private set; }
 
+    /// <summary>IMAP behind a load balancer: <c>listen … proxy_protocol</c>, <c>set_real_ip_from 127.0.0.0/8</c>.</summary>
+    public int ProxyProtocolPort { get; private set; }
+
     /// <summary>The Frontend process's resident memory now (VmRSS), in bytes.</summary>
     public long FrontendRss()
     {
@@ -48,7 +51,8 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
         Dovecot = await DovecotServer.StartAsync([("alice", "alice-password")], "mail_max_userip_connections = 200\n");
         Auth = await TestAuthServer.StartAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort));
         var directory = ServerProcess.CreateTempDirectory("orleansmail-flood-");
-        var ports = ServerProcess.GetFreeTcpPorts(7);
+        var ports = ServerProcess.GetFreeTcpPorts(8);
+        ProxyProtocolPort = ports[7];
         (ImapPort, Pop3Port, SmtpPort, ImapsPort, QuickImapPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         var config = Path.Combine(directory, "nginx.conf");
         await File.WriteAllTextAsync(config, $$"""
@@ -71,6 +75,7 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
                     ssl_certificate {{Pki.Path("server-rsa.pem")}}; ssl_certificate_key {{Pki.Path("server-rsa.key")}};
                 }
                 server { listen 127.0.0.1:{{QuickImapPort}}; protocol imap; login_timeout 4s; timeout 3s; }
+                server { listen 127.0.0.1:{{ProxyProtocolPort}} proxy_protocol; protocol imap; set_real_ip_from 127.0.0.0/8; }
             }
             """);
         Directory.CreateDirectory(Path.Combine(directory, "logs"));

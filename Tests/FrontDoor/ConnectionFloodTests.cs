@@ -218,6 +218,33 @@ public sealed class ConnectionFloodTests(ConnectionFloodFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task BehindALoadBalancerThePreloginLimitCountsTheClientsInThePROXYHeader()
+    {
+        // Every connection comes from the balancer (127.0.0.6); the header names the client.
+        var balancer = IPAddress.Parse("127.0.0.6");
+        var held = new List<LineClient>();
+        async Task<string?> ThroughBalancerAsync(string client, int port)
+        {
+            var connection = await LineClient.ConnectFromAsync(balancer, fixture.ProxyProtocolPort, Ct);
+            held.Add(connection);
+            await connection.SendAsync($"PROXY TCP4 {client} 198.51.100.1 {port} 143\r\n");
+            return await connection.ReadLineAsync(TimeSpan.FromSeconds(20));
+        }
+        try
+        {
+            for (var i = 0; i < ConnectionLimitDefaults.PreloginPerAddress; i++)
+                Assert.Equal(Greeting, await ThroughBalancerAsync("192.0.2.50", 40000 + i));
+            Assert.Equal("* BYE [UNAVAILABLE] Too many connections from your address, try again later", await ThroughBalancerAsync("192.0.2.50", 41000));
+            // Another client through the same balancer is not affected.
+            Assert.Equal(Greeting, await ThroughBalancerAsync("192.0.2.51", 42000));
+        }
+        finally
+        {
+            foreach (var connection in held) await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task LoginTimeoutEndsAConnectionThatKeepsTalkingWithoutLoggingIn()
     {
         // timeout 3s, login_timeout 4s: a NOOP every second keeps each read within its timeout, the whole stays not.
