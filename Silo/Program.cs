@@ -18,6 +18,7 @@ try
     cluster = ClusterSettings.From(builder.Configuration, ClusterMode.Localhost);
     LoginPolicySettings.From(builder.Configuration);
     UpstreamPoolSettings.From(builder.Configuration);
+    AdminToken.From(builder.Configuration);
     if (cluster.Mode == ClusterMode.Embedded)
         throw new InvalidConfigurationException("Cluster:Mode", "Embedded", "a Silo process runs Localhost or Redis clustering; Embedded is for Frontend");
 }

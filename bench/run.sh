@@ -8,6 +8,8 @@
 #
 # Options (after --smoke, if any, to override it):
 #   --sessions N        idle sessions held at once (default 5000; at most 9000: 20,000 fds, 2 per proxied session)
+#   --flood-held N      idle pre-login connections held in the connection-flood measurement (default 10000; smoke 200)
+#   --flood N           connections from one address in the flood (default 10000; smoke 500)
 #   --seconds S         seconds per login run (default 10)
 #   --relay-seconds S   seconds per relay run (default 8)
 #   --rounds R          interleaved rounds, medians over them (default 3)
@@ -16,6 +18,10 @@
 #   --orleans-protocols "imap pop3 smtp"   OrleansMail listeners to measure (default all three)
 #   --out PREFIX        result files PREFIX.json/.md/.svg (default bench/results/latest; smoke: bench/results/smoke)
 #   --keep              keep the temp folder (configs, logs) after the run
+#
+# Last, the connection flood (README "Connection limits"): a third OrleansMail with the default per-address pre-login
+# limit holds --flood-held idle pre-login connections from many loopback addresses (RSS per connection), then takes
+# --flood connections from 127.0.0.1 while the real user logs in from 127.0.0.2 (PREFIX-flood.json/.md).
 #
 # Everything runs on 127.0.0.1 at free high ports from a temp folder and is stopped at the end, always.
 set -euo pipefail
@@ -26,6 +32,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 MODE=full
 SESSIONS=5000 SECONDS_LOGIN=10 SECONDS_RELAY=8 ROUNDS=3 CONCURRENCY=50 WARMUP=3 HOLD=3 SMTP_CONCURRENCY=8
+FLOOD_HELD=10000 FLOOD=10000 PRELOGIN_PER_ADDRESS=20
 ORLEANS_PROTOCOLS="imap pop3 smtp"
 OUT=bench/results/latest
 KEEP=0
@@ -34,6 +41,7 @@ args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
     if [ "${args[$i]}" = "--smoke" ]; then
         MODE=smoke SESSIONS=50 SECONDS_LOGIN=1 SECONDS_RELAY=1 ROUNDS=1 WARMUP=1 HOLD=1 OUT=bench/results/smoke
+        FLOOD_HELD=200 FLOOD=500
         CHECK=(--check)
     fi
 done
@@ -41,6 +49,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) ;;
         --sessions) SESSIONS=$2; shift ;;
+        --flood-held) FLOOD_HELD=$2; shift ;;
+        --flood) FLOOD=$2; shift ;;
         --seconds) SECONDS_LOGIN=$2; shift ;;
         --relay-seconds) SECONDS_RELAY=$2; shift ;;
         --rounds) ROUNDS=$2; shift ;;
@@ -49,7 +59,7 @@ while [ $# -gt 0 ]; do
         --orleans-protocols) ORLEANS_PROTOCOLS=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -103,7 +113,7 @@ trap 'exit 130' INT TERM
 
 read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY \
     P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP \
-    P_WARM P_WARM_SILO P_WARM_GATEWAY < <(dotnet "$LOADGEN" free-ports 17)
+    P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY < <(dotnet "$LOADGEN" free-ports 20)
 USERS=200
 PASSWORD=benchpass
 
@@ -117,9 +127,9 @@ wait_port() { # name port pid
     return 1
 }
 
-# --- Dovecot, tuned so its own cost does not hide the proxies' (measuring.md) -----------------------------------
-# Two instances from one template: "dovecot" serves the login and relay scenarios (users bench*), tuned as in
-# measuring.md (one process per session, reused); "dovecot-idle" holds the idle sessions (users idle*) with many
+# --- Dovecot, tuned so its own cost does not hide the proxies' -----------------------------------------------
+# Two instances from one template: "dovecot" serves the login and relay scenarios (users bench*), tuned for speed
+# (one process per session, reused); "dovecot-idle" holds the idle sessions (users idle*) with many
 # sessions per imap process, so opening 5,000 sessions does not fork 5,000 processes per run. The idle scenario
 # measures the proxy's memory, not Dovecot's.
 if [ "$(id -u)" -eq 0 ]; then
@@ -205,7 +215,7 @@ start_dovecot() { # name port
     wait_port "$1" "$2" "$pid"
     STARTED_PID=$pid
 }
-# Mail processes are reused for 1000 sessions and kept warm (measuring.md). This instance also serves POP3 (tuned
+# Mail processes are reused for 1000 sessions and kept warm. This instance also serves POP3 (tuned
 # the same way) and lends its auth service to Postfix (SASL for the direct SMTP logins) through a socket.
 write_dovecot dovecot "$P_DOVECOT" bench "  service_count = 1000
   process_min_avail = 8
@@ -397,13 +407,14 @@ done
 # The auth-decision cache is off: here every login is decided by the auth server, as nginx's are (the cache would
 # answer repeated logins from the grain, which is a different scenario from nginx's). The session limit is off too:
 # the idle scenario holds thousands of sessions of a few hundred users from one address, as nginx allows (the bench
-# Dovecot sets mail_max_userip_connections high for the same reason).
+# Dovecot sets mail_max_userip_connections high for the same reason). Every client comes from 127.0.0.1, 50 at a
+# time, so the per-address pre-login limit (20 by default; nginx has none) is off here; the flood below measures it.
 dotnet "$FRONTEND" \
     --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
     "${ORLEANS_SERVERS[@]}" \
     --Cluster:SiloPort="$P_SILO" --Cluster:GatewayPort="$P_GATEWAY" \
     --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
-    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 \
+    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
     > "$WORK/orleansmail.log" 2>&1 &
 ORLEANS_PID=$!
 PIDS+=("$ORLEANS_PID")
@@ -423,7 +434,7 @@ dotnet "$FRONTEND" \
     --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
     --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_WARM" --Mail:Servers:0:Protocol=imap \
     --Cluster:SiloPort="$P_WARM_SILO" --Cluster:GatewayPort="$P_WARM_GATEWAY" \
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning --PreloginConnectionsPerAddress=0 \
     > "$WORK/orleansmail-warm.log" 2>&1 &
 WARM_PID=$!
 PIDS+=("$WARM_PID")
@@ -445,6 +456,22 @@ dotnet "$LOADGEN" bench \
     --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
     --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"
 
+# --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
+# held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
+log "starting OrleansMail (connection flood) on 127.0.0.1:$P_FLOOD"
+dotnet "$FRONTEND" \
+    --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_FLOOD" --Mail:Servers:0:Protocol=imap \
+    --Cluster:SiloPort="$P_FLOOD_SILO" --Cluster:GatewayPort="$P_FLOOD_GATEWAY" \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
+    --WorkerConnections=$((FLOOD_HELD + PRELOGIN_PER_ADDRESS + 1000)) \
+    > "$WORK/orleansmail-flood.log" 2>&1 &
+FLOOD_PID=$!
+PIDS+=("$FLOOD_PID")
+wait_port orleansmail-flood "$P_FLOOD" "$FLOOD_PID"
+log "connection flood: $FLOOD_HELD idle pre-login connections held, then $FLOOD from 127.0.0.1, the real user from 127.0.0.2"
+dotnet "$LOADGEN" flood "$P_FLOOD" "$FLOOD_PID" "$FLOOD_HELD" "$PRELOGIN_PER_ADDRESS" "$FLOOD" bench0 "$PASSWORD" "$OUT-flood" "${CHECK[@]}"
+
 for pid in "${PIDS[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then echo "run.sh: a server (pid $pid) died during the run" >&2; exit 1; fi
 done
@@ -461,4 +488,4 @@ if [ "$MODE" = smoke ] && { [ "$DISCARDED" -eq 0 ] || [ "$QUEUED" -ne 0 ]; }; th
     echo "run.sh: Postfix did not discard the SMTP scenario's messages" >&2
     exit 1
 fi
-log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg"
+log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg $OUT-flood.json $OUT-flood.md"

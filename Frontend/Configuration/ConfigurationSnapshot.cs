@@ -14,9 +14,10 @@ public sealed class ConfigurationSnapshot
 {
     /// <summary>
     /// The first key segments of the settings fixed for the life of the process: the cluster (the silo or client is
-    /// built once), the grains' login policy, the admin API's address and <c>worker_shutdown_timeout</c>.
+    /// built once), the grains' login policy, the admin API's address, <c>worker_shutdown_timeout</c> and the process's
+    /// connection limits.
     /// </summary>
-    private static readonly string[] RestartOnlySections = ["Cluster", "LoginPolicy", "Admin", "ShutdownTimeout"];
+    private static readonly string[] RestartOnlySections = ["Cluster", "LoginPolicy", "Admin", "ShutdownTimeout", "WorkerConnections", "PreloginConnectionsPerAddress"];
 
     private ConfigurationSnapshot(IReadOnlyList<ConfiguredListener> listeners, IReadOnlyDictionary<string, string> restartOnly, IReadOnlyList<string> warnings)
     {

@@ -126,7 +126,10 @@ public static partial class MailSettingsReader
             Smtp: smtp,
             SetRealIpFrom: RealIp(scope),
             Upstreams: UpstreamSettingsReader.Read(scope),
-            Tls: ReadTls(scope, listenDirective.Ssl, protocol));
+            Tls: ReadTls(scope, listenDirective.Ssl, protocol))
+        {
+            LoginTimeout = scope.Time("LoginTimeout", TimeSpan.FromMinutes(3)),
+        };
     }
 
     /// <summary>set_real_ip_from: addresses, CIDRs and <c>unix:</c>, as a list (nginx repeats the directive).</summary>

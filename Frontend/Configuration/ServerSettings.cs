@@ -25,4 +25,8 @@ public sealed record ServerSettings(
     SmtpSettings Smtp,
     RealIpTrust SetRealIpFrom,
     UpstreamPolicy Upstreams,
-    TlsSettings Tls);
+    TlsSettings Tls)
+{
+    /// <summary><c>login_timeout</c>: the longest a connection may take from accept to logged in, whatever its reads' <see cref="Timeout"/>.</summary>
+    public TimeSpan LoginTimeout { get; init; } = TimeSpan.FromMinutes(3);
+}

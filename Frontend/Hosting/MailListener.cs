@@ -27,6 +27,7 @@ namespace OrleansMail.Frontend.Hosting;
 internal sealed class MailListener : IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly ConnectionAdmission _admission;
     private volatile ListenerState _state;
     private System.Net.Sockets.Socket? _bound;
 
@@ -34,6 +35,7 @@ internal sealed class MailListener : IAsyncDisposable
     {
         _state = state;
         Listen = state.Settings.ListenParameters;
+        _admission = services.GetRequiredService<ConnectionAdmission>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var kestrel = new KestrelServerOptions { ApplicationServices = services, AddServerHeader = false };
         kestrel.Listen(state.Settings.Listen, listen =>
@@ -44,6 +46,9 @@ internal sealed class MailListener : IAsyncDisposable
         });
         // The application's socket options (its memory pool), with this listener's own socket.
         var sockets = services.GetRequiredService<IOptionsFactory<SocketTransportOptions>>().Create(Options.DefaultName);
+        // An idle connection holds no receive buffer: a zero-byte read waits for data before one is rented (the
+        // default, kept on purpose; a flood of silent pre-login connections costs their objects only).
+        sockets.WaitForDataBeforeAllocatingBuffer = true;
         var parameters = Listen;
         sockets.Backlog = parameters.Backlog;
         sockets.CreateBoundListenSocket = _ => Interlocked.Exchange(ref _bound, null) ?? ListenSockets.Bind(parameters);
@@ -85,8 +90,10 @@ internal sealed class MailListener : IAsyncDisposable
         connection.Features.Set(state.Feature);
         if (state.Tls is not null) connection.Features.Set(state.Tls);
         ListenSockets.ApplyKeepAlive(connection, state.Settings.ListenParameters.KeepAlive);
-        // The PROXY header precedes everything, TLS included (src/mail/ngx_mail_handler.c): it is read before the session starts.
-        return state.ProxyProtocol is { } proxyProtocol ? proxyProtocol.RunAsync(connection, next) : next(connection);
+        // Counted against worker_connections first; the PROXY header precedes everything, TLS included
+        // (src/mail/ngx_mail_handler.c), and gives the client address the pre-login limit counts by.
+        ConnectionDelegate admitted = c => _admission.PreloginAsync(c, state, next);
+        return _admission.OpenAsync(connection, state, c => state.ProxyProtocol is { } proxyProtocol ? proxyProtocol.RunAsync(c, admitted) : admitted(c));
     }
 
     /// <summary>Kestrel's server wants an HTTP application; the mail connection handler ends every connection before it.</summary>

@@ -55,7 +55,10 @@ public static class MailProxyApplication
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         // Validated before anything starts. Read in every mode: the front end keys login grains by login_case.
         LoginPolicySettings policy;
-        try { policy = LoginPolicySettings.From(builder.Configuration); if (cluster.Mode == ClusterMode.Embedded) UpstreamPoolSettings.From(builder.Configuration); }
+        try { policy = LoginPolicySettings.From(builder.Configuration); if (cluster.Mode == ClusterMode.Embedded) UpstreamPoolSettings.From(builder.Configuration); AdminToken.From(builder.Configuration); }
+        catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
+        ConnectionLimitSettings connectionLimits;
+        try { connectionLimits = ConnectionLimitSettings.From(builder.Configuration); }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx, servers);
 
@@ -72,6 +75,8 @@ public static class MailProxyApplication
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionLeaseRenewer>());
         builder.Services.AddSingleton<IClientHostResolver, DnsClientHostResolver>();
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+        builder.Services.AddSingleton(new ConnectionLimits(connectionLimits));
+        builder.Services.AddSingleton<ConnectionAdmission>();
         builder.Services.AddSingleton<IReadOnlyList<ServerSettings>>(servers);
 
         ConfigureCluster(builder, cluster, servers);

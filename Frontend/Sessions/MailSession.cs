@@ -162,6 +162,10 @@ internal abstract partial class MailSession : ISaslChannel
     {
         using var scope = _logger.BeginScope(LogContext);
         LogConnected(LogContext.ConnectionNumber, ClientEndPoint(), Settings.Listen.ToString());
+        // login_timeout: the whole way to a relay (TLS handshake, greeting, commands, auth waits, the upstream login)
+        // takes at most this long, however often the client sends a byte within each read's timeout.
+        var loginDeadline = Time.CreateTimer(static connection => ((ConnectionContext)connection!).Abort(new ConnectionAbortedException("login_timeout")),
+            Connection, Settings.LoginTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;
@@ -169,6 +173,9 @@ internal abstract partial class MailSession : ISaslChannel
             while (next == NextStep.Continue) next = await ReadCommandAsync();
             if (next == NextStep.Relay)
             {
+                // Logged in: no longer a pre-login connection of its address (PreloginConnectionsPerAddress).
+                await loginDeadline.DisposeAsync();
+                Connection.Features.Get<ConnectionLimits.PreloginSlot>()?.Release();
                 await RelaySession.RunAsync(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor);
                 LogProxiedSessionDone();
             }
@@ -187,12 +194,14 @@ internal abstract partial class MailSession : ISaslChannel
         }
         catch (Exception e)
         {
-            // A bug must cost one session, never the process: tell the client and close.
+            // A bug must cost one session, never the process: tell the client and close. On an implicit-TLS port
+            // before the handshake succeeded nothing is sent: a cleartext reply is no answer to a TLS client.
             LogSessionFailed(e);
-            await TrySendAsync(InternalErrorReply);
+            if (!Settings.Tls.Implicit || IsTls) await TrySendAsync(InternalErrorReply);
         }
         finally
         {
+            await loginDeadline.DisposeAsync();
             if (_lease is not null) _services.Leases.Release(_lease);
             if (_upstream is not null) await _upstream.DisposeAsync();
             if (_tls is not null) await _tls.DisposeAsync();

@@ -83,8 +83,10 @@ internal sealed class ClientTls
                 return ValueTask.FromResult(options);
             }, null, deadline.Token);
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or ConnectionResetException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the client's bytes made the probe or SslStream throw (AuthenticationException, IOException, a
+            // timeout, anything a malformed record provokes) fails this handshake only: closed quietly, one log line.
             await ssl.DisposeAsync();
             var reason = e is OperationCanceledException ? "timed out" : e.Message;
             return new TlsHandshakeResult(null, null, null, reason);

@@ -4,6 +4,17 @@ using Microsoft.AspNetCore.Http;
 
 namespace OrleansMail.Grains.Admin;
 
+/// <summary>How a request proved it knows <c>Admin:Token</c>.</summary>
+internal enum AdminCaller
+{
+    /// <summary>No credentials, or wrong ones.</summary>
+    Unknown,
+    /// <summary><c>Authorization: Bearer &lt;token&gt;</c>: scripts; may change state.</summary>
+    Bearer,
+    /// <summary>HTTP Basic with the token as password: a browser; may only read (GET/HEAD).</summary>
+    Basic,
+}
+
 /// <summary>
 /// Who may use the admin API and the dashboard: whoever shows <c>Admin:Token</c>, either as
 /// <c>Authorization: Bearer &lt;token&gt;</c> (scripts) or as HTTP Basic with any user name and the token as password
@@ -16,18 +27,18 @@ internal sealed class AdminCredentials(string token)
 
     private readonly byte[] _token = Encoding.UTF8.GetBytes(token.Trim());
 
-    public bool Allow(HttpRequest request)
+    public AdminCaller Identify(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return Matches(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return false;
+            return Matches(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim())) ? AdminCaller.Bearer : AdminCaller.Unknown;
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return AdminCaller.Unknown;
 
         byte[] decoded;
         try { decoded = Convert.FromBase64String(header["Basic ".Length..].Trim()); }
-        catch (FormatException) { return false; }
+        catch (FormatException) { return AdminCaller.Unknown; }
         var colon = Array.IndexOf(decoded, (byte)':');
-        return colon >= 0 && Matches(decoded[(colon + 1)..]);
+        return colon >= 0 && Matches(decoded[(colon + 1)..]) ? AdminCaller.Basic : AdminCaller.Unknown;
     }
 
     private bool Matches(byte[] given) => CryptographicOperations.FixedTimeEquals(given, _token);

@@ -3,39 +3,32 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Dashboard;
 
 namespace OrleansMail.Grains.Admin;
 
 /// <summary>
 /// The admin HTTP API on a silo's web app (README "Admin API"): cache flush, unblock, a login's state and sessions;
-/// and the Orleans dashboard under <c>/dashboard</c>. Every request needs <c>Admin:Token</c> (see
-/// <see cref="AdminCredentials"/>); with no token configured neither is mapped at all (404), never open.
+/// and the Orleans dashboard under <c>/dashboard</c>. Every request needs <c>Admin:Token</c> and passes
+/// <see cref="AdminRequestGuard"/> (bearer to change state, no cross-site requests, every change logged); with no
+/// token configured neither is mapped at all (404), never open.
 /// </summary>
 public static class AdminEndpoints
 {
-    public const string TokenKey = "Admin:Token";
-
     /// <summary>Maps the endpoints when <c>Admin:Token</c> is set; returns whether it did.</summary>
     public static bool MapOrleansMailAdmin(this WebApplication app)
     {
-        var token = app.Configuration[TokenKey];
-        if (string.IsNullOrWhiteSpace(token)) return false;
-        var credentials = new AdminCredentials(token);
+        var token = AdminToken.From(app.Configuration);
+        if (token is null) return false;
+        var guard = new AdminRequestGuard(new AdminCredentials(token), app.Services.GetRequiredService<ILogger<AdminRequestGuard>>());
 
         // One check for every admin endpoint, whatever kind: the dashboard serves its assets with plain request
         // delegates, which endpoint filters never see. Routing has already picked the endpoint here (WebApplication
         // runs UseRouting first), so the marker decides, not a path prefix.
-        app.Use(async (context, next) =>
-        {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is not null && !credentials.Allow(context.Request))
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = AdminCredentials.Challenge;
-                return;
-            }
-            await next(context);
-        });
+        app.Use((context, next) => context.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is null
+            ? next(context)
+            : guard.InvokeAsync(context, () => next(context)));
 
         // The dashboard shows grain call statistics and what grains return from their parameterless state methods
         // (none of ours returns a secret); HideTrace keeps the live log stream off (AddOrleansMailSilo).

@@ -45,8 +45,12 @@ public sealed record ClusterSettings(
             throw new InvalidConfigurationException($"{SectionName}:Redis", redis, "Redis clustering needs a Redis connection string, e.g. 127.0.0.1:6379");
         if (mode == ClusterMode.Redis)
         {
+            // The error shows the connection string and the parser's reason without the password (README "Cluster").
             try { StackExchange.Redis.ConfigurationOptions.Parse(redis!); }
-            catch (Exception e) { throw new InvalidConfigurationException($"{SectionName}:Redis", redis, e.Message); }
+            catch (Exception e)
+            {
+                throw new InvalidConfigurationException($"{SectionName}:Redis", RedisConnectionString.Redacted(redis), RedisConnectionString.Scrub(e.Message, redis!));
+            }
         }
 
         return new ClusterSettings(

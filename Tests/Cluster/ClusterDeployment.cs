@@ -13,7 +13,7 @@ namespace OrleansMail.Tests.Cluster;
 public class ClusterDeployment : IAsyncLifetime
 {
     /// <summary>The Silos' admin API token (<c>Admin:Token</c>).</summary>
-    public const string AdminToken = "cluster-admin-token";
+    public const string AdminToken = "cluster-admin-token-0123456789abcdef-0123";
 
     private readonly ConcurrentQueue<StampedAuthRequest> _authLog = new();
     private readonly int _siloCount;

@@ -40,6 +40,59 @@ public sealed class InvalidConfigurationTests
         Assert.True(took < TimeSpan.FromSeconds(10), $"{app.Name} took {took} to refuse its configuration\n{app.Diagnostics()}");
     }
 
+    [Theory]
+    [InlineData("Frontend")]
+    [InlineData("Silo")]
+    public async Task AnAdminTokenShorterThan32BytesStopsStartUpWithOneLineThatDoesNotShowIt(string project)
+    {
+        const string token = "short-admin-token-31-bytes-long";
+        var settings = ValidSettings(project);
+        settings["Admin:Token"] = token;
+        await using var app = DotnetAppProcess.Start(project, settings, $"{project} with a short admin token");
+        var exitCode = await app.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(exitCode != 0, $"{app.Name} exited with 0\n{app.Diagnostics()}");
+        var line = Assert.Single(app.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("Invalid configuration: Admin:Token ", line, StringComparison.Ordinal);
+        Assert.Contains("at least 32", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, app.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Frontend")]
+    [InlineData("Silo")]
+    public async Task ABadRedisConnectionStringIsRefusedWithoutShowingItsPassword(string project)
+    {
+        const string password = "redis-secret-7f3a9c";
+        var settings = ValidSettings(project);
+        settings["Cluster:Mode"] = "Redis";
+        settings["Cluster:Redis"] = $"127.0.0.1:6379,password={password},connectTimeout=soon";
+        await using var app = DotnetAppProcess.Start(project, settings, $"{project} with a bad Redis connection string");
+        var exitCode = await app.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(exitCode != 0, $"{app.Name} exited with 0\n{app.Diagnostics()}");
+        Assert.Contains("Invalid configuration: Cluster:Redis ", app.StandardError, StringComparison.Ordinal);
+        Assert.Contains("password=*****", app.StandardError, StringComparison.Ordinal);
+        Assert.Contains("connectTimeout", app.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, app.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASiloThatCannotReachRedisNeverShowsThePassword()
+    {
+        const string password = "redis-secret-b81d04";
+        var settings = ValidSettings("Silo");
+        settings["Cluster:Mode"] = "Redis";
+        settings["Cluster:Redis"] = $"127.0.0.1:{RawTcpResponder.UnusedPort()},password={password},connectTimeout=500";
+        await using var app = DotnetAppProcess.Start("Silo", settings, "Silo with an unreachable Redis");
+        // It fails to join (or keeps retrying); either way what it writes about the connection string is checked.
+        try { await app.WaitForExitAsync(TimeSpan.FromSeconds(20)); }
+        catch (TimeoutException) { await app.StopAsync(TimeSpan.FromSeconds(5)); }
+
+        Assert.Contains("redis", app.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(password, app.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheSameSettingsWithoutTheBadValueStartTheFrontend()
     {

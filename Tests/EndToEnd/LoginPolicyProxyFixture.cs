@@ -10,7 +10,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class LoginPolicyProxyFixture : IAsyncLifetime
 {
-    public const string AdminToken = "test-admin-token";
+    public const string AdminToken = "test-admin-token-0123456789abcdef-0123";
 
     public DovecotServer Dovecot { get; private set; } = null!;
 

@@ -9,7 +9,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class SessionLimitProxyFixture : IAsyncLifetime
 {
-    public const string AdminToken = "session-admin-token";
+    public const string AdminToken = "session-admin-token-0123456789abcdef-0123";
 
     public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
 

@@ -10,7 +10,7 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
 {
-    public const string AdminToken = "pool-admin-token";
+    public const string AdminToken = "pool-admin-token-0123456789abcdef-0123";
 
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
 

@@ -30,6 +30,9 @@ public sealed class SmtpCommandParserTests
     [InlineData("MAIL:FROM")]
     [InlineData("\u00c4HLO x")]
     [InlineData("RCPT 1 2 3 4 5 6 7 8 9 10 11")]
+    [InlineData("MAIL FROM:<a@b.example>\rRCPT TO:<c@d.example>")] // a bare CR (RFC 5321 §2.3.8)
+    [InlineData("EHLO client\0.example")]
+    [InlineData("NOOP\r")]
     public void MalformedLinesAreInvalid(string line) => Assert.Null(SmtpCommandParser.Parse(line));
 
     [Fact]

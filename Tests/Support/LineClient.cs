@@ -36,6 +36,22 @@ public sealed class LineClient : IAsyncDisposable
         return new LineClient(tcp);
     }
 
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/> from <paramref name="local"/> (another loopback address: another client).</summary>
+    public static async Task<LineClient> ConnectFromAsync(System.Net.IPAddress local, int port, CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient(new System.Net.IPEndPoint(local, 0)) { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+        return new LineClient(tcp);
+    }
+
     /// <summary>The TLS stream once <see cref="StartTlsAsync"/> has run.</summary>
     public System.Net.Security.SslStream? Tls => _stream as System.Net.Security.SslStream;
 

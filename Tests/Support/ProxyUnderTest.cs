@@ -74,6 +74,9 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             ["LoginPolicy:auth_cache_ttl"] = "0",
             ["LoginPolicy:bruteforce_login_threshold"] = "0",
             ["LoginPolicy:bruteforce_address_threshold"] = "0",
+            // Every test client comes from 127.0.0.1, some tests many at once: the per-address pre-login cap is off
+            // here too (Tests/FrontDoor tests it on the real process).
+            ["PreloginConnectionsPerAddress"] = "0",
         };
         foreach (var (key, value) in shared) values["Mail:" + key] = value;
         foreach (var (key, value) in other ?? []) values[key] = value;

@@ -28,11 +28,13 @@ internal sealed class LineConnection : IDisposable
     /// <summary>Bytes of literal data received so far (relay scenario).</summary>
     public long LiteralBytes { get; private set; }
 
-    public static async Task<LineConnection> ConnectAsync(int port, int bufferSize, CancellationToken cancellationToken)
+    /// <param name="from">The local loopback address to connect from (another client address); any when null.</param>
+    public static async Task<LineConnection> ConnectAsync(int port, int bufferSize, CancellationToken cancellationToken, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (from is not null) socket.Bind(new IPEndPoint(from, 0));
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
         }
         catch

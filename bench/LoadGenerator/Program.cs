@@ -11,6 +11,7 @@ using OrleansMail.Bench;
 //   logins PORT [CONCURRENCY] [SECONDS] [USERS] [imap|pop3|smtp]           one login run, by hand
 //   free-ports N                                                             N free loopback TCP ports
 //   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
+//   flood PORT PID HELD PER_ADDRESS FLOOD USER PASSWORD OUT_PREFIX [--check]   the connection-flood measurement
 try
 {
     switch (args.FirstOrDefault())
@@ -90,8 +91,19 @@ try
                 }
                 return 0;
             }
+        case "flood":
+            {
+                int Arg(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
+                FileLimit.RaiseToHard();
+                var (held, perAddress, flood) = (Arg(3), Arg(4), Arg(5));
+                if (held > 12_000 || flood > 12_000) throw new ArgumentException("flood: at most 12,000 connections each (20,000 fds)");
+                var result = await PreloginFlood.RunAsync(Arg(1), Arg(2), held, perAddress, flood, args[6], args[7]);
+                var problems = PreloginFlood.Report(result, perAddress, args[8]);
+                foreach (var problem in problems) Console.Error.WriteLine($"CHECK FAILED: {problem}");
+                return args.Contains("--check") && problems.Count > 0 ? 1 : 0;
+            }
         default:
-            Console.Error.WriteLine("usage: LoadGenerator serve-auth|free-ports|bench ... (see bench/run.sh)");
+            Console.Error.WriteLine("usage: LoadGenerator serve-auth|free-ports|bench|flood ... (see bench/run.sh)");
             return 2;
     }
 }

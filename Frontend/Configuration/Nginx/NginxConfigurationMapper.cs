@@ -46,10 +46,25 @@ public sealed class NginxConfigurationMapper
                 case NginxDirectiveStatus.Process:
                     _result.ErrorLogs.Add(ErrorLog(node));
                     break;
+                case NginxDirectiveStatus.NotForMail when node.Name == "events":
+                    MapEvents(node.Block!);
+                    break;
                 case NginxDirectiveStatus.NotForMail:
                     if (!_result.NotForMail.Contains(node.Name)) _result.NotForMail.Add(node.Name);
                     break;
             }
+        }
+    }
+
+    /// <summary><c>events { }</c>: <c>worker_connections</c> becomes <c>WorkerConnections</c>; the others are nginx's event loop, reported.</summary>
+    private void MapEvents(IReadOnlyList<NginxDirectiveNode> directives)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in directives)
+        {
+            var directive = Check(node, NginxContexts.Events, seen);
+            if (directive.Status == NginxDirectiveStatus.Mapped) _result.Set(directive.ConfigurationKey, node.Arguments[0], node.Location);
+            else if (!_result.NotForMail.Contains(node.Name)) _result.NotForMail.Add(node.Name);
         }
     }
 

@@ -12,6 +12,8 @@ public enum NginxContexts
     Server = 4,
     /// <summary>Inside <c>mail { upstream ADDRESS { } }</c> (OrleansMail only): settings for one upstream server.</summary>
     Upstream = 8,
+    /// <summary>Inside <c>events { }</c>: only <c>worker_connections</c> acts; the rest is nginx's event loop.</summary>
+    Events = 16,
     MailAndServer = Mail | Server,
     /// <summary>The upstream settings: in mail{}, server{} and an upstream{} entry, inherited in that order.</summary>
     MailServerAndUpstream = Mail | Server | Upstream,

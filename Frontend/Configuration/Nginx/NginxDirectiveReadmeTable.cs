@@ -20,6 +20,7 @@ public static class NginxDirectiveReadmeTable
                 NginxContexts.Server => "server",
                 NginxContexts.MailAndServer => "mail, server",
                 NginxContexts.Mail => "mail",
+                NginxContexts.Events => "events",
                 _ => "main, mail, server",
             };
             var key = directive.Status switch

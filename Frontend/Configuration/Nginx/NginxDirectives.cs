@@ -18,6 +18,7 @@ public static class NginxDirectives
     private static NginxDirective Flag(string name, string @default) => Map(name, @default, flag: true);
     private const NginxContexts MSU = NginxContexts.MailServerAndUpstream;
     private static NginxDirective NotForMail(string name, int min = 1, int max = 1) => new(name, NginxContexts.Main, NginxDirectiveStatus.NotForMail, min, max);
+    private static NginxDirective EventsOnly(string name) => new(name, NginxContexts.Events, NginxDirectiveStatus.NotForMail);
 
     public static IReadOnlyList<NginxDirective> All { get; } =
     [
@@ -28,6 +29,7 @@ public static class NginxDirectives
         Map("protocol", "by port", contexts: NginxContexts.Server, note: "imap 143/993, pop3 110/995, smtp 25/465/587 when absent"),
         Map("server_name", "host name"),
         Map("timeout", "60s"),
+        Map("login_timeout", "3m", note: "OrleansMail only: the longest from accept to logged in (TLS, commands, auth waits, upstream login), whatever each read's timeout"),
         Map("resolver", "off", max: Many),
         Map("resolver_timeout", "30s"),
         Map("max_errors", "5"),
@@ -134,7 +136,7 @@ public static class NginxDirectives
         Map("session_limit_per_login", "0 (off)", max: 1, key: "LoginPolicy:SessionLimitPerLogin", contexts: NginxContexts.Main, note: "OrleansMail only: concurrent sessions per login, cluster-wide"),
         Map("session_limit_per_address", "0 (off)", max: 1, key: "LoginPolicy:SessionLimitPerAddress", contexts: NginxContexts.Main, note: "OrleansMail only: concurrent sessions per address prefix across logins (trusted networks exempt)"),
         Map("session_lease_ttl", "60s", max: 1, key: "LoginPolicy:SessionLeaseTtl", contexts: NginxContexts.Main, note: "OrleansMail only: a session's slot lives this long unless its front end renews it"),
-        Map("admin_token", "— (admin API off)", key: "Admin:Token", contexts: NginxContexts.Main, note: "OrleansMail only: bearer token of the admin API"),
+        Map("admin_token", "— (admin API off)", key: "Admin:Token", contexts: NginxContexts.Main, note: "OrleansMail only: token of the admin API, at least 32 bytes"),
         Map("admin_listen", "—", key: "Admin:Listen", contexts: NginxContexts.Main, note: "OrleansMail only: address:port of the embedded silo's admin API"),
         Map("imap_upstream_pool", "—", max: Many, key: "UpstreamPools:Imap", contexts: NginxContexts.Main, note: "OrleansMail only: IMAP upstreams (host:port …) chosen by rendezvous hash of the login when the auth server sends no Auth-Server"),
         Map("pop3_upstream_pool", "—", max: Many, key: "UpstreamPools:Pop3", contexts: NginxContexts.Main, note: "OrleansMail only: the same for POP3"),
@@ -145,6 +147,10 @@ public static class NginxDirectives
         Map("upstream_check_timeout", "3s", key: "UpstreamPools:CheckTimeout", contexts: NginxContexts.Main, note: "OrleansMail only: connect + greeting deadline of a check"),
         Map("upstream_check_fails", "2", key: "UpstreamPools:CheckFails", contexts: NginxContexts.Main, note: "OrleansMail only: consecutive failures (checks, front ends' connect failures) that mark an upstream down"),
         Map("upstream_check_passes", "2", key: "UpstreamPools:CheckPasses", contexts: NginxContexts.Main, note: "OrleansMail only: consecutive passed checks that mark it up again"),
+        Map("worker_connections", "half the open-file limit", key: "WorkerConnections", contexts: NginxContexts.Events,
+            note: "client connections open at once across every listener; one more gets the protocol's temporary failure and is closed"),
+        Map("prelogin_connections_per_address", "20", key: "PreloginConnectionsPerAddress", contexts: NginxContexts.Main,
+            note: "OrleansMail only: connections not yet logged in per client address prefix (LoginPolicy's prefixes; trusted_networks exempt); 0 = off"),
         Map("worker_shutdown_timeout", "30s", key: "ShutdownTimeout", contexts: NginxContexts.Main,
             note: "on stop/quit (SIGTERM, SIGQUIT): listeners close at once, sessions may finish for this long, then are closed"),
 
@@ -167,7 +173,13 @@ public static class NginxDirectives
         NotForMail("thread_pool", 2, 3),
         NotForMail("ssl_engine"),
         NotForMail("debug_points"),
-        NotForMail("events", 0, 0),
+        new("events", NginxContexts.Main, NginxDirectiveStatus.NotForMail, 0, 0, Note: "its worker_connections is honoured, the rest has no effect"),
+        EventsOnly("use"),
+        EventsOnly("multi_accept"),
+        EventsOnly("accept_mutex"),
+        EventsOnly("accept_mutex_delay"),
+        EventsOnly("worker_aio_requests"),
+        EventsOnly("debug_connection"),
         NotForMail("http", 0, 0),
         NotForMail("stream", 0, 0),
     ];

@@ -213,7 +213,8 @@ public sealed class NginxMappingTests : IDisposable
     public void ProcessDirectivesAreHonouredAndOthersReportedOnce()
     {
         var mapped = _files.Load("user nobody;\nworker_processes 4;\nevents { worker_connections 1024; }\nhttp { server { listen 80; } }\nstream { }\nworker_processes 2;\npid run/om.pid;\nerror_log logs/error.log warn;\ncluster_silo_port 12345;\nworker_shutdown_timeout 2m;\nmail { proxy on; }\n").Mapped;
-        Assert.Equal(["user", "worker_processes", "events", "http", "stream"], mapped.NotForMail);
+        Assert.Equal(["user", "worker_processes", "http", "stream"], mapped.NotForMail);
+        Assert.Equal("1024", mapped.Values["WorkerConnections"]);
         Assert.Equal(Path.Combine(_files.Directory, "run/om.pid"), mapped.PidFile);
         Assert.Equal([new NginxErrorLog(Path.Combine(_files.Directory, "logs/error.log"), Microsoft.Extensions.Logging.LogLevel.Warning)], mapped.ErrorLogs);
         Assert.Equal("12345", mapped.Values["Cluster:SiloPort"]);
