@@ -78,8 +78,9 @@ public sealed class NginxStartupProcessTests
         Assert.Equal(await Dialogue(theirs[0], "EHLO client.test\r\n", "250 "), ehlo);
         Assert.Contains("250-SIZE 10485760\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n", ehlo, StringComparison.Ordinal);
         // The POP3 greeting carries an APOP salt of its own: only the CAPA reply is compared.
+        static string AfterGreeting(string transcript) => transcript[(transcript.IndexOf("\r\n", StringComparison.Ordinal) + 2)..];
         var capa = await Dialogue(ours[1], "CAPA\r\n", ".");
-        Assert.Equal((await Dialogue(theirs[1], "CAPA\r\n", "."))[(capa.IndexOf("\r\n", StringComparison.Ordinal) + 2)..], capa[(capa.IndexOf("\r\n", StringComparison.Ordinal) + 2)..]);
+        Assert.Equal(AfterGreeting(await Dialogue(theirs[1], "CAPA\r\n", ".")), AfterGreeting(capa));
         Assert.Contains("\r\nX-QUOTED TWO\r\n", capa, StringComparison.Ordinal);
         var capability = await Dialogue(ours[2], "c1 CAPABILITY\r\n", "c1 ");
         Assert.Equal(await Dialogue(theirs[2], "c1 CAPABILITY\r\n", "c1 "), capability);
