@@ -235,7 +235,9 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
             await using var c = await OpenAsync();
             await c.ExpectAsync("USER bob\r\n", "+OK");
             var clock = Stopwatch.StartNew();
-            await c.ExpectAsync("PASS wrong\r\n", "-ERR Invalid login or password");
+            // A password no other test sent: one refused earlier from this address would be refused again locally
+            // (bruteforce_repeat_window), with that earlier refusal's Auth-Wait.
+            await c.ExpectAsync("PASS wrong-with-wait\r\n", "-ERR Invalid login or password");
             Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"refused after {clock.Elapsed}");
             // Back in the start state: PASS needs a new USER.
             await c.ExpectAsync("PASS bob-password\r\n", "-ERR invalid command");
