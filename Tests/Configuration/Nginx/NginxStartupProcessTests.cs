@@ -84,6 +84,8 @@ public sealed class NginxStartupProcessTests
         var capability = await Dialogue(ours[2], "c1 CAPABILITY\r\n", "c1 ");
         Assert.Equal(await Dialogue(theirs[2], "c1 CAPABILITY\r\n", "c1 "), capability);
         Assert.Contains("IMAP4rev1 X-QUOTED TWO ID", capability, StringComparison.Ordinal);
+        await nginx.StopAsync(TimeSpan.FromSeconds(5));
+        await ServerProcess.DeleteDirectoryAsync(nginxDirectory);
     }
 
     /// <summary>
@@ -117,6 +119,7 @@ public sealed class NginxStartupProcessTests
             Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.False(File.Exists(pidFile), $"start {start}: the pid file is removed at exit");
         }
+        await ServerProcess.DeleteDirectoryAsync(directory);
     }
 
     /// <summary>
