@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration.Nginx;
 using OrleansMail.Frontend.Hosting;
 using OrleansMail.Grains.Hosting;
@@ -44,7 +45,14 @@ int Failed(string message)
 Microsoft.AspNetCore.Builder.WebApplication app;
 try
 {
-    app = MailProxyApplication.Build(args, services: services => services.AddSingleton<IHostLifetime>(signals));
+    app = MailProxyApplication.Build(args, services: services =>
+    {
+        services.AddSingleton<IHostLifetime>(signals);
+        // A failed start is reported below as one [emerg] line; the host's own "Hosting failed to start" would repeat
+        // it with a stack trace. Its Critical events (a background service stopping the host) still show.
+        services.Configure<LoggerFilterOptions>(options => options.Rules.Add(
+            new LoggerFilterRule(null, "Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical, null)));
+    });
 }
 catch (Exception e) when (e is InvalidConfigurationException or NginxConfigurationException)
 {

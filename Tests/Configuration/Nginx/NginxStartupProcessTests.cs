@@ -85,31 +85,42 @@ public sealed class NginxStartupProcessTests
         var capability = await Dialogue(ours[2], "c1 CAPABILITY\r\n", "c1 ");
         Assert.Equal(await Dialogue(theirs[2], "c1 CAPABILITY\r\n", "c1 "), capability);
         Assert.Contains("IMAP4rev1 X-QUOTED TWO ID", capability, StringComparison.Ordinal);
+        await nginx.StopAsync(TimeSpan.FromSeconds(5));
+        await ServerProcess.DeleteDirectoryAsync(nginxDirectory);
     }
 
     /// <summary>
     /// The pid file means "accepting", as nginx's: a supervisor that connects the moment it appears gets the greeting,
-    /// on each of 20 starts; each stop (SIGTERM) exits with status 0 and removes the file.
+    /// and a login at once is decided by the auth server through the embedded silo (the cluster is up: not
+    /// <c>NO [UNAVAILABLE]</c>), on each of 20 starts; each stop (SIGTERM) exits with status 0 and removes the file.
     /// </summary>
     [Fact]
     public async Task ASupervisorThatConnectsWhenThePidFileAppearsGetsTheGreetingEveryTime()
     {
+        await using var auth = await TestAuthServer.StartAsync(_ => AuthReply.Fail("Invalid login or password"));
         var directory = NewDirectory();
         var port = ServerProcess.GetFreeTcpPorts(1)[0];
-        var pidFile = await WriteImapConfigurationAsync(directory, port);
+        var pidFile = await WriteImapConfigurationAsync(directory, port, auth.Url);
 
         for (var start = 1; start <= 20; start++)
         {
             // Its own working folder (deleted when it ends); the configuration and the pid file are in the prefix.
             await using var app = Run(NewDirectory(), $"frontend start {start}", "-p", directory, "-c", "nginx.conf", "-g", ClusterGlobals());
             await app.WaitUntilAsync(_ => Task.FromResult(File.Exists(pidFile)), TimeSpan.FromSeconds(90), "the pid file", Timeout);
-            Assert.Equal(FrontendProcess.Greeting, await ServerProcess.ReadFirstLineAsync(port, null, Timeout));
+            await using (var client = await LineClient.ConnectAsync(port))
+            {
+                Assert.Equal(FrontendProcess.Greeting, await client.ReadLineAsync());
+                await client.SendAsync($"a LOGIN user{start} password\r\n");
+                var reply = await client.ReadLineAsync(TimeSpan.FromSeconds(30));
+                Assert.True(reply is not null && reply.StartsWith("a NO ", StringComparison.Ordinal) && !reply.Contains("UNAVAILABLE", StringComparison.Ordinal), $"start {start}: {reply}");
+            }
             Assert.Equal(P(app.Id), (await File.ReadAllTextAsync(pidFile, Timeout)).Trim());
 
             Signal(app.Id, "TERM");
             Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.False(File.Exists(pidFile), $"start {start}: the pid file is removed at exit");
         }
+        await ServerProcess.DeleteDirectoryAsync(directory);
     }
 
     /// <summary>
@@ -258,10 +269,10 @@ public sealed class NginxStartupProcessTests
     }
 
     /// <summary>nginx.conf in <paramref name="directory"/>: one plain IMAP listener and a pid file, whose path it returns.</summary>
-    private static async Task<string> WriteImapConfigurationAsync(string directory, int port)
+    private static async Task<string> WriteImapConfigurationAsync(string directory, int port, string authUrl = "127.0.0.1:9/auth")
     {
         await File.WriteAllTextAsync(Path.Combine(directory, "nginx.conf"),
-            $"pid run/orleansmail.pid;\nmail {{\n    auth_http 127.0.0.1:9/auth;\n    server {{\n        listen 127.0.0.1:{P(port)};\n        protocol imap;\n    }}\n}}\n", Timeout);
+            $"pid run/orleansmail.pid;\nmail {{\n    auth_http {authUrl};\n    server {{\n        listen 127.0.0.1:{P(port)};\n        protocol imap;\n    }}\n}}\n", Timeout);
         return Path.Combine(directory, "run", "orleansmail.pid");
     }
 
