@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using OrleansMail.Grains.Login;
 
 namespace OrleansMail.Frontend.Connections;
 
@@ -38,9 +38,7 @@ internal sealed class ConnectionLimits(ConnectionLimitSettings settings)
     public PreloginSlot? TryEnterPrelogin(EndPoint? client)
     {
         if (settings.PreloginPerAddress == 0 || client is not IPEndPoint { Address: var address }) return PreloginSlot.Uncounted;
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        foreach (var network in settings.TrustedNetworks)
-            if (network.Contains(address)) return PreloginSlot.Uncounted;
+        if (AddressPrefix.IsTrusted(address, settings.TrustedNetworks)) return PreloginSlot.Uncounted;
 
         var prefix = Prefix(address);
         lock (_prelogin)
@@ -55,7 +53,7 @@ internal sealed class ConnectionLimits(ConnectionLimitSettings settings)
     /// <summary>Connections not logged in from <paramref name="address"/>'s prefix (for tests and the admin view).</summary>
     public int PreloginFrom(IPAddress address)
     {
-        lock (_prelogin) return _prelogin.GetValueOrDefault(Prefix(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address));
+        lock (_prelogin) return _prelogin.GetValueOrDefault(Prefix(address));
     }
 
     private void Leave(IPNetwork prefix)
@@ -68,14 +66,8 @@ internal sealed class ConnectionLimits(ConnectionLimitSettings settings)
         }
     }
 
-    /// <summary>The address cut to the login policy's prefix length (IPv4 /32, IPv6 /64 by default).</summary>
-    private IPNetwork Prefix(IPAddress address)
-    {
-        var length = address.AddressFamily == AddressFamily.InterNetwork ? settings.Ipv4Prefix : settings.Ipv6Prefix;
-        var bytes = address.GetAddressBytes();
-        for (var bit = length; bit < bytes.Length * 8; bit++) bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
-        return new IPNetwork(new IPAddress(bytes), length);
-    }
+    /// <summary>The address cut to the login policy's prefix length, as the login grains count it.</summary>
+    private IPNetwork Prefix(IPAddress address) => AddressPrefix.Of(address, settings.Ipv4Prefix, settings.Ipv6Prefix);
 
     /// <summary>One connection's place in its prefix's pre-login count, given back once (login or close).</summary>
     public sealed class PreloginSlot
