@@ -21,8 +21,12 @@ public sealed class ClusterAttackTests(TwoSiloClusterFixture fixture) : IClassFi
         fixture.UseAuth(TestAuthServer.UsersAndPasswords(fixture.Dovecot.Users, fixture.Dovecot.Host, fixture.Dovecot.ImapPort, waitOnFailureSeconds: 3));
         const string attacker = "127.0.0.61";
         const string user = "frank";
-        // The user's grain and Dovecot's login processes are warm, as in a running deployment.
+        // A running deployment: the user's grain, Dovecot's login processes and the refusal path (the silos' first
+        // refusal activates an address grain and writes the throttling state) are warm. The earlier failure comes from
+        // a third address, with a password the attacker does not send.
         Assert.Null(await ClusterImap.TryLoginAsync(fixture.FrontendA, user, "frank-password", from: "127.0.0.62", cancellationToken: Ct));
+        foreach (var frontend in fixture.Frontends)
+            Assert.StartsWith("a NO ", await ClusterImap.RawLoginAsync(frontend, user, "an-earlier-typo", "127.0.0.60", Ct));
         using var attackTime = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         attackTime.CancelAfter(TimeSpan.FromSeconds(12));
         var refusals = 0;
