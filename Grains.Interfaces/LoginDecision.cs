@@ -16,6 +16,11 @@ namespace OrleansMail.Grains.Interfaces;
 /// when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to the
 /// upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
 /// </param>
+/// <param name="ThrottledBy">
+/// Set when this refusal or wait comes from the grains' own brute-force rules rather than from the auth server: the
+/// rule's name (the bounded set of the <c>rule</c> label of <c>orleansmail.throttle.engagements</c>, README
+/// "Observability"), so that the front end counts the login as throttled. Null otherwise.
+/// </param>
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,
@@ -28,7 +33,8 @@ public sealed record LoginDecision(
     [property: Id(8)] TimeSpan? Delay = null,
     [property: Id(9)] SessionLease? Session = null,
     [property: Id(10)] TimeSpan SessionLeaseTtl = default,
-    [property: Id(11)] string[]? UpstreamFallbacks = null)
+    [property: Id(11)] string[]? UpstreamFallbacks = null,
+    [property: Id(12)] string? ThrottledBy = null)
 {
     public static LoginDecision Allow(string host, int port, string login, string password) =>
         new(LoginOutcome.Allowed, host, port, login, password);
@@ -51,5 +57,5 @@ public sealed record LoginDecision(
 
     /// <summary>Never print the upstream password.</summary>
     public override string ToString() =>
-        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, Delay = {Delay}, Session = {Session?.LeaseId}, UpstreamFallbacks = {(UpstreamFallbacks is null ? "" : string.Join(' ', UpstreamFallbacks))} }}";
+        $"LoginDecision {{ Outcome = {Outcome}, Upstream = {UpstreamHost}:{UpstreamPort}, UpstreamLogin = {UpstreamLogin}, Message = {Message}, Wait = {Wait}, SmtpErrorCode = {SmtpErrorCode}, ThrottledBy = {ThrottledBy}, Delay = {Delay}, Session = {Session?.LeaseId}, UpstreamFallbacks = {(UpstreamFallbacks is null ? "" : string.Join(' ', UpstreamFallbacks))} }}";
 }
