@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansMail.Grains.Interfaces;
 using OrleansMail.Grains.Logging;
+using OrleansMail.Grains.Telemetry;
+using Error = OrleansMail.Grains.Telemetry.TelemetryLabels.AuthHttpError;
 
 namespace OrleansMail.Grains.AuthHttp;
 
@@ -10,7 +13,12 @@ namespace OrleansMail.Grains.AuthHttp;
 /// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
 /// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (src/mail/ngx_mail_auth_http_module.c step 4).
 /// </summary>
-internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger, Hosting.UpstreamPoolSettings pools)
+/// <remarks>
+/// Each answer is measured (<c>orleansmail.auth_http.duration</c>, <c>orleansmail.auth_http.errors</c>), except a
+/// request cancelled because the client went away: that says nothing about the auth server.
+/// </remarks>
+internal sealed partial class AuthHttpClient(
+    IHttpClientFactory httpClientFactory, ILogger<AuthHttpClient> logger, Hosting.UpstreamPoolSettings pools, GrainMetrics metrics)
 {
     /// <summary>The name of the <see cref="HttpClient"/> registered by <see cref="AuthHttpServiceCollectionExtensions.AddAuthHttpClient"/>.</summary>
     public const string HttpClientName = "OrleansMail.AuthHttp";
@@ -29,6 +37,8 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
             ["LoginAttempt"] = attempt.AttemptNumber,
         });
 
+        // Real elapsed time, not the injected TimeProvider: this measures the auth server.
+        var started = Stopwatch.GetTimestamp();
         var answer = await AskAsync(attempt, cancellationToken);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -38,9 +48,19 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
             return answer;
         }
 
+        metrics.AuthHttpAnswered(attempt.Protocol, Result(answer), answer.ErrorType, Stopwatch.GetElapsedTime(started));
         LogDecision(attempt, answer.Decision);
         return answer;
     }
+
+    private static string Result(AuthHttpAnswer answer) => answer.ErrorType is not null ? TelemetryLabels.AuthHttpResult.Error
+        : answer.Decision.Outcome switch
+        {
+            LoginOutcome.Allowed => TelemetryLabels.AuthHttpResult.Ok,
+            LoginOutcome.Refused => TelemetryLabels.AuthHttpResult.Refused,
+            LoginOutcome.RetryLater => TelemetryLabels.AuthHttpResult.Wait,
+            _ => TelemetryLabels.AuthHttpResult.Error,
+        };
 
     private async Task<AuthHttpAnswer> AskAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
@@ -51,7 +71,7 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
         }
         catch (FormatException e)
         {
-            return LoginDecision.TemporaryFailure(e.Message);
+            return new AuthHttpAnswer(LoginDecision.TemporaryFailure(e.Message), null, Error.Other);
         }
 
         // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it (§2.4 step 5).
@@ -67,12 +87,16 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
                 var cacheTtl = parsed.CacheTtlSeconds is int seconds ? AuthHttpLimits.CacheTtl(seconds) : (TimeSpan?)null;
-                return new AuthHttpAnswer(AuthHttpDecision.Decide(attempt, parsed, pools.Pool(attempt.Protocol).Count > 0), cacheTtl);
+                var decision = AuthHttpDecision.Decide(attempt, parsed, pools.Pool(attempt.Protocol).Count > 0);
+                // A reply nginx cannot use: a web server's error page (no Auth-Status) is told apart by its status.
+                var error = decision.Outcome != LoginOutcome.TemporaryFailure ? null
+                    : response.IsSuccessStatusCode ? Error.Malformed : Error.HttpStatus;
+                return new AuthHttpAnswer(decision, cacheTtl, error);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return LoginDecision.Unavailable("auth http server timed out");
+            return new AuthHttpAnswer(LoginDecision.Unavailable("auth http server timed out"), null, Error.Timeout);
         }
         catch (OperationCanceledException)
         {
@@ -83,9 +107,19 @@ internal sealed partial class AuthHttpClient(IHttpClientFactory httpClientFactor
             // Connection refused, reset, garbage instead of HTTP, headers over the 1 KB limit, bad header bytes...
             // Only the type is kept: messages may quote reply headers, which can carry Auth-Pass.
             var reason = "auth http server error: " + e.GetType().Name;
-            return IsUnreachable(e) ? LoginDecision.Unavailable(reason) : LoginDecision.TemporaryFailure(reason);
+            return IsUnreachable(e)
+                ? new AuthHttpAnswer(LoginDecision.Unavailable(reason), null, Error.Connect)
+                : new AuthHttpAnswer(LoginDecision.TemporaryFailure(reason), null, ErrorType(e));
         }
     }
+
+    /// <summary>The kind of a failure that is not <see cref="IsUnreachable"/>, for <c>orleansmail.auth_http.errors</c>.</summary>
+    private static string ErrorType(Exception e) => e switch
+    {
+        HttpRequestException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded } => Error.TooLarge,
+        HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded } => Error.Malformed,
+        _ => Error.Other,
+    };
 
     /// <summary>
     /// The auth server could not be reached (nothing listening, reset, name or TLS failure): a temporary failure the

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansMail.Grains.Telemetry;
 
 namespace OrleansMail.Grains.AuthHttp;
 
@@ -10,13 +11,14 @@ public static class AuthHttpServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the auth_http client (a named <see cref="HttpClient"/> over a <see cref="SocketsHttpHandler"/> tuned
-    /// to nginx's limits) and <see cref="TimeProvider.System"/> unless a TimeProvider is already registered.
+    /// to nginx's limits), its <see cref="GrainMetrics"/>, and <see cref="TimeProvider.System"/> unless a TimeProvider is already registered.
     /// Idempotent enough to call twice.
     /// </summary>
     public static IServiceCollection AddAuthHttpClient(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new Hosting.UpstreamPoolSettings());
+        services.AddGrainMetrics();
         services.TryAddSingleton<AuthHttpClient>();
         services.AddHttpClient(AuthHttpClient.HttpClientName, client =>
             {

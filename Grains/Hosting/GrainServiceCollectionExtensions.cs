@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansMail.Grains.AuthHttp;
+using OrleansMail.Grains.Telemetry;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -10,6 +11,7 @@ public static class GrainServiceCollectionExtensions
     public static IServiceCollection AddOrleansMailGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddGrainMetrics();
         services.AddAuthHttpClient();
         services.TryAddSingleton(new LoginPolicySettings());
         services.TryAddSingleton<Login.SecretHasher>();

@@ -13,7 +13,8 @@ namespace OrleansMail.Grains.Login;
 internal sealed partial class ClientAddressGrain(
     [PersistentState("address", Hosting.SiloBuilderExtensions.StorageName)] IPersistentState<ClientAddressState> state,
     LoginPolicySettings settings,
-    TimeProvider time) : Grain, IClientAddressGrain
+    TimeProvider time,
+    Telemetry.GrainMetrics metrics) : Grain, IClientAddressGrain
 {
     public const string GrainTypeName = "clientaddress";
 

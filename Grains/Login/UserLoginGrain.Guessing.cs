@@ -37,8 +37,9 @@ internal sealed partial class UserLoginGrain
         return _admissions.Admit(attemptKey, now, settings.BruteforceAdmissionInterval) switch
         {
             null => null,
-            { } wait when wait == TimeSpan.MaxValue => LoginDecision.Unavailable("too many logins waiting for the auth server"),
-            { } wait => LoginDecision.RetryAfter(wait),
+            { } wait when wait == TimeSpan.MaxValue =>
+                Throttled(LoginDecision.Unavailable("too many logins waiting for the auth server"), ThrottleRule.AdmissionQueue),
+            { } wait => Throttled(LoginDecision.RetryAfter(wait), ThrottleRule.LoginBudget),
         };
     }
 

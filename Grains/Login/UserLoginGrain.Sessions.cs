@@ -12,7 +12,15 @@ namespace OrleansMail.Grains.Login;
 /// </summary>
 internal sealed partial class UserLoginGrain
 {
-    private readonly SessionLeaseTable _sessions = new();
+    private readonly SessionLeaseTable _sessions = new(metrics, Telemetry.TelemetryLabels.LeaseScope.Login);
+
+    /// <inheritdoc />
+    /// <remarks>The leases go with the activation (renewals bring them back to the next one): they stop counting as held.</remarks>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _sessions.Clear();
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// Takes a slot for an allowed login, or refuses with Dovecot's wording (its login process answers a full

@@ -22,15 +22,16 @@ internal sealed partial class UserLoginGrain
         && (settings.BruteforceLoginThreshold > 0 || settings.BruteforceAddressThreshold > 0
             || settings.BruteforceLoginBudget > 0 || settings.BruteforceRepeatWindow > TimeSpan.Zero);
 
-    private async Task<bool> IsThrottledAsync(string prefix, DateTimeOffset now)
+    /// <summary>The threshold rule that locks <paramref name="prefix"/> out of this login, or null.</summary>
+    private async Task<string?> ThresholdReachedAsync(string prefix, DateTimeOffset now)
     {
         if (state.State.ByAddressPrefix.TryGetValue(prefix, out var window))
         {
             window.Prune(now, settings.BruteforceWindow);
-            if (window.IsThrottled(settings.BruteforceLoginThreshold)) return true;
+            if (window.IsThrottled(settings.BruteforceLoginThreshold)) return ThrottleRule.LoginThreshold;
         }
 
-        return settings.BruteforceAddressThreshold > 0 && await AddressGrain(prefix).IsThrottled();
+        return settings.BruteforceAddressThreshold > 0 && await AddressGrain(prefix).IsThrottled() ? ThrottleRule.AddressThreshold : null;
     }
 
     /// <summary>Whether the auth server refused exactly this question from this prefix within its repeat window.</summary>

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using OrleansMail.Grains.AuthHttp;
 using OrleansMail.Grains.Hosting;
 using Hosting = OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
+using OrleansMail.Grains.Telemetry;
 
 namespace OrleansMail.Grains.Login;
 
@@ -21,7 +23,9 @@ namespace OrleansMail.Grains.Login;
 /// <item>the auth server;</item>
 /// <item>concurrent-session limits (UserLoginGrain.Sessions.cs): an allowed login takes its slot in the same call.</item>
 /// </list>
-/// The grain never allows anything the auth server did not allow for exactly this question.
+/// The grain never allows anything the auth server did not allow for exactly this question. A decision one of the
+/// brute-force rules takes names it (<see cref="LoginDecision.ThrottledBy"/>, <see cref="ThrottleRule"/>) and is
+/// counted in <c>orleansmail.throttle.engagements</c>.
 /// </summary>
 [GrainType(GrainTypeName)]
 internal sealed partial class UserLoginGrain(
@@ -30,7 +34,8 @@ internal sealed partial class UserLoginGrain(
     LoginPolicySettings settings,
     SecretHasher hasher,
     TimeProvider timeProvider,
-    Upstreams.UpstreamPlacement upstreams) : Grain, IUserLoginGrain
+    Upstreams.UpstreamPlacement upstreams,
+    GrainMetrics metrics) : Grain, IUserLoginGrain
 {
     public const string GrainTypeName = "userlogin";
 
@@ -42,8 +47,34 @@ internal sealed partial class UserLoginGrain(
     /// The pool upstream is chosen after the cache, on every decision, so a cached decision follows health and drains
     /// at once; the cache keeps the auth server's own answer.
     /// </remarks>
-    public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default) =>
-        upstreams.Place(attempt.Protocol, await DecideAsync(attempt, cancellationToken));
+    public async Task<LoginDecision> DecideLogin(LoginAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        var decision = upstreams.Place(attempt.Protocol, await DecideAsync(attempt, cancellationToken));
+        Trace(attempt, decision);
+        return decision;
+    }
+
+    /// <summary>
+    /// The decision's attributes on the grain call's span of the login trace (README "Observability"): bounded values
+    /// only, never the login or a secret. <c>mail.mechanism</c> is the auth_http <c>Auth-Method</c> (plain covers LOGIN,
+    /// PLAIN and USER/PASS; the front end's span has the exact mechanism).
+    /// </summary>
+    private static void Trace(LoginAttempt attempt, LoginDecision decision)
+    {
+        if (Activity.Current is not { IsAllDataRequested: true } activity) return;
+        activity.SetTag("mail.protocol", TelemetryLabels.Protocol(attempt.Protocol));
+        activity.SetTag("mail.mechanism", AuthHttpNames.For(attempt.Method));
+        activity.SetTag("mail.result", decision switch
+        {
+            { ThrottledBy: not null } => "throttled",
+            { Outcome: LoginOutcome.Allowed } => "ok",
+            { Outcome: LoginOutcome.Refused } => "failed",
+            { Outcome: LoginOutcome.RetryLater } => "wait",
+            { Outcome: LoginOutcome.SessionLimit } => "session_limit",
+            _ => "temporary_failure",
+        });
+        if (decision.ThrottledBy is { } rule) activity.SetTag("mail.throttle.rule", rule);
+    }
 
     private async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
@@ -61,22 +92,24 @@ internal sealed partial class UserLoginGrain(
         var trusted = AddressPrefix.IsTrusted(attempt.ClientIp, settings);
         if (!trusted && _authWaits.Until(prefix, now) is { } waitUntil)
         {
-            return LoginDecision.RetryAfter(waitUntil - now);
+            return Throttled(LoginDecision.RetryAfter(waitUntil - now), ThrottleRule.AuthWait);
         }
 
         // Throttling comes before the cache: an address past the threshold is refused even the right password, or a
         // brute force that reached a cached secret would get through (and learn it was right).
         var throttled = Throttles(attempt, trusted);
-        if (throttled && await IsThrottledAsync(prefix, now))
+        if (throttled && await ThresholdReachedAsync(prefix, now) is { } threshold)
         {
-            return LocalRefusal(prefix, now, atLeastThreshold: true);
+            return Throttled(LocalRefusal(prefix, now, atLeastThreshold: true), threshold);
         }
 
         // Only a clear-text password can be matched again: APOP and CRAM-MD5 digests change with every challenge,
         // EXTERNAL and smtp_auth none carry no secret at all.
         var question = attempt.Method == AuthMethod.Plain ? AuthQuestion.Hash(hasher, attempt, settings) : null;
         var cacheKey = question is null ? null : Convert.ToBase64String(question);
-        if (cacheKey is not null && _cache.Fresh(cacheKey, now) is { } cached)
+        var cached = cacheKey is null ? null : _cache.Fresh(cacheKey, now);
+        if (cacheKey is not null) metrics.CacheLookup(attempt.Protocol, hit: cached is not null);
+        if (cached is not null)
         {
             if (cached.Outcome == LoginOutcome.Allowed && throttled) await RememberPrefixAsync(prefix, now, forgive: false);
             return cached;
@@ -84,13 +117,14 @@ internal sealed partial class UserLoginGrain(
 
         if (throttled && question is not null && IsRepeatedRefusal(prefix, question, now))
         {
-            return LocalRefusal(prefix, now, atLeastThreshold: false);
+            return Throttled(LocalRefusal(prefix, now, atLeastThreshold: false), ThrottleRule.RepeatedRefusal);
         }
 
-        if (settings.AuthCacheDigestLocal && attempt is { Method: AuthMethod.Apop or AuthMethod.CramMd5, Salt: { } salt }
-            && _cache.FreshMatchingDigest(attempt.Protocol, attempt.Method, salt, attempt.Secret, now) is { } verified)
+        if (settings.AuthCacheDigestLocal && attempt is { Method: AuthMethod.Apop or AuthMethod.CramMd5, Salt: { } salt })
         {
-            return verified;
+            var verified = _cache.FreshMatchingDigest(attempt.Protocol, attempt.Method, salt, attempt.Secret, now);
+            metrics.CacheLookup(attempt.Protocol, hit: verified is not null);
+            if (verified is not null) return verified;
         }
 
         var secretHash = hasher.Hash(this.GetPrimaryKeyString(), attempt.Secret);
@@ -181,6 +215,13 @@ internal sealed partial class UserLoginGrain(
             .ToList();
         var waits = _authWaits.Running(now).Select(w => new AuthWaitReport(w.Prefix, w.Until)).ToList();
         return Task.FromResult(new UserLoginReport(_cache.Count, waits, throttles, _sessions.All(now), GuessingReport(now)));
+    }
+
+    /// <summary>A decision a brute-force rule took instead of the auth server: named, and counted once.</summary>
+    private LoginDecision Throttled(LoginDecision decision, string rule)
+    {
+        metrics.ThrottleEngaged(rule);
+        return decision with { ThrottledBy = rule };
     }
 
     private IClientAddressGrain AddressGrain(string prefix) => GrainFactory.GetGrain<IClientAddressGrain>(prefix);

@@ -45,6 +45,10 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
     /// <summary>The admin operations, as a silo's admin API runs them.</summary>
     public LoginAdministration Admin => Cluster.Silos[0].ServiceProvider.GetRequiredService<LoginAdministration>();
 
+    /// <summary>Records an instrument of the <c>OrleansMail</c> meter on every silo (dispose it at the end of the test).</summary>
+    public Support.InstrumentRecorder<T> Record<T>(string instrument) where T : struct =>
+        new(Cluster.Silos.Select(s => s.ServiceProvider), instrument);
+
     /// <summary>More silo services before the grains' own defaults (a derived fixture's settings).</summary>
     protected virtual void ConfigureSiloServices(IServiceCollection services)
     {

@@ -19,11 +19,11 @@ public sealed class LoginAttackGrainTests(LoginAttackClusterFixture fixture)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static LoginAttempt Attempt(AuthHttpEndpoint endpoint, string login, string secret, string clientIp, TlsFacts? tls = null) =>
+    internal static LoginAttempt Attempt(AuthHttpEndpoint endpoint, string login, string secret, string clientIp, TlsFacts? tls = null) =>
         new(MailProtocol.Imap, AuthMethod.Plain, login, secret, null, clientIp, 1, tls, endpoint);
 
     /// <summary>Users and passwords; every failure carries Auth-Wait: 3, as the deployment example tells operators to do.</summary>
-    private static Func<RecordedAuthRequest, AuthReply> Users(ConcurrentDictionary<string, string> users) =>
+    internal static Func<RecordedAuthRequest, AuthReply> Users(ConcurrentDictionary<string, string> users) =>
         request => request.Decoded("Auth-User") is { } user && users.TryGetValue(user.Trim().ToLowerInvariant(), out var password) && request.Decoded("Auth-Pass") == password
             ? AuthReply.Ok(Backend, 143)
             : AuthReply.Fail("Invalid login or password", waitSeconds: 3);

@@ -203,4 +203,29 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         Assert.Equal((address, FrontEndB, MailProtocol.Imap), (session.ClientAddress, session.FrontEnd, session.Protocol));
         Assert.InRange(session.Started, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow);
     }
+
+    [Fact]
+    public async Task EachLeaseIsHeldOncePerScopeUntilReleasedAndGoesWithItsActivation()
+    {
+        using var leases = fixture.Record<long>("orleansmail.session.leases");
+        double Held(string scope) => leases.Sum(("scope", scope));
+        var login = UniqueLogin();
+        var address = UniqueAddress();
+
+        var fromAddress = Granted(await LoginAsync(login, address));
+        var fromTrusted = Granted(await LoginAsync(login, "198.51.100.9", FrontEndB));
+        // Both count for the login; only the first for its address (trusted networks have no per-address limit).
+        Assert.Equal((2, 1), (Held("login"), Held("address")));
+
+        // The login grain's leases go with its activation; the front end's renewal brings them back.
+        await fixture.Cluster.DeactivateAsync(Grain(login));
+        Assert.Equal((0, 1), (Held("login"), Held("address")));
+        await Grain(login).RenewSessions([fromAddress, fromTrusted]);
+        Assert.Equal((2, 1), (Held("login"), Held("address")));
+
+        await Grain(login).ReleaseSession(fromAddress.LeaseId);
+        await Grain(login, FrontEndB).ReleaseSession(fromTrusted.LeaseId);
+        Assert.Equal((0, 0), (Held("login"), Held("address")));
+        Assert.All(leases.TagValues, v => Assert.DoesNotContain(v as string, new[] { login, address, fromAddress.LeaseId }));
+    }
 }

@@ -187,4 +187,42 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
         Assert.All(logins, l => Assert.Equal(Where(before[l]), Where(after[l])));
         Assert.Null(await Admin.SetModeAsync("10.9.9.9:110", null, UpstreamMode.Draining));
     }
+
+    [Fact]
+    public async Task EverySiloReportsEachPoolsMembersByStateAndADrainMovesOneToDraining()
+    {
+        using var members = fixture.Record<int>("orleansmail.upstream.pool.members");
+        await SettledAsync();
+        var drained = fixture.Pools.Pop3[0];
+        await CachesSeeAsync(MailProtocol.Pop3, drained, UpstreamState.Up);
+        await CachesSeeAsync(MailProtocol.Pop3, fixture.Pools.Pop3[1], UpstreamState.Up);
+        (string, object?)[] Pool(string pool, string state) => [("protocol", pool), ("pool", pool), ("state", state)];
+
+        // Each silo's copy, every state reported: the IMAP pool's wrong greeting and closed port are down.
+        members.Observe();
+        Assert.Equal([2, 2], members.LastObserved(Pool("imap", "up")));
+        Assert.Equal([2, 2], members.LastObserved(Pool("imap", "down")));
+        Assert.Equal([0, 0], members.LastObserved(Pool("imap", "draining")));
+        Assert.Equal([2, 2], members.LastObserved(Pool("pop3", "up")));
+        Assert.Equal([0, 0], members.LastObserved(Pool("pop3", "maintenance")));
+        Assert.Empty(members.With(("pool", "smtp")));
+
+        try
+        {
+            await Admin.SetModeAsync(drained.Address, MailProtocol.Pop3, UpstreamMode.Draining);
+            await CachesSeeAsync(MailProtocol.Pop3, drained, UpstreamState.Draining);
+            members.Observe();
+            Assert.Equal([1, 1], members.LastObserved(Pool("pop3", "up")));
+            Assert.Equal([1, 1], members.LastObserved(Pool("pop3", "draining")));
+        }
+        finally
+        {
+            await Admin.SetModeAsync(drained.Address, null, UpstreamMode.Active);
+        }
+
+        await CachesSeeAsync(MailProtocol.Pop3, drained, UpstreamState.Up);
+        members.Observe();
+        Assert.Equal([2, 2], members.LastObserved(Pool("pop3", "up")));
+        Assert.DoesNotContain(members.TagValues, v => v is string s && s.Contains(':', StringComparison.Ordinal));
+    }
 }
