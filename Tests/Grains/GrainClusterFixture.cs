@@ -30,7 +30,10 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
             ConfigureSiloServices(silo.Services);
             silo.Services.AddOrleansMailGrainServices();
             silo.Services.AddOrleansMailAdmin();
+            // As the Silo and Frontend processes run: the login trace goes through grain calls.
+            silo.AddActivityPropagation();
         });
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

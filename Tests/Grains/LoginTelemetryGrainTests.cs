@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Orleans.Diagnostics;
 using OrleansMail.Grains.Interfaces;
 using OrleansMail.Tests.Support;
 using static OrleansMail.Tests.Grains.LoginAttackGrainTests;
@@ -6,13 +9,13 @@ using static OrleansMail.Tests.Grains.TestLogins;
 namespace OrleansMail.Tests.Grains;
 
 /// <summary>
-/// The login grains' metrics and <see cref="LoginDecision.ThrottledBy"/>, exact values, on the attack cluster (cache on,
-/// throttling at its defaults, guessing budget 10, virtual time) with a real HTTP auth server answering every failure
-/// with Auth-Wait: 3: the auth_http histogram, the cache lookups, one throttle engagement per rule decision, and no
-/// label value that is a login or an address.
+/// The login grains' metrics, <see cref="LoginDecision.ThrottledBy"/> and span attributes, exact values, on the attack
+/// cluster (cache on, throttling at its defaults, guessing budget 10, virtual time) with a real HTTP auth server
+/// answering every failure with Auth-Wait: 3: the auth_http histogram, the cache lookups, one throttle engagement per
+/// rule decision, the grain call's span attributes, and no label or attribute value that is a login or an address.
 /// </summary>
 [Collection(LoginAttackClusterCollection.Name)]
-public sealed class LoginMetricsGrainTests(LoginAttackClusterFixture fixture) : IDisposable
+public sealed class LoginTelemetryGrainTests(LoginAttackClusterFixture fixture) : IDisposable
 {
     private static readonly (string, object?) Imap = ("protocol", "imap");
 
@@ -127,5 +130,47 @@ public sealed class LoginMetricsGrainTests(LoginAttackClusterFixture fixture) : 
         Assert.Equal(11, _authHttp.All.Count);
 
         await fixture.Admin.UnblockAsync(login, null);
+    }
+
+    [Fact]
+    public async Task TheGrainCallsSpanCarriesProtocolMechanismAndResultNeverTheLogin()
+    {
+        var login = UniqueLogin();
+        await using var auth = await TestAuthServer.StartAsync(Users(new() { [login] = "right" }));
+        var address = UniqueAddress();
+        using var source = new ActivitySource("OrleansMail.Tests.LoginTrace");
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s == source || s.Name == ActivitySources.RuntimeActivitySourceName,
+            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        // One trace per login, as the front end's "imap login" span starts it.
+        async Task<Activity> TraceAsync(string secret)
+        {
+            using var root = source.StartActivity("imap login")!;
+            await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, secret, address), Ct);
+            // The grain's server span may stop just after the reply reached the caller.
+            for (var i = 0; i < 100 && !stopped.Any(Decided); i++) await Task.Delay(20, Ct);
+            return Assert.Single(stopped, Decided);
+
+            bool Decided(Activity a) => a.TraceId == root.TraceId && a.GetTagItem("mail.result") is not null;
+        }
+
+        Activity[] spans = [await TraceAsync("right"), await TraceAsync("wrong"), await TraceAsync("wrong")];
+        Assert.Equal(("imap", "plain", "ok", null), Attributes(spans[0]));
+        Assert.Equal(("imap", "plain", "failed", null), Attributes(spans[1]));
+        Assert.Equal(("imap", "plain", "throttled", "auth_wait"), Attributes(spans[2]));
+
+        // Our attributes only: Orleans' own (orleans.rpc.target_id, orleans.grain.id) name the grain, whose key is the login.
+        var ours = spans.SelectMany(a => a.TagObjects).Where(t => t.Key.StartsWith("mail.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(10, ours.Count);
+        Assert.All(ours, t => Assert.DoesNotContain(t.Value as string, new[] { login, address, "right", "wrong" }));
+
+        static (object?, object?, object?, object?) Attributes(Activity a) =>
+            (a.GetTagItem("mail.protocol"), a.GetTagItem("mail.mechanism"), a.GetTagItem("mail.result"), a.GetTagItem("mail.throttle.rule"));
     }
 }
