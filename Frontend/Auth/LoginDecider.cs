@@ -79,9 +79,9 @@ internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings
     private static bool IsSiloFailure(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException or TimeoutException;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "login grain call for {Login} failed ({Error}); retry {Retry}")]
+    [LoggerMessage(EventId = 2070, Level = LogLevel.Warning, Message = "login grain call for {Login} failed ({Error}); retry {Retry}")]
     private partial void LogGrainCallRetried(string login, string error, int retry);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "login grain call for {Login} failed")]
+    [LoggerMessage(EventId = 2071, Level = LogLevel.Error, Message = "login grain call for {Login} failed")]
     private partial void LogGrainCallFailed(Exception exception, string login);
 }

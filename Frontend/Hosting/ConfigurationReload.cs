@@ -87,21 +87,21 @@ internal sealed partial class ConfigurationReload(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "reload: reading {Name}")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "reload: reading {Name}")]
     private partial void LogReloading(string name);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "reload refused, the running configuration is unchanged: {Error}")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "reload refused, the running configuration is unchanged: {Error}")]
     private partial void LogRefused(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "reload: changed settings that take effect at the next restart only: {Keys}")]
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "reload: changed settings that take effect at the next restart only: {Keys}")]
     private partial void LogNeedsRestart(string keys);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "reload: changed socket parameters (backlog, rcvbuf, sndbuf, ipv6only, multipath) of {Listeners} take effect at the next restart")]
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "reload: changed socket parameters (backlog, rcvbuf, sndbuf, ipv6only, multipath) of {Listeners} take effect at the next restart")]
     private partial void LogSocketNeedsRestart(string listeners);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "reload: {Name} applied: {Count} listeners, {Added} added, {Removed} removed (their established sessions continue), {Changed} changed (new connections get the new settings); certificates read again")]
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "reload: {Name} applied: {Count} listeners, {Added} added, {Removed} removed (their established sessions continue), {Changed} changed (new connections get the new settings); certificates read again")]
     private partial void LogReloaded(string name, int count, int added, int removed, int changed);
 }

@@ -76,6 +76,6 @@ internal sealed partial class ConnectionAdmission(ConnectionLimits limits, TimeP
         LogRefused(reason, limit, connection.RemoteEndPoint?.ToString() ?? "unix:", suppressed);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason} ({Limit}): refused a connection from {Client}; {Suppressed} more refused since the last such line")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "{Reason} ({Limit}): refused a connection from {Client}; {Suppressed} more refused since the last such line")]
     private partial void LogRefused(string reason, int limit, string client, int suppressed);
 }

@@ -213,9 +213,9 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
     /// <summary>The listen parameters that belong to the listening socket; ssl, proxy_protocol and so_keepalive act per connection.</summary>
     private static ListenDirective SocketParameters(ListenDirective listen) => listen with { Ssl = false, ProxyProtocol = false, KeepAlive = null };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "listening for {Protocol} on {Listen} ({Name})")]
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "listening for {Protocol} on {Listen} ({Name})")]
     private partial void LogListening(string protocol, IPEndPoint listen, string name);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "no longer listening for {Protocol} on {Listen} ({Name}); its established sessions continue")]
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "no longer listening for {Protocol} on {Listen} ({Name}); its established sessions continue")]
     private partial void LogClosing(string protocol, IPEndPoint listen, string name);
 }

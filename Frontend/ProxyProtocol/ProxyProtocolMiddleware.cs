@@ -74,6 +74,6 @@ internal sealed partial class ProxyProtocolMiddleware(RealIpTrust trust, TimeSpa
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "PROXY protocol from {Peer}: {Reason}; connection closed")]
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "PROXY protocol from {Peer}: {Reason}; connection closed")]
     private partial void LogBroken(string peer, string reason);
 }

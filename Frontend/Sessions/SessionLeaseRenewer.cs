@@ -102,9 +102,9 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "renewing {Count} session leases of {Login} failed ({Error}); next round retries")]
+    [LoggerMessage(EventId = 2080, Level = LogLevel.Warning, Message = "renewing {Count} session leases of {Login} failed ({Error}); next round retries")]
     private partial void LogRenewalFailed(int count, string login, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "releasing a session lease of {Login} failed ({Error}); it expires after its TTL")]
+    [LoggerMessage(EventId = 2081, Level = LogLevel.Warning, Message = "releasing a session lease of {Login} failed ({Error}); it expires after its TTL")]
     private partial void LogReleaseFailed(string login, string error);
 }

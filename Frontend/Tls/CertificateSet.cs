@@ -77,12 +77,12 @@ internal sealed partial class CertificateSet
             LogLooseKeyPermissions(keyFile, Convert.ToString((int)mode, 8));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "certificates reloaded: {Files}")]
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Information, Message = "certificates reloaded: {Files}")]
     private partial void LogReloaded(string files);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "certificate reload failed, the previous certificates stay in use: {Reason}")]
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Error, Message = "certificate reload failed, the previous certificates stay in use: {Reason}")]
     private partial void LogReloadFailed(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "private key file \"{File}\" is readable or writable by others (mode {Mode}); use 0600 or 0640")]
+    [LoggerMessage(EventId = 2052, Level = LogLevel.Warning, Message = "private key file \"{File}\" is readable or writable by others (mode {Mode}); use 0600 or 0640")]
     private partial void LogLooseKeyPermissions(string file, string mode);
 }

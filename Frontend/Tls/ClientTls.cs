@@ -21,7 +21,7 @@ internal sealed record TlsHandshakeResult(TlsTransport? Transport, TlsFacts? Fac
 /// <see cref="HandshakeAsync"/> serves implicit TLS (before the greeting) and STARTTLS/STLS (mid-session): SslStream
 /// over the connection's current pipes, then the connection's transport becomes pipes over the SslStream.
 /// </summary>
-internal sealed class ClientTls
+internal sealed partial class ClientTls
 {
     private readonly TlsSettings _settings;
     private readonly CertificateSet _default;
@@ -34,7 +34,7 @@ internal sealed class ClientTls
     {
         _settings = server.Tls;
         var logger = loggers.CreateLogger<ClientTls>();
-        foreach (var warning in _settings.Warnings) logger.LogWarning("{Server}: {Warning}", server.Name, warning);
+        foreach (var warning in _settings.Warnings) LogSettingWarning(logger, server.Name, warning);
         _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings);
         var trust = _verifier?.NamedAuthorities is { Count: > 0 } named ? named : null;
         SslCertificate Load(CertificateFiles files) => CertificateLoader.Load(files, _settings.PasswordFile, trust, sendTrust: true);
@@ -135,4 +135,7 @@ internal sealed class ClientTls
         set = null;
         return dot > 0 && _byName.TryGetValue("*" + serverName[dot..], out set);
     }
+
+    [LoggerMessage(EventId = 2053, Level = LogLevel.Warning, Message = "{Server}: {Warning}")]
+    private static partial void LogSettingWarning(ILogger logger, string server, string warning);
 }

@@ -71,9 +71,9 @@ internal sealed partial class AdminRequestGuard(AdminCredentials credentials, IL
             : "Origin is another site";
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "admin: refused {Method} {Target} from {Caller}: {Reason}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "admin: refused {Method} {Target} from {Caller}: {Reason}")]
     private partial void LogRefused(string method, string target, string caller, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "admin: {Method} {Target} from {Caller}, answered {Status}")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "admin: {Method} {Target} from {Caller}, answered {Status}")]
     private partial void LogChanged(string method, string target, string caller, int status);
 }

@@ -82,12 +82,12 @@ internal sealed partial class UpstreamGrain(
     private UpstreamStatus Current() => new(_protocol, _address, state.State.Mode, _health.Healthy, _health.ConsecutiveFailures,
         _health.LastError, _lastCheck, _health.Since);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "upstream {Upstream} is down: {Reason}")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "upstream {Upstream} is down: {Reason}")]
     private partial void LogDown(string upstream, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "upstream {Upstream} is up")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "upstream {Upstream} is up")]
     private partial void LogUp(string upstream);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "upstream {Upstream} set to {Mode} by the operator")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "upstream {Upstream} set to {Mode} by the operator")]
     private partial void LogModeChanged(string upstream, UpstreamMode mode);
 }

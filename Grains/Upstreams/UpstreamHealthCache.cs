@@ -118,6 +118,6 @@ public sealed partial class UpstreamHealthCache : ILifecycleParticipant<ISiloLif
             new(count, new("protocol", pool), new("pool", pool), new("state", state));
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "upstream status refresh for {Upstream} failed ({Error}); keeping the last one")]
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "upstream status refresh for {Upstream} failed ({Error}); keeping the last one")]
     private partial void LogRefreshFailed(string upstream, string error);
 }

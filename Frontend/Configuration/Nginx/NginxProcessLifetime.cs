@@ -69,9 +69,9 @@ public sealed partial class NginxProcessLifetime(NginxConfiguration configuratio
             File.Delete(pidFile);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: nginx directives with no effect on a mail proxy, accepted and ignored: {Names}")]
+    [LoggerMessage(EventId = 2060, Level = LogLevel.Warning, Message = "{File}: nginx directives with no effect on a mail proxy, accepted and ignored: {Names}")]
     private static partial void LogNotForMail(ILogger logger, string file, string names);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    [LoggerMessage(EventId = 2061, Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogWarning(ILogger logger, string warning);
 }
