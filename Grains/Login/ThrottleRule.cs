@@ -24,8 +24,4 @@ public static class ThrottleRule
 
     /// <summary>The budget is spent and the admission queue is full: the temporary failure at once (AdmissionQueue.cs).</summary>
     public const string AdmissionQueue = "admission_queue";
-
-    /// <summary>Every rule, for documentation and tests.</summary>
-    public static readonly IReadOnlyList<string> All =
-        [AuthWait, RepeatedRefusal, LoginThreshold, AddressThreshold, LoginBudget, AdmissionQueue];
 }
