@@ -189,7 +189,7 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
     }
 
     [Fact]
-    public async Task EverySiloReportsEachPoolsMembersByStateAndADrainMovesOneToDraining()
+    public async Task EverySiloReportsEachPoolsMembersByStateFollowingHealthAndDrain()
     {
         using var members = fixture.Record<int>("orleansmail.upstream.pool.members");
         await SettledAsync();
@@ -206,6 +206,23 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
         Assert.Equal([2, 2], members.LastObserved(Pool("pop3", "up")));
         Assert.Equal([0, 0], members.LastObserved(Pool("pop3", "maintenance")));
         Assert.Empty(members.With(("pool", "smtp")));
+
+        // Front ends report an upstream they cannot reach: down on every silo's gauge, then up again after its probes.
+        var reported = Grain(MailProtocol.Imap, fixture.Imap1);
+        await EventuallyAsync(async () =>
+        {
+            await reported.ReportConnectFailure("ConnectionRefused");
+            await reported.ReportConnectFailure("ConnectionRefused");
+            await Task.WhenAll(Caches.Select(c => c.RefreshAsync()));
+            members.Observe();
+            return members.LastObserved(Pool("imap", "down")).SequenceEqual([3, 3]);
+        }, "every silo's gauge shows the reported upstream down");
+        Assert.Equal([1, 1], members.LastObserved(Pool("imap", "up")));
+        await EventuallyAsync(() =>
+        {
+            members.Observe();
+            return Task.FromResult(members.LastObserved(Pool("imap", "up")).SequenceEqual([2, 2]));
+        }, "every silo's gauge shows it up again");
 
         try
         {
