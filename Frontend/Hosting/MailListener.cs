@@ -88,6 +88,7 @@ internal sealed class MailListener : IAsyncDisposable
     {
         var state = _state;
         connection.Features.Set(state.Feature);
+        connection.Features.Set(state.Labels);
         if (state.Tls is not null) connection.Features.Set(state.Tls);
         ListenSockets.ApplyKeepAlive(connection, state.Settings.ListenParameters.KeepAlive);
         // Counted against worker_connections first; the PROXY header precedes everything, TLS included

@@ -15,4 +15,5 @@ internal sealed record SessionServices(
     ILoggerFactory LoggerFactory,
     IClientHostResolver ClientHostResolver,
     SessionLeaseRenewer Leases,
-    UpstreamFailureReports UpstreamReports);
+    UpstreamFailureReports UpstreamReports,
+    Telemetry.FrontendMetrics Metrics);
