@@ -36,13 +36,17 @@ internal abstract partial class MailSession
         }
     }
 
-    /// <summary>Connects (TCP, PROXY header, implicit TLS); <c>orleansmail.upstream.connect.duration</c> and, on failure, <c>.failures</c>.</summary>
+    /// <summary>
+    /// Connects (TCP, PROXY header, implicit TLS) under an <c>upstream connect</c> span; <c>orleansmail.upstream.connect.duration</c>
+    /// and, on failure, <c>.failures</c>.
+    /// </summary>
     private async Task<UpstreamConnection> ConnectAsync(string host, int port, string name, string pool)
     {
         var upstreamSettings = Settings.Upstreams.For(host, port);
         var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off
             ? ReadOnlyMemory<byte>.Empty
             : ProxyHeaderWriter.Build((int)upstreamSettings.ProxyProtocol, Connection.RemoteEndPoint, Connection.LocalEndPoint, ClientTlsSummary.Of(Connection));
+        using var span = LoginTracer.StartUpstreamConnect(name, pool);
         var started = Time.GetTimestamp();
         try
         {
@@ -52,8 +56,10 @@ internal abstract partial class MailSession
         }
         catch (Exception e) when (!Client.Closed.IsCancellationRequested)
         {
+            var errorType = UpstreamErrorType.Of(e);
             Metrics.UpstreamConnect(_labels.Protocol, pool, name, succeeded: false, Time.GetElapsedTime(started));
-            Metrics.UpstreamFailure(_labels.Protocol, pool, name, UpstreamErrorType.Of(e));
+            Metrics.UpstreamFailure(_labels.Protocol, pool, name, errorType);
+            LoginTracer.Failed(span, errorType);
             throw;
         }
     }

@@ -40,6 +40,7 @@ internal abstract partial class MailSession : ISaslChannel
     private long _relayStartedAt;
     private SessionEnd? _end;
     private bool _loginTimedOut;
+    private System.Diagnostics.Activity? _loginSpan;
 
     protected MailSession(ConnectionContext connection, ServerSettings settings, SessionServices services, ILogger logger)
     {
@@ -182,6 +183,8 @@ internal abstract partial class MailSession : ISaslChannel
     public async Task RunAsync()
     {
         using var scope = _logger.BeginScope(LogContext);
+        // Current from here to relay start: the grain call is made under it, so the trace reaches the grain.
+        _loginSpan = LoginTracer.StartLogin(_labels, Connection.LocalEndPoint);
         LogConnected(LogContext.ConnectionNumber, ClientEndPoint(), Settings.Listen.ToString());
         // login_timeout: the whole way to a relay (TLS handshake, greeting, commands, auth waits, the upstream login)
         // takes at most this long, however often the client sends a byte within each read's timeout.
@@ -196,6 +199,7 @@ internal abstract partial class MailSession : ISaslChannel
                 // Logged in: no longer a pre-login connection of its address (PreloginConnectionsPerAddress).
                 await loginDeadline.DisposeAsync();
                 Connection.Features.Get<ConnectionLimits.PreloginSlot>()?.Release();
+                _loginSpan?.Stop();
                 _relay = new RelaySession(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor, Metrics, _labels);
                 _relayStartedAt = Time.GetTimestamp();
                 _end = await _relay.RunAsync();
@@ -228,6 +232,7 @@ internal abstract partial class MailSession : ISaslChannel
         }
         finally
         {
+            _loginSpan?.Dispose();
             Ended(_end ?? SessionEnd.ClientClosed);
             await loginDeadline.DisposeAsync();
             if (_lease is not null) _services.Leases.Release(_lease);
@@ -336,6 +341,7 @@ internal abstract partial class MailSession : ISaslChannel
     protected async Task<NextStep> DecideAsync(Credentials credentials, LoginMechanism mechanism)
     {
         _mechanism = mechanism;
+        _services.Tracer.Attempt(_loginSpan, mechanism, credentials.Login);
         var attempt = CreateAttempt(credentials, ++_attempts);
         LogContext.Login = credentials.Login;
         var decision = await _services.Decider.DecideAsync(attempt, Settings.Timeout, Client.Closed);
@@ -396,8 +402,11 @@ internal abstract partial class MailSession : ISaslChannel
         DecideAsync(sasl.Credentials!, LoginMechanismLabels.Of(sasl.Mechanism ?? SaslMechanism.Plain));
 
     /// <summary>The attempt ended with <paramref name="result"/>: <c>orleansmail.logins</c> and <c>orleansmail.login.duration</c> (since accept).</summary>
-    private void LoginEnded(LoginResult result) =>
+    private void LoginEnded(LoginResult result)
+    {
         Metrics.Login(_labels, _mechanism, result, Time.GetElapsedTime(_acceptedAt));
+        LoginTracer.Result(_loginSpan, result);
+    }
 
     private async Task<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
     {
@@ -407,6 +416,7 @@ internal abstract partial class MailSession : ISaslChannel
         {
             (_upstream, upstreamName) = await ConnectFailingOverAsync(decision);
             LogContext.Upstream = upstreamName;
+            LoginTracer.Upstream(_loginSpan, upstreamName);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
             result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);

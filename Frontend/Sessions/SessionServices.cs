@@ -16,4 +16,5 @@ internal sealed record SessionServices(
     IClientHostResolver ClientHostResolver,
     SessionLeaseRenewer Leases,
     UpstreamFailureReports UpstreamReports,
-    Telemetry.FrontendMetrics Metrics);
+    Telemetry.FrontendMetrics Metrics,
+    Telemetry.LoginTracer Tracer);

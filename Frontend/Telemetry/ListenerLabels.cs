@@ -14,6 +14,9 @@ internal sealed class ListenerLabels(ServerSettings settings)
     /// <summary><c>imap</c>, <c>pop3</c> or <c>smtp</c>.</summary>
     public string Protocol { get; } = ProtocolLabel(settings.Protocol);
 
+    /// <summary>The name of this protocol's login span, <c>imap login</c>, <c>pop3 login</c> or <c>smtp login</c>.</summary>
+    public string LoginSpanName { get; } = ProtocolLabel(settings.Protocol) + " login";
+
     /// <summary>The listen address:port, e.g. <c>0.0.0.0:143</c>.</summary>
     public string Listener { get; } = settings.Listen.ToString();
 
