@@ -253,6 +253,7 @@ internal abstract partial class MailSession : ISaslChannel
     {
         var now = Time.GetTimestamp();
         if (_relay is not null) Metrics.SessionEnded(_labels, end, Time.GetElapsedTime(_relayStartedAt, now));
+        if (!_logger.IsEnabled(LogLevel.Information)) return; // the client's endpoint text is made for the line only
         LogSessionClosed(_labels.Protocol, end.Label(), Time.GetElapsedTime(_acceptedAt, now).TotalSeconds, ClientEndPoint(),
             _tls is null ? "plaintext" : TlsVersionName(_tls.Stream.SslProtocol), _relay?.BytesFromClient ?? 0, _relay?.BytesToClient ?? 0);
     }

@@ -177,6 +177,24 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
         Assert.Equal(1, Assert.Single(m.Counter("orleansmail.config.reloads", ("result", "failed"))).Value);
     }
 
+    /// <summary>Each mail listener's Kestrel server reports to the host's meters too (kestrel.active_connections by server.port).</summary>
+    [Fact]
+    public async Task KestrelsOwnConnectionMetricsCoverTheMailListeners()
+    {
+        var factory = fixture.Proxy.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var active = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(factory, "Microsoft.AspNetCore.Server.Kestrel", "kestrel.active_connections");
+        var port = fixture.Proxy.Port("imap");
+        bool OnListener(Microsoft.Extensions.Diagnostics.Metrics.Testing.CollectedMeasurement<long> m) =>
+            m.Tags.TryGetValue("server.port", out var value) && value?.ToString() == port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using (var client = await LineClient.ConnectAsync(port))
+        {
+            Assert.StartsWith("* OK", await client.ReadLineAsync(), StringComparison.Ordinal);
+            Assert.Equal(1, active.GetMeasurementSnapshot().Where(OnListener).Sum(m => m.Value));
+        }
+        await FrontendMeasurements.WaitForAsync(() => active.GetMeasurementSnapshot().Count(OnListener) == 2, "the connection's close");
+        Assert.Equal(0, active.GetMeasurementSnapshot().Where(OnListener).Sum(m => m.Value));
+    }
+
     /// <summary>Label values are bounded sets: never the login or the client's address (listeners and upstreams are host:port).</summary>
     private static void AssertNoPersonalLabels(FrontendMeasurements m)
     {
