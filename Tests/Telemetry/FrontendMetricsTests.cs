@@ -39,7 +39,9 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
             }
         }
 
-        await FrontendMeasurements.WaitForAsync(() => m.Histogram("orleansmail.session.duration").Count > 0, "the session's end");
+        // The session's measurements come first, then the connection's close.
+        await FrontendMeasurements.WaitForAsync(() => m.Histogram("orleansmail.session.duration").Count > 0
+            && m.Counter("orleansmail.connections.active").Count == 2, "the connection's close");
         var login = Assert.Single(m.Counter("orleansmail.logins"));
         Assert.Equal(1, login.Value);
         Assert.Equal(new Dictionary<string, object?> { ["protocol"] = "imap", ["listener"] = listener, ["mechanism"] = "login", ["result"] = "ok" }, login.Tags);
@@ -89,6 +91,74 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
         {
             fixture.ResetAuth();
         }
+    }
+
+    [Fact]
+    public async Task APop3UserPassLoginIsCountedWithMechanismUser()
+    {
+        fixture.ResetAuth();
+        using var m = new FrontendMeasurements(fixture.Proxy.Services);
+        await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("pop3")))
+        {
+            await client.ReadLineAsync();
+            await client.SendAsync("USER alice\r\n");
+            await client.ReadLineAsync();
+            await client.SendAsync("PASS alice-password\r\n");
+            Assert.StartsWith("+OK", await client.ReadLineAsync(), StringComparison.Ordinal);
+            await client.SendAsync("QUIT\r\n");
+            await client.ReadLineAsync();
+            // The proxy closes once the upstream has: the client does not hang up first.
+            Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        await FrontendMeasurements.WaitForAsync(() => m.Histogram("orleansmail.session.duration").Count > 0, "the session's end");
+        var login = Assert.Single(m.Counter("orleansmail.logins"));
+        Assert.Equal(new Dictionary<string, object?> { ["protocol"] = "pop3", ["listener"] = Listener("pop3"), ["mechanism"] = "user", ["result"] = "ok" }, login.Tags);
+        // QUIT is relayed: Dovecot closes after its +OK.
+        Assert.Equal("upstream_closed", Assert.Single(m.Histogram("orleansmail.session.duration")).Tags["end"]);
+        Assert.Equal(6, m.Sum("orleansmail.relay.bytes", ("direction", "client_to_upstream")));
+    }
+
+    [Fact]
+    public async Task AnUpstreamThatRefusesTheConnectionIsAnUpstreamFailureOfKindRefused()
+    {
+        var closed = RawTcpResponder.UnusedPort();
+        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", closed);
+        try
+        {
+            using var m = new FrontendMeasurements(fixture.Proxy.Services);
+            await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap")))
+            {
+                await client.ReadLineAsync();
+                await client.SendAsync("a LOGIN alice alice-password\r\n");
+                await client.ReadUntilAsync("* BAD");
+            }
+
+            await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Count == 1, "the login");
+            Assert.Equal("upstream_failure", Assert.Single(m.Counter("orleansmail.logins")).Tags["result"]);
+            var failure = Assert.Single(m.Counter("orleansmail.upstream.connect.failures"));
+            Assert.Equal(new Dictionary<string, object?> { ["protocol"] = "imap", ["pool"] = "auth_server", ["upstream"] = $"127.0.0.1:{closed}", ["error.type"] = "refused" }, failure.Tags);
+            Assert.Equal("failed", Assert.Single(m.Histogram("orleansmail.upstream.connect.duration")).Tags["result"]);
+        }
+        finally
+        {
+            fixture.ResetAuth();
+        }
+    }
+
+    [Fact]
+    public async Task AConnectionWithoutAProxyHeaderIsRejectedWithItsReason()
+    {
+        using var m = new FrontendMeasurements(fixture.Proxy.Services);
+        await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("proxied")))
+        {
+            await client.SendAsync("a LOGIN alice alice-password\r\n");
+            Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.connections.rejected").Count == 1, "the rejection");
+        Assert.Equal("proxy_header", Assert.Single(m.Counter("orleansmail.connections.rejected")).Tags["reason"]);
+        Assert.Empty(m.Counter("orleansmail.logins"));
     }
 
     /// <summary>

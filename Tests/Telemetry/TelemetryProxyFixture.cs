@@ -5,7 +5,8 @@ namespace OrleansMail.Tests.Telemetry;
 /// <summary>
 /// A real Dovecot, a real auth server that knows Dovecot's users (a test may swap its handler), a test PKI and a
 /// Frontend (embedded silo) built as Program.cs builds it, with the per-address pre-login cap at 2. Listeners:
-/// <c>imap</c> (plaintext), <c>imaps</c> (listen … ssl), <c>capped</c> (plaintext, for the pre-login cap test only).
+/// <c>imap</c> (plaintext), <c>imaps</c> (listen … ssl), <c>capped</c> (plaintext, for the pre-login cap test only),
+/// <c>pop3</c>, <c>proxied</c> (listen … proxy_protocol).
 /// </summary>
 public sealed class TelemetryProxyFixture : IAsyncLifetime
 {
@@ -22,7 +23,9 @@ public sealed class TelemetryProxyFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Dovecot = await DovecotServer.StartAsync([("alice", "alice-password")]);
-        DefaultHandler = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
+        var imap = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
+        var pop3 = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.Pop3Port);
+        DefaultHandler = request => request["Auth-Protocol"] == "pop3" ? pop3(request) : imap(request);
         Auth = await TestAuthServer.StartAsync(DefaultHandler);
         Proxy = await ProxyUnderTest.StartAsync(
             [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s"),
@@ -32,6 +35,8 @@ public sealed class TelemetryProxyFixture : IAsyncLifetime
                 ["imap"] = [],
                 ["imaps"] = [("Listen", "127.0.0.1:{port} ssl")],
                 ["capped"] = [],
+                ["pop3"] = [("Protocol", "pop3")],
+                ["proxied"] = [("Listen", "127.0.0.1:{port} proxy_protocol")],
             },
             [("PreloginConnectionsPerAddress", "2")]);
     }
