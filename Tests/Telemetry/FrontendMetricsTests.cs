@@ -120,6 +120,25 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ARelayIdleForProxyTimeoutEndsAsTimeout()
+    {
+        fixture.ResetAuth();
+        using var m = new FrontendMeasurements(fixture.Proxy.Services);
+        await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("shortrelay")))
+        {
+            await client.ReadLineAsync();
+            await client.SendAsync("a LOGIN alice alice-password\r\n");
+            Assert.StartsWith("a OK", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
+            Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        await FrontendMeasurements.WaitForAsync(() => m.Histogram("orleansmail.session.duration").Count > 0, "the session's end");
+        var session = Assert.Single(m.Histogram("orleansmail.session.duration"));
+        Assert.Equal("timeout", session.Tags["end"]);
+        Assert.InRange(session.Value, 0.9, 5);
+    }
+
+    [Fact]
     public async Task AnUpstreamThatRefusesTheConnectionIsAnUpstreamFailureOfKindRefused()
     {
         var closed = RawTcpResponder.UnusedPort();
