@@ -420,7 +420,7 @@ internal abstract partial class MailSession : ISaslChannel
             LoginTracer.Upstream(_loginSpan, upstreamName);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
-            result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
+            result = await LoginUpstreamTracedAsync(upstreamName, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionResetException
                                   && !Client.Closed.IsCancellationRequested)
@@ -459,6 +459,24 @@ internal abstract partial class MailSession : ISaslChannel
         // The relay starts now: the login's latency, accept to relay start.
         LoginEnded(LoginResult.Ok);
         return NextStep.Relay;
+    }
+
+    /// <summary>The protocol's login dialogue with the upstream under an <c>upstream login</c> span (a child of the login span).</summary>
+    private async Task<UpstreamLoginResult> LoginUpstreamTracedAsync(
+        string upstreamName, string login, string password, LoginDecision decision, CancellationToken cancellationToken)
+    {
+        using var span = LoginTracer.StartUpstreamLogin(upstreamName);
+        try
+        {
+            var result = await LoginUpstreamAsync(_upstream!, login, password, decision, cancellationToken);
+            if (!result.Succeeded) LoginTracer.Failed(span, result.Reply.Length > 0 ? UpstreamErrorType.InvalidResponse : UpstreamErrorType.Closed);
+            return result;
+        }
+        catch (Exception e)
+        {
+            LoginTracer.Failed(span, UpstreamErrorType.Of(e));
+            throw;
+        }
     }
 
     /// <summary>

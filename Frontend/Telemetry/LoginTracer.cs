@@ -9,7 +9,8 @@ namespace OrleansMail.Frontend.Telemetry;
 /// The front end's spans of the login trace (README "Observability"), from <see cref="OrleansMailTelemetry.ActivitySource"/>:
 /// <c>{protocol} login</c> per session, from accept to relay start or to the end of a session that never relays, with
 /// <c>mail.protocol</c>, <c>mail.mechanism</c>, <c>mail.result</c>, <c>mail.upstream</c> and the listener as
-/// <c>server.address</c>/<c>server.port</c>; a child <c>upstream connect</c> per connection attempt. The login grain call
+/// <c>server.address</c>/<c>server.port</c>; a child <c>upstream connect</c> per connection attempt and a child
+/// <c>upstream login</c> for the protocol's login dialogue with the upstream. The login grain call
 /// is made while the login span is current, so Orleans' activity propagation carries the trace to the grain and its
 /// auth_http request. The login itself (<c>enduser.id</c>) only with <c>Telemetry:TraceLogins=true</c>, read once at
 /// start-up; never a secret. Nothing is allocated when no listener samples the source.
@@ -58,7 +59,15 @@ internal sealed class LoginTracer(IConfiguration configuration)
         return span;
     }
 
-    /// <summary>Ends an <c>upstream connect</c> span that failed, with the failure's kind.</summary>
+    /// <summary>Starts an <c>upstream login</c> span (the protocol's login dialogue with the upstream), a child of the login span.</summary>
+    public static Activity? StartUpstreamLogin(string upstream)
+    {
+        var span = OrleansMailTelemetry.ActivitySource.StartActivity("upstream login", ActivityKind.Client);
+        span?.SetTag("mail.upstream", upstream);
+        return span;
+    }
+
+    /// <summary>Ends an <c>upstream connect</c> or <c>upstream login</c> span that failed, with the failure's kind.</summary>
     public static void Failed(Activity? span, string errorType)
     {
         if (span is null) return;

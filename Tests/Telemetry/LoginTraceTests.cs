@@ -8,7 +8,7 @@ namespace OrleansMail.Tests.Telemetry;
 /// <summary>
 /// The front end's spans of the login trace (README "Observability"), seen by an <see cref="ActivityListener"/> on the
 /// <c>OrleansMail</c> source: one <c>imap login</c> span per session with the protocol, mechanism, result and upstream,
-/// a child <c>upstream connect</c>; the login as <c>enduser.id</c> only with <c>Telemetry:TraceLogins=true</c>; never the password.
+/// children <c>upstream connect</c> and <c>upstream login</c>; the login as <c>enduser.id</c> only with <c>Telemetry:TraceLogins=true</c>; never the password.
 /// </summary>
 public sealed class LoginTraceTests : IClassFixture<TelemetryProxyFixture>, IDisposable
 {
@@ -51,6 +51,10 @@ public sealed class LoginTraceTests : IClassFixture<TelemetryProxyFixture>, IDis
         Assert.Equal(ActivityKind.Client, connect.Kind);
         Assert.Equal(upstream, connect.GetTagItem("mail.upstream"));
         Assert.Equal("auth_server", connect.GetTagItem("mail.pool"));
+        var upstreamLogin = Assert.Single(_stopped, a => a.ParentSpanId == login.SpanId && a.DisplayName == "upstream login");
+        Assert.Equal(upstream, upstreamLogin.GetTagItem("mail.upstream"));
+        Assert.Equal(ActivityStatusCode.Unset, upstreamLogin.Status);
+        Assert.True(connect.StartTimeUtc <= upstreamLogin.StartTimeUtc);
     }
 
     [Fact]
