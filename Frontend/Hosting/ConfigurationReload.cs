@@ -22,7 +22,7 @@ namespace OrleansMail.Frontend.Hosting;
 /// time, so signals in quick succession are applied in turn.
 /// </summary>
 internal sealed partial class ConfigurationReload(
-    ReloadableConfiguration configuration, ConfigurationSnapshot started, MailListeners listeners, ILogger<ConfigurationReload> logger)
+    ReloadableConfiguration configuration, ConfigurationSnapshot started, MailListeners listeners, Telemetry.FrontendMetrics metrics, ILogger<ConfigurationReload> logger)
     : IHostedService, IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -70,6 +70,7 @@ internal sealed partial class ConfigurationReload(
             {
                 // Whatever went wrong (syntax, value, certificate, bind), the listeners are as they were.
                 LogRefused(e.Message);
+                metrics.ConfigReload(succeeded: false);
                 return false;
             }
 
@@ -79,6 +80,7 @@ internal sealed partial class ConfigurationReload(
             if (restartOnly.Count > 0) LogNeedsRestart(string.Join(", ", restartOnly));
             if (changes.SocketChanges.Count > 0) LogSocketNeedsRestart(string.Join(", ", changes.SocketChanges));
             LogReloaded(configuration.Name, changes.Count, changes.Added, changes.Removed, changes.Changed);
+            metrics.ConfigReload(succeeded: true);
             return true;
         }
         finally

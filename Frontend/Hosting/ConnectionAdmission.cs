@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Connections;
+using OrleansMail.Frontend.Telemetry;
 
 namespace OrleansMail.Frontend.Hosting;
 
@@ -15,7 +16,7 @@ namespace OrleansMail.Frontend.Hosting;
 /// a limit gets <see cref="OverLimitReplies"/> and is closed. Refusals are logged at most once a second, with the
 /// count since the last line, so a flood cannot flood the log too.
 /// </summary>
-internal sealed partial class ConnectionAdmission(ConnectionLimits limits, TimeProvider time, ILogger<ConnectionAdmission> logger)
+internal sealed partial class ConnectionAdmission(ConnectionLimits limits, FrontendMetrics metrics, TimeProvider time, ILogger<ConnectionAdmission> logger)
 {
     private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(1);
     private readonly Lock _logGate = new();
@@ -24,20 +25,31 @@ internal sealed partial class ConnectionAdmission(ConnectionLimits limits, TimeP
 
     public async Task OpenAsync(ConnectionContext connection, ListenerState state, ConnectionDelegate next)
     {
-        if (!limits.TryOpen())
+        // Every accepted connection is opened and active until it closes, a refused one too.
+        metrics.ConnectionOpened(state.Labels);
+        try
         {
-            Refused("worker_connections are not enough", limits.Settings.WorkerConnections, connection);
-            await RefuseAsync(connection, state, OverLimitReplies.Busy);
-            return;
+            if (!limits.TryOpen())
+            {
+                metrics.ConnectionRejected(state.Labels, RejectReason.WorkerConnections);
+                Refused("worker_connections are not enough", limits.Settings.WorkerConnections, connection);
+                await RefuseAsync(connection, state, OverLimitReplies.Busy);
+                return;
+            }
+            try { await next(connection); }
+            finally { limits.Close(); }
         }
-        try { await next(connection); }
-        finally { limits.Close(); }
+        finally
+        {
+            metrics.ConnectionClosed(state.Labels);
+        }
     }
 
     public async Task PreloginAsync(ConnectionContext connection, ListenerState state, ConnectionDelegate next)
     {
         if (limits.TryEnterPrelogin(connection.RemoteEndPoint) is not { } slot)
         {
+            metrics.ConnectionRejected(state.Labels, RejectReason.PreloginPerAddress);
             Refused("too many connections before login from one address", limits.Settings.PreloginPerAddress, connection);
             await RefuseAsync(connection, state, OverLimitReplies.BusyFromAddress);
             return;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.ProxyProtocol;
+using OrleansMail.Frontend.Telemetry;
 using OrleansMail.Frontend.Tls;
 
 namespace OrleansMail.Frontend.Hosting;
@@ -13,15 +14,19 @@ namespace OrleansMail.Frontend.Hosting;
 /// </summary>
 internal sealed class ListenerState
 {
-    private ListenerState(ServerSettings settings, IListenerFeature feature, ClientTls? tls, ProxyProtocolMiddleware? proxyProtocol)
+    private ListenerState(ServerSettings settings, ListenerLabels labels, IListenerFeature feature, ClientTls? tls, ProxyProtocolMiddleware? proxyProtocol)
     {
         Settings = settings;
+        Labels = labels;
         Feature = feature;
         Tls = tls;
         ProxyProtocol = proxyProtocol;
     }
 
     public ServerSettings Settings { get; }
+
+    /// <summary>The protocol and listener labels of this listener's measurements, also set on every connection it accepts.</summary>
+    public ListenerLabels Labels { get; }
 
     public IListenerFeature Feature { get; }
 
@@ -31,11 +36,16 @@ internal sealed class ListenerState
     public ProxyProtocolMiddleware? ProxyProtocol { get; }
 
     /// <summary>Builds the state and loads the certificates; a certificate that cannot be loaded throws, refusing the configuration.</summary>
-    public static ListenerState Build(ServerSettings settings, ILoggerFactory loggers, TimeProvider time) => new(
-        settings,
-        Listeners.For(settings),
-        settings.Tls.Enabled ? new ClientTls(settings, loggers, time) : null,
-        settings.ListenParameters.ProxyProtocol
-            ? new ProxyProtocolMiddleware(settings.SetRealIpFrom, settings.Timeout, loggers.CreateLogger<ProxyProtocolMiddleware>())
-            : null);
+    public static ListenerState Build(ServerSettings settings, ILoggerFactory loggers, TimeProvider time, FrontendMetrics metrics)
+    {
+        var labels = new ListenerLabels(settings);
+        return new(
+            settings,
+            labels,
+            Listeners.For(settings),
+            settings.Tls.Enabled ? new ClientTls(settings, loggers, time) : null,
+            settings.ListenParameters.ProxyProtocol
+                ? new ProxyProtocolMiddleware(settings.SetRealIpFrom, settings.Timeout, metrics, labels, loggers.CreateLogger<ProxyProtocolMiddleware>())
+                : null);
+    }
 }

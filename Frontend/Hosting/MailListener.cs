@@ -26,7 +26,7 @@ namespace OrleansMail.Frontend.Hosting;
 /// </summary>
 internal sealed class MailListener : IAsyncDisposable
 {
-    private readonly KestrelServer _server;
+    private readonly IServer _server;
     private readonly ConnectionAdmission _admission;
     private volatile ListenerState _state;
     private System.Net.Sockets.Socket? _bound;
@@ -52,7 +52,7 @@ internal sealed class MailListener : IAsyncDisposable
         var parameters = Listen;
         sockets.Backlog = parameters.Backlog;
         sockets.CreateBoundListenSocket = _ => Interlocked.Exchange(ref _bound, null) ?? ListenSockets.Bind(parameters);
-        _server = new KestrelServer(Options.Create(kestrel), new SocketTransportFactory(Options.Create(sockets), loggers), loggers);
+        _server = MeteredKestrelServer.Create(services, kestrel, new SocketTransportFactory(Options.Create(sockets), loggers), loggers);
     }
 
     public IPEndPoint EndPoint => Listen.EndPoint;
@@ -88,6 +88,7 @@ internal sealed class MailListener : IAsyncDisposable
     {
         var state = _state;
         connection.Features.Set(state.Feature);
+        connection.Features.Set(state.Labels);
         if (state.Tls is not null) connection.Features.Set(state.Tls);
         ListenSockets.ApplyKeepAlive(connection, state.Settings.ListenParameters.KeepAlive);
         // Counted against worker_connections first; the PROXY header precedes everything, TLS included

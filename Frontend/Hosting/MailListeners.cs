@@ -16,7 +16,8 @@ internal sealed record ListenerChanges(int Count, int Added, int Removed, int Ch
 /// their established sessions carry on. Stopping the host closes every listener and waits for the sessions, the
 /// removed listeners' included, up to the host's shutdown timeout (<c>worker_shutdown_timeout</c>).
 /// </summary>
-internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServiceProvider services, ILoggerFactory loggers, TimeProvider time)
+internal sealed partial class MailListeners(
+    ConfigurationSnapshot initial, IServiceProvider services, ILoggerFactory loggers, TimeProvider time, Telemetry.FrontendMetrics metrics)
     : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<MailListeners>();
@@ -110,7 +111,7 @@ internal sealed partial class MailListeners(ConfigurationSnapshot initial, IServ
     /// <summary>Loads the listener's certificates; a file that cannot be used names its directive.</summary>
     private ListenerState BuildState(ConfiguredListener listener)
     {
-        try { return ListenerState.Build(listener.Settings, loggers, time); }
+        try { return ListenerState.Build(listener.Settings, loggers, time, metrics); }
         catch (Tls.TlsFileException e)
         {
             throw new ListenerStartException(listener.Section, Configuration.Nginx.NginxDirective.PascalCase(e.Directive), e.Path, e.Message, e);

@@ -71,6 +71,8 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<UpstreamFailureReports>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<Telemetry.FrontendMetrics>();
+        builder.Services.AddSingleton<Telemetry.LoginTracer>();
         builder.Services.AddSingleton<SessionLeaseRenewer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionLeaseRenewer>());
         builder.Services.AddSingleton<IClientHostResolver, DnsClientHostResolver>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Sasl;
 using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Telemetry;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
 
@@ -73,7 +74,7 @@ internal sealed class ImapSession(
                     Client.Input.AdvanceTo(buffer.End);
                     LogTooLong();
                     await Client.SendAsync(ImapReplies.InvalidCommand(parsed.ReplyTag));
-                    return NextStep.Close;
+                    return CloseFor(SessionEnd.Refused);
 
                 case ImapParseStatus.Invalid:
                     Client.Input.AdvanceTo(buffer.GetPosition(parsed.Consumed));
@@ -99,7 +100,7 @@ internal sealed class ImapSession(
                 return NextStep.Continue;
             case "LOGOUT" when args.Count == 0:
                 await Client.SendAsync(ImapReplies.Bye + ImapReplies.Completed(command.Tag));
-                return NextStep.Close;
+                return CloseFor(SessionEnd.Quit);
             case "ID" when args.Count == 1 && IsIdParameterList(args[0]):
                 await Client.SendAsync(ImapReplies.IdNil + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
@@ -141,7 +142,7 @@ internal sealed class ImapSession(
         if (!SaslDecoder.IsSafe(args[0].Value) || !SaslDecoder.IsSafe(args[1].Value))
             return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
         _tag = command.Tag;
-        return await DecideAsync(new Credentials(AuthMethod.Plain, args[0].Text, args[1].Text));
+        return await DecideAsync(new Credentials(AuthMethod.Plain, args[0].Text, args[1].Text), LoginMechanism.Login);
     }
 
     private async ValueTask<NextStep> AuthenticateAsync(ImapCommand command)
@@ -154,7 +155,7 @@ internal sealed class ImapSession(
         _tag = command.Tag;
         return sasl.Status switch
         {
-            SaslStatus.Done => await DecideAsync(sasl.Credentials!),
+            SaslStatus.Done => await DecideAsync(sasl),
             SaslStatus.Closed => NextStep.Close,
             SaslStatus.Refused => await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false),
             _ => await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true),

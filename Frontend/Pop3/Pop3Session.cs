@@ -4,6 +4,7 @@ using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sasl;
 using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Telemetry;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
 
@@ -85,7 +86,7 @@ internal sealed class Pop3Session(
                 return NextStep.Continue;
             case Pop3Command.Quit when args.Length == 0:
                 await Client.SendAsync(Pop3Replies.Ok);
-                return NextStep.Close;
+                return CloseFor(SessionEnd.Quit);
             case Pop3Command.Stls when args.Length == 0 && _user is null && StarttlsOffered:
                 return await StartTlsAsync(Pop3Replies.Ok);
             case Pop3Command.Stls:
@@ -134,7 +135,7 @@ internal sealed class Pop3Session(
         var login = _user!;
         // Whatever the auth server decides, a retry after Auth-Wait starts again from USER (nginx's start state).
         _user = null;
-        return await DecideAsync(new Credentials(AuthMethod.Plain, login, password));
+        return await DecideAsync(new Credentials(AuthMethod.Plain, login, password), LoginMechanism.User);
     }
 
     /// <summary>RFC 1939 §7: the digest is the MD5 of the greeting's timestamp and the secret, in 32 hex digits.</summary>
@@ -145,7 +146,7 @@ internal sealed class Pop3Session(
     private async ValueTask<NextStep> ApopAsync(string login, string digest)
     {
         if (!SaslDecoder.IsSafe(login)) return await RejectAsync(counts: true);
-        return await DecideAsync(new Credentials(AuthMethod.Apop, login, digest, _salt));
+        return await DecideAsync(new Credentials(AuthMethod.Apop, login, digest, _salt), LoginMechanism.Apop);
     }
 
     private async ValueTask<NextStep> AuthenticateAsync(string mechanism, string? initialResponse)
@@ -153,7 +154,7 @@ internal sealed class Pop3Session(
         var sasl = await AuthenticateSaslAsync(mechanism, initialResponse, Settings.Pop3.Auth);
         return sasl.Status switch
         {
-            SaslStatus.Done => await DecideAsync(sasl.Credentials!),
+            SaslStatus.Done => await DecideAsync(sasl),
             SaslStatus.Closed => NextStep.Close,
             SaslStatus.Refused => await RejectAsync(counts: false),
             _ => await RejectAsync(counts: true),

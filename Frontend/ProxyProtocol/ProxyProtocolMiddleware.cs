@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Telemetry;
 
 namespace OrleansMail.Frontend.ProxyProtocol;
 
@@ -13,13 +14,14 @@ namespace OrleansMail.Frontend.ProxyProtocol;
 /// nginx wants the whole header in the first read; this waits for the rest within <c>timeout</c>, which is kinder to
 /// a slow network and no weaker (the size and time stay bounded).
 /// </summary>
-internal sealed partial class ProxyProtocolMiddleware(RealIpTrust trust, TimeSpan timeout, ILogger logger)
+internal sealed partial class ProxyProtocolMiddleware(RealIpTrust trust, TimeSpan timeout, FrontendMetrics metrics, ListenerLabels labels, ILogger logger)
 {
     public async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         var header = await ReadHeaderAsync(connection);
         if (header is null)
         {
+            metrics.ConnectionRejected(labels, RejectReason.ProxyHeader);
             connection.Abort();
             return;
         }

@@ -33,7 +33,7 @@ internal sealed class RelayIdleMonitor : IDisposable
         var now = Now;
         foreach (var session in _sessions.Keys)
         {
-            if (session.IsIdleAt(now)) session.Expire();
+            if (session.IsIdleAt(now)) session.ExpireIdle();
         }
     }
 

@@ -12,7 +12,8 @@ internal static class SaslExchange
 {
     public static async ValueTask<SaslResult> RunAsync(ISaslChannel channel, string mechanismName, string? initialResponse, SaslMechanisms enabled)
     {
-        return SaslDecoder.ParseMechanism(mechanismName) switch
+        var mechanism = SaslDecoder.ParseMechanism(mechanismName);
+        var result = mechanism switch
         {
             SaslMechanism.Plain => await PlainAsync(channel, initialResponse),
             SaslMechanism.Login => await LoginAsync(channel, initialResponse),
@@ -20,6 +21,7 @@ internal static class SaslExchange
             SaslMechanism.External when enabled.HasFlag(SaslMechanisms.External) => await ExternalAsync(channel, initialResponse),
             _ => new SaslResult(SaslStatus.Refused),
         };
+        return result with { Mechanism = mechanism };
     }
 
     private static async ValueTask<SaslResult> PlainAsync(ISaslChannel channel, string? initial)

@@ -19,5 +19,5 @@ internal enum SaslStatus
     Closed,
 }
 
-/// <summary>The outcome of one SASL exchange and, when <see cref="SaslStatus.Done"/>, what the client presented.</summary>
-internal readonly record struct SaslResult(SaslStatus Status, Credentials? Credentials = null);
+/// <summary>The outcome of one SASL exchange and, when <see cref="SaslStatus.Done"/>, what the client presented and how.</summary>
+internal readonly record struct SaslResult(SaslStatus Status, Credentials? Credentials = null, SaslMechanism? Mechanism = null);

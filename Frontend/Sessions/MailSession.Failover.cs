@@ -1,5 +1,6 @@
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.ProxyProtocol;
+using OrleansMail.Frontend.Telemetry;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
 
@@ -21,9 +22,10 @@ internal abstract partial class MailSession
         for (var i = 0; ; i++)
         {
             var (host, port) = candidates[i];
+            var name = $"{host}:{port}";
             try
             {
-                return (await ConnectAsync(host, port), $"{host}:{port}");
+                return (await ConnectAsync(host, port, name, Pool(decision)), name);
             }
             catch (Exception e) when (decision.UpstreamFallbacks is not null && IsConnectFailure(e) && !Client.Closed.IsCancellationRequested)
             {
@@ -34,14 +36,43 @@ internal abstract partial class MailSession
         }
     }
 
-    private async Task<UpstreamConnection> ConnectAsync(string host, int port)
+    /// <summary>
+    /// Connects (TCP, PROXY header, implicit TLS) under an <c>upstream connect</c> span; <c>orleansmail.upstream.connect.duration</c>
+    /// and, on failure, <c>.failures</c>.
+    /// </summary>
+    private async Task<UpstreamConnection> ConnectAsync(string host, int port, string name, string pool)
     {
         var upstreamSettings = Settings.Upstreams.For(host, port);
         var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off
             ? ReadOnlyMemory<byte>.Empty
             : ProxyHeaderWriter.Build((int)upstreamSettings.ProxyProtocol, Connection.RemoteEndPoint, Connection.LocalEndPoint, ClientTlsSummary.Of(Connection));
-        return await _services.Connector.ConnectAsync(host, port, upstreamSettings, proxyHeader, Settings.Timeout, Client.Closed);
+        using var span = LoginTracer.StartUpstreamConnect(name, pool);
+        var started = Time.GetTimestamp();
+        try
+        {
+            var connection = await _services.Connector.ConnectAsync(host, port, upstreamSettings, proxyHeader, Settings.Timeout, Client.Closed);
+            Metrics.UpstreamConnect(_labels.Protocol, pool, name, succeeded: true, Time.GetElapsedTime(started));
+            return connection;
+        }
+        catch (Exception e) when (!Client.Closed.IsCancellationRequested)
+        {
+            var errorType = UpstreamErrorType.Of(e);
+            Metrics.UpstreamConnect(_labels.Protocol, pool, name, succeeded: false, Time.GetElapsedTime(started));
+            Metrics.UpstreamFailure(_labels.Protocol, pool, name, errorType);
+            LoginTracer.Failed(span, errorType);
+            throw;
+        }
     }
+
+    /// <summary>
+    /// The <c>pool</c> label: the protocol's pool (<c>UpstreamPools</c> has one per protocol, named after it) when the
+    /// upstream came from it, <c>auth_server</c> when the auth server named it.
+    /// </summary>
+    private string Pool(LoginDecision decision) => decision.UpstreamFallbacks is null ? "auth_server" : _labels.Protocol;
+
+    /// <summary>A failure in the upstream login dialogue (after connecting).</summary>
+    private void UpstreamFailed(LoginDecision decision, string upstream, string errorType) =>
+        Metrics.UpstreamFailure(_labels.Protocol, Pool(decision), upstream, errorType);
 
     private static List<(string Host, int Port)> Candidates(LoginDecision decision)
     {

@@ -70,4 +70,17 @@ internal abstract partial class MailSession
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "discarded {Bytes} bytes the client pipelined after STARTTLS (CVE-2014-3556)")]
     protected partial void LogPlaintextDiscarded(long bytes);
+
+    /// <summary>
+    /// The one line every session ends with, relayed or not (README "Logging"): what an operator greps for a session.
+    /// The byte counts are nginx's stream-proxy wording (src/stream/ngx_stream_proxy_module.c, "bytes from/to client");
+    /// they count what was relayed after login. The scope adds the client's address, the server, the login (escaped)
+    /// and the upstream, as on every session line; never a password.
+    /// </summary>
+    [LoggerMessage(EventId = SessionClosedEventId, Level = LogLevel.Information,
+        Message = "{Protocol} session closed ({End}) after {Duration:0.000}s, client {ClientAddress}, {Tls}, bytes from/to client:{BytesFromClient}/{BytesToClient}")]
+    private partial void LogSessionClosed(string protocol, string end, double duration, string clientAddress, string tls, long bytesFromClient, long bytesToClient);
+
+    /// <summary>The EventId of <see cref="LogSessionClosed"/>.</summary>
+    public const int SessionClosedEventId = 1021;
 }

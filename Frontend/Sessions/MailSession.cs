@@ -5,6 +5,7 @@ using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Sasl;
+using OrleansMail.Frontend.Telemetry;
 using OrleansMail.Frontend.Tls;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
@@ -32,6 +33,14 @@ internal abstract partial class MailSession : ISaslChannel
     private TlsTransport? _tls;
     private TlsFacts? _tlsFacts;
     private SessionLease? _lease;
+    private readonly ListenerLabels _labels;
+    private readonly long _acceptedAt;
+    private LoginMechanism _mechanism;
+    private RelaySession? _relay;
+    private long _relayStartedAt;
+    private SessionEnd? _end;
+    private bool _loginTimedOut;
+    private System.Diagnostics.Activity? _loginSpan;
 
     protected MailSession(ConnectionContext connection, ServerSettings settings, SessionServices services, ILogger logger)
     {
@@ -39,9 +48,20 @@ internal abstract partial class MailSession : ISaslChannel
         Settings = settings;
         _services = services;
         _logger = logger;
+        _acceptedAt = services.Time.GetTimestamp();
         Client = new ClientChannel(connection, settings.Timeout);
         _clientTls = connection.Features.Get<ClientTls>();
+        _labels = connection.Features.Get<ListenerLabels>() ?? new ListenerLabels(settings);
         LogContext = new MailLogContext(Client.ClientIp, settings.Listen);
+    }
+
+    private FrontendMetrics Metrics => _services.Metrics;
+
+    /// <summary>The session closes for <paramref name="end"/> (its closing log line says so); returns <see cref="NextStep.Close"/>.</summary>
+    protected NextStep CloseFor(SessionEnd end)
+    {
+        _end = end;
+        return NextStep.Close;
     }
 
     /// <summary>The connection number, client, server, login and upstream every line of this session carries.</summary>
@@ -81,10 +101,12 @@ internal abstract partial class MailSession : ISaslChannel
             await Client.SendAsync(reply);
         }
         var result = await _clientTls!.HandshakeAsync(Connection, Settings.Timeout);
+        Metrics.TlsHandshake(_labels, result.Transport?.Stream.SslProtocol);
         if (result.Transport is null)
         {
+            Metrics.ConnectionRejected(_labels, RejectReason.TlsHandshake);
             LogTlsHandshakeFailed(result.Failure ?? "");
-            return NextStep.Close;
+            return CloseFor(SessionEnd.TlsFailed);
         }
         LogContext.Starttls = reply is not null;
         _tls = result.Transport;
@@ -94,11 +116,11 @@ internal abstract partial class MailSession : ISaslChannel
             case ClientCertificateOutcome.Missing:
                 LogClientCertificateRefused("client sent no required SSL certificate");
                 await Client.SendAsync(NoCertificateReply);
-                return NextStep.Close;
+                return CloseFor(SessionEnd.Refused);
             case ClientCertificateOutcome.Bad:
                 LogClientCertificateRefused("client SSL certificate verify error: " + result.Certificate.Verify);
                 await Client.SendAsync(CertificateErrorReply);
-                return NextStep.Close;
+                return CloseFor(SessionEnd.Refused);
             default:
                 return NextStep.Continue;
         }
@@ -161,11 +183,12 @@ internal abstract partial class MailSession : ISaslChannel
     public async Task RunAsync()
     {
         using var scope = _logger.BeginScope(LogContext);
+        // Current from here to relay start: the grain call is made under it, so the trace reaches the grain.
+        _loginSpan = LoginTracer.StartLogin(_labels, Connection.LocalEndPoint);
         LogConnected(LogContext.ConnectionNumber, ClientEndPoint(), Settings.Listen.ToString());
         // login_timeout: the whole way to a relay (TLS handshake, greeting, commands, auth waits, the upstream login)
         // takes at most this long, however often the client sends a byte within each read's timeout.
-        var loginDeadline = Time.CreateTimer(static connection => ((ConnectionContext)connection!).Abort(new ConnectionAbortedException("login_timeout")),
-            Connection, Settings.LoginTimeout, Timeout.InfiniteTimeSpan);
+        var loginDeadline = Time.CreateTimer(static state => ((MailSession)state!).AbortForLoginTimeout(), this, Settings.LoginTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;
@@ -176,31 +199,41 @@ internal abstract partial class MailSession : ISaslChannel
                 // Logged in: no longer a pre-login connection of its address (PreloginConnectionsPerAddress).
                 await loginDeadline.DisposeAsync();
                 Connection.Features.Get<ConnectionLimits.PreloginSlot>()?.Release();
-                await RelaySession.RunAsync(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor);
+                _loginSpan?.Stop();
+                _relay = new RelaySession(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor, Metrics, _labels);
+                _relayStartedAt = Time.GetTimestamp();
+                _end = await _relay.RunAsync();
                 LogProxiedSessionDone();
             }
         }
         catch (OperationCanceledException) when (!Client.Closed.IsCancellationRequested)
         {
             LogClientTimedOut();
+            _end = SessionEnd.Timeout;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
             LogClientClosed("client went away");
+            // An abort is login_timeout's, or Kestrel's when the process stops after worker_shutdown_timeout.
+            _end = _loginTimedOut ? SessionEnd.Timeout : e is ConnectionAbortedException ? SessionEnd.Shutdown : SessionEnd.ClientClosed;
         }
         catch (Exception e) when (e is IOException or ConnectionResetException)
         {
             LogClientClosed(e.GetType().Name);
+            _end = _relay is null ? SessionEnd.ClientClosed : SessionEnd.Error;
         }
         catch (Exception e)
         {
             // A bug must cost one session, never the process: tell the client and close. On an implicit-TLS port
             // before the handshake succeeded nothing is sent: a cleartext reply is no answer to a TLS client.
             LogSessionFailed(e);
+            _end = SessionEnd.Error;
             if (!Settings.Tls.Implicit || IsTls) await TrySendAsync(InternalErrorReply);
         }
         finally
         {
+            _loginSpan?.Dispose();
+            Ended(_end ?? SessionEnd.ClientClosed);
             await loginDeadline.DisposeAsync();
             if (_lease is not null) _services.Leases.Release(_lease);
             if (_upstream is not null) await _upstream.DisposeAsync();
@@ -208,6 +241,30 @@ internal abstract partial class MailSession : ISaslChannel
             Client.Dispose();
         }
     }
+
+    private void AbortForLoginTimeout()
+    {
+        _loginTimedOut = true;
+        Connection.Abort(new ConnectionAbortedException("login_timeout"));
+    }
+
+    /// <summary>The session's last measurements and its closing line (README "Observability", "Logging").</summary>
+    private void Ended(SessionEnd end)
+    {
+        var now = Time.GetTimestamp();
+        if (_relay is not null) Metrics.SessionEnded(_labels, end, Time.GetElapsedTime(_relayStartedAt, now));
+        if (!_logger.IsEnabled(LogLevel.Information)) return; // the client's endpoint text is made for the line only
+        LogSessionClosed(_labels.Protocol, end.Label(), Time.GetElapsedTime(_acceptedAt, now).TotalSeconds, ClientEndPoint(),
+            _tls is null ? "plaintext" : TlsVersionName(_tls.Stream.SslProtocol), _relay?.BytesFromClient ?? 0, _relay?.BytesToClient ?? 0);
+    }
+
+    /// <summary>nginx's <c>$ssl_protocol</c> spelling (TLSv1.2, TLSv1.3).</summary>
+    private static string TlsVersionName(System.Security.Authentication.SslProtocols protocol) => protocol switch
+    {
+        System.Security.Authentication.SslProtocols.Tls12 => "TLSv1.2",
+        System.Security.Authentication.SslProtocols.Tls13 => "TLSv1.3",
+        _ => protocol.ToString(),
+    };
 
     /// <summary>The client's address and port for the "connected" line, as nginx prints it (IPv4-mapped as IPv4).</summary>
     private string ClientEndPoint() => Connection.RemoteEndPoint switch
@@ -233,9 +290,9 @@ internal abstract partial class MailSession : ISaslChannel
         if (counts && ++_errors >= Settings.MaxErrors && Settings.MaxErrors > 0)
         {
             LogTooManyErrors();
-            return NextStep.Close;
+            return CloseFor(SessionEnd.Refused);
         }
-        return closeAfter ? NextStep.Close : NextStep.Continue;
+        return closeAfter ? CloseFor(SessionEnd.Refused) : NextStep.Continue;
     }
 
     /// <summary>Answers a line longer than the client buffer: the error, then close (nginx: "client sent too long command").</summary>
@@ -243,7 +300,7 @@ internal abstract partial class MailSession : ISaslChannel
     {
         LogTooLong();
         await Client.SendAsync(TooLongReply);
-        return NextStep.Close;
+        return CloseFor(SessionEnd.Refused);
     }
 
     /// <summary>Reads one client line (a command or a SASL answer) of at most <see cref="ClientBuffer"/> bytes.</summary>
@@ -259,6 +316,7 @@ internal abstract partial class MailSession : ISaslChannel
         {
             LogTooLong();
             await Client.SendAsync(TooLongReply);
+            _end = SessionEnd.Refused;
         }
         return status == LineStatus.Line ? line : null;
     }
@@ -281,11 +339,16 @@ internal abstract partial class MailSession : ISaslChannel
     /// Asks the login's grain, then acts as nginx does on the answer (src/mail/ngx_mail_auth_http_module.c): log in upstream and relay;
     /// or refuse and close; or, with Auth-Wait, wait without reading the client, refuse and let it try again.
     /// </summary>
-    protected async Task<NextStep> DecideAsync(Credentials credentials)
+    protected async Task<NextStep> DecideAsync(Credentials credentials, LoginMechanism mechanism)
     {
+        _mechanism = mechanism;
+        _services.Tracer.Attempt(_loginSpan, mechanism, credentials.Login);
         var attempt = CreateAttempt(credentials, ++_attempts);
         LogContext.Login = credentials.Login;
         var decision = await _services.Decider.DecideAsync(attempt, Settings.Timeout, Client.Closed);
+        // Counted when the decision is known: the deliberate Auth-Wait and throttling delays are not the login's latency,
+        // and a client that leaves during them has still been refused.
+        if (decision.Outcome != LoginOutcome.Allowed) LoginEnded(LoginResultLabels.Of(decision));
         if (decision is { Outcome: LoginOutcome.Refused, Delay: { } delay } && delay > TimeSpan.Zero)
         {
             // Brute-force throttling's escalating delay, served here so the grain is free meanwhile.
@@ -321,18 +384,29 @@ internal abstract partial class MailSession : ISaslChannel
             case LoginOutcome.Refused:
                 LogLoginFailed(reason);
                 await Client.SendAsync(LoginFailedReply(decision));
-                return NextStep.Close;
+                return CloseFor(SessionEnd.LoginFailed);
 
             case LoginOutcome.Unavailable:
                 LogInternalError(reason);
                 await Client.SendAsync(TemporaryFailureReply);
-                return NextStep.Close;
+                return CloseFor(SessionEnd.LoginFailed);
 
             default:
                 LogInternalError(reason);
                 await Client.SendAsync(InternalErrorReply);
-                return NextStep.Close;
+                return CloseFor(SessionEnd.LoginFailed);
         }
+    }
+
+    /// <summary>A SASL exchange's credentials, decided; the mechanism is the exchange's.</summary>
+    protected Task<NextStep> DecideAsync(SaslResult sasl) =>
+        DecideAsync(sasl.Credentials!, LoginMechanismLabels.Of(sasl.Mechanism ?? SaslMechanism.Plain));
+
+    /// <summary>The attempt ended with <paramref name="result"/>: <c>orleansmail.logins</c> and <c>orleansmail.login.duration</c> (since accept).</summary>
+    private void LoginEnded(LoginResult result)
+    {
+        Metrics.Login(_labels, _mechanism, result, Time.GetElapsedTime(_acceptedAt));
+        LoginTracer.Result(_loginSpan, result);
     }
 
     private async Task<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
@@ -343,36 +417,66 @@ internal abstract partial class MailSession : ISaslChannel
         {
             (_upstream, upstreamName) = await ConnectFailingOverAsync(decision);
             LogContext.Upstream = upstreamName;
+            LoginTracer.Upstream(_loginSpan, upstreamName);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
-            result = await LoginUpstreamAsync(_upstream, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
+            result = await LoginUpstreamTracedAsync(upstreamName, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionResetException
                                   && !Client.Closed.IsCancellationRequested)
         {
             LogUpstreamFailure(upstreamName, e);
+            // A connect failure was counted by ConnectAsync; this one happened in the login dialogue.
+            if (_upstream is not null) UpstreamFailed(decision, upstreamName, UpstreamErrorType.Of(e));
             result = UpstreamLoginResult.Failed("");
         }
         catch (UpstreamTlsException e)
         {
             // Never a fallback to plaintext: the internal error, and the reason for the operator.
             LogUpstreamTlsRefused(upstreamName, e.Message);
+            if (_upstream is not null) UpstreamFailed(decision, upstreamName, UpstreamErrorType.Tls);
+            LoginEnded(LoginResult.UpstreamFailure);
             await Client.SendAsync(InternalErrorReply);
-            return NextStep.Close;
+            return CloseFor(SessionEnd.UpstreamFailed);
         }
 
         if (!result.Succeeded)
         {
-            if (result.Reply.Length > 0) LogUpstreamInvalidResponse(LogValue.Escape(result.Reply.TrimEnd('\r', '\n')));
+            if (result.Reply.Length > 0)
+            {
+                LogUpstreamInvalidResponse(LogValue.Escape(result.Reply.TrimEnd('\r', '\n')));
+                UpstreamFailed(decision, upstreamName, UpstreamErrorType.InvalidResponse);
+            }
+            LoginEnded(LoginResult.UpstreamFailure);
             // proxy_pass_error_message: show the upstream's own error instead of the generic one (nginx.org/en/docs/mail/).
             var reply = Settings.ProxyPassErrorMessage && result.Reply.Length > 0 ? result.Reply : InternalErrorReply;
             await Client.SendAsync(reply);
-            return NextStep.Close;
+            return CloseFor(SessionEnd.UpstreamFailed);
         }
 
         LogLoggedIn();
         await Client.SendAsync(result.Reply);
+        // The relay starts now: the login's latency, accept to relay start.
+        LoginEnded(LoginResult.Ok);
         return NextStep.Relay;
+    }
+
+    /// <summary>The protocol's login dialogue with the upstream under an <c>upstream login</c> span (a child of the login span).</summary>
+    private async Task<UpstreamLoginResult> LoginUpstreamTracedAsync(
+        string upstreamName, string login, string password, LoginDecision decision, CancellationToken cancellationToken)
+    {
+        using var span = LoginTracer.StartUpstreamLogin(upstreamName);
+        try
+        {
+            var result = await LoginUpstreamAsync(_upstream!, login, password, decision, cancellationToken);
+            if (!result.Succeeded) LoginTracer.Failed(span, result.Reply.Length > 0 ? UpstreamErrorType.InvalidResponse : UpstreamErrorType.Closed);
+            return result;
+        }
+        catch (Exception e)
+        {
+            LoginTracer.Failed(span, UpstreamErrorType.Of(e));
+            throw;
+        }
     }
 
     /// <summary>

@@ -15,4 +15,6 @@ internal sealed record SessionServices(
     ILoggerFactory LoggerFactory,
     IClientHostResolver ClientHostResolver,
     SessionLeaseRenewer Leases,
-    UpstreamFailureReports UpstreamReports);
+    UpstreamFailureReports UpstreamReports,
+    Telemetry.FrontendMetrics Metrics,
+    Telemetry.LoginTracer Tracer);

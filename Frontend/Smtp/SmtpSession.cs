@@ -5,6 +5,7 @@ using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Sasl;
 using OrleansMail.Frontend.Sessions;
+using OrleansMail.Frontend.Telemetry;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Interfaces;
 
@@ -70,7 +71,7 @@ internal sealed class SmtpSession(
                 case GreetingDelayOutcome.ClientSpokeFirst:
                     // RFC 5321 §4.3.1: the client waits for the greeting; one that does not is likely a spam bot.
                     await Client.SendAsync(SmtpReplies.InvalidPipelining);
-                    return NextStep.Close;
+                    return CloseFor(SessionEnd.Refused);
             }
         }
         await Client.SendAsync(SmtpReplies.Greeting(Settings.ServerName));
@@ -135,7 +136,7 @@ internal sealed class SmtpSession(
                 return NextStep.Continue;
             case "QUIT":
                 await Client.SendAsync(SmtpReplies.Bye);
-                return NextStep.Close;
+                return CloseFor(SessionEnd.Quit);
             case "VRFY" or "EXPN" or "HELP":
                 // Known to nginx's parser, refused by its handler: not counted by max_errors (src/mail/ngx_mail_handler.c).
                 return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
@@ -164,7 +165,7 @@ internal sealed class SmtpSession(
         var sasl = await AuthenticateSaslAsync(args[0], args.Count == 2 ? args[1] : null, Settings.Smtp.Auth);
         return sasl.Status switch
         {
-            SaslStatus.Done => await DecideAsync(sasl.Credentials!),
+            SaslStatus.Done => await DecideAsync(sasl),
             SaslStatus.Closed => NextStep.Close,
             SaslStatus.Refused => await InvalidAsync(SmtpReplies.InvalidCommand, counts: false),
             _ => await InvalidAsync(SmtpReplies.InvalidCommand, counts: true),
@@ -187,7 +188,7 @@ internal sealed class SmtpSession(
         if (command.Arguments.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
         _rcptTo = command.Line;
         // CVE-2025-53859: fresh, empty credentials; nothing from an earlier failed AUTH can reach this request.
-        var next = await DecideAsync(new Credentials(AuthMethod.None, "", ""));
+        var next = await DecideAsync(new Credentials(AuthMethod.None, "", ""), LoginMechanism.None);
         // Refused with Auth-Wait: MAIL stays accepted and another RCPT may follow (nginx-tests mail_smtp.t).
         _rcptTo = null;
         return next;

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using OrleansMail.Frontend.Configuration;
+using OrleansMail.Grains.Interfaces;
+
+namespace OrleansMail.Frontend.Telemetry;
+
+/// <summary>
+/// The two labels every per-listener instrument carries (README "Observability"): <c>protocol</c> (imap, pop3, smtp)
+/// and <c>listener</c> (the listen address:port as configured). Built once per listener, so a measurement only copies
+/// two references into a <see cref="TagList"/> (no allocation up to eight tags).
+/// </summary>
+internal sealed class ListenerLabels(ServerSettings settings)
+{
+    /// <summary><c>imap</c>, <c>pop3</c> or <c>smtp</c>.</summary>
+    public string Protocol { get; } = ProtocolLabel(settings.Protocol);
+
+    /// <summary>The name of this protocol's login span, <c>imap login</c>, <c>pop3 login</c> or <c>smtp login</c>.</summary>
+    public string LoginSpanName { get; } = ProtocolLabel(settings.Protocol) + " login";
+
+    /// <summary>The listen address:port, e.g. <c>0.0.0.0:143</c>.</summary>
+    public string Listener { get; } = settings.Listen.ToString();
+
+    /// <summary>A fresh tag list holding <c>protocol</c> and <c>listener</c>; add the instrument's own labels to it.</summary>
+    public TagList Tags() => new() { { "protocol", Protocol }, { "listener", Listener } };
+
+    /// <summary>The protocol's label value, one interned string per protocol.</summary>
+    public static string ProtocolLabel(MailProtocol protocol) => protocol switch
+    {
+        MailProtocol.Imap => "imap",
+        MailProtocol.Pop3 => "pop3",
+        MailProtocol.Smtp => "smtp",
+        _ => "other",
+    };
+}
