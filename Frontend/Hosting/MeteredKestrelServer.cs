@@ -38,6 +38,6 @@ internal static partial class MeteredKestrelServer
         return new KestrelServer(Options.Create(options), transport, loggers);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kestrel's own metrics are off for the mail listeners: {Reason}")]
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Kestrel's own metrics are off for the mail listeners: {Reason}")]
     private static partial void LogUnmetered(ILogger logger, string reason);
 }
