@@ -181,6 +181,37 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     }
 
     /// <summary>
+    /// End to end: the same wrong password again from the same address is refused by the grains' repeated-refusal rule
+    /// without asking the auth server (README "Login policy"), and the front end counts that attempt as throttled.
+    /// </summary>
+    [Fact]
+    public async Task TheSameWrongPasswordAgainIsCountedAsThrottled()
+    {
+        fixture.Auth.Handler = _ => AuthReply.Fail("Invalid login or password");
+        try
+        {
+            using var m = new FrontendMeasurements(fixture.Proxy.Services);
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap"));
+                await client.ReadLineAsync();
+                await client.SendAsync("a LOGIN mallory repeated-wrong-password\r\n");
+                Assert.StartsWith("a NO", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
+            }
+
+            await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Sum(p => p.Value) == 2, "both attempts");
+            Assert.Equal(1, m.Sum("orleansmail.logins", ("mechanism", "login"), ("result", "failed")));
+            Assert.Equal(1, m.Sum("orleansmail.logins", ("mechanism", "login"), ("result", "throttled")));
+            Assert.Single(m.Histogram("orleansmail.login.duration"), p => Equals(p.Tags["result"], "throttled"));
+            AssertNoPersonalLabels(m);
+        }
+        finally
+        {
+            fixture.ResetAuth();
+        }
+    }
+
+    /// <summary>
     /// The grains name the brute-force rule that refused a login (<see cref="LoginDecision.ThrottledBy"/>): the front end
     /// counts it as throttled, whatever the outcome; refusals of the auth server stay failed.
     /// </summary>
@@ -289,6 +320,6 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     {
         var values = m.AllTagValues().Select(v => v?.ToString() ?? "").ToList();
         Assert.NotEmpty(values);
-        Assert.DoesNotContain(values, v => v.Contains("alice", StringComparison.Ordinal) || v == "127.0.0.1");
+        Assert.DoesNotContain(values, v => v.Contains("alice", StringComparison.Ordinal) || v.Contains("mallory", StringComparison.Ordinal) || v == "127.0.0.1");
     }
 }
