@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansMail.Grains.Telemetry;
 using System.Net;
 using OrleansMail.Tests.EndToEnd;
 using OrleansMail.Tests.Support;
@@ -51,6 +55,35 @@ public sealed class MetricsEndpointTests
         // The health pair needs no token (a load balancer's probe has none).
         Assert.Equal(HttpStatusCode.OK, await GetAsync(url, "/health/live"));
         Assert.Equal(HttpStatusCode.OK, await GetAsync(url, "/health/ready"));
+    }
+
+    /// <summary>
+    /// Instruments made as the catalog makes them (from the host's IMeterFactory, meter OrleansMail) appear in the
+    /// scrape under <see cref="MetricCatalog"/>'s names, and with their bounded labels only.
+    /// </summary>
+    [Fact]
+    public async Task TheExporterNamesInstrumentsAsTheCatalogSays()
+    {
+        var (proxy, url) = await StartAsync(("Metrics:AnonymousScrape", "true"));
+        await using var _ = proxy;
+        var meter = proxy.Services.GetRequiredService<IMeterFactory>().Create(OrleansMailTelemetry.MeterName);
+        var labels = new TagList { { "protocol", "imap" }, { "result", "ok" } };
+        meter.CreateCounter<long>("orleansmail.logins", "{login}").Add(3, labels);
+        meter.CreateHistogram<double>("orleansmail.login.duration", "s").Record(0.25, labels);
+        meter.CreateCounter<long>("orleansmail.relay.bytes", "By").Add(4096, new KeyValuePair<string, object?>("direction", "client_to_upstream"));
+        meter.CreateUpDownCounter<long>("orleansmail.connections.active", "{connection}").Add(2);
+        meter.CreateUpDownCounter<long>("orleansmail.session.leases", "{lease}").Add(1);
+
+        using var http = AdminHttp.Create(url, null);
+        var scrape = await http.GetStringAsync("/metrics", Ct);
+        var names = scrape.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l[..l.IndexOfAny(['{', ' '])]).ToHashSet();
+        foreach (var name in new[] { "orleansmail_logins_total", "orleansmail_login_duration_seconds_bucket", "orleansmail_login_duration_seconds_count",
+                     "orleansmail_relay_bytes_total", "orleansmail_connections_active", "orleansmail_session_leases" })
+        {
+            Assert.Contains(name, names);
+            Assert.Contains(name, MetricCatalog.SeriesNames);
+        }
+        Assert.Contains("orleansmail_logins_total{otel_scope_name=\"OrleansMail\",protocol=\"imap\",result=\"ok\"} 3", scrape, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,6 +25,9 @@ public sealed class ProxyUnderTest : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
+    /// <summary>The host's services (e.g. its <c>IMeterFactory</c>).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The port of the listener named <paramref name="listener"/>.</summary>
     public int Port(string listener = "imap") => _ports[listener];
 
