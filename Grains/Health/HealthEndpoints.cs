@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace OrleansMail.Grains.Health;
 
@@ -22,6 +23,10 @@ public static class HealthEndpoints
     public static IHealthChecksBuilder AddOrleansMailHealth(this IServiceCollection services)
     {
         services.AddSingleton<ReadinessGauge>();
+        // A "not ready" verdict is an answer, not an error: the health check service logs each unhealthy result at
+        // Error, which would be a line per probe and per collection while the process starts or drains.
+        services.Configure<LoggerFilterOptions>(o => o.Rules.Add(
+            new LoggerFilterRule(null, "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical, null)));
         return services.AddHealthChecks().AddCheck<HostRunningHealthCheck>("host", tags: [Ready]);
     }
 

@@ -58,10 +58,20 @@ public static class TelemetryServiceCollectionExtensions
             telemetry.WithMetrics(meters =>
             {
                 meters.AddMeter([.. Meters]).AddPrometheusExporter();
-                if (otlp) meters.AddOtlpExporter();
+                if (otlp)
+                {
+                    meters.AddOtlpExporter((_, reader) =>
+                    {
+                        // The specification's OTEL_METRIC_EXPORT_INTERVAL (milliseconds, default 60000), read here
+                        // explicitly: the exporter registered this way was seen to keep its default.
+                        if (int.TryParse(configuration["OTEL_METRIC_EXPORT_INTERVAL"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var interval) && interval > 0)
+                            reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = interval;
+                    });
+                }
             });
         }
-        if (otlp) telemetry.WithTracing(traces => traces.AddSource([.. ActivitySources]).AddOtlpExporter());
+        // The redaction runs before the exporter's processor, so no grain key is ever exported.
+        if (otlp) telemetry.WithTracing(traces => traces.AddSource([.. ActivitySources]).AddProcessor(new GrainKeyRedaction()).AddOtlpExporter());
         return services;
     }
 }
