@@ -23,6 +23,9 @@
 # limit holds --flood-held idle pre-login connections from many loopback addresses (RSS per connection), then takes
 # --flood connections from 127.0.0.1 while the real user logs in from 127.0.0.2 (PREFIX-flood.json/.md).
 #
+# OrleansMail runs twice for IMAP: with metrics on (the default) and with Metrics:Enabled=false; the report states the
+# cost of metrics per login and per GB relayed (issue 14, target under 3 %).
+#
 # Everything runs on 127.0.0.1 at free high ports from a temp folder and is stopped at the end, always.
 set -euo pipefail
 
@@ -113,7 +116,8 @@ trap 'exit 130' INT TERM
 
 read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY \
     P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP \
-    P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY < <(dotnet "$LOADGEN" free-ports 20)
+    P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY \
+    P_OFF P_OFF_SILO P_OFF_GATEWAY < <(dotnet "$LOADGEN" free-ports 23)
 USERS=200
 PASSWORD=benchpass
 
@@ -428,6 +432,21 @@ for protocol in $ORLEANS_PROTOCOLS; do
     esac
 done
 
+# The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
+# metrics, metrics on being the default (issue 14), per login and per GB relayed, in the same interleaved rounds.
+log "starting OrleansMail (metrics off) on 127.0.0.1:$P_OFF"
+dotnet "$FRONTEND" \
+    --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_OFF" --Mail:Servers:0:Protocol=imap \
+    --Cluster:SiloPort="$P_OFF_SILO" --Cluster:GatewayPort="$P_OFF_GATEWAY" \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
+    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
+    --Metrics:Enabled=false \
+    > "$WORK/orleansmail-metrics-off.log" 2>&1 &
+OFF_PID=$!
+PIDS+=("$OFF_PID")
+wait_port orleansmail-metrics-off "$P_OFF" "$OFF_PID"
+
 # A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (issue 7).
 log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
 dotnet "$FRONTEND" \
@@ -449,6 +468,7 @@ dotnet "$LOADGEN" bench \
     --target "nginx:$P_NGINX:$NGINX_PID" \
     --target "nginx-64k:$P_NGINX64:$NGINX64_PID" \
     --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" \
+    --target "orleansmail-metrics-off:$P_OFF:$OFF_PID" \
     "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" --warm-target "orleansmail-warm:$P_WARM:$WARM_PID" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
     --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
