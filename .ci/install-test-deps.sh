@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run privately (Dovecot, Redis, and for later
-# work Postfix, nginx with the mail module, openssl), then stops and disables the
+# work Postfix, nginx with the mail module, openssl, Prometheus and its promtool), then stops and disables the
 # distribution's own daemons so only the tests' private instances run.
 # Idempotent: when every package is already installed the apt step is skipped.
 set -euo pipefail
 
-PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3)
-DAEMONS=(redis-server dovecot postfix nginx)
+PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3 prometheus)
+DAEMONS=(redis-server dovecot postfix nginx prometheus)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -57,6 +57,10 @@ stop_daemons() {
         for pid in $(pgrep -f '^/usr/bin/redis-server 127\.0\.0\.1:6379' || true); do
             "${SUDO[@]}" kill "$pid" 2>/dev/null || true
         done
+        # The distribution's Prometheus runs as its own user; the tests' run as the test user.
+        for pid in $(pgrep -u prometheus -f '^/usr/bin/prometheus' || true); do
+            "${SUDO[@]}" kill "$pid" 2>/dev/null || true
+        done
     fi
 }
 
@@ -78,7 +82,7 @@ fi
 
 stop_daemons
 
-for bin in /usr/sbin/dovecot /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/postfix /usr/bin/openssl; do
+for bin in /usr/sbin/dovecot /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/postfix /usr/bin/openssl /usr/bin/prometheus /usr/bin/promtool; do
     if [ ! -x "$bin" ]; then
         echo "install-test-deps: $bin missing after install" >&2
         exit 1

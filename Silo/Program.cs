@@ -3,8 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using OrleansMail.Grains.Admin;
+using OrleansMail.Grains.Health;
 using OrleansMail.Grains.Hosting;
-using OrleansMail.Silo;
+using OrleansMail.Grains.Telemetry;
 
 // The Silo process hosts the grains that decide logins. Front ends connect to it as Orleans clients.
 // Cluster:Mode = Redis (membership and grain state in Redis) or Localhost (development, one silo on loopback).
@@ -19,6 +20,7 @@ try
     LoginPolicySettings.From(builder.Configuration);
     UpstreamPoolSettings.From(builder.Configuration);
     AdminToken.From(builder.Configuration);
+    MetricsSettings.From(builder.Configuration);
     if (cluster.Mode == ClusterMode.Embedded)
         throw new InvalidConfigurationException("Cluster:Mode", "Embedded", "a Silo process runs Localhost or Redis clustering; Embedded is for Frontend");
 }
@@ -30,12 +32,18 @@ catch (InvalidConfigurationException e)
 
 builder.UseOrleans(silo => silo.AddOrleansMailSilo(cluster));
 builder.Services.AddOrleansMailAdmin();
-builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo");
+builder.Services.AddOrleansMailTelemetry(builder.Configuration, "orleansmail-silo");
+// Ready = started, not stopping, and an active member of the cluster.
+builder.Services.AddOrleansMailHealth().AddCheck<SiloHealthCheck>("silo", tags: [HealthEndpoints.Ready]);
 builder.WebHost.UseUrls(builder.Configuration["Health:Urls"] ?? "http://127.0.0.1:8081");
+// The health port answers (503 once stopping) until the silo has left the cluster.
+LastToStopServer.Register(builder.Services);
 
 var app = builder.Build();
-app.MapHealthChecks("/health");
-// The admin API shares the health port (Health:Urls); it needs Admin:Token and is off without one.
+app.MapOrleansMailHealth();
+// The admin API and /metrics share the health port (Health:Urls); both need Admin:Token (the admin API is off
+// without one; /metrics may be opened with Metrics:AnonymousScrape).
 app.MapOrleansMailAdmin();
+app.MapOrleansMailMetrics();
 await app.RunAsync();
 return 0;

@@ -23,6 +23,9 @@
 # limit holds --flood-held idle pre-login connections from many loopback addresses (RSS per connection), then takes
 # --flood connections from 127.0.0.1 while the real user logs in from 127.0.0.2 (PREFIX-flood.json/.md).
 #
+# OrleansMail runs twice for IMAP: with metrics on (the default) and with Metrics:Enabled=false; the report states the
+# cost of metrics per login and per GB relayed (issue 14, target under 3 %).
+#
 # Everything runs on 127.0.0.1 at free high ports from a temp folder and is stopped at the end, always.
 set -euo pipefail
 
@@ -113,7 +116,8 @@ trap 'exit 130' INT TERM
 
 read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY \
     P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP \
-    P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY < <(dotnet "$LOADGEN" free-ports 20)
+    P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY \
+    P_OFF P_OFF_SILO P_OFF_GATEWAY < <(dotnet "$LOADGEN" free-ports 23)
 USERS=200
 PASSWORD=benchpass
 
@@ -385,6 +389,22 @@ NGINX_PID=$STARTED_PID
 start_nginx nginx-64k "$P_NGINX64" "proxy_buffer 64k;"
 NGINX64_PID=$STARTED_PID
 
+# One more OrleansMail with a single IMAP listener and its own embedded silo: NAME PORT SILO_PORT GATEWAY_PORT [settings...];
+# quiet logging; its pid in STARTED_PID once it accepts.
+start_imap_orleansmail() {
+    local name=$1 port=$2 silo=$3 gateway=$4
+    shift 4
+    dotnet "$FRONTEND" \
+        --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+        --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$port" --Mail:Servers:0:Protocol=imap \
+        --Cluster:SiloPort="$silo" --Cluster:GatewayPort="$gateway" \
+        --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning "$@" \
+        > "$WORK/$name.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_port "$name" "$port" "$STARTED_PID"
+}
+
 # --- OrleansMail: the Release Frontend, embedded silo, quiet logging --------------------------------------------
 log "starting OrleansMail on 127.0.0.1:$P_ORLEANS ($ORLEANS_PROTOCOLS)"
 # The same servers as nginx's, with nginx's defaults (pop3_auth plain, smtp_auth plain login, xclient on).
@@ -428,17 +448,18 @@ for protocol in $ORLEANS_PROTOCOLS; do
     esac
 done
 
+# The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
+# metrics, metrics on being the default (issue 14), per login and per GB relayed, in the same interleaved rounds.
+log "starting OrleansMail (metrics off) on 127.0.0.1:$P_OFF"
+start_imap_orleansmail orleansmail-metrics-off "$P_OFF" "$P_OFF_SILO" "$P_OFF_GATEWAY" \
+    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
+    --Metrics:Enabled=false
+OFF_PID=$STARTED_PID
+
 # A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (issue 7).
 log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
-dotnet "$FRONTEND" \
-    --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
-    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_WARM" --Mail:Servers:0:Protocol=imap \
-    --Cluster:SiloPort="$P_WARM_SILO" --Cluster:GatewayPort="$P_WARM_GATEWAY" \
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning --PreloginConnectionsPerAddress=0 \
-    > "$WORK/orleansmail-warm.log" 2>&1 &
-WARM_PID=$!
-PIDS+=("$WARM_PID")
-wait_port orleansmail-warm "$P_WARM" "$WARM_PID"
+start_imap_orleansmail orleansmail-warm "$P_WARM" "$P_WARM_SILO" "$P_WARM_GATEWAY" --PreloginConnectionsPerAddress=0
+WARM_PID=$STARTED_PID
 
 VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -d -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
@@ -449,6 +470,7 @@ dotnet "$LOADGEN" bench \
     --target "nginx:$P_NGINX:$NGINX_PID" \
     --target "nginx-64k:$P_NGINX64:$NGINX64_PID" \
     --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" \
+    --target "orleansmail-metrics-off:$P_OFF:$OFF_PID" \
     "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" --warm-target "orleansmail-warm:$P_WARM:$WARM_PID" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
     --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
@@ -459,16 +481,8 @@ dotnet "$LOADGEN" bench \
 # --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
 # held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
 log "starting OrleansMail (connection flood) on 127.0.0.1:$P_FLOOD"
-dotnet "$FRONTEND" \
-    --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
-    --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_FLOOD" --Mail:Servers:0:Protocol=imap \
-    --Cluster:SiloPort="$P_FLOOD_SILO" --Cluster:GatewayPort="$P_FLOOD_GATEWAY" \
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
-    --WorkerConnections=$((FLOOD_HELD + PRELOGIN_PER_ADDRESS + 1000)) \
-    > "$WORK/orleansmail-flood.log" 2>&1 &
-FLOOD_PID=$!
-PIDS+=("$FLOOD_PID")
-wait_port orleansmail-flood "$P_FLOOD" "$FLOOD_PID"
+start_imap_orleansmail orleansmail-flood "$P_FLOOD" "$P_FLOOD_SILO" "$P_FLOOD_GATEWAY" --WorkerConnections=$((FLOOD_HELD + PRELOGIN_PER_ADDRESS + 1000))
+FLOOD_PID=$STARTED_PID
 log "connection flood: $FLOOD_HELD idle pre-login connections held, then $FLOOD from 127.0.0.1, the real user from 127.0.0.2"
 dotnet "$LOADGEN" flood "$P_FLOOD" "$FLOOD_PID" "$FLOOD_HELD" "$PRELOGIN_PER_ADDRESS" "$FLOOD" bench0 "$PASSWORD" "$OUT-flood" "${CHECK[@]}"
 

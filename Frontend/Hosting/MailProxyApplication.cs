@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans;
 using Orleans.Configuration;
 using OrleansMail.Frontend.Auth;
 using OrleansMail.Frontend.ClientHost;
@@ -18,8 +19,10 @@ using OrleansMail.Frontend.Sessions;
 using OrleansMail.Frontend.Relay;
 using OrleansMail.Frontend.Upstream;
 using OrleansMail.Grains.Admin;
+using OrleansMail.Grains.Health;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
+using OrleansMail.Grains.Telemetry;
 using StackExchange.Redis;
 
 namespace OrleansMail.Frontend.Hosting;
@@ -83,22 +86,54 @@ public static class MailProxyApplication
 
         ConfigureCluster(builder, cluster, servers);
         AddMailListeners(builder, snapshot, nginx);
-        var adminListen = EmbeddedAdminListen(builder.Configuration, cluster);
+        System.Net.IPEndPoint? adminListen, healthListen;
+        try
+        {
+            adminListen = EmbeddedAdminListen(builder.Configuration, cluster);
+            healthListen = HealthListen(builder.Configuration);
+            MetricsSettings.From(builder.Configuration);
+        }
+        catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (adminListen is not null) builder.Services.AddOrleansMailAdmin();
+        builder.Services.AddOrleansMailTelemetry(builder.Configuration, "orleansmail-frontend");
+        AddReadiness(builder, cluster);
         services?.Invoke(builder.Services);
 
         // The mail listeners are not this Kestrel's (MailListeners runs one server per listener, so that a reload can
-        // open and close them); it serves the admin API when there is one, and otherwise nothing is listening here.
+        // open and close them); it serves health, /metrics and the embedded silo's admin API on Health:Listen and
+        // Admin:Listen, and with neither nothing is listening here.
         builder.WebHost.UseSockets();
-        if (adminListen is null) builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoHttpServer>();
+        var httpListen = new[] { adminListen, healthListen }.OfType<System.Net.IPEndPoint>().Distinct().ToList();
+        if (httpListen.Count == 0) builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoHttpServer>();
+        else LastToStopServer.Register(builder.Services); // answers 503 on /health/ready while sessions drain
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            if (adminListen is not null) kestrel.Listen(adminListen, listen => listen.Protocols = HttpProtocols.Http1);
+            foreach (var endpoint in httpListen) kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
         var app = builder.Build();
+        app.MapOrleansMailHealth();
         if (adminListen is not null) app.MapOrleansMailAdmin();
+        if (httpListen.Count > 0) app.MapOrleansMailMetrics();
         return app;
+    }
+
+    /// <summary>
+    /// Readiness (<c>/health/ready</c>, the <c>orleansmail.ready</c> gauge): the host has started (every listener
+    /// accepts, the pid file is written) and is not stopping, and the cluster is there: the embedded silo an active
+    /// member, or the cluster client connected to a gateway.
+    /// </summary>
+    private static void AddReadiness(WebApplicationBuilder builder, ClusterSettings cluster)
+    {
+        var health = builder.Services.AddOrleansMailHealth();
+        if (cluster.Mode == ClusterMode.Embedded)
+        {
+            health.AddCheck<SiloHealthCheck>("silo", tags: [HealthEndpoints.Ready]);
+            return;
+        }
+        builder.Services.AddSingleton<ClusterClientHealthCheck>();
+        builder.Services.AddSingleton<IClusterConnectionStatusObserver>(services => services.GetRequiredService<ClusterClientHealthCheck>());
+        health.AddCheck<ClusterClientHealthCheck>("cluster-client", tags: [HealthEndpoints.Ready]);
     }
 
     /// <summary>
@@ -169,6 +204,20 @@ public static class MailProxyApplication
             : throw new InvalidConfigurationException("Admin:Listen", value, "expected address:port, e.g. 127.0.0.1:8082");
     }
 
+    /// <summary>
+    /// <c>Health:Listen</c> (nginx <c>health_listen</c>, e.g. <c>127.0.0.1:8083</c>): where the Frontend serves
+    /// <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>. A Frontend with the embedded silo serves them on
+    /// <c>Admin:Listen</c> too, next to the admin API.
+    /// </summary>
+    private static System.Net.IPEndPoint? HealthListen(IConfiguration configuration)
+    {
+        var value = configuration["Health:Listen"];
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        return System.Net.IPEndPoint.TryParse(value.Trim(), out var endpoint) && endpoint.Port != 0
+            ? endpoint
+            : throw new InvalidConfigurationException("Health:Listen", value, "expected address:port, e.g. 127.0.0.1:8083");
+    }
+
     private static void ConfigureCluster(WebApplicationBuilder builder, ClusterSettings cluster, IReadOnlyList<ServerSettings> servers)
     {
         // The longest a login decision may take: the slowest auth server's deadline, plus the queue of attempts for
@@ -196,6 +245,8 @@ public static class MailProxyApplication
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
             // Learn of silos that joined (or were declared dead) within seconds rather than Orleans' default minute.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            // The login span continues into the grain call (README "Observability", traces).
+            client.AddActivityPropagation();
             if (cluster.Mode == ClusterMode.Redis)
             {
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);

@@ -51,6 +51,9 @@ public static class SiloBuilderExtensions
         // Every silo feeds the dashboard (Microsoft.Orleans.Dashboard), served on the admin port behind Admin:Token; the live log
         // trace is off, since log lines name logins and addresses.
         silo.AddDashboard(o => o.HideTrace = true);
+        // A grain call continues the caller's trace (the Frontend's login span), and so does the auth_http request the
+        // grain makes (README "Observability", traces).
+        silo.AddActivityPropagation();
         return silo;
     }
 

@@ -128,21 +128,28 @@ public sealed class SiloProcess : IAsyncDisposable
     public ValueTask DisposeAsync() => App.DisposeAsync();
 }
 
-/// <summary>The built Frontend.dll as a separate process: an Orleans client of the Redis cluster, one IMAP listener.</summary>
+/// <summary>
+/// The built Frontend.dll as a separate process: an Orleans client of the Redis cluster, one IMAP listener, and its
+/// health and metrics port (<c>Health:Listen</c>).
+/// </summary>
 public sealed class FrontendProcess : IAsyncDisposable
 {
     public const string Greeting = "* OK IMAP4 ready";
 
-    private FrontendProcess(DotnetAppProcess app, int imapPort, TimeSpan startupTime)
+    private FrontendProcess(DotnetAppProcess app, int imapPort, int healthPort, TimeSpan startupTime)
     {
         App = app;
         ImapPort = imapPort;
+        HealthPort = healthPort;
         StartupTime = startupTime;
     }
 
     public DotnetAppProcess App { get; }
 
     public int ImapPort { get; }
+
+    /// <summary>Where it serves /health/live, /health/ready and /metrics.</summary>
+    public int HealthPort { get; }
 
     /// <summary>From process start until the listener greeted.</summary>
     public TimeSpan StartupTime { get; }
@@ -155,8 +162,10 @@ public sealed class FrontendProcess : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var port = ServerProcess.GetFreeTcpPorts(1)[0];
+            var ports = ServerProcess.GetFreeTcpPorts(2);
+            var port = ports[0];
             var settings = cluster.Settings();
+            settings["Health:Listen"] = $"127.0.0.1:{ports[1].ToString(CultureInfo.InvariantCulture)}";
             settings["Mail:ServerName"] = "proxy.test";
             settings["Mail:AuthHttp"] = authUrl;
             settings["Mail:AuthHttpTimeout"] = "5s";
@@ -175,7 +184,7 @@ public sealed class FrontendProcess : IAsyncDisposable
                 await app.WaitUntilAsync(
                     async ct => await ServerProcess.ReadFirstLineAsync(port, null, ct) == Greeting,
                     timeout ?? TimeSpan.FromSeconds(60), $"'{Greeting}' on 127.0.0.1:{port}");
-                return new FrontendProcess(app, port, started.Elapsed);
+                return new FrontendProcess(app, port, ports[1], started.Elapsed);
             }
             catch (ServerStartException) when (attempt < 3 && app.Output.Contains("already in use", StringComparison.OrdinalIgnoreCase))
             {

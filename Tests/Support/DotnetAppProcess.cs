@@ -137,12 +137,17 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     /// Starts <c>dotnet &lt;project&gt;.dll --config FILE</c> with <paramref name="settings"/> (flat configuration keys such as
     /// <c>Cluster:Mode</c>, written as nested JSON) plus any <paramref name="extraArguments"/>.
     /// </summary>
-    public static DotnetAppProcess Start(string project, IReadOnlyDictionary<string, string> settings, string? name = null, params string[] extraArguments)
+    public static DotnetAppProcess Start(string project, IReadOnlyDictionary<string, string> settings, string? name = null, params string[] extraArguments) =>
+        StartWithEnvironment(project, settings, new Dictionary<string, string>(), name);
+
+    /// <summary>As <see cref="Start"/>, with environment variables of its own (e.g. OpenTelemetry's <c>OTEL_*</c>).</summary>
+    public static DotnetAppProcess StartWithEnvironment(string project, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment,
+        string? name = null, params string[] extraArguments)
     {
         var directory = ServerProcess.CreateTempDirectory("orleansmail-app-");
         var configPath = Path.Combine(directory, project.ToLowerInvariant() + ".json");
         File.WriteAllText(configPath, ToJson(settings));
-        return Launch(project, name, directory, configPath, ["--config", configPath, .. extraArguments]);
+        return Launch(project, name, directory, configPath, ["--config", configPath, .. extraArguments], environment);
     }
 
     /// <summary>
@@ -152,7 +157,8 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     public static DotnetAppProcess StartWithArguments(string project, string name, string directory, string configPath, params string[] arguments) =>
         Launch(project, name, directory, configPath, arguments);
 
-    private static DotnetAppProcess Launch(string project, string? name, string directory, string configPath, string[] arguments)
+    private static DotnetAppProcess Launch(string project, string? name, string directory, string configPath, string[] arguments,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = LocateDll(project);
         var startInfo = new ProcessStartInfo(DotnetHost())
@@ -174,7 +180,8 @@ public sealed class DotnetAppProcess : IAsyncDisposable
         {
             if (key.StartsWith("Cluster__", StringComparison.OrdinalIgnoreCase)
                 || key.StartsWith("Mail__", StringComparison.OrdinalIgnoreCase)
-                || key.StartsWith("Health__", StringComparison.OrdinalIgnoreCase))
+                || key.StartsWith("Health__", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase))
             {
                 startInfo.Environment.Remove(key);
             }
@@ -182,6 +189,7 @@ public sealed class DotnetAppProcess : IAsyncDisposable
 
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) startInfo.Environment[key] = value;
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var app = new DotnetAppProcess(process, name ?? project, dll, directory, configPath);

@@ -19,6 +19,9 @@ internal sealed class Report
 {
     public const string Orleans = "orleansmail";
     public const string Direct = "direct";
+
+    /// <summary>The same OrleansMail with <c>Metrics:Enabled=false</c> (issue 14): what collecting metrics costs.</summary>
+    public const string MetricsOff = "orleansmail-metrics-off";
     private static readonly string[] NginxVariants = ["nginx", "nginx-64k"];
 
     private readonly BenchOptions _options;
@@ -190,7 +193,21 @@ internal sealed class Report
         var sessions = _runner.Idles.Where(s => s.Target == Orleans).Select(s => s.Opened).DefaultIfEmpty(0).Min();
         checks.Add(new TargetCheck("5,000 idle sessions, zero errors", $"{sessions} sessions held (min over rounds), {idleErrors} errors", sessions >= 5000 && idleErrors == 0));
         Ratio("login_p99_ms", "p99 login latency ≤ nginx's", 1, false);
+        MetricsCost(checks, "proxy_cpu_ms_per_login", "metrics on: proxy CPU per login < 3 % over metrics off");
+        MetricsCost(checks, "proxy_cpu_s_per_gb", "metrics on: proxy CPU per GB relayed < 3 % over metrics off");
         return checks;
+    }
+
+    /// <summary>
+    /// Issue 14's cost of metrics: OrleansMail (metrics on, the default) against the same process with
+    /// <c>Metrics:Enabled=false</c>, measured in the same interleaved rounds; absent when that target was not run.
+    /// </summary>
+    private void MetricsCost(List<TargetCheck> checks, string key, string text)
+    {
+        var row = Row(key);
+        if (row.Medians.GetValueOrDefault(Orleans) is not { } on || row.Medians.GetValueOrDefault(MetricsOff) is not { } off || off == 0) return;
+        var cost = (on - off) / off;
+        checks.Add(new TargetCheck(text, string.Create(CultureInfo.InvariantCulture, $"{on:F3} vs {off:F3} {row.Unit}: {cost * 100:+0.0;-0.0} %"), cost < 0.03));
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -245,6 +262,7 @@ internal sealed class Report
         "nginx" => "nginx",
         "nginx-64k" => "nginx 64k",
         Orleans => "OrleansMail",
+        MetricsOff => "OrleansMail metrics off",
         _ => target,
     };
 

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Runtime;
 
-namespace OrleansMail.Silo;
+namespace OrleansMail.Grains.Health;
 
-/// <summary>Healthy while this silo is an active member of the cluster, as the membership table sees it.</summary>
-internal sealed class SiloHealthCheck(IClusterMembershipService membership, ILocalSiloDetails localSilo) : IHealthCheck
+/// <summary>
+/// Ready while this silo is an active member of the cluster, as the membership table sees it: the Silo process's
+/// readiness, and the embedded silo's in a Frontend.
+/// </summary>
+public sealed class SiloHealthCheck(IClusterMembershipService membership, ILocalSiloDetails localSilo) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
