@@ -17,10 +17,7 @@ namespace OrleansMail.Frontend.Telemetry;
 /// </summary>
 internal sealed class LoginTracer(IConfiguration configuration)
 {
-    /// <summary>The configuration key that puts the login on the span (default false).</summary>
-    public const string TraceLoginsKey = "Telemetry:TraceLogins";
-
-    private readonly bool _traceLogins = configuration.GetValue<bool>(TraceLoginsKey);
+    private readonly bool _traceLogins = GrainKeyRedaction.TraceLogins(configuration);
 
     /// <summary>Starts the session's login span (null when nothing listens); it becomes the current activity.</summary>
     public static Activity? StartLogin(ListenerLabels labels, EndPoint? listener)

@@ -1,24 +1,45 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using OpenTelemetry;
+using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Login;
 
 namespace OrleansMail.Grains.Telemetry;
 
 /// <summary>
-/// Takes the keys out of the grain ids Orleans puts on its spans (<c>orleans.rpc.target_id</c>,
-/// <c>orleans.rpc.source_id</c>): an OrleansMail grain's key is a login (<c>userlogin/alice</c>) or a client address
-/// prefix, which a trace must not carry (README "Observability": no login unless <c>Telemetry:TraceLogins</c>). The
-/// grain type stays (<c>userlogin/…</c>), so a span still says which kind of grain it reached.
+/// The trace exporter's processor that takes grain keys out of Orleans' own spans. Orleans names the grains it calls
+/// (<c>orleans.rpc.target_id</c>, <c>orleans.rpc.source_id</c>, <c>orleans.grain.id</c>,
+/// <c>orleans.directory.registered.address</c>), and a login grain's key is the login, an address grain's the client's
+/// address prefix: exported as they are, every login trace would carry both, which README "Observability" promises it
+/// never does. Each such value becomes the grain type and <c>(redacted)</c>, so a span still says which kind of grain
+/// it reached; login grains keep their key when the operator sets <c>Telemetry:TraceLogins</c>, addresses never do.
 /// </summary>
-public sealed class GrainKeyRedaction : BaseProcessor<Activity>
+public sealed class GrainKeyRedaction(bool keepLogins) : BaseProcessor<Activity>
 {
-    private static readonly string[] GrainIdTags = ["orleans.rpc.target_id", "orleans.rpc.source_id"];
+    private const string LoginGrain = UserLoginGrain.GrainTypeName + "/";
+    private const string AddressGrain = ClientAddressGrain.GrainTypeName + "/";
 
-    public override void OnEnd(Activity data)
+    /// <summary><c>Telemetry:TraceLogins</c>, read with the rules of every other on/off setting.</summary>
+    public static bool TraceLogins(IConfiguration configuration) =>
+        SettingsValues.Flag(configuration.GetSection("Telemetry"), "TraceLogins", "trace_logins", fallback: false);
+
+    public override void OnEnd(Activity data) => Redact(data, keepLogins);
+
+    /// <summary>Replaces every attribute value naming an address grain, and unless <paramref name="keepLogins"/> a login grain.</summary>
+    public static void Redact(Activity activity, bool keepLogins = false)
     {
-        foreach (var tag in GrainIdTags)
+        List<KeyValuePair<string, string>>? redacted = null;
+        foreach (var (key, value) in activity.TagObjects)
         {
-            if (data.GetTagItem(tag) is string id && id.IndexOf('/') is var slash and >= 0 && slash < id.Length - 1)
-                data.SetTag(tag, id[..(slash + 1)] + "…");
+            if (value is not string text) continue;
+            var replacement = text.Contains(AddressGrain, StringComparison.Ordinal) ? AddressGrain + "(redacted)"
+                : !keepLogins && text.Contains(LoginGrain, StringComparison.Ordinal) ? LoginGrain + "(redacted)"
+                : null;
+            if (replacement is not null) (redacted ??= []).Add(new(key, replacement));
         }
+
+        // Not while enumerating the tags: SetTag changes the list.
+        if (redacted is null) return;
+        foreach (var (key, value) in redacted) activity.SetTag(key, value);
     }
 }

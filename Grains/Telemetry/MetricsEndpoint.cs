@@ -42,7 +42,7 @@ public static partial class MetricsEndpoint
         return true;
     }
 
-    [LoggerMessage(EventId = 1400, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning,
         Message = "/metrics is not served: it needs Admin:Token (admin_token), or Metrics:AnonymousScrape=true (metrics_anonymous_scrape on) to serve it without one")]
     private static partial void LogNotServed(ILogger logger);
 }

@@ -46,6 +46,8 @@ public static class TelemetryServiceCollectionExtensions
         var metrics = MetricsSettings.From(configuration);
         services.AddSingleton(metrics);
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
+        // Read here so that a bad value stops the start, whether or not traces are exported.
+        var traceLogins = GrainKeyRedaction.TraceLogins(configuration);
         if (!metrics.Enabled && !otlp) return services;
 
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource =>
@@ -71,7 +73,7 @@ public static class TelemetryServiceCollectionExtensions
             });
         }
         // The redaction runs before the exporter's processor, so no grain key is ever exported.
-        if (otlp) telemetry.WithTracing(traces => traces.AddSource([.. ActivitySources]).AddProcessor(new GrainKeyRedaction()).AddOtlpExporter());
+        if (otlp) telemetry.WithTracing(traces => traces.AddSource([.. ActivitySources]).AddProcessor(new GrainKeyRedaction(traceLogins)).AddOtlpExporter());
         return services;
     }
 }

@@ -174,7 +174,7 @@ public sealed class LoginTelemetryGrainTests(LoginAttackClusterFixture fixture) 
         var traces = spans.Select(s => s.TraceId).ToHashSet();
         var all = stopped.Where(a => traces.Contains(a.TraceId)).ToList();
         Assert.Contains(all, a => a.TagObjects.Any(t => t.Value is string v && v.Contains(login, StringComparison.Ordinal)));
-        all.ForEach(a => TraceRedaction.RedactGrainKeys(a));
+        all.ForEach(a => GrainKeyRedaction.Redact(a));
         string[] secrets = [login, address, "right", "wrong"];
         Assert.DoesNotContain(all.SelectMany(a => a.TagObjects),
             t => t.Value is string v && secrets.Any(secret => v.Contains(secret, StringComparison.Ordinal)));

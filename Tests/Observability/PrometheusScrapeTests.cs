@@ -59,9 +59,16 @@ public sealed class PrometheusScrapeTests(ObservedCluster cluster) : IClassFixtu
         // (Nothing else in this deployment logs in: the fixture is this class's alone.)
         Assert.Equal(cluster.AuthLog.Count, await prometheus.WaitForSumAsync(
             "http_client_request_duration_seconds_count{job=\"silo\"}", cluster.AuthLog.Count, TimeSpan.FromSeconds(20), Ct));
-        // The load's logins as the Frontend's own counters will show them, once its instruments exist, are asserted the
-        // same way, e.g. WaitForSumAsync("orleansmail_logins_total{job=\"frontend\",result=\"ok\"}", 4, …) and
-        // result="failed" 4, and orleansmail_login_duration_seconds_count 8.
+        // The load's logins as the Frontend's and the silo's own instruments count them (README "Observability").
+        Assert.Equal(4, await prometheus.WaitForSumAsync(
+            "orleansmail_logins_total{job=\"frontend\",protocol=\"imap\",mechanism=\"login\",result=\"ok\"}", 4, TimeSpan.FromSeconds(20), Ct));
+        Assert.Equal(4, await prometheus.WaitForSumAsync(
+            "orleansmail_logins_total{job=\"frontend\",protocol=\"imap\",mechanism=\"login\",result=\"failed\"}", 4, TimeSpan.FromSeconds(20), Ct));
+        Assert.Equal(8, await prometheus.WaitForSumAsync("orleansmail_login_duration_seconds_count{job=\"frontend\"}", 8, TimeSpan.FromSeconds(20), Ct));
+        Assert.Equal(4, await prometheus.WaitForSumAsync(
+            "orleansmail_auth_http_duration_seconds_count{job=\"silo\",protocol=\"imap\",result=\"ok\"}", 4, TimeSpan.FromSeconds(20), Ct));
+        Assert.Equal(4, await prometheus.WaitForSumAsync(
+            "orleansmail_auth_http_duration_seconds_count{job=\"silo\",protocol=\"imap\",result=\"refused\"}", 4, TimeSpan.FromSeconds(20), Ct));
         Assert.Equal(1, await prometheus.WaitForSumAsync("orleansmail_ready{job=\"frontend\"}", 1, TimeSpan.FromSeconds(10), Ct));
         Assert.Equal(1, await prometheus.WaitForSumAsync("orleansmail_ready{job=\"silo\"}", 1, TimeSpan.FromSeconds(10), Ct));
 

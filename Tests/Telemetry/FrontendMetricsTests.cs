@@ -197,6 +197,7 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
                 await client.ReadLineAsync();
                 await client.SendAsync("a LOGIN mallory repeated-wrong-password\r\n");
                 Assert.StartsWith("a NO", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
+                Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
             }
 
             await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Sum(p => p.Value) == 2, "both attempts");
@@ -309,10 +310,10 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
         await using (var client = await LineClient.ConnectAsync(port))
         {
             Assert.StartsWith("* OK", await client.ReadLineAsync(), StringComparison.Ordinal);
-            Assert.Equal(1, active.GetMeasurementSnapshot().Where(OnListener).Sum(m => m.Value));
+            // Another test's connection to this listener may close meanwhile (its -1): look for this one's +1.
+            Assert.Contains(active.GetMeasurementSnapshot(), m => OnListener(m) && m.Value == 1);
         }
-        await FrontendMeasurements.WaitForAsync(() => active.GetMeasurementSnapshot().Count(OnListener) == 2, "the connection's close");
-        Assert.Equal(0, active.GetMeasurementSnapshot().Where(OnListener).Sum(m => m.Value));
+        await FrontendMeasurements.WaitForAsync(() => active.GetMeasurementSnapshot().Where(OnListener).Sum(m => m.Value) <= 0, "the connection's close");
     }
 
     /// <summary>Label values are bounded sets: never the login or the client's address (listeners and upstreams are host:port).</summary>
