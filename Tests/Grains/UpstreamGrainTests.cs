@@ -198,8 +198,14 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
         await CachesSeeAsync(MailProtocol.Pop3, fixture.Pools.Pop3[1], UpstreamState.Up);
         (string, object?)[] Pool(string pool, string state) => [("protocol", pool), ("pool", pool), ("state", state)];
 
-        // Each silo's copy, every state reported: the IMAP pool's wrong greeting and closed port are down.
-        members.Observe();
+        // Each silo's copy, every state reported: the IMAP pool's wrong greeting and closed port are down. Another
+        // test's reports may still be healing in one silo's copy: wait for both copies to show the settled pool.
+        await EventuallyAsync(() =>
+        {
+            members.Observe();
+            return Task.FromResult(members.LastObserved(Pool("imap", "up")).SequenceEqual([2, 2])
+                && members.LastObserved(Pool("imap", "down")).SequenceEqual([2, 2]));
+        }, "every silo's gauge shows the settled IMAP pool");
         Assert.Equal([2, 2], members.LastObserved(Pool("imap", "up")));
         Assert.Equal([2, 2], members.LastObserved(Pool("imap", "down")));
         Assert.Equal([0, 0], members.LastObserved(Pool("imap", "draining")));
