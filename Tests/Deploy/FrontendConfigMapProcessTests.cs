@@ -6,7 +6,8 @@ namespace OrleansMail.Tests.Deploy;
 /// The real Frontend, run as the pod runs it (<c>Frontend.dll -c nginx.conf</c>, the ConfigMap's file and the
 /// Deployment's resolved environment), passes nginx's configuration test <c>-t</c>: the file parses, every value and
 /// the cluster settings from the environment are accepted, the certificates load. The paths under /etc/orleansmail
-/// point at test certificates here, as the Secret volumes would hold the real ones.
+/// point at test certificates here (the cluster's made by the guide's own openssl commands), as the Secret volumes
+/// would hold the real ones.
 /// </summary>
 public sealed class FrontendConfigMapProcessTests
 {
@@ -17,17 +18,14 @@ public sealed class FrontendConfigMapProcessTests
         using var certificates = UpstreamTestCertificates.Create();
         var directory = ServerProcess.CreateTempDirectory("orleansmail-deploy-");
         var mailTls = Directory.CreateDirectory(Path.Combine(directory, "tls")).FullName;
-        var clusterTls = Directory.CreateDirectory(Path.Combine(directory, "cluster")).FullName;
         File.Copy(certificates.ServerCertificatePath, Path.Combine(mailTls, "tls.crt"));
         File.Copy(certificates.ServerKeyPath, Path.Combine(mailTls, "tls.key"));
-        File.Copy(certificates.ClientCertificatePath, Path.Combine(clusterTls, "tls.crt"));
-        File.Copy(certificates.ClientKeyPath, Path.Combine(clusterTls, "tls.key"));
-        File.Copy(certificates.CaPath, Path.Combine(clusterTls, "ca.crt"));
+        // The cluster certificate as deploy/README.md's commands make it.
+        using var pki = GuideClusterPki.Create();
 
         var file = Path.Combine(directory, "nginx.conf");
         await File.WriteAllTextAsync(file, m.GeneratedConfigMap("orleansmail-frontend-config").Data["nginx.conf"].Replace("/etc/orleansmail/tls/", mailTls + "/", StringComparison.Ordinal), TestContext.Current.CancellationToken);
-        var environment = PodEnvironment.Resolve(m.Frontend, m)
-            .ToDictionary(e => e.Key, e => e.Value.Replace("/etc/orleansmail/cluster/", clusterTls + "/", StringComparison.Ordinal));
+        var environment = pki.Mount(PodEnvironment.Resolve(m.Frontend, m), "frontend");
 
         await using var frontend = DotnetAppProcess.StartWithArguments("Frontend", "frontend -t (ConfigMap)", directory, file, environment, "-c", file, "-t");
         Assert.True(await frontend.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, frontend.Diagnostics());

@@ -152,10 +152,14 @@ public sealed class ManifestCrossReferenceTests
         }
 
         // What the code reads from them is valid: the silo's and the Frontend's cluster settings, the admin token.
-        var silo = Configuration(PodEnvironment.Resolve(m.Silo, m));
-        var frontend = Configuration(PodEnvironment.Resolve(m.Frontend, m));
-        var siloCluster = ClusterSettings.From(silo, ClusterMode.Localhost);
-        var frontendCluster = ClusterSettings.From(frontend, ClusterMode.Embedded);
+        var siloEnvironment = PodEnvironment.Resolve(m.Silo, m);
+        var frontendEnvironment = PodEnvironment.Resolve(m.Frontend, m);
+        var silo = Configuration(siloEnvironment);
+        var frontend = Configuration(frontendEnvironment);
+        // The cluster certificates must load (and chain to the CA): the ones deploy/README.md's commands make.
+        using var pki = GuideClusterPki.Create();
+        var siloCluster = ClusterSettings.From(Configuration(pki.Mount(siloEnvironment, "silo")), ClusterMode.Localhost);
+        var frontendCluster = ClusterSettings.From(Configuration(pki.Mount(frontendEnvironment, "frontend")), ClusterMode.Embedded);
         Assert.Equal(ClusterMode.Redis, siloCluster.Mode);
         Assert.Equal(ClusterMode.Redis, frontendCluster.Mode);
         Assert.Equal(System.Net.IPAddress.Parse(PodEnvironment.PodIp), siloCluster.AdvertisedIp);
@@ -201,7 +205,8 @@ public sealed class ManifestCrossReferenceTests
     public async Task NetworkPoliciesOpenOrleansPortsToTheRightPodsOnly()
     {
         var m = await RenderedManifests.GetAsync();
-        var silo = ClusterSettings.From(Configuration(PodEnvironment.Resolve(m.Silo, m)), ClusterMode.Localhost);
+        using var pki = GuideClusterPki.Create();
+        var silo = ClusterSettings.From(Configuration(pki.Mount(PodEnvironment.Resolve(m.Silo, m), "silo")), ClusterMode.Localhost);
         var defaults = ClusterSettings.From(new ConfigurationBuilder().Build(), ClusterMode.Localhost);
         Assert.Equal((11111, 30000), (defaults.SiloPort, defaults.GatewayPort));
         Assert.Equal((defaults.SiloPort, defaults.GatewayPort), (silo.SiloPort, silo.GatewayPort));
