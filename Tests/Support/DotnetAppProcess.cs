@@ -157,6 +157,11 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     public static DotnetAppProcess StartWithArguments(string project, string name, string directory, string configPath, params string[] arguments) =>
         Launch(project, name, directory, configPath, arguments);
 
+    /// <summary>As <see cref="StartWithArguments(string, string, string, string, string[])"/>, with environment variables of its own (a pod's, say).</summary>
+    public static DotnetAppProcess StartWithArguments(string project, string name, string directory, string configPath,
+        IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Launch(project, name, directory, configPath, arguments, environment);
+
     private static DotnetAppProcess Launch(string project, string? name, string directory, string configPath, string[] arguments,
         IReadOnlyDictionary<string, string>? environment = null)
     {
