@@ -177,6 +177,8 @@ public sealed class FrontendProcess : IAsyncDisposable
             settings["Logging:LogLevel:Orleans."] = "Warning";
             // Cluster tests play many clients from 127.0.0.1; the per-address pre-login cap has its own test (FrontDoor).
             settings["PreloginConnectionsPerAddress"] = "0";
+            // Stopped at once (the tests stop front ends often); shutdown_delay has its own test (GracefulStopProcessTests).
+            settings["ShutdownDelay"] = "0";
             foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
             var app = DotnetAppProcess.Start("Frontend", settings, name);
             try
