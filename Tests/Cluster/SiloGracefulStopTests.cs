@@ -52,9 +52,14 @@ public sealed class SiloGracefulStopTests : IAsyncLifetime
         _frontend = await FrontendProcess.StartAsync(_cluster, _auth.Url);
 
         // Five distinct wrong passwords per login from one address: each login's grain (spread over both silos) now throttles it.
-        foreach (var user in Users)
+        var output = TestContext.Current.TestOutputHelper;
+        var guessing = Stopwatch.StartNew();
+        await Task.WhenAll(Users.Select(async user =>
+        {
             for (var i = 0; i < 5; i++)
                 Assert.StartsWith("a NO ", await ClusterImap.RawLoginAsync(_frontend, user, $"guess-{i}", Attacker, Timeout));
+        }));
+        output?.WriteLine($"{Users.Length * 5} wrong passwords in {guessing.Elapsed.TotalSeconds:0.0} s");
         int Asked() => _auth.Requests.Count(r => r.Decoded("Client-IP") == Attacker);
         Assert.Equal(Users.Length * 5, Asked());
 
@@ -63,7 +68,7 @@ public sealed class SiloGracefulStopTests : IAsyncLifetime
         using (var kill = Process.Start("kill", ["-TERM", leaving.App.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync(Timeout);
         var term = Stopwatch.StartNew();
         Assert.Equal(0, await leaving.App.WaitForExitAsync(TimeSpan.FromSeconds(25)));
-        TestContext.Current.TestOutputHelper?.WriteLine($"the silo exited {term.Elapsed.TotalSeconds:0.0} s after TERM");
+        output?.WriteLine($"the silo exited {term.Elapsed.TotalSeconds:0.0} s after TERM");
 
         var members = await _cluster.ReadMembershipAsync();
         Assert.Equal(MembershipEntry.Dead, Assert.Single(members, m => m.SiloPort == leaving.SiloPort).Status);
@@ -71,14 +76,17 @@ public sealed class SiloGracefulStopTests : IAsyncLifetime
         Assert.True(term.Elapsed < TimeSpan.FromSeconds(20), $"leaving took {term.Elapsed.TotalSeconds:0.0} s");
 
         // Every login is still throttled from that address, now on the survivor: the auth server is not asked again.
-        foreach (var user in Users)
+        var after = Stopwatch.StartNew();
+        // (Each refusal is slowed by the throttle's delay, which doubles per counted failure: about 8 s here.)
+        await Task.WhenAll(Users.Select(async user =>
         {
             var reply = await ClusterImap.RawLoginAsync(_frontend, user, "guess-after", Attacker, Timeout);
             // A refusal, not the temporary failure of a grain that could not be reached.
             Assert.StartsWith("a NO ", reply);
             Assert.DoesNotContain("UNAVAILABLE", reply, StringComparison.Ordinal);
-        }
+        }));
         Assert.Equal(Users.Length * 5, Asked());
+        output?.WriteLine($"{Users.Length} refusals on the survivor in {after.Elapsed.TotalSeconds:0.0} s");
         // And the real users still log in, from another address.
         foreach (var user in Users)
             Assert.Null(await ClusterImap.TryLoginAsync(_frontend, user, user + "-password", from: "127.0.2.7", cancellationToken: Timeout));
