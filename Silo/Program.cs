@@ -6,6 +6,8 @@ using OrleansMail.Grains.Admin;
 using OrleansMail.Grains.Health;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Telemetry;
+using OrleansMail.Silo;
+using OrleansMail.Silo.Kubernetes;
 
 // The Silo process hosts the grains that decide logins. Front ends connect to it as Orleans clients.
 // Cluster:Mode = Redis (membership and grain state in Redis) or Localhost (development, one silo on loopback).
@@ -13,6 +15,8 @@ var (rest, configFile) = ConfigFileArgument.Split(args);
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
 
 ClusterSettings cluster;
+KubernetesHosting? kubernetes;
+TimeSpan shutdownTimeout;
 try
 {
     ConfigFileArgument.Apply(builder.Configuration, configFile, rest);
@@ -23,6 +27,10 @@ try
     MetricsSettings.From(builder.Configuration);
     if (cluster.Mode == ClusterMode.Embedded)
         throw new InvalidConfigurationException("Cluster:Mode", "Embedded", "a Silo process runs Localhost or Redis clustering; Embedded is for Frontend");
+    kubernetes = KubernetesHosting.From(builder.Configuration);
+    if (kubernetes is not null && cluster.Mode != ClusterMode.Redis)
+        throw new InvalidConfigurationException(KubernetesHosting.Key, "true", "Kubernetes hosting runs with Redis clustering (Cluster:Mode = Redis): Redis holds membership and grain state");
+    shutdownTimeout = SiloShutdown.Timeout(builder.Configuration);
 }
 catch (InvalidConfigurationException e)
 {
@@ -30,7 +38,13 @@ catch (InvalidConfigurationException e)
     return 1;
 }
 
-builder.UseOrleans(silo => silo.AddOrleansMailSilo(cluster));
+builder.UseOrleans(silo =>
+{
+    silo.AddOrleansMailSilo(cluster);
+    if (kubernetes is not null) silo.AddOrleansMailKubernetesHosting(kubernetes, cluster);
+});
+// SIGTERM (Kubernetes' stop): the silo leaves the cluster cleanly within this time (SiloShutdown).
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
 builder.Services.AddOrleansMailAdmin();
 builder.Services.AddOrleansMailTelemetry(builder.Configuration, "orleansmail-silo");
 // Ready = started, not stopping, and an active member of the cluster.

@@ -17,7 +17,7 @@ public sealed class ConfigurationSnapshot
     /// built once), the grains' login policy, the admin API's address, <c>worker_shutdown_timeout</c> and the process's
     /// connection limits.
     /// </summary>
-    private static readonly string[] RestartOnlySections = ["Cluster", "LoginPolicy", "Admin", "ShutdownTimeout", "WorkerConnections", "PreloginConnectionsPerAddress"];
+    private static readonly string[] RestartOnlySections = ["Cluster", "LoginPolicy", "Admin", "ShutdownTimeout", "ShutdownDelay", "WorkerConnections", "PreloginConnectionsPerAddress"];
 
     private ConfigurationSnapshot(IReadOnlyList<ConfiguredListener> listeners, IReadOnlyDictionary<string, string> restartOnly, IReadOnlyList<string> warnings)
     {

@@ -9,7 +9,8 @@ namespace OrleansMail.Frontend.Connections;
 /// <summary>
 /// The client side of a mail session before the relay starts: reads and writes on the Kestrel connection's pipes,
 /// each bounded by the <c>timeout</c> directive (nginx: the inactivity timeout before relaying).
-/// A read or write that times out throws <see cref="OperationCanceledException"/>, which ends the session.
+/// A read or write that times out throws <see cref="OperationCanceledException"/>, which ends the session; so does
+/// every read and write once <paramref name="closing"/> is cancelled (the end of a graceful stop's drain).
 /// </summary>
 internal sealed class ClientChannel : IDisposable
 {
@@ -17,11 +18,11 @@ internal sealed class ClientChannel : IDisposable
     private readonly CancellationTokenSource _timeout;
     private readonly TimeSpan _limit;
 
-    public ClientChannel(ConnectionContext connection, TimeSpan timeout)
+    public ClientChannel(ConnectionContext connection, TimeSpan timeout, CancellationToken closing)
     {
         _connection = connection;
         _limit = timeout;
-        _timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        _timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing);
         ClientIp = FormatAddress(connection.RemoteEndPoint);
     }
 
@@ -61,6 +62,26 @@ internal sealed class ClientChannel : IDisposable
         _timeout.CancelAfter(_limit);
         try { await Output.FlushAsync(_timeout.Token); }
         finally { Disarm(); }
+    }
+
+    /// <summary>
+    /// The session's last line (the process is stopping): written and flushed within the <c>timeout</c> directive
+    /// whatever cancelled the session's own reads and writes; a client that went away or does not read is no error here.
+    /// </summary>
+    public async ValueTask SendLastAsync(string text)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_connection.ConnectionClosed);
+        limit.CancelAfter(_limit);
+        try
+        {
+            var length = Encoding.UTF8.GetByteCount(text);
+            Encoding.UTF8.GetBytes(text, Output.GetSpan(length));
+            Output.Advance(length);
+            // A flush cancelled by the relay's stop returns at once; the second one waits until the line is sent.
+            var flushed = await Output.FlushAsync(limit.Token);
+            if (flushed.IsCanceled) await Output.FlushAsync(limit.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException) { }
     }
 
     /// <summary>Stops the running timer; a timer that already fired leaves the token cancelled and the session ends.</summary>

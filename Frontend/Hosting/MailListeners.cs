@@ -13,17 +13,20 @@ internal sealed record ListenerChanges(int Count, int Added, int Removed, int Ch
 /// The open mail listeners, one <see cref="MailListener"/> per address, keyed by address as nginx keys its listening
 /// sockets. <see cref="StartAsync"/> opens the configured ones; <see cref="Apply"/> (a reload) opens the new
 /// addresses, gives the remaining ones their new settings for new connections, and closes the removed ones while
-/// their established sessions carry on. Stopping the host closes every listener and waits for the sessions, the
-/// removed listeners' included, up to the host's shutdown timeout (<c>worker_shutdown_timeout</c>).
+/// their established sessions carry on. Stopping the host follows <see cref="ShutdownSchedule"/>: the listeners accept
+/// for <c>shutdown_delay</c> more, then close; the sessions, the removed listeners' included, may run for
+/// <c>worker_shutdown_timeout</c>, then get their protocol's closing line (<see cref="Sessions.SessionDrain"/>) and are aborted.
 /// </summary>
 internal sealed partial class MailListeners(
-    ConfigurationSnapshot initial, IServiceProvider services, ILoggerFactory loggers, TimeProvider time, Telemetry.FrontendMetrics metrics)
+    ConfigurationSnapshot initial, IServiceProvider services, ILoggerFactory loggers, TimeProvider time, Telemetry.FrontendMetrics metrics,
+    ShutdownSchedule shutdown, Sessions.SessionDrain drain)
     : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<MailListeners>();
     private readonly Dictionary<IPEndPoint, (MailListener Listener, string Fingerprint)> _open = [];
     private readonly List<Task> _draining = [];
-    private readonly CancellationTokenSource _abort = new();
+    // Cancelled (with the fake clock in tests) CloseGrace after the closing lines: Kestrel then aborts what is left.
+    private readonly CancellationTokenSource _abort = new(System.Threading.Timeout.InfiniteTimeSpan, time);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _stopped;
     private int _disposed;
@@ -176,8 +179,16 @@ internal sealed partial class MailListeners(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The host's token fires when worker_shutdown_timeout has passed: the sessions still running are cut off then.
-        await using var registration = cancellationToken.Register(_abort.Cancel);
+        // The host's own limit (ShutdownSchedule.HostTimeout) is a backstop: it closes the sessions at once.
+        await using var registration = cancellationToken.Register(CloseSessions);
+        if (shutdown.Delay > TimeSpan.Zero)
+        {
+            // shutdown_delay: /health/ready already answers 503; new clients are still accepted and greeted until the
+            // load balancers have moved them elsewhere.
+            LogStillAccepting(shutdown.Delay.TotalSeconds);
+            try { await Task.Delay(shutdown.Delay, time, _abort.Token); }
+            catch (OperationCanceledException) { }
+        }
         await _gate.WaitAsync(CancellationToken.None); // a reload under way finishes first
         try
         {
@@ -189,7 +200,17 @@ internal sealed partial class MailListeners(
         {
             _gate.Release();
         }
+        // worker_shutdown_timeout, counted from here as nginx counts it: then the sessions still open are closed.
+        using var deadline = time.CreateTimer(static state => ((MailListeners)state!).CloseSessions(), this, shutdown.Timeout, System.Threading.Timeout.InfiniteTimeSpan);
         await Task.WhenAll(_draining);
+    }
+
+    /// <summary>The sessions still open send their closing line and end; Kestrel aborts any left CloseGrace later.</summary>
+    private void CloseSessions()
+    {
+        drain.Close();
+        try { _abort.CancelAfter(ShutdownSchedule.CloseGrace); }
+        catch (ObjectDisposedException) { }
     }
 
     public async ValueTask DisposeAsync()
@@ -216,6 +237,9 @@ internal sealed partial class MailListeners(
 
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "listening for {Protocol} on {Listen} ({Name})")]
     private partial void LogListening(string protocol, IPEndPoint listen, string name);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "stopping: still accepting new connections for {Seconds} s (shutdown_delay) while /health/ready answers 503")]
+    private partial void LogStillAccepting(double seconds);
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "no longer listening for {Protocol} on {Listen} ({Name}); its established sessions continue")]
     private partial void LogClosing(string protocol, IPEndPoint listen, string name);

@@ -65,7 +65,6 @@ public static class MailProxyApplication
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }
         if (nginx is not null) AddNginxProcess(builder, nginx, servers);
 
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(builder.Configuration, nginx));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(cluster);
         builder.Services.TryAddSingleton(policy);
@@ -74,6 +73,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<UpstreamFailureReports>();
         builder.Services.AddSingleton<RelayIdleMonitor>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<SessionDrain>();
         builder.Services.AddSingleton<Telemetry.FrontendMetrics>();
         builder.Services.AddSingleton<Telemetry.LoginTracer>();
         builder.Services.AddSingleton<SessionLeaseRenewer>();
@@ -104,6 +104,9 @@ public static class MailProxyApplication
         // Admin:Listen, and with neither nothing is listening here.
         builder.WebHost.UseSockets();
         var httpListen = new[] { adminListen, healthListen }.OfType<System.Net.IPEndPoint>().Distinct().ToList();
+        var shutdown = ShutdownSchedule.From(builder.Configuration, nginx, servesReadiness: healthListen is not null);
+        builder.Services.AddSingleton(shutdown);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown.HostTimeout);
         if (httpListen.Count == 0) builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoHttpServer>();
         else LastToStopServer.Register(builder.Services); // answers 503 on /health/ready while sessions drain
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -134,19 +137,6 @@ public static class MailProxyApplication
         builder.Services.AddSingleton<ClusterClientHealthCheck>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(services => services.GetRequiredService<ClusterClientHealthCheck>());
         health.AddCheck<ClusterClientHealthCheck>("cluster-client", tags: [HealthEndpoints.Ready]);
-    }
-
-    /// <summary>
-    /// nginx's <c>worker_shutdown_timeout</c> (key <c>ShutdownTimeout</c>): how long a graceful stop (SIGTERM, SIGQUIT,
-    /// <c>-s quit</c>) lets established sessions finish after the listeners closed; Kestrel then aborts the rest.
-    /// </summary>
-    private static TimeSpan ShutdownTimeout(IConfiguration configuration, NginxConfiguration? nginx)
-    {
-        var text = configuration["ShutdownTimeout"];
-        if (text is null) return TimeSpan.FromSeconds(30);
-        if (NginxValueParser.TryParseTime(text, out var value)) return value;
-        var error = new InvalidConfigurationException("ShutdownTimeout", text, "expected a time such as 30s, 5m");
-        throw nginx is null ? error : nginx.At(error);
     }
 
     /// <summary>

@@ -5,6 +5,9 @@ internal static class ImapReplies
 {
     public const string Greeting = "* OK IMAP4 ready\r\n";
     public const string InternalError = "* BAD internal server error\r\n";
+
+    /// <summary>The process is stopping and worker_shutdown_timeout has passed: the untagged BYE a server may send at any time (RFC 9051 7.1.5).</summary>
+    public const string ShuttingDown = "* BYE Server shutting down\r\n";
     public const string Bye = "* BYE\r\n";
     public const string LiteralContinuation = "+ OK\r\n";
     public const string CertificateError = "* BYE SSL certificate error\r\n";

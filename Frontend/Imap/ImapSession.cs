@@ -26,6 +26,8 @@ internal sealed class ImapSession(
 
     protected override string InternalErrorReply => ImapReplies.InternalError;
 
+    protected override string ShuttingDownReply => ImapReplies.ShuttingDown;
+
     protected override string CertificateErrorReply => ImapReplies.CertificateError;
 
     protected override string NoCertificateReply => ImapReplies.NoCertificate;

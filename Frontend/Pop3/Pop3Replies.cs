@@ -6,6 +6,9 @@ internal static class Pop3Replies
     public const string Ok = "+OK\r\n";
     public const string InvalidCommand = "-ERR invalid command\r\n";
     public const string InternalError = "-ERR internal server error\r\n";
+
+    /// <summary>The process is stopping and worker_shutdown_timeout has passed: a temporary condition (RFC 3206 SYS/TEMP), the client may reconnect.</summary>
+    public const string ShuttingDown = "-ERR [SYS/TEMP] Server shutting down\r\n";
     public const string CertificateError = "-ERR SSL certificate error\r\n";
     public const string NoCertificate = "-ERR No required SSL certificate\r\n";
 

@@ -34,6 +34,8 @@ internal sealed class Pop3Session(
 
     protected override string InternalErrorReply => Pop3Replies.InternalError;
 
+    protected override string ShuttingDownReply => Pop3Replies.ShuttingDown;
+
     protected override string CertificateErrorReply => Pop3Replies.CertificateError;
 
     protected override string NoCertificateReply => Pop3Replies.NoCertificate;

@@ -43,6 +43,9 @@ internal sealed class RelaySession
     /// <summary>Bytes forwarded from the upstream to the client so far.</summary>
     public long BytesToClient { get; private set; }
 
+    /// <summary>The last byte forwarded to the client was not a line feed: a line of the proxy's own must start with CRLF.</summary>
+    public bool EndsMidLine { get; private set; }
+
     /// <summary>Relays until either side closes or the session has been idle for its idle timeout; returns how it ended.</summary>
     public async Task<SessionEnd> RunAsync()
     {
@@ -104,6 +107,7 @@ internal sealed class RelaySession
                 {
                     Volatile.Write(ref _lastActivityMs, _monitor.Now);
                     foreach (var segment in buffer) to.Write(segment.Span);
+                    if (toClient) EndsMidLine = buffer.Slice(buffer.Length - 1).FirstSpan[0] != (byte)'\n';
                     var length = buffer.Length;
                     from.AdvanceTo(buffer.End);
                     Count(length, toClient);

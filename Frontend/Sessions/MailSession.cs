@@ -40,6 +40,7 @@ internal abstract partial class MailSession : ISaslChannel
     private long _relayStartedAt;
     private SessionEnd? _end;
     private bool _loginTimedOut;
+    private int _shuttingDown;
     private System.Diagnostics.Activity? _loginSpan;
 
     protected MailSession(ConnectionContext connection, ServerSettings settings, SessionServices services, ILogger logger)
@@ -49,7 +50,7 @@ internal abstract partial class MailSession : ISaslChannel
         _services = services;
         _logger = logger;
         _acceptedAt = services.Time.GetTimestamp();
-        Client = new ClientChannel(connection, settings.Timeout);
+        Client = new ClientChannel(connection, settings.Timeout, services.Drain.Closing);
         _clientTls = connection.Features.Get<ClientTls>();
         _labels = connection.Features.Get<ListenerLabels>() ?? new ListenerLabels(settings);
         LogContext = new MailLogContext(Client.ClientIp, settings.Listen);
@@ -141,6 +142,12 @@ internal abstract partial class MailSession : ISaslChannel
     /// </summary>
     protected virtual string ChallengeSalt() => SaltGenerator.Create(Settings.ServerName, Time);
 
+    /// <summary>
+    /// The line a session still open when a graceful stop's drain ends gets before it is closed (README "Graceful
+    /// rollouts"): IMAP <c>* BYE</c>, POP3 <c>-ERR [SYS/TEMP]</c>, SMTP <c>421 4.3.2</c>.
+    /// </summary>
+    protected abstract string ShuttingDownReply { get; }
+
     /// <summary>The protocol's internal-error reply (src/mail/ngx_mail_{imap,pop3,smtp}_module.c), sent before closing on any failure.</summary>
     protected abstract string InternalErrorReply { get; }
 
@@ -189,6 +196,9 @@ internal abstract partial class MailSession : ISaslChannel
         // login_timeout: the whole way to a relay (TLS handshake, greeting, commands, auth waits, the upstream login)
         // takes at most this long, however often the client sends a byte within each read's timeout.
         var loginDeadline = Time.CreateTimer(static state => ((MailSession)state!).AbortForLoginTimeout(), this, Settings.LoginTimeout, Timeout.InfiniteTimeSpan);
+        // The end of a graceful stop's drain: before login the client's next read or write is cancelled, in the relay
+        // both directions stop; either way the session then sends ShuttingDownReply and closes.
+        using var closing = _services.Drain.Closing.UnsafeRegister(static state => ((MailSession)state!).StopForShutdown(), this);
         try
         {
             if (Settings.Tls.Implicit && await StartTlsAsync(reply: null) == NextStep.Close) return;
@@ -200,11 +210,25 @@ internal abstract partial class MailSession : ISaslChannel
                 await loginDeadline.DisposeAsync();
                 Connection.Features.Get<ConnectionLimits.PreloginSlot>()?.Release();
                 _loginSpan?.Stop();
-                _relay = new RelaySession(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor, Metrics, _labels);
+                var relay = new RelaySession(Connection.Transport, _upstream!, Settings.ProxyTimeout, _services.RelayMonitor, Metrics, _labels);
+                Interlocked.Exchange(ref _relay, relay);
+                if (ShuttingDown) relay.Expire(); // the drain ended while the upstream login ran
                 _relayStartedAt = Time.GetTimestamp();
-                _end = await _relay.RunAsync();
+                _end = await relay.RunAsync();
+                if (ShuttingDown)
+                {
+                    // The upstream's last bytes may end mid-line; the closing line starts on a line of its own.
+                    await Client.SendLastAsync((relay.EndsMidLine ? "\r\n" : "") + ShuttingDownReply);
+                    _end = SessionEnd.Shutdown;
+                }
                 LogProxiedSessionDone();
             }
+        }
+        catch (OperationCanceledException) when (ShuttingDown && !Client.Closed.IsCancellationRequested)
+        {
+            // Not on an implicit-TLS port before the handshake: a cleartext line is no answer to a TLS client.
+            if (!Settings.Tls.Implicit || IsTls) await Client.SendLastAsync(ShuttingDownReply);
+            _end = SessionEnd.Shutdown;
         }
         catch (OperationCanceledException) when (!Client.Closed.IsCancellationRequested)
         {
@@ -240,6 +264,15 @@ internal abstract partial class MailSession : ISaslChannel
             if (_tls is not null) await _tls.DisposeAsync();
             Client.Dispose();
         }
+    }
+
+    private bool ShuttingDown => Volatile.Read(ref _shuttingDown) == 1;
+
+    /// <summary>The drain has ended (<see cref="SessionDrain"/>): a relay stops at once, a pre-login read or write is cancelled through the channel.</summary>
+    private void StopForShutdown()
+    {
+        Interlocked.Exchange(ref _shuttingDown, 1);
+        Volatile.Read(ref _relay)?.Expire();
     }
 
     private void AbortForLoginTimeout()

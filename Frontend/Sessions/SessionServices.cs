@@ -17,4 +17,5 @@ internal sealed record SessionServices(
     SessionLeaseRenewer Leases,
     UpstreamFailureReports UpstreamReports,
     Telemetry.FrontendMetrics Metrics,
-    Telemetry.LoginTracer Tracer);
+    Telemetry.LoginTracer Tracer,
+    SessionDrain Drain);

@@ -10,6 +10,12 @@ internal static class SmtpReplies
     public const string Bye = "221 2.0.0 Bye\r\n";
     public const string InvalidCommand = "500 5.5.1 Invalid command\r\n";
     public const string InternalError = "451 4.3.2 Internal server error\r\n";
+
+    /// <summary>
+    /// The process is stopping and worker_shutdown_timeout has passed: 421, which a server may send at any time before
+    /// closing (RFC 5321 3.8), with 4.3.2 "system not accepting network messages" (RFC 3463).
+    /// </summary>
+    public const string ShuttingDown = "421 4.3.2 Service shutting down, closing transmission channel\r\n";
     public const string CertificateError = "421 4.7.1 SSL certificate error\r\n";
     public const string NoCertificate = "421 4.7.1 No required SSL certificate\r\n";
     public const string StartTls = "220 2.0.0 Start TLS\r\n";

@@ -42,6 +42,8 @@ internal sealed class SmtpSession(
 
     protected override string InternalErrorReply => SmtpReplies.InternalError;
 
+    protected override string ShuttingDownReply => SmtpReplies.ShuttingDown;
+
     protected override string CertificateErrorReply => SmtpReplies.CertificateError;
 
     protected override string NoCertificateReply => SmtpReplies.NoCertificate;

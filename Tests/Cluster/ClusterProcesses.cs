@@ -88,7 +88,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Starts a silo and waits (bounded) until its health endpoint says 200; retries on a port taken meanwhile.</summary>
     /// <param name="extra">More settings, applied last (e.g. <c>Admin:Token</c>, <c>LoginPolicy:*</c>).</param>
-    public static async Task<SiloProcess> StartAsync(ClusterIdentity cluster, string name = "Silo", TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extra = null)
+    /// <param name="environment">Environment variables of its own (e.g. a pod's downward-API variables).</param>
+    public static async Task<SiloProcess> StartAsync(ClusterIdentity cluster, string name = "Silo", TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extra = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -104,7 +106,7 @@ public sealed class SiloProcess : IAsyncDisposable
             // The decision cache is off unless a test turns it on: these tests count one auth request per login.
             settings["LoginPolicy:auth_cache_ttl"] = "0";
             foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
-            var app = DotnetAppProcess.Start("Silo", settings, name);
+            var app = DotnetAppProcess.StartWithEnvironment("Silo", settings, environment ?? new Dictionary<string, string>(), name);
             var silo = new SiloProcess(app, ports[0], ports[1], ports[2], TimeSpan.Zero);
             try
             {
@@ -177,6 +179,8 @@ public sealed class FrontendProcess : IAsyncDisposable
             settings["Logging:LogLevel:Orleans."] = "Warning";
             // Cluster tests play many clients from 127.0.0.1; the per-address pre-login cap has its own test (FrontDoor).
             settings["PreloginConnectionsPerAddress"] = "0";
+            // Stopped at once (the tests stop front ends often); shutdown_delay has its own test (GracefulStopProcessTests).
+            settings["ShutdownDelay"] = "0";
             foreach (var (key, value) in extra ?? new Dictionary<string, string>()) settings[key] = value;
             var app = DotnetAppProcess.Start("Frontend", settings, name);
             try

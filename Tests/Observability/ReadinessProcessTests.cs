@@ -14,23 +14,9 @@ public sealed class ReadinessProcessTests
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
 
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
     private static string P(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The status of GET <paramref name="url"/>, or null when nothing accepts on its port.</summary>
-    private static async Task<HttpStatusCode?> StatusAsync(string url)
-    {
-        try
-        {
-            using var response = await Http.GetAsync(url, Timeout);
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
+    private static Task<HttpStatusCode?> StatusAsync(string url) => HealthProbe.StatusAsync(url, Timeout);
 
     [Fact]
     public async Task ReadyOnlyOnceAcceptingAndNotReadyWhileSessionsDrainOnTerm()

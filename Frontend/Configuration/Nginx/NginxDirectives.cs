@@ -155,8 +155,10 @@ public static class NginxDirectives
             note: "client connections open at once across every listener; one more gets the protocol's temporary failure and is closed"),
         Map("prelogin_connections_per_address", "20", key: "PreloginConnectionsPerAddress", contexts: NginxContexts.Main,
             note: "OrleansMail only: connections not yet logged in per client address prefix (LoginPolicy's prefixes; trusted_networks exempt); 0 = off"),
+        Map("shutdown_delay", "5s with health_listen, else 0", key: "ShutdownDelay", contexts: NginxContexts.Main,
+            note: "OrleansMail only: on stop/quit /health/ready answers 503 at once while the listeners still accept for this long (load balancers catch up)"),
         Map("worker_shutdown_timeout", "30s", key: "ShutdownTimeout", contexts: NginxContexts.Main,
-            note: "on stop/quit (SIGTERM, SIGQUIT): listeners close at once, sessions may finish for this long, then are closed"),
+            note: "on stop/quit (SIGTERM, SIGQUIT): after shutdown_delay the listeners close, sessions may finish for this long, then get the protocol's closing line (IMAP * BYE, POP3 -ERR, SMTP 421) and are closed"),
 
         // nginx's process and other-module directives: meaningless for a mail proxy, accepted and reported once.
         new("pid", NginxContexts.Main, NginxDirectiveStatus.Process, Note: "the pid file, written at start and removed at exit; -s finds the process through it"),
