@@ -26,7 +26,7 @@ public sealed class MetricsEndpointTests
         var health = ServerProcess.GetFreeTcpPorts(1)[0].ToString(CultureInfo.InvariantCulture);
         var proxy = await ProxyUnderTest.StartAsync([("AuthHttp", "http://127.0.0.1:9/auth")],
             new Dictionary<string, (string, string)[]> { ["imap"] = [] },
-            [("Health:Listen", $"127.0.0.1:{health}"), .. settings]);
+            [("Health:Listen", $"127.0.0.1:{health}"), ("ShutdownDelay", "0s"), .. settings]);
         return (proxy, $"http://127.0.0.1:{health}");
     }
 
