@@ -35,6 +35,9 @@ public sealed class ClusterTestCertificates
 
     public string IntruderKeyPath => Path.Combine(Directory, "intruder.key");
 
+    /// <summary>The cluster's CA and <see cref="OtherCaPath"/> in one bundle.</summary>
+    public string BothCasPath => Path.Combine(Directory, "both-cas.pem");
+
     public string RedisCaPath => Path.Combine(Directory, "redis-ca.pem");
 
     public string RedisCertificatePath => Path.Combine(Directory, "redis.pem");
@@ -75,6 +78,7 @@ public sealed class ClusterTestCertificates
         using var other = UpstreamTestCertificates.CreateCa("CN=Intruder CA", otherKey);
         Issue(other, "CN=orleansmail-member", result.IntruderCertificatePath, result.IntruderKeyPath);
         File.WriteAllText(result.OtherCaPath, other.ExportCertificatePem() + "\n");
+        File.WriteAllText(result.BothCasPath, ca.ExportCertificatePem() + "\n" + other.ExportCertificatePem() + "\n");
 
         using var redisCaKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var redisCa = UpstreamTestCertificates.CreateCa("CN=OrleansMail Test Redis CA", redisCaKey);
