@@ -16,6 +16,9 @@ public sealed class AllowedAuthServersClusterFixture() : GrainClusterFixture(Log
 
     public TestAuthServer Unlisted { get; private set; } = null!;
 
+    /// <summary>Every silo's log lines.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
     public override async ValueTask InitializeAsync()
     {
         Listed = await TestAuthServer.StartAsync();
@@ -24,11 +27,14 @@ public sealed class AllowedAuthServersClusterFixture() : GrainClusterFixture(Log
     }
 
     /// <summary>The Cluster section as the Silo process reads it, with the one listed URL.</summary>
-    protected override void ConfigureSiloServices(IServiceCollection services) =>
+    protected override void ConfigureSiloServices(IServiceCollection services)
+    {
         services.AddSingleton(ClusterSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cluster:AllowedAuthServers:0"] = Listed.Url,
         }).Build(), ClusterMode.Localhost));
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
+    }
 
     public override async ValueTask DisposeAsync()
     {

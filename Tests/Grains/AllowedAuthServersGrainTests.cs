@@ -50,5 +50,8 @@ public sealed class AllowedAuthServersGrainTests(AllowedAuthServersClusterFixtur
         Assert.Equal(LoginOutcome.TemporaryFailure, otherPathDecision.Outcome);
         Assert.Equal(before, fixture.Unlisted.RequestCount);
         Assert.DoesNotContain(fixture.Listed.Requests, r => r.Decoded("Auth-User") == login);
+        // One warning per refused attempt, naming the server (scheme, host and port).
+        Assert.Single(fixture.Logs.Lines, line => line.StartsWith("Warning OrleansMail.Grains.Login.AuthServerAllowList[3001]: ", StringComparison.Ordinal)
+            && line.Contains($"its auth_http server {fixture.Unlisted.BaseUrl} is not in Cluster:AllowedAuthServers", StringComparison.Ordinal));
     }
 }
