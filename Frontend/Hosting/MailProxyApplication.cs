@@ -23,7 +23,6 @@ using OrleansMail.Grains.Health;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 using OrleansMail.Grains.Telemetry;
-using StackExchange.Redis;
 
 namespace OrleansMail.Frontend.Hosting;
 
@@ -237,10 +236,13 @@ public static class MailProxyApplication
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             // The login span continues into the grain call (README "Observability", traces).
             client.AddActivityPropagation();
+            // Cluster:Tls: the gateways accept this client only with a certificate from the cluster's CA.
+            client.AddOrleansMailTransportSecurity(cluster);
             if (cluster.Mode == ClusterMode.Redis)
             {
-                var redis = ConfigurationOptions.Parse(cluster.Redis!);
-                client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+                client.UseRedisClustering((Orleans.Clustering.Redis.RedisClusteringOptions _) => { });
+                client.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>()
+                    .Configure<ILoggerFactory>((o, loggers) => o.ConfigurationOptions = RedisOptions.Create(cluster, loggers));
             }
             else
             {

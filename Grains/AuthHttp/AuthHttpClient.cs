@@ -150,7 +150,7 @@ internal sealed partial class AuthHttpClient(
     }
 
     /// <summary>Only scheme, host and port: an auth_http URL may carry user info, which is a secret.</summary>
-    private static string SafeServer(string url)
+    internal static string SafeServer(string url)
     {
         try
         {

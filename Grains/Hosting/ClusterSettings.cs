@@ -29,6 +29,18 @@ public sealed record ClusterSettings(
     /// </summary>
     public TimeSpan LoginRetryBudget { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary><c>Cluster:Tls:*</c>: TLS with mutual certificate authentication on the Orleans transport.</summary>
+    public ClusterTlsSettings Tls { get; init; } = ClusterTlsSettings.Off;
+
+    /// <summary><c>Cluster:RedisTlsCa</c>: the private CA the Redis server's certificate must chain to; null = the system's roots.</summary>
+    public PrivateCa? RedisTlsCa { get; init; }
+
+    /// <summary>
+    /// <c>Cluster:AllowedAuthServers</c>: the only auth_http URLs a login attempt may name; empty = any (the front ends
+    /// are trusted to send their configured one).
+    /// </summary>
+    public IReadOnlyList<string> AllowedAuthServers { get; init; } = [];
+
     public const string SectionName = "Cluster";
 
     /// <summary>Reads and validates the section; a bad value stops start-up naming the key.</summary>
@@ -65,7 +77,29 @@ public sealed record ClusterSettings(
             ProbeTimeout = Time(section, "ProbeTimeout", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100)),
             MissedProbesLimit = Count(section, "MissedProbesLimit", 3, 1, 10),
             LoginRetryBudget = Time(section, "LoginRetryBudget", TimeSpan.FromSeconds(10), TimeSpan.Zero),
+            Tls = ClusterTlsSettings.From(configuration, mode),
+            RedisTlsCa = RedisCa(section, mode == ClusterMode.Redis ? redis : null),
+            AllowedAuthServers = AuthServers(section),
         };
+    }
+
+    private static PrivateCa? RedisCa(IConfigurationSection section, string? redis)
+    {
+        var path = section["RedisTlsCa"];
+        if (string.IsNullOrWhiteSpace(path)) return null;
+        // Without ssl=true the CA would silently protect nothing.
+        if (redis is not null && !StackExchange.Redis.ConfigurationOptions.Parse(redis).Ssl)
+            throw new InvalidConfigurationException($"{SectionName}:RedisTlsCa", path, $"{SectionName}:Redis has no ssl=true, so there is no server certificate to check");
+        return PrivateCa.Load($"{SectionName}:RedisTlsCa", path.Trim());
+    }
+
+    private static IReadOnlyList<string> AuthServers(IConfigurationSection section)
+    {
+        var (key, items) = SettingsValues.List(section, "AllowedAuthServers", "allowed_auth_servers");
+        foreach (var item in items)
+            if (!AuthHttp.AuthServerUrl.TryNormalize(item, out _))
+                throw new InvalidConfigurationException(key, item, "expected auth_http URLs such as http://auth.internal:9000/auth");
+        return items;
     }
 
     private static TimeSpan Time(IConfigurationSection section, string key, TimeSpan fallback, TimeSpan minimum)

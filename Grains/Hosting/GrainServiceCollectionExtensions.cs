@@ -21,6 +21,9 @@ public static class GrainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, Upstreams.UpstreamHealthCache>(
             sp => sp.GetRequiredService<Upstreams.UpstreamHealthCache>()));
         services.TryAddSingleton<Upstreams.UpstreamPlacement>();
+        // Cluster:AllowedAuthServers, from the process's ClusterSettings (none registered: any auth server).
+        services.TryAddSingleton(sp => new Login.AuthServerAllowList(
+            sp.GetService<ClusterSettings>()?.AllowedAuthServers ?? [], sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Login.AuthServerAllowList>>()));
         return services;
     }
 }

@@ -2,10 +2,12 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Clustering.Redis;
 using Orleans.Configuration;
+using Orleans.Persistence;
 using Orleans.Dashboard;
 using Orleans.Storage;
-using StackExchange.Redis;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -24,12 +26,19 @@ public static class SiloBuilderExtensions
         });
 
         silo.AddOrleansMailMembership(settings);
+        silo.AddOrleansMailTransportSecurity(settings);
+        silo.Services.TryAddSingleton(settings);
 
         if (settings.Mode == ClusterMode.Redis)
         {
-            var redis = ConfigurationOptions.Parse(settings.Redis!);
-            silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
-            silo.AddRedisGrainStorage(StorageName, o => o.ConfigurationOptions = redis.Clone());
+            // Membership and grain state on the same Redis, with its TLS settings (RedisOptions); the options are
+            // built when resolved, where the refusal of a Redis certificate can be logged.
+            silo.UseRedisClustering((RedisClusteringOptions _) => { });
+            silo.Services.AddOptions<RedisClusteringOptions>()
+                .Configure<ILoggerFactory>((o, loggers) => o.ConfigurationOptions = RedisOptions.Create(settings, loggers));
+            silo.AddRedisGrainStorage(StorageName, (RedisStorageOptions _) => { });
+            silo.Services.AddOptions<RedisStorageOptions>(StorageName)
+                .Configure<ILoggerFactory>((o, loggers) => o.ConfigurationOptions = RedisOptions.Create(settings, loggers));
             if (settings.AdvertisedIp is { } advertised)
                 silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
             else

@@ -35,7 +35,8 @@ internal sealed partial class UserLoginGrain(
     SecretHasher hasher,
     TimeProvider timeProvider,
     Upstreams.UpstreamPlacement upstreams,
-    GrainMetrics metrics) : Grain, IUserLoginGrain
+    GrainMetrics metrics,
+    AuthServerAllowList authServers) : Grain, IUserLoginGrain
 {
     public const string GrainTypeName = "userlogin";
 
@@ -78,6 +79,8 @@ internal sealed partial class UserLoginGrain(
 
     private async Task<LoginDecision> DecideAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
+        // Before any rule, cache or count: an attempt naming an auth server the cluster does not allow is not a login.
+        if (authServers.Refusal(attempt) is { } refused) return refused;
         var decision = await DecideCredentialsAsync(attempt, cancellationToken);
         return decision.Outcome == LoginOutcome.Allowed && attempt.FrontEnd is { } frontEnd
             ? await OpenSessionAsync(attempt, frontEnd, decision)

@@ -15,14 +15,19 @@ public sealed record ClusterIdentity(string Redis, string ServiceId, string Clus
     /// <summary>The Redis hash Orleans keeps membership in (Microsoft.Orleans.Clustering.Redis).</summary>
     public RedisKey MembershipKey => $"{ServiceId}/members/{ClusterId}";
 
-    /// <summary>The Cluster section both programs read.</summary>
-    public Dictionary<string, string> Settings() => new()
+    /// <summary>
+    /// The Cluster section both programs read, with cluster TLS on (the shared test PKI's member certificate), so every
+    /// multi-process test runs the transport a Redis cluster must run.
+    /// </summary>
+    public Dictionary<string, string> Settings()
     {
-        ["Cluster:Mode"] = "Redis",
-        ["Cluster:Redis"] = Redis,
-        ["Cluster:ServiceId"] = ServiceId,
-        ["Cluster:ClusterId"] = ClusterId,
-    };
+        var settings = ClusterTestCertificates.Shared.MemberSettings();
+        settings["Cluster:Mode"] = "Redis";
+        settings["Cluster:Redis"] = Redis;
+        settings["Cluster:ServiceId"] = ServiceId;
+        settings["Cluster:ClusterId"] = ClusterId;
+        return settings;
+    }
 
     /// <summary>The silos in the membership hash, by field (<c>S127.0.0.1:PORT:GENERATION</c>), with their JSON entry.</summary>
     public async Task<IReadOnlyList<MembershipEntry>> ReadMembershipAsync()

@@ -48,14 +48,21 @@ public sealed class InvalidConfigurationTests
         const string token = "short-admin-token-31-bytes-long";
         var settings = ValidSettings(project);
         settings["Admin:Token"] = token;
-        await using var app = DotnetAppProcess.Start(project, settings, $"{project} with a short admin token");
+        var (line, output) = await TheOnlyErrorLineAsync(project, settings, $"{project} with a short admin token");
+
+        Assert.Contains("Invalid configuration: Admin:Token ", line, StringComparison.Ordinal);
+        Assert.Contains("at least 32", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts the program, which must exit non-zero with one line on stderr: that line, and all it wrote.</summary>
+    private static async Task<(string Line, string Output)> TheOnlyErrorLineAsync(string project, Dictionary<string, string> settings, string name)
+    {
+        await using var app = DotnetAppProcess.Start(project, settings, name);
         var exitCode = await app.WaitForExitAsync(TimeSpan.FromSeconds(20));
 
         Assert.True(exitCode != 0, $"{app.Name} exited with 0\n{app.Diagnostics()}");
-        var line = Assert.Single(app.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Assert.Contains("Invalid configuration: Admin:Token ", line, StringComparison.Ordinal);
-        Assert.Contains("at least 32", line, StringComparison.Ordinal);
-        Assert.DoesNotContain(token, app.Output, StringComparison.Ordinal);
+        return (Assert.Single(app.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), app.Output);
     }
 
     [Theory]
@@ -77,11 +84,27 @@ public sealed class InvalidConfigurationTests
         Assert.DoesNotContain(password, app.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Frontend")]
+    [InlineData("Silo")]
+    public async Task ARedisClusterWithoutTransportTlsRefusesToStartNamingTheKey(string project)
+    {
+        // Neither Cluster:Tls:Certificate nor an explicit Cluster:Tls:Mode=Off (README "Cluster security").
+        var settings = ValidSettings(project);
+        settings["Cluster:Mode"] = "Redis";
+        settings["Cluster:Redis"] = $"127.0.0.1:{RawTcpResponder.UnusedPort()}";
+        var (line, _) = await TheOnlyErrorLineAsync(project, settings, $"{project} on Redis without cluster TLS");
+
+        Assert.Contains("Invalid configuration: Cluster:Tls:Mode ", line, StringComparison.Ordinal);
+        Assert.Contains("Cluster:Tls:Mode=Off", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ASiloThatCannotReachRedisNeverShowsThePassword()
     {
         const string password = "redis-secret-b81d04";
         var settings = ValidSettings("Silo");
+        foreach (var (key, value) in ClusterTestCertificates.Shared.MemberSettings()) settings[key] = value;
         settings["Cluster:Mode"] = "Redis";
         settings["Cluster:Redis"] = $"127.0.0.1:{RawTcpResponder.UnusedPort()},password={password},connectTimeout=500";
         await using var app = DotnetAppProcess.Start("Silo", settings, "Silo with an unreachable Redis");

@@ -20,8 +20,10 @@ public sealed class NginxClientReadinessTests(RedisClusterFixture fixture) : ICl
         var directory = ServerProcess.CreateTempDirectory("orleansmail-client-ready-");
         var port = ServerProcess.GetFreeTcpPorts(1)[0];
         var cluster = fixture.Cluster;
+        var pki = ClusterTestCertificates.Shared;
         await File.WriteAllTextAsync(Path.Combine(directory, "nginx.conf"),
             $"pid run/orleansmail.pid;\ncluster_mode Redis;\ncluster_redis {cluster.Redis};\ncluster_service_id {cluster.ServiceId};\ncluster_id {cluster.ClusterId};\n" +
+            $"cluster_tls_certificate {pki.MemberCertificatePath};\ncluster_tls_key {pki.MemberKeyPath};\ncluster_tls_ca {pki.CaPath};\n" +
             $"mail {{\n    auth_http {fixture.Auth.Url};\n    server {{\n        listen 127.0.0.1:{P(port)};\n        protocol imap;\n    }}\n}}\n", Timeout);
         var pidFile = Path.Combine(directory, "run", "orleansmail.pid");
 

@@ -5,7 +5,8 @@ namespace OrleansMail.Tests.Support;
 
 /// <summary>
 /// A private redis-server on 127.0.0.1 at a free port, with no persistence, in a fresh temp
-/// folder. <code>await using var redis = await RedisServer.StartAsync();</code>
+/// folder. <code>await using var redis = await RedisServer.StartAsync();</code> With <see cref="RedisTls"/> it
+/// listens only with TLS (plain port 0) and asks for a password, as a managed Redis does.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -17,8 +18,11 @@ public sealed class RedisServer : IAsyncDisposable
 
     private ServerProcess _process;
 
-    private RedisServer(ServerProcess process, string directory, int port, TimeSpan startupTime)
+    private readonly RedisTls? _tls;
+
+    private RedisServer(ServerProcess process, string directory, int port, TimeSpan startupTime, RedisTls? tls)
     {
+        _tls = tls;
         _process = process;
         Directory = directory;
         Port = port;
@@ -31,8 +35,8 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The port Redis listens on.</summary>
     public int Port { get; }
 
-    /// <summary>"127.0.0.1:port", a StackExchange.Redis configuration string.</summary>
-    public string ConnectionString => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>"127.0.0.1:port" (with TLS: ",ssl=true,password=…"), a StackExchange.Redis configuration string.</summary>
+    public string ConnectionString => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}" + (_tls is null ? "" : $",ssl=true,password={_tls.Password}");
 
     /// <summary>The server's temp folder; deleted on dispose.</summary>
     public string Directory { get; }
@@ -44,7 +48,10 @@ public sealed class RedisServer : IAsyncDisposable
     public string Output => _process.Output;
 
     /// <summary>Starts a Redis; throws <see cref="ServerStartException"/> with its log when it does not come up.</summary>
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<RedisServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, cancellationToken);
+
+    /// <summary>Starts a Redis, with TLS and a password when <paramref name="tls"/> is given.</summary>
+    public static async Task<RedisServer> StartAsync(RedisTls? tls, CancellationToken cancellationToken = default)
     {
         ServerStartException? last = null;
         for (var attempt = 1; attempt <= MaxPortAttempts; attempt++)
@@ -55,13 +62,13 @@ public sealed class RedisServer : IAsyncDisposable
             ServerProcess? process = null;
             try
             {
-                process = StartProcess(port, directory);
+                process = StartProcess(port, directory, tls);
                 var started = process;
                 await process.WaitUntilReadyAsync(
-                    async ct => await ServerProcess.ReadFirstLineAsync(port, "PING\r\n", ct).ConfigureAwait(false) == "+PONG",
+                    async ct => await PingAsync(port, tls, ct).ConfigureAwait(false),
                     StartTimeout, () => $"--- redis-server output ---\n{started.Output}", cancellationToken)
                     .ConfigureAwait(false);
-                return new RedisServer(process, directory, port, stopwatch.Elapsed);
+                return new RedisServer(process, directory, port, stopwatch.Elapsed, tls);
             }
             catch (Exception e)
             {
@@ -85,10 +92,32 @@ public sealed class RedisServer : IAsyncDisposable
         throw last!;
     }
 
-    private static ServerProcess StartProcess(int port, string directory) =>
+    /// <summary>PING answered PONG; over TLS (any certificate: this only waits for the server) after AUTH.</summary>
+    private static async Task<bool> PingAsync(int port, RedisTls? tls, CancellationToken cancellationToken)
+    {
+        if (tls is null) return await ServerProcess.ReadFirstLineAsync(port, "PING\r\n", cancellationToken).ConfigureAwait(false) == "+PONG";
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken).ConfigureAwait(false);
+        await using var ssl = new System.Net.Security.SslStream(client.GetStream(), false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, cancellationToken).ConfigureAwait(false);
+        await ssl.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"AUTH {tls.Password}\r\nPING\r\n"), cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(ssl, System.Text.Encoding.ASCII);
+        return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) == "+OK"
+            && await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) == "+PONG";
+    }
+
+    private static ServerProcess StartProcess(int port, string directory, RedisTls? tls = null) =>
         ServerProcess.Start("redis-server", RedisBinary,
         [
-            "--port", port.ToString(CultureInfo.InvariantCulture),
+            .. tls is null
+                ? ["--port", port.ToString(CultureInfo.InvariantCulture)]
+                : new[]
+                {
+                    "--port", "0", "--tls-port", port.ToString(CultureInfo.InvariantCulture),
+                    "--tls-cert-file", tls.CertificatePath, "--tls-key-file", tls.KeyPath, "--tls-ca-cert-file", tls.CaPath,
+                    // The server's certificate is what is tested; clients authenticate with the password.
+                    "--tls-auth-clients", "no", "--requirepass", tls.Password,
+                },
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
@@ -116,10 +145,10 @@ public sealed class RedisServer : IAsyncDisposable
         }
         await _process.DisposeAsync().ConfigureAwait(false);
         await Task.Delay(downtime, cancellationToken).ConfigureAwait(false);
-        var process = StartProcess(Port, Directory);
+        var process = StartProcess(Port, Directory, _tls);
         _process = process;
         await process.WaitUntilReadyAsync(
-            async ct => await ServerProcess.ReadFirstLineAsync(Port, "PING\r\n", ct).ConfigureAwait(false) == "+PONG",
+            async ct => await PingAsync(Port, _tls, ct).ConfigureAwait(false),
             StartTimeout, () => $"--- redis-server output ---\n{process.Output}", cancellationToken).ConfigureAwait(false);
     }
 
@@ -130,3 +159,6 @@ public sealed class RedisServer : IAsyncDisposable
         await ServerProcess.DeleteDirectoryAsync(Directory).ConfigureAwait(false);
     }
 }
+
+/// <summary>A TLS-only Redis: its certificate and key, the CA redis-server is given, and the <c>requirepass</c> password.</summary>
+public sealed record RedisTls(string CertificatePath, string KeyPath, string CaPath, string Password);

@@ -70,7 +70,8 @@ public sealed class UpstreamTestCertificates : IDisposable
         ServerProcess.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    private static X509Certificate2 CreateCa(string subject, ECDsa key)
+    /// <summary>A P-256 CA valid for 30 days (also the cluster test PKI's, <see cref="ClusterTestCertificates"/>).</summary>
+    internal static X509Certificate2 CreateCa(string subject, ECDsa key)
     {
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
@@ -79,14 +80,19 @@ public sealed class UpstreamTestCertificates : IDisposable
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, ECDsa key, SubjectAlternativeNameBuilder? sans, bool serverAuth)
+    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, ECDsa key, SubjectAlternativeNameBuilder? sans, bool serverAuth) =>
+        Issue(ca, subject, key, sans, serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2");
+
+    /// <summary>A leaf signed by <paramref name="ca"/> for the given extended key usages (OIDs), valid for 29 days.</summary>
+    internal static X509Certificate2 Issue(X509Certificate2 ca, string subject, ECDsa key, SubjectAlternativeNameBuilder? sans, params string[] usages)
     {
         // ECDSA throughout: CertificateRequest.Create signs with the issuer's key, which must be of the same kind.
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        var oids = new OidCollection();
+        foreach (var usage in usages) oids.Add(new Oid(usage));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         if (sans is not null) request.CertificateExtensions.Add(sans.Build());
         var serial = RandomNumberGenerator.GetBytes(12);

@@ -38,7 +38,8 @@ public sealed class NginxConfigurationMapper
                     MapMail(node.Block!);
                     break;
                 case NginxDirectiveStatus.Mapped:
-                    _result.Set(directive.ConfigurationKey, string.Join(' ', node.Arguments), node.Location);
+                    // Files (cluster_tls_certificate …) from the -c file's folder, as in mail{}.
+                    _result.Set(directive.ConfigurationKey, string.Join(' ', _paths.ResolveArguments(node.Name, node.Arguments)), node.Location);
                     break;
                 case NginxDirectiveStatus.Process when node.Name == "pid":
                     _result.PidFile = _paths.RuntimeFile(node.Arguments[0]);

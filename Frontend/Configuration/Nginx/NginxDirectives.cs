@@ -111,6 +111,12 @@ public static class NginxDirectives
         Map("cluster_probe_timeout", "2s", max: 1, key: "Cluster:ProbeTimeout", contexts: NginxContexts.Main, note: "OrleansMail only: silo-to-silo probe timeout (membership)"),
         Map("cluster_missed_probes_limit", "3", max: 1, key: "Cluster:MissedProbesLimit", contexts: NginxContexts.Main, note: "OrleansMail only: missed probes before a silo is suspected"),
         Map("cluster_login_retry_budget", "10s", max: 1, key: "Cluster:LoginRetryBudget", contexts: NginxContexts.Main, note: "OrleansMail only: how long a front end retries a login whose silo died"),
+        Map("cluster_tls_mode", "on with cluster_tls_certificate", flag: true, key: "Cluster:Tls:Mode", contexts: NginxContexts.Main, note: "OrleansMail only: TLS with mutual certificates to the cluster's gateways; a Redis cluster refuses to start without it unless off is written"),
+        Map("cluster_tls_certificate", "—", key: "Cluster:Tls:Certificate", contexts: NginxContexts.Main, note: "OrleansMail only: this member's certificate (PEM)"),
+        Map("cluster_tls_key", "—", key: "Cluster:Tls:Key", contexts: NginxContexts.Main, note: "OrleansMail only: its private key (PEM)"),
+        Map("cluster_tls_ca", "—", key: "Cluster:Tls:Ca", contexts: NginxContexts.Main, note: "OrleansMail only: the cluster's CA bundle (PEM), the only trust anchor for peers"),
+        Map("cluster_redis_tls_ca", "system roots", key: "Cluster:RedisTlsCa", contexts: NginxContexts.Main, note: "OrleansMail only: private CA (PEM) of the Redis server's certificate (cluster_redis with ssl=true)"),
+        Map("cluster_allowed_auth_servers", "any", max: Many, key: "Cluster:AllowedAuthServers", contexts: NginxContexts.Main, note: "OrleansMail only: the auth_http URLs the login grains accept in a login attempt"),
 
         Map("auth_cache_ttl", "60s", max: 1, key: "LoginPolicy:AuthCacheTtl", contexts: NginxContexts.Main, note: "OrleansMail only: positive auth decisions reused for this long"),
         Map("auth_cache_negative_ttl", "0 (off)", max: 1, key: "LoginPolicy:AuthCacheNegativeTtl", contexts: NginxContexts.Main, note: "OrleansMail only: refusals reused for this long"),

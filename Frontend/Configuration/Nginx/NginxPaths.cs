@@ -31,6 +31,10 @@ public sealed record NginxPaths(string Prefix, string ConfigurationPrefix)
         ["proxy_ssl_trusted_certificate"] = 0,
         ["proxy_ssl_certificate"] = 0,
         ["proxy_ssl_certificate_key"] = 0,
+        ["cluster_tls_certificate"] = 0,
+        ["cluster_tls_key"] = 0,
+        ["cluster_tls_ca"] = 0,
+        ["cluster_redis_tls_ca"] = 0,
     };
 
     /// <summary>The paths for <c>-p</c> and <c>-c</c>'s file, both already absolute (see <see cref="NginxCommandLine"/>).</summary>

@@ -22,13 +22,16 @@ public sealed class NginxPathAndValueTests : IDisposable
     public void EachFileDirectiveIsResolvedFromTheConfigurationFilesFolder(string name)
     {
         var arguments = name == "ssl_sni_certificate" ? "mail.test certs/a.pem certs/a.key" : "certs/a.pem";
-        var file = _files.Write("conf/nginx.conf", $"mail {{\n {name} {arguments};\n}}\n");
+        // The cluster's files (cluster_tls_*, cluster_redis_tls_ca) are top-level directives; the rest go in mail{}.
+        var directive = NginxDirectives.Find(name)!;
+        var main = directive.Contexts == NginxContexts.Main;
+        var file = _files.Write("conf/nginx.conf", main ? $"{name} {arguments};\nmail {{\n}}\n" : $"mail {{\n {name} {arguments};\n}}\n");
         var prefix = Path.Combine(_files.Directory, "prefix");
         foreach (var command in new[] { NginxCommandLine.Parse(["-p", prefix, "-c", file]), NginxCommandLine.Parse(["-c", file]) })
         {
             var values = NginxConfiguration.Load(command).Mapped.Values;
             var conf = Path.Combine(_files.Directory, "conf");
-            var value = Assert.Single(values, v => v.Key.StartsWith("Mail:", StringComparison.Ordinal)).Value!;
+            var value = main ? values[directive.ConfigurationKey]! : Assert.Single(values, v => v.Key.StartsWith("Mail:", StringComparison.Ordinal)).Value!;
             Assert.Contains(Path.Combine(conf, "certs", "a.pem"), value, StringComparison.Ordinal);
             Assert.DoesNotContain(prefix, value, StringComparison.Ordinal);
         }
