@@ -15,7 +15,13 @@ public static partial class PodEnvironment
     /// <summary>What a secret key stands for here: a value of a valid shape (the admin token needs 32 bytes).</summary>
     public static string SecretValue(string secret, string key) => $"{secret}-{key}-0123456789abcdefghijklmnopqrstuvwxyz";
 
-    public static IReadOnlyDictionary<string, string> Resolve(V1Deployment deployment, RenderedManifests manifests)
+    /// <param name="sources">
+    /// What a <c>valueFrom</c> variable stands for instead of the stand-ins above, by variable name (a simulated pod's
+    /// own name and IP, the real Redis and auth server of a test); literal values and their <c>$(NAME)</c> expansion
+    /// stay the manifest's.
+    /// </param>
+    public static IReadOnlyDictionary<string, string> Resolve(V1Deployment deployment, RenderedManifests manifests,
+        IReadOnlyDictionary<string, string>? sources = null)
     {
         var pod = deployment.Spec.Template;
         var container = Assert.Single(pod.Spec.Containers);
@@ -24,7 +30,9 @@ public static partial class PodEnvironment
         {
             var value = variable.Value is not null
                 ? Expand(variable.Value, resolved)
-                : From(variable.ValueFrom, pod, manifests);
+                : sources is not null && sources.TryGetValue(variable.Name, out var source)
+                    ? source
+                    : From(variable.ValueFrom, pod, manifests);
             resolved[variable.Name] = value;
         }
         return resolved;
