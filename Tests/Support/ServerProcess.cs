@@ -218,6 +218,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The loopback address every private server listens on.</summary>
     public const string LoopbackHost = "127.0.0.1";
 
+    /// <summary>Every port <see cref="GetFreeTcpPorts"/> handed out in this test run.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
+
     /// <summary>
     /// Distinct TCP ports on 127.0.0.1 that were free a moment ago (bound to port 0, then
     /// released). Another process may still take one before the server binds it: callers retry.
@@ -225,16 +228,22 @@ public sealed class ServerProcess : IAsyncDisposable
     public static int[] GetFreeTcpPorts(int count)
     {
         var listeners = new List<TcpListener>(count);
+        var ports = new List<int>(count);
         try
         {
-            for (var i = 0; i < count; i++)
+            // A port is handed out once per test run: the kernel may offer a port again as soon as the probe closes,
+            // before the test it was given to has bound it, and two tests (or two processes of one test) would then
+            // race for it. A port handed out before stays bound here until the loop ends, so the kernel offers another.
+            while (ports.Count < count)
             {
                 var listener = new TcpListener(IPAddress.Loopback, 0);
                 listener.Start();
                 listeners.Add(listener);
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (HandedOut.TryAdd(port, 0)) ports.Add(port);
             }
 
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+            return [.. ports];
         }
         finally
         {
