@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Grains.Interfaces;
+using OrleansMail.Grains.Telemetry;
 
 namespace OrleansMail.Frontend.Telemetry;
 
@@ -12,23 +13,14 @@ namespace OrleansMail.Frontend.Telemetry;
 internal sealed class ListenerLabels(ServerSettings settings)
 {
     /// <summary><c>imap</c>, <c>pop3</c> or <c>smtp</c>.</summary>
-    public string Protocol { get; } = ProtocolLabel(settings.Protocol);
+    public string Protocol { get; } = TelemetryLabels.Protocol(settings.Protocol);
 
     /// <summary>The name of this protocol's login span, <c>imap login</c>, <c>pop3 login</c> or <c>smtp login</c>.</summary>
-    public string LoginSpanName { get; } = ProtocolLabel(settings.Protocol) + " login";
+    public string LoginSpanName { get; } = TelemetryLabels.Protocol(settings.Protocol) + " login";
 
     /// <summary>The listen address:port, e.g. <c>0.0.0.0:143</c>.</summary>
     public string Listener { get; } = settings.Listen.ToString();
 
     /// <summary>A fresh tag list holding <c>protocol</c> and <c>listener</c>; add the instrument's own labels to it.</summary>
     public TagList Tags() => new() { { "protocol", Protocol }, { "listener", Listener } };
-
-    /// <summary>The protocol's label value, one interned string per protocol.</summary>
-    public static string ProtocolLabel(MailProtocol protocol) => protocol switch
-    {
-        MailProtocol.Imap => "imap",
-        MailProtocol.Pop3 => "pop3",
-        MailProtocol.Smtp => "smtp",
-        _ => "other",
-    };
 }
