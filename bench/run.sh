@@ -6,8 +6,16 @@
 #   bash bench/run.sh                 full run (3 rounds, 10 s logins, 8 s relay and SMTP messages, 5,000 idle sessions)
 #   bash bench/run.sh --smoke         CI smoke run (1 round, ~1 s per scenario, 50 idle sessions; output checked)
 #
+# Scenarios (README "Benchmark"): IMAP logins (cold, auth cache warm, and through the cluster target: Redis, two Silo
+# processes, two Frontends), relay of a 10 MB message, steady-state small commands (20 clients logged in, sequential
+# and pipelined), idle sessions, idle pre-login connections, POP3 and SMTP logins, SMTP messages; the Frontends'
+# bytes allocated per login from their /metrics.
+#
 # Options (after --smoke, if any, to override it):
 #   --sessions N        idle sessions held at once (default 5000; at most 9000: 20,000 fds, 2 per proxied session)
+#   --commands-clients N  logged-in clients of the steady-state command scenario (default 20)
+#   --commands-depth N  commands in flight per client in its pipelined variant (default 4)
+#   --prelogin-held N   idle pre-login connections held per proxy in the main run (default: --sessions; smoke 500)
 #   --flood-held N      idle pre-login connections held in the connection-flood measurement (default 10000; smoke 200)
 #   --flood N           connections from one address in the flood (default 10000; smoke 500)
 #   --seconds S         seconds per login run (default 10)
@@ -36,6 +44,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 MODE=full
 SESSIONS=5000 SECONDS_LOGIN=10 SECONDS_RELAY=8 ROUNDS=3 CONCURRENCY=50 WARMUP=3 HOLD=3 SMTP_CONCURRENCY=8
 FLOOD_HELD=10000 FLOOD=10000 PRELOGIN_PER_ADDRESS=20
+COMMANDS_CLIENTS=20 COMMANDS_DEPTH=4 PRELOGIN_HELD=
 ORLEANS_PROTOCOLS="imap pop3 smtp"
 OUT=bench/results/latest
 KEEP=0
@@ -44,7 +53,7 @@ args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
     if [ "${args[$i]}" = "--smoke" ]; then
         MODE=smoke SESSIONS=50 SECONDS_LOGIN=1 SECONDS_RELAY=1 ROUNDS=1 WARMUP=1 HOLD=1 OUT=bench/results/smoke
-        FLOOD_HELD=200 FLOOD=500
+        FLOOD_HELD=200 FLOOD=500 PRELOGIN_HELD=500
         CHECK=(--check)
     fi
 done
@@ -53,6 +62,9 @@ while [ $# -gt 0 ]; do
         --smoke) ;;
         --sessions) SESSIONS=$2; shift ;;
         --flood-held) FLOOD_HELD=$2; shift ;;
+        --commands-clients) COMMANDS_CLIENTS=$2; shift ;;
+        --commands-depth) COMMANDS_DEPTH=$2; shift ;;
+        --prelogin-held) PRELOGIN_HELD=$2; shift ;;
         --flood) FLOOD=$2; shift ;;
         --seconds) SECONDS_LOGIN=$2; shift ;;
         --relay-seconds) SECONDS_RELAY=$2; shift ;;
@@ -67,14 +79,17 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+PRELOGIN_HELD=${PRELOGIN_HELD:-$SESSIONS}
 STARTED=$(date +%s)
 log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
 
 # --- what the benchmark needs: Debian packages (nginx-full + mail module, dovecot-imapd/-pop3d, postfix) and a
 # Release build ----------------------------------------------------------------------------------------------------
 bash .ci/install-test-deps.sh
-log "building Release (the load generator and, through its project reference, the Frontend)"
+log "building Release (the load generator and, through its project reference, the Frontend; the Silo for the cluster target)"
 dotnet build bench/LoadGenerator/LoadGenerator.csproj -c Release --nologo -v q -clp:NoSummary
+dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:NoSummary
+SILO="$ROOT/Silo/bin/Release/net10.0/Silo.dll"
 FRONTEND="$ROOT/Frontend/bin/Release/net10.0/Frontend.dll"
 LOADGEN="$ROOT/bench/LoadGenerator/bin/Release/net10.0/LoadGenerator.dll"
 NGINX_MAIL_MODULE=/usr/lib/nginx/modules/ngx_mail_module.so
@@ -117,7 +132,8 @@ trap 'exit 130' INT TERM
 read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GATEWAY \
     P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP \
     P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY \
-    P_OFF P_OFF_SILO P_OFF_GATEWAY < <(dotnet "$LOADGEN" free-ports 23)
+    P_OFF P_OFF_SILO P_OFF_GATEWAY P_ORLEANS_METRICS P_WARM_METRICS \
+    P_REDIS P_C_SILO1 P_C_GATEWAY1 P_C_HEALTH1 P_C_SILO2 P_C_GATEWAY2 P_C_HEALTH2 P_C_FRONTEND1 P_C_FRONTEND2 < <(dotnet "$LOADGEN" free-ports 34)
 USERS=200
 PASSWORD=benchpass
 
@@ -423,6 +439,10 @@ for protocol in $ORLEANS_PROTOCOLS; do
         --Mail:Servers:$n:Protocol="$protocol" --Mail:Servers:$n:ServerName=localhost)
     n=$((n + 1))
 done
+# /metrics on a loopback health port, scraped by the load generator only around its IMAP login runs: the runtime's
+# allocation counter (dotnet.gc.heap.total_allocated) gives bytes allocated per login (issue 16). No admin token
+# here, so anonymous scraping; stopped at once (no shutdown_delay, which Health:Listen would otherwise turn on).
+METRICS_ENDPOINT=(--Metrics:AnonymousScrape=true --ShutdownDelay=0)
 # appsettings.json sets the OrleansMail category to Information; Default=Warning alone would leave it on.
 # The auth-decision cache is off: here every login is decided by the auth server, as nginx's are (the cache would
 # answer repeated logins from the grain, which is a different scenario from nginx's). The session limit is off too:
@@ -435,6 +455,7 @@ dotnet "$FRONTEND" \
     --Cluster:SiloPort="$P_SILO" --Cluster:GatewayPort="$P_GATEWAY" \
     --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
     --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
+    "${METRICS_ENDPOINT[@]}" --Health:Listen="127.0.0.1:$P_ORLEANS_METRICS" \
     > "$WORK/orleansmail.log" 2>&1 &
 ORLEANS_PID=$!
 PIDS+=("$ORLEANS_PID")
@@ -458,8 +479,69 @@ OFF_PID=$STARTED_PID
 
 # A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (issue 7).
 log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
-start_imap_orleansmail orleansmail-warm "$P_WARM" "$P_WARM_SILO" "$P_WARM_GATEWAY" --PreloginConnectionsPerAddress=0
+start_imap_orleansmail orleansmail-warm "$P_WARM" "$P_WARM_SILO" "$P_WARM_GATEWAY" --PreloginConnectionsPerAddress=0 \
+    "${METRICS_ENDPOINT[@]}" --Health:Listen="127.0.0.1:$P_WARM_METRICS"
 WARM_PID=$STARTED_PID
+
+# --- the cluster target (issue 16): Redis, two Silo processes and two Frontends as Orleans clients of that cluster,
+# all on loopback (README "Running a cluster"), cluster TLS on as a Redis cluster requires ("Cluster security"): a
+# throwaway CA and one member certificate (server + client authentication) made here with openssl. Login policy as
+# the first OrleansMail's: every login decided by the auth server, no session limit, no per-address pre-login limit.
+CLUSTER_PKI="$WORK/cluster-pki"
+mkdir -p "$CLUSTER_PKI"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=OrleansMail bench cluster CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$CLUSTER_PKI/ca.key" -out "$CLUSTER_PKI/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=orleansmail-member" \
+    -keyout "$CLUSTER_PKI/member.key" -out "$CLUSTER_PKI/member.csr" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' > "$CLUSTER_PKI/member.ext"
+openssl x509 -req -in "$CLUSTER_PKI/member.csr" -CA "$CLUSTER_PKI/ca.crt" -CAkey "$CLUSTER_PKI/ca.key" -CAcreateserial -days 2 \
+    -extfile "$CLUSTER_PKI/member.ext" -out "$CLUSTER_PKI/member.crt" 2>/dev/null
+log "starting the cluster target: Redis on 127.0.0.1:$P_REDIS"
+mkdir -p "$WORK/redis"
+redis-server --bind 127.0.0.1 --port "$P_REDIS" --save "" --appendonly no --dir "$WORK/redis" --daemonize no \
+    > "$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
+wait_port redis "$P_REDIS" "$REDIS_PID"
+CLUSTER_SETTINGS=(--Cluster:Mode=Redis --Cluster:Redis="127.0.0.1:$P_REDIS" --Cluster:ServiceId=orleansmail-bench
+    --Cluster:ClusterId="bench-$(basename "$WORK")" --Cluster:Tls:Certificate="$CLUSTER_PKI/member.crt"
+    --Cluster:Tls:Key="$CLUSTER_PKI/member.key" --Cluster:Tls:Ca="$CLUSTER_PKI/ca.crt"
+    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning)
+start_silo() { # name silo-port gateway-port health-port
+    log "starting $1 (Silo.dll) on 127.0.0.1:$2, gateway $3"
+    dotnet "$SILO" "${CLUSTER_SETTINGS[@]}" --Cluster:SiloPort="$2" --Cluster:GatewayPort="$3" --Cluster:AdvertisedIp=127.0.0.1 \
+        --Health:Urls="http://127.0.0.1:$4" > "$WORK/$1.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+}
+start_silo cluster-silo1 "$P_C_SILO1" "$P_C_GATEWAY1" "$P_C_HEALTH1"
+SILO1_PID=$STARTED_PID
+start_silo cluster-silo2 "$P_C_SILO2" "$P_C_GATEWAY2" "$P_C_HEALTH2"
+SILO2_PID=$STARTED_PID
+for health in "$P_C_HEALTH1" "$P_C_HEALTH2"; do
+    for _ in $(seq 1 600); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$health/health/ready" 2>/dev/null && break
+        kill -0 "$SILO1_PID" 2>/dev/null && kill -0 "$SILO2_PID" 2>/dev/null || { echo "run.sh: a cluster silo exited during start-up" >&2; exit 1; }
+        sleep 0.1
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$health/health/ready" || { echo "run.sh: a cluster silo was not ready within 60 s" >&2; exit 1; }
+done
+start_cluster_frontend() { # name port
+    log "starting $1 (Frontend.dll, client of the cluster) on 127.0.0.1:$2"
+    dotnet "$FRONTEND" "${CLUSTER_SETTINGS[@]}" --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+        --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$2" --Mail:Servers:0:Protocol=imap \
+        --PreloginConnectionsPerAddress=0 > "$WORK/$1.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_port "$1" "$2" "$STARTED_PID"
+}
+start_cluster_frontend cluster-frontend1 "$P_C_FRONTEND1"
+FRONTEND1_PID=$STARTED_PID
+start_cluster_frontend cluster-frontend2 "$P_C_FRONTEND2"
+FRONTEND2_PID=$STARTED_PID
+CLUSTER="ports=$P_C_FRONTEND1,$P_C_FRONTEND2;frontends=$FRONTEND1_PID,$FRONTEND2_PID;silos=$SILO1_PID,$SILO2_PID;redis=$REDIS_PID"
 
 VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -d -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
@@ -474,6 +556,9 @@ dotnet "$LOADGEN" bench \
     "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" --warm-target "orleansmail-warm:$P_WARM:$WARM_PID" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
     --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
+    --metrics "orleansmail=http://127.0.0.1:$P_ORLEANS_METRICS/metrics" --metrics "orleansmail-warm=http://127.0.0.1:$P_WARM_METRICS/metrics" \
+    --cluster "$CLUSTER" \
+    --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY" --prelogin-held "$PRELOGIN_HELD" \
     --rounds "$ROUNDS" --login-seconds "$SECONDS_LOGIN" --relay-seconds "$SECONDS_RELAY" --warmup-seconds "$WARMUP" \
     --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
     --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"

@@ -8,6 +8,15 @@ internal sealed record BenchTarget(string Name, int Port, int? ProxyPid)
     public bool IsProxy => ProxyPid is not null;
 }
 
+/// <summary>
+/// The cluster target (issue 16 item 6): OrleansMail as separate processes on Redis clustering — IMAP logins split
+/// over the Frontends' ports, CPU read per process kind.
+/// </summary>
+internal sealed record ClusterTarget(IReadOnlyList<int> Ports, IReadOnlyList<int> FrontendPids, IReadOnlyList<int> SiloPids, int RedisPid)
+{
+    public const string Name = "orleansmail-cluster";
+}
+
 /// <summary>Command-line options of <c>LoadGenerator bench</c> (run.sh passes them).</summary>
 internal sealed class BenchOptions
 {
@@ -22,6 +31,16 @@ internal sealed class BenchOptions
     /// asks the auth server for every login.
     /// </summary>
     public List<BenchTarget> WarmTargets { get; } = [];
+    /// <summary>Prometheus /metrics URL per target name: the runtime's allocation counter around its IMAP login runs.</summary>
+    public Dictionary<string, string> MetricsUrls { get; } = [];
+    /// <summary>Steady-state commands: logged-in clients, pipelined depth, seconds per run.</summary>
+    public int CommandsClients { get; set; } = 20;
+    public int CommandsDepth { get; set; } = 4;
+    public double CommandsSeconds { get; set; } = 8;
+    /// <summary>Idle pre-login connections held per proxy (RSS per connection).</summary>
+    public int PreloginHeld { get; set; } = 5000;
+    /// <summary>The cluster target, when run.sh started one (<c>--cluster ports=P,P;frontends=PID,PID;silos=PID,PID;redis=PID</c>).</summary>
+    public ClusterTarget? Cluster { get; set; }
     public int PostfixPid { get; set; }
     public int SmtpConcurrency { get; set; } = 8;
     public int SmtpMessageBytes { get; set; } = 100 * 1024;
@@ -63,6 +82,19 @@ internal sealed class BenchOptions
                 case "--smtp-target": o.SmtpTargets.Add(Target(Value())); break;
                 case "--warm-target": o.WarmTargets.Add(Target(Value())); break;
                 case "--postfix-pid": o.PostfixPid = Int(); break;
+                case "--metrics":
+                    {
+                        var value = Value();
+                        var at = value.IndexOf('=');
+                        if (at <= 0) throw new ArgumentException("--metrics name=url");
+                        o.MetricsUrls[value[..at]] = value[(at + 1)..];
+                        break;
+                    }
+                case "--cluster": o.Cluster = ParseCluster(Value()); break;
+                case "--commands-clients": o.CommandsClients = Int(); break;
+                case "--commands-depth": o.CommandsDepth = Int(); break;
+                case "--commands-seconds": o.CommandsSeconds = Double(); break;
+                case "--prelogin-held": o.PreloginHeld = Int(); break;
                 case "--smtp-concurrency": o.SmtpConcurrency = Int(); break;
                 case "--smtp-message-bytes": o.SmtpMessageBytes = Int(); break;
                 case "--messages-per-connection": o.MessagesPerConnection = Int(); break;
@@ -98,8 +130,20 @@ internal sealed class BenchOptions
         if (o.Rounds < 1 || o.Concurrency < 1 || o.IdleSessions < 1 || o.Users < 1) throw new ArgumentException("counts must be positive");
         // Hard bounds: the generator always stops by itself.
         if (o.LoginSeconds is <= 0 or > 600 || o.RelaySeconds is <= 0 or > 600) throw new ArgumentException("durations: 0 < s <= 600");
+        if (o.CommandsClients is < 1 or > 200 || o.CommandsDepth is < 1 or > 64 || o.CommandsSeconds is <= 0 or > 600 || o.CommandsClients > o.Users)
+            throw new ArgumentException("--commands-clients 1..200 (at most --users), --commands-depth 1..64, --commands-seconds 0 < s <= 600");
+        if (o.PreloginHeld is < 1 or > 9000) throw new ArgumentException("--prelogin-held 1..9000");
         if (o.IdleSessions > 9000) throw new ArgumentException("--idle-sessions at most 9000 (20,000 fds per process, 2 per proxied session)");
         return o;
+    }
+
+    private static ClusterTarget ParseCluster(string text)
+    {
+        var parts = text.Split(';').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+        List<int> Ints(string key) => parts.TryGetValue(key, out var v) && v.Length > 0
+            ? v.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToList()
+            : throw new ArgumentException($"--cluster needs {key}=");
+        return new ClusterTarget(Ints("ports"), Ints("frontends"), Ints("silos"), Ints("redis").Single());
     }
 
     /// <summary>name:port or name:port:pid.</summary>

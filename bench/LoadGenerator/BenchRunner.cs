@@ -5,7 +5,7 @@ namespace OrleansMail.Bench;
 internal sealed record LoginSample(
     string Target, int Round, long Logins, long Errors, double Seconds, double LoginsPerSecond, double P50Ms, double P99Ms,
     double? ProxyCpuMsPerLogin, double AuthCpuMsPerLogin, double DovecotCpuMsPerLogin, double? PostfixCpuMsPerLogin,
-    double LoadGeneratorCpuMsPerLogin, long AuthDecisions, long ListenOverflows, string? FirstError);
+    double LoadGeneratorCpuMsPerLogin, long AuthDecisions, long ListenOverflows, string? FirstError, double? AllocatedBytesPerLogin = null);
 
 internal sealed record MessageSample(
     string Target, int Round, long Messages, long Bytes, long Errors, double Seconds, double MessagesPerSecond,
@@ -15,6 +15,17 @@ internal sealed record MessageSample(
 internal sealed record RelaySample(
     string Target, int Round, long Bytes, long Fetches, double Seconds, double MegabytesPerSecond,
     double? ProxyCpuSecondsPerGb, double DovecotCpuSecondsPerGb, double LoadGeneratorCpuSecondsPerGb, long Errors, string? FirstError);
+
+/// <summary>IMAP logins through the cluster target: <see cref="Login"/>'s proxy CPU is every OrleansMail process (Frontends, silos, Redis).</summary>
+internal sealed record ClusterLoginSample(LoginSample Login, double FrontendsCpuMsPerLogin, double SilosCpuMsPerLogin, double RedisCpuMsPerLogin);
+
+internal sealed record CommandSample(
+    string Target, int Round, int Depth, long Commands, long Errors, double Seconds, double CommandsPerSecond, double P50Ms, double P99Ms,
+    double? ProxyCpuMsPer1000, double DovecotCpuMsPer1000, double LoadGeneratorCpuMsPer1000, string? FirstError);
+
+internal sealed record PreloginSample(
+    string Target, int Round, int Requested, int Opened, long Errors, long ProxyRssBeforeBytes, long ProxyRssHeldBytes,
+    double ProxyRssKbPerConnection, string? FirstError);
 
 internal sealed record IdleSample(
     string Target, int Round, int Sessions, int Opened, long Errors, double OpenSeconds,
@@ -42,12 +53,20 @@ internal sealed class BenchRunner(BenchOptions options)
     /// <summary>IMAP logins through OrleansMail with a warm auth-decision cache.</summary>
     public List<LoginSample> WarmLogins { get; } = [];
     public List<MessageSample> Messages { get; } = [];
+    /// <summary>Steady-state small commands, one in flight per client.</summary>
+    public List<CommandSample> Commands { get; } = [];
+    /// <summary>Steady-state small commands, <see cref="BenchOptions.CommandsDepth"/> in flight per client.</summary>
+    public List<CommandSample> PipelinedCommands { get; } = [];
+    public List<PreloginSample> Prelogins { get; } = [];
+    public List<ClusterLoginSample> ClusterLogins { get; } = [];
     public long MessageBytes { get; private set; }
 
     public async Task RunAsync()
     {
         Log($"relay message: APPEND {options.MessageBytes} bytes to {BenchUsers.RelayUser} (direct)");
         MessageBytes = await Scenarios.EnsureRelayMessageAsync(options.DirectPort, options.MessageBytes, _users);
+        Log($"steady-state commands: {SteadyCommands.MessagesPerMailbox} messages in the INBOX of bench0..bench{options.CommandsClients - 1} (direct)");
+        await SteadyCommands.EnsureMailboxesAsync(options.DirectPort, options.CommandsClients, _users);
 
         foreach (var target in options.Targets)
         {
@@ -61,6 +80,11 @@ internal sealed class BenchRunner(BenchOptions options)
             // Also fills the cache: every user logs in at least once (the users are taken round-robin).
             var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _imap);
             Log($"warm-up {target.Name} (auth cache on): {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}");
+        }
+        if (options.Cluster is { } cluster)
+        {
+            var warm = await Scenarios.LoginsAsync(cluster.Ports, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _imap);
+            Log($"warm-up {ClusterTarget.Name} ({cluster.FrontendPids.Count} Frontends, {cluster.SiloPids.Count} silos, Redis): {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}");
         }
         foreach (var target in options.Pop3Targets)
         {
@@ -81,8 +105,12 @@ internal sealed class BenchRunner(BenchOptions options)
             var order = Rotate(options.Targets, round - 1);
             foreach (var target in order) Logins.Add(await MeasureLoginsAsync(target, round, _imap));
             foreach (var target in options.WarmTargets) WarmLogins.Add(await MeasureLoginsAsync(target, round, _imap));
+            if (options.Cluster is { } clusterTarget) ClusterLogins.Add(await MeasureClusterLoginsAsync(clusterTarget, round));
             foreach (var target in order) Relays.Add(await MeasureRelayAsync(target, round));
+            foreach (var target in order) Commands.Add(await MeasureCommandsAsync(target, round, 1));
+            foreach (var target in order) PipelinedCommands.Add(await MeasureCommandsAsync(target, round, options.CommandsDepth));
             foreach (var target in order.Where(t => t.IsProxy)) Idles.Add(await MeasureIdleAsync(target, round));
+            foreach (var target in order.Where(t => t.IsProxy)) Prelogins.Add(await MeasurePreloginAsync(target, round));
             foreach (var target in Rotate(options.Pop3Targets, round - 1)) Pop3Logins.Add(await MeasureLoginsAsync(target, round, _pop3));
             var smtpOrder = Rotate(options.SmtpTargets, round - 1);
             foreach (var target in smtpOrder) SmtpLogins.Add(await MeasureLoginsAsync(target, round, _smtp));
@@ -97,9 +125,18 @@ internal sealed class BenchRunner(BenchOptions options)
     {
         var (authBefore, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
         var overflowsBefore = ProcessTree.ListenOverflows();
+        var metricsUrl = dialogue is ImapLoginDialogue ? options.MetricsUrls.GetValueOrDefault(target.Name) : null;
+        var allocatedBefore = metricsUrl is null ? null : await AllocationCounter.ReadAsync(_http, metricsUrl);
         var before = Snapshot(target);
         var run = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, dialogue);
         var after = Snapshot(target);
+        double? allocatedPerLogin = null;
+        if (metricsUrl is not null && allocatedBefore is { } a0 && await AllocationCounter.ReadAsync(_http, metricsUrl) is { } a1 && run.Logins > 0)
+        {
+            // The second scrape's own allocations are not the logins': subtract a scrape measured right after.
+            var scrape = await AllocationCounter.ScrapeCostAsync(_http, metricsUrl);
+            allocatedPerLogin = Math.Max(0, a1 - a0 - scrape) / (double)run.Logins;
+        }
         var (authAfter, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
 
         double PerLogin(double seconds) => run.Logins > 0 ? seconds * 1000 / run.Logins : 0;
@@ -107,13 +144,36 @@ internal sealed class BenchRunner(BenchOptions options)
             target.IsProxy ? PerLogin(after.Proxy - before.Proxy) : null,
             PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot),
             dialogue is SmtpLoginDialogue ? PerLogin(after.Postfix - before.Postfix) : null, PerLogin(after.Self - before.Self),
-            authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError);
+            authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError, allocatedPerLogin);
+        var allocated = allocatedPerLogin is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"; allocated {bytes / 1024:F1} KB/login") : "";
         var postfix = sample.PostfixCpuMsPerLogin is { } p ? string.Create(CultureInfo.InvariantCulture, $"postfix {p:F3} ") : "";
         Log(string.Create(CultureInfo.InvariantCulture,
             $"round {round} {dialogue.Protocol} logins {target.Name,-12} {sample.LoginsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
             $"cpu/login proxy {sample.ProxyCpuMsPerLogin ?? 0:F3} auth {sample.AuthCpuMsPerLogin:F3} dovecot {sample.DovecotCpuMsPerLogin:F3} " +
-            $"{postfix}gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}; errors {sample.Errors}{Err(run.FirstError)}"));
+            $"{postfix}gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}{allocated}; errors {sample.Errors}{Err(run.FirstError)}"));
         return sample;
+    }
+
+    private async Task<ClusterLoginSample> MeasureClusterLoginsAsync(ClusterTarget cluster, int round)
+    {
+        static double Sum(IEnumerable<int> pids) => pids.Sum(ProcessTree.CpuSeconds);
+        var (authBefore, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
+        var (frontends0, silos0, redis0) = (Sum(cluster.FrontendPids), Sum(cluster.SiloPids), ProcessTree.CpuSeconds(cluster.RedisPid));
+        var before = Snapshot(new BenchTarget(ClusterTarget.Name, 0, null));
+        var run = await Scenarios.LoginsAsync(cluster.Ports, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, _imap);
+        var after = Snapshot(new BenchTarget(ClusterTarget.Name, 0, null));
+        var (frontends1, silos1, redis1) = (Sum(cluster.FrontendPids), Sum(cluster.SiloPids), ProcessTree.CpuSeconds(cluster.RedisPid));
+        var (authAfter, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
+        double PerLogin(double seconds) => run.Logins > 0 ? seconds * 1000 / run.Logins : 0;
+        var (frontends, silos, redis) = (PerLogin(frontends1 - frontends0), PerLogin(silos1 - silos0), PerLogin(redis1 - redis0));
+        var login = new LoginSample(ClusterTarget.Name, round, run.Logins, run.Errors, run.Seconds, run.Rate, run.P50Ms, run.P99Ms,
+            frontends + silos + redis, PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot), null, PerLogin(after.Self - before.Self),
+            authAfter - authBefore, 0, run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} IMAP logins {ClusterTarget.Name} {run.Rate,7:F0}/s p50 {run.P50Ms:F2} ms p99 {run.P99Ms:F2} ms cpu/login frontends {frontends:F3} " +
+            $"silos {silos:F3} redis {redis:F3} (sum {frontends + silos + redis:F3}) auth {login.AuthCpuMsPerLogin:F3} dovecot {login.DovecotCpuMsPerLogin:F3} ms; " +
+            $"auth decisions {login.AuthDecisions}; errors {run.Errors}{Err(run.FirstError)}"));
+        return new ClusterLoginSample(login, frontends, silos, redis);
     }
 
     private async Task<MessageSample> MeasureMessagesAsync(BenchTarget target, int round)
@@ -146,6 +206,41 @@ internal sealed class BenchRunner(BenchOptions options)
         Log(string.Create(CultureInfo.InvariantCulture,
             $"round {round} relay  {target.Name,-12} {sample.MegabytesPerSecond,7:F0} MB/s ({run.Fetches} fetches) " +
             $"cpu s/GB proxy {sample.ProxyCpuSecondsPerGb ?? 0:F3} dovecot {sample.DovecotCpuSecondsPerGb:F3} gen {sample.LoadGeneratorCpuSecondsPerGb:F3}; errors {run.Errors}{Err(run.FirstError)}"));
+        return sample;
+    }
+
+    private async Task<CommandSample> MeasureCommandsAsync(BenchTarget target, int round, int depth)
+    {
+        var before = Snapshot(target);
+        var run = await SteadyCommands.RunAsync(target.Port, options.CommandsClients, depth, TimeSpan.FromSeconds(options.CommandsSeconds), _users);
+        var after = Snapshot(target);
+        // The clients' logins and SELECTs fall inside the CPU window too: a few dozen against thousands of commands.
+        double Per1000(double seconds) => run.Commands > 0 ? seconds * 1e6 / run.Commands : 0;
+        var sample = new CommandSample(target.Name, round, depth, run.Commands, run.Errors, run.Seconds, run.Rate, run.P50Ms, run.P99Ms,
+            target.IsProxy ? Per1000(after.Proxy - before.Proxy) : null, Per1000(after.Dovecot - before.Dovecot), Per1000(after.Self - before.Self), run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} commands x{depth} {target.Name,-12} {sample.CommandsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
+            $"cpu/1000 commands proxy {sample.ProxyCpuMsPer1000 ?? 0:F1} dovecot {sample.DovecotCpuMsPer1000:F1} gen {sample.LoadGeneratorCpuMsPer1000:F1} ms; " +
+            $"errors {run.Errors}{Err(run.FirstError)}"));
+        return sample;
+    }
+
+    private async Task<PreloginSample> MeasurePreloginAsync(BenchTarget target, int round)
+    {
+        var pid = target.ProxyPid!.Value;
+        long rssBefore = 0, rssHeld = 0;
+        var run = await Scenarios.PreloginAsync(target.Port, options.PreloginHeld, options.Concurrency,
+            () => rssBefore = ProcessTree.RssBytes(pid),
+            async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(options.IdleHoldSeconds));
+                rssHeld = ProcessTree.RssBytes(pid);
+            });
+        var perConnection = run.Opened > 0 ? (rssHeld - rssBefore) / 1024.0 / run.Opened : 0;
+        var sample = new PreloginSample(target.Name, round, run.Requested, run.Opened, run.Errors, rssBefore, rssHeld, perConnection, run.FirstError);
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"round {round} pre-login {target.Name,-12} {run.Opened}/{run.Requested} idle connections, RSS {rssBefore / 1048576.0:F1} -> {rssHeld / 1048576.0:F1} MiB = " +
+            $"{perConnection:F2} KB/connection; errors {run.Errors}{Err(run.FirstError)}"));
         return sample;
     }
 

@@ -19,6 +19,33 @@ internal static class ImapReplies
         }
     }
 
+    /// <summary>
+    /// Reads lines until every tag of <paramref name="tags"/> had its tagged reply, in whatever order they come
+    /// (pipelined commands may complete out of order); throws unless each is OK.
+    /// </summary>
+    public static async ValueTask ExpectTaggedOksAsync(this LineConnection connection, ReadOnlyMemory<byte>[] tags, CancellationToken cancellationToken)
+    {
+        if (tags.Length == 1)
+        {
+            await connection.ExpectTaggedOkAsync(tags[0], cancellationToken);
+            return;
+        }
+        var pending = tags.Length;
+        var seen = new bool[tags.Length];
+        while (pending > 0)
+        {
+            var line = await connection.ReadLineAsync(cancellationToken);
+            for (var i = 0; i < tags.Length; i++)
+            {
+                if (seen[i] || !IsTagged(line.Span, tags[i].Span, out var ok)) continue;
+                if (!ok) throw new BenchProtocolException("unexpected reply: " + Encoding.ASCII.GetString(line.Span));
+                seen[i] = true;
+                pending--;
+                break;
+            }
+        }
+    }
+
     /// <summary>Reads the greeting; throws unless it is <c>* OK</c>.</summary>
     public static async ValueTask ExpectImapGreetingAsync(this LineConnection connection, CancellationToken cancellationToken)
     {

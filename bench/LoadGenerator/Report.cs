@@ -37,6 +37,7 @@ internal sealed class Report
         _elapsedSeconds = elapsedSeconds;
         // Columns: every target name of any protocol (direct, nginx, nginx-64k, orleansmail), IMAP's order first.
         _targetNames = options.Targets.Concat(options.Pop3Targets).Concat(options.SmtpTargets).Select(t => t.Name).Distinct().ToList();
+        if (runner.ClusterLogins.Count > 0) _targetNames.Add(ClusterTarget.Name);
         Rows = BuildRows();
         Checks = BuildChecks();
     }
@@ -94,13 +95,73 @@ internal sealed class Report
         var idleErrors = rows[^1];
         foreach (var name in _targetNames)
         {
-            idleErrors.Medians[name] = name == Direct ? null : idles.Where(s => s.Target == name).Sum(s => s.Errors);
+            idleErrors.Medians[name] = name is Direct or ClusterTarget.Name ? null : idles.Where(s => s.Target == name).Sum(s => s.Errors);
         }
         Add("errors", "login + relay errors (sum of rounds)", "", false, logins, s => s.Target, s => null, ratios: false);
         var errors = rows[^1];
         foreach (var name in _targetNames)
         {
-            errors.Medians[name] = logins.Where(s => s.Target == name).Sum(s => s.Errors) + relays.Where(s => s.Target == name).Sum(s => s.Errors);
+            errors.Medians[name] = logins.Where(s => s.Target == name).Sum(s => s.Errors) + relays.Where(s => s.Target == name).Sum(s => s.Errors)
+                + _runner.ClusterLogins.Where(s => s.Login.Target == name).Sum(s => s.Login.Errors);
+        }
+
+        // Issue 16 item 3: steady-state small commands, clients logged in (imaptest's steady state), sequential and pipelined.
+        var commands = _runner.Commands;
+        if (commands.Count > 0)
+        {
+            var clients = $"{_options.CommandsClients} clients logged in";
+            Add("commands_per_second", $"steady-state commands/s ({clients}, one command in flight each)", "1/s", true, commands, s => s.Target, s => s.CommandsPerSecond);
+            Add("command_p50_ms", "command latency p50 (send to tagged OK)", "ms", false, commands, s => s.Target, s => s.P50Ms);
+            Add("command_p99_ms", "command latency p99", "ms", false, commands, s => s.Target, s => s.P99Ms);
+            Add("proxy_cpu_ms_per_1000_commands", "proxy CPU per 1,000 commands", "ms", false, commands, s => s.Target, s => s.ProxyCpuMsPer1000, proxiesOnly: true);
+            Add("dovecot_cpu_ms_per_1000_commands", "Dovecot CPU per 1,000 commands", "ms", false, commands, s => s.Target, s => s.DovecotCpuMsPer1000);
+            var pipelined = _runner.PipelinedCommands;
+            Add("pipelined_commands_per_second", $"pipelined commands/s ({clients}, {_options.CommandsDepth} in flight each)", "1/s", true, pipelined, s => s.Target, s => s.CommandsPerSecond);
+            Add("pipelined_batch_p99_ms", $"pipelined batch latency p99 ({_options.CommandsDepth} commands)", "ms", false, pipelined, s => s.Target, s => s.P99Ms);
+            Add("pipelined_proxy_cpu_ms_per_1000_commands", "proxy CPU per 1,000 pipelined commands", "ms", false, pipelined, s => s.Target, s => s.ProxyCpuMsPer1000, proxiesOnly: true);
+            Add("commands_errors", "steady-state command errors (sum of rounds)", "", false, commands, s => s.Target, s => null, ratios: false);
+            var commandErrors = rows[^1];
+            foreach (var name in _targetNames)
+            {
+                var mine = commands.Concat(pipelined).Where(s => s.Target == name).Select(s => s.Errors).ToList();
+                commandErrors.Medians[name] = mine.Count == 0 ? null : mine.Sum();
+            }
+        }
+
+        // Issue 16 item 5: memory of a connection that has not logged in, next to nginx's, in the same run.
+        var prelogins = _runner.Prelogins;
+        if (prelogins.Count > 0)
+        {
+            Add("prelogin_rss_kb_per_connection", $"proxy RSS per idle pre-login connection ({_options.PreloginHeld} greeted, silent)", "KB", false, prelogins,
+                s => s.Target, s => s.ProxyRssKbPerConnection, proxiesOnly: true);
+        }
+
+        // Issue 16 item 6: the cluster target (2 Frontends, 2 silos, Redis as processes) next to the embedded OrleansMail
+        // and nginx (their IMAP login rows above). Its CPU per login sums every OrleansMail process.
+        var cluster = _runner.ClusterLogins;
+        if (cluster.Count > 0)
+        {
+            var versus = logins.Where(s => s.Target != Direct && s.Target != MetricsOff).Concat(cluster.Select(c => c.Login)).ToList();
+            Add("cluster_logins_per_second", $"IMAP logins/s, cluster target: 2 Frontends + 2 silos + Redis (concurrency {_options.Concurrency})", "1/s", true,
+                versus, s => s.Target, s => s.LoginsPerSecond, proxiesOnly: true, ratios: false);
+            Add("cluster_login_p99_ms", "IMAP login latency p99, cluster target", "ms", false, versus, s => s.Target, s => s.P99Ms, proxiesOnly: true, ratios: false);
+            Add("cluster_cpu_ms_per_login", "CPU per login, all proxy processes (cluster: Frontends + silos + Redis)", "ms", false, versus, s => s.Target,
+                s => s.ProxyCpuMsPerLogin, proxiesOnly: true, ratios: false);
+            Add("cluster_frontends_cpu_ms_per_login", "cluster: the 2 Frontends' CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.FrontendsCpuMsPerLogin, proxiesOnly: true, ratios: false);
+            Add("cluster_silos_cpu_ms_per_login", "cluster: the 2 silos' CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.SilosCpuMsPerLogin, proxiesOnly: true, ratios: false);
+            Add("cluster_redis_cpu_ms_per_login", "cluster: Redis CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.RedisCpuMsPerLogin, proxiesOnly: true, ratios: false);
+        }
+
+        // Issue 16 item 2: bytes the Frontend's runtime allocated per IMAP login (its /metrics, the runtime's counter).
+        if (_runner.Logins.Any(s => s.AllocatedBytesPerLogin is not null))
+        {
+            Add("allocated_kb_per_login", "OrleansMail bytes allocated per login (every login asks the auth server)", "KB", false, logins, s => s.Target,
+                s => s.AllocatedBytesPerLogin / 1024, proxiesOnly: true, ratios: false);
+        }
+        if (_runner.WarmLogins.Any(s => s.AllocatedBytesPerLogin is not null))
+        {
+            Add("warm_allocated_kb_per_login", "OrleansMail bytes allocated per login (auth cache warm; + embedded silo)", "KB", false,
+                _runner.WarmLogins.Select(s => s with { Target = Orleans }).ToList(), s => s.Target, s => s.AllocatedBytesPerLogin / 1024, proxiesOnly: true, ratios: false);
         }
 
         // Issue 7: OrleansMail with its auth-decision cache warm, in the OrleansMail column, next to nginx (which asks
@@ -166,6 +227,8 @@ internal sealed class Report
 
     private MetricRow Row(string key) => Rows.Single(r => r.Key == key);
 
+    private MetricRow? FindRow(string key) => Rows.SingleOrDefault(r => r.Key == key);
+
     private List<TargetCheck> BuildChecks()
     {
         var checks = new List<TargetCheck>();
@@ -193,6 +256,31 @@ internal sealed class Report
         var sessions = _runner.Idles.Where(s => s.Target == Orleans).Select(s => s.Opened).DefaultIfEmpty(0).Min();
         checks.Add(new TargetCheck("5,000 idle sessions, zero errors", $"{sessions} sessions held (min over rounds), {idleErrors} errors", sessions >= 5000 && idleErrors == 0));
         Ratio("login_p99_ms", "p99 login latency ≤ nginx's", 1, false);
+
+        // Issue 16's targets.
+        void Versus(string text, string key, string? versusKey, string versusTarget, double limit, bool atLeast, string? versusLabel = null)
+        {
+            if (FindRow(key) is not { } row || FindRow(versusKey ?? key) is not { } other) return;
+            var mine = row.Medians.GetValueOrDefault(Orleans);
+            var theirs = other.Medians.GetValueOrDefault(versusTarget);
+            double? ratio = mine is { } m && theirs is { } t && t != 0 ? m / t : null;
+            var met = ratio is { } r && (atLeast ? r >= limit : r <= limit);
+            checks.Add(new TargetCheck(text, $"{F(mine, "F3")} vs {versusLabel ?? versusTarget} {F(theirs, "F3")} {row.Unit}: ratio {F(ratio)}", met));
+        }
+        Versus("warm: proxy (+ silo) CPU per login ≤ nginx's proxy + auth server CPU per login", "warm_proxy_cpu_ms_per_login", "warm_proxy_auth_cpu_ms_per_login",
+            "nginx", 1, false, "nginx proxy + auth");
+        Versus("warm: proxy (+ silo) CPU per login ≤ 0.8 × OrleansMail's cold login", "warm_proxy_cpu_ms_per_login", "proxy_cpu_ms_per_login", Orleans, 0.8, false, "cold");
+        Versus("cold: proxy CPU per login ≤ 1.5 × nginx's", "proxy_cpu_ms_per_login", null, "nginx", 1.5, false);
+        if (FindRow("commands_per_second") is not null) Ratio("commands_per_second", "steady-state commands/s ≥ 0.97 × nginx's (better variant)", 0.97, true);
+        Versus("SMTP proxy CPU per message ≤ 1.5 × nginx's", "smtp_proxy_cpu_ms_per_message", null, "nginx", 1.5, false);
+        Versus("proxy CPU s/GB ≤ nginx-64k's", "proxy_cpu_s_per_gb", null, "nginx-64k", 1, false);
+        void Allocations(string key, string text)
+        {
+            if (FindRow(key)?.Medians.GetValueOrDefault(Orleans) is not { } kb) return;
+            checks.Add(new TargetCheck(text, string.Create(CultureInfo.InvariantCulture, $"{kb:F1} KB per login"), kb <= 8));
+        }
+        Allocations("allocated_kb_per_login", "bytes allocated per login ≤ 8 KB (cold)");
+        Allocations("warm_allocated_kb_per_login", "bytes allocated per login ≤ 8 KB (auth cache warm)");
         MetricsCost(checks, "proxy_cpu_ms_per_login", "metrics on: proxy CPU per login < 3 % over metrics off");
         MetricsCost(checks, "proxy_cpu_s_per_gb", "metrics on: proxy CPU per GB relayed < 3 % over metrics off");
         return checks;
@@ -243,6 +331,7 @@ internal sealed class Report
                 SmtpTargets = _options.SmtpTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 WarmTargets = _options.WarmTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 _options.SmtpConcurrency, _options.SmtpMessageBytes, _options.MessagesPerConnection,
+                _options.CommandsClients, _options.CommandsDepth, _options.CommandsSeconds, _options.PreloginHeld,
             },
             Metrics = Rows,
             Targets = Checks,
@@ -250,7 +339,8 @@ internal sealed class Report
             {
                 Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles,
                 Pop3Logins = _runner.Pop3Logins, SmtpLogins = _runner.SmtpLogins, SmtpMessages = _runner.Messages,
-                WarmLogins = _runner.WarmLogins,
+                WarmLogins = _runner.WarmLogins, Commands = _runner.Commands, PipelinedCommands = _runner.PipelinedCommands,
+                Prelogin = _runner.Prelogins, ClusterLogins = _runner.ClusterLogins,
             },
         };
         return JsonSerializer.Serialize(document, JsonOptions) + "\n";
@@ -263,6 +353,7 @@ internal sealed class Report
         "nginx-64k" => "nginx 64k",
         Orleans => "OrleansMail",
         MetricsOff => "OrleansMail metrics off",
+        ClusterTarget.Name => "OrleansMail cluster",
         _ => target,
     };
 
@@ -315,7 +406,7 @@ internal sealed class Report
             "while the proxies answer 235 themselves after their auth_http request and send XCLIENT to Postfix (xclient on). " +
             "Postfix discards every message (discard transport, queue in memory).");
         sb.AppendLine();
-        sb.AppendLine("| target (issue 3 part 2) | measured | met |");
+        sb.AppendLine("| target (issues 3 part 2, 16) | measured | met |");
         sb.AppendLine("|---|---|:-:|");
         foreach (var check in Checks) sb.AppendLine(CultureInfo.InvariantCulture, $"| {check.Target} | {check.Measured} | {(check.Met ? "yes" : "**no**")} |");
         sb.AppendLine();
@@ -392,7 +483,21 @@ internal sealed class Report
                 problems.Add($"{target.Name}: relay scenario produced no numbers (or partial messages)");
             if (relays.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: relay errors ({relays.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
 
+            foreach (var (variant, samples) in new[] { ("steady-state", _runner.Commands), ("pipelined", _runner.PipelinedCommands) })
+            {
+                var mine = samples.Where(s => s.Target == target.Name).ToList();
+                if (mine.Count == 0 || mine.Any(s => s.Commands <= 0 || s.P99Ms <= 0 || s.DovecotCpuMsPer1000 <= 0))
+                    problems.Add($"{target.Name}: {variant} command scenario produced no numbers");
+                if (mine.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {variant} command errors ({mine.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
+                if (target.IsProxy && mine.Any(s => s.ProxyCpuMsPer1000 is not > 0)) problems.Add($"{target.Name}: no proxy CPU measured ({variant} commands)");
+            }
+            if (_options.MetricsUrls.ContainsKey(target.Name) && logins.Any(s => s.AllocatedBytesPerLogin is not > 0))
+                problems.Add($"{target.Name}: no allocation counter read from {_options.MetricsUrls[target.Name]}");
+
             if (!target.IsProxy) continue;
+            var prelogins = _runner.Prelogins.Where(s => s.Target == target.Name).ToList();
+            if (prelogins.Count == 0 || prelogins.Any(s => s.Opened != s.Requested || s.ProxyRssHeldBytes <= 0 || s.Errors != 0))
+                problems.Add($"{target.Name}: pre-login scenario did not hold every connection ({prelogins.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
             var idles = _runner.Idles.Where(s => s.Target == target.Name).ToList();
             if (idles.Count == 0 || idles.Any(s => s.Opened != s.Sessions || s.ProxyRssHeldBytes <= 0))
                 problems.Add($"{target.Name}: idle scenario did not hold every session");
@@ -418,7 +523,17 @@ internal sealed class Report
                 problems.Add($"{target.Name}: warm-cache login scenario produced no numbers");
             if (mine.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: {mine.Sum(s => s.Errors)} warm-cache login errors ({mine.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
             // The cache must answer: at most one auth request per user per round (the TTL outlives a round).
+            if (_options.MetricsUrls.ContainsKey(target.Name) && mine.Any(s => s.AllocatedBytesPerLogin is not > 0))
+                problems.Add($"{target.Name}: no allocation counter read from {_options.MetricsUrls[target.Name]}");
             if (mine.Any(s => s.AuthDecisions > _options.Users)) problems.Add($"{target.Name}: the auth cache did not answer (auth requests {string.Join(", ", mine.Select(s => s.AuthDecisions))})");
+        }
+        if (_options.Cluster is not null)
+        {
+            var mine = _runner.ClusterLogins;
+            if (mine.Count == 0 || mine.Any(s => s.Login.Logins <= 0 || s.FrontendsCpuMsPerLogin <= 0 || s.SilosCpuMsPerLogin <= 0))
+                problems.Add($"{ClusterTarget.Name}: cluster login scenario produced no numbers");
+            if (mine.Any(s => s.Login.Errors != 0)) problems.Add($"{ClusterTarget.Name}: {mine.Sum(s => s.Login.Errors)} login errors ({mine.FirstOrDefault(s => s.Login.FirstError is not null)?.Login.FirstError})");
+            if (mine.Any(s => s.Login.AuthDecisions < s.Login.Logins)) problems.Add($"{ClusterTarget.Name}: fewer auth_http decisions than logins");
         }
         foreach (var extension in new[] { ".json", ".md", ".svg" })
         {

@@ -54,6 +54,8 @@ internal sealed record MessageRun(long Messages, long Bytes, double Seconds, lon
     public double Rate => Seconds > 0 ? Messages / Seconds : 0;
 }
 
+internal sealed record PreloginRun(int Requested, int Opened, long Errors, string? FirstError);
+
 internal sealed record IdleRun(int Requested, int Opened, long Errors, double OpenSeconds, string? FirstError);
 
 /// <summary>The three client behaviours. Every run is bounded in count and in time and talks to 127.0.0.1 only.</summary>
@@ -85,7 +87,11 @@ internal static class Scenarios
     /// passed or <paramref name="maxLogins"/> were started. Worker w's k-th login uses user (w + k·concurrency) mod
     /// users, so concurrent logins are for different users. Latency: from connect to the login's success reply.
     /// </summary>
-    public static async Task<LoginRun> LoginsAsync(int port, int concurrency, TimeSpan duration, long maxLogins, ILoginDialogue dialogue)
+    public static Task<LoginRun> LoginsAsync(int port, int concurrency, TimeSpan duration, long maxLogins, ILoginDialogue dialogue) =>
+        LoginsAsync([port], concurrency, duration, maxLogins, dialogue);
+
+    /// <summary>As above, worker w connecting to <paramref name="ports"/>[w mod count]: the load split evenly over several front ends.</summary>
+    public static async Task<LoginRun> LoginsAsync(IReadOnlyList<int> ports, int concurrency, TimeSpan duration, long maxLogins, ILoginDialogue dialogue)
     {
         long started = 0, logins = 0, errors = 0;
         string? firstError = null;
@@ -104,7 +110,7 @@ internal static class Scenarios
                 var t0 = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var connection = await LineConnection.ConnectAsync(port, 4096, token);
+                    using var connection = await LineConnection.ConnectAsync(ports[w % ports.Count], 4096, token);
                     await dialogue.LoginAsync(connection, w + k * concurrency, token);
                     mine.Add(Stopwatch.GetTimestamp() - t0);
                     await dialogue.LogoutAsync(connection, token);
@@ -133,7 +139,7 @@ internal static class Scenarios
         return new LoginRun(logins, errors, seconds, PercentileMs(all, 0.50), PercentileMs(all, 0.99), firstError);
     }
 
-    private static double PercentileMs(long[] sortedTicks, double p)
+    internal static double PercentileMs(long[] sortedTicks, double p)
     {
         if (sortedTicks.Length == 0) return 0;
         var index = (int)Math.Ceiling(p * sortedTicks.Length) - 1;
@@ -265,6 +271,51 @@ internal static class Scenarios
     }
 
     /// <summary>
+    /// Idle pre-login connections: calls <paramref name="beforeOpen"/>, opens <paramref name="count"/> connections
+    /// (<paramref name="openers"/> at a time) that read the greeting and then say nothing, calls
+    /// <paramref name="whileHeld"/> with all of them open, then closes them.
+    /// </summary>
+    public static async Task<PreloginRun> PreloginAsync(int port, int count, int openers, Action beforeOpen, Func<Task> whileHeld)
+    {
+        var connections = new LineConnection?[count];
+        long errors = 0;
+        string? firstError = null;
+        var next = -1;
+        beforeOpen();
+        async Task Opener()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                using var timeout = new CancellationTokenSource(StepTimeout);
+                LineConnection? connection = null;
+                try
+                {
+                    connection = await LineConnection.ConnectAsync(port, 256, timeout.Token);
+                    await connection.ExpectImapGreetingAsync(timeout.Token);
+                    connections[i] = connection;
+                }
+                catch (Exception e) when (e is BenchProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+                {
+                    connection?.Dispose();
+                    Interlocked.Increment(ref errors);
+                    Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
+                }
+            }
+        }
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, openers).Select(_ => Task.Run(Opener)));
+            await whileHeld();
+        }
+        finally
+        {
+            foreach (var connection in connections) connection?.Dispose();
+        }
+        return new PreloginRun(count, connections.Count(c => c is not null), errors, firstError);
+    }
+
+    /// <summary>
     /// SMTP message throughput: <paramref name="concurrency"/> workers, each looping connect, the SMTP login (EHLO,
     /// AUTH PLAIN, 235), then up to <paramref name="messagesPerConnection"/> messages (MAIL FROM, 250, RCPT TO, 250,
     /// DATA, 354, the message and the final dot, 250; no pipelining), QUIT, 221, until <paramref name="duration"/> has
@@ -332,26 +383,7 @@ internal static class Scenarios
         await connection.ExpectTaggedOkAsync(TagA, token);
 
         var message = BuildMessage(size, "benchrelay@example.org", "OrleansMail relay benchmark");
-        await connection.SendAsync(Encoding.ASCII.GetBytes($"s STATUS INBOX (MESSAGES)\r\n"), token);
-        var exists = false;
-        while (true)
-        {
-            var line = Encoding.ASCII.GetString((await connection.ReadLineAsync(token)).Span);
-            if (line.StartsWith("* STATUS", StringComparison.Ordinal)) exists = !line.Contains("(MESSAGES 0)", StringComparison.Ordinal);
-            if (line.StartsWith("s ", StringComparison.Ordinal))
-            {
-                if (!line.StartsWith("s OK", StringComparison.Ordinal)) throw new BenchProtocolException(line);
-                break;
-            }
-        }
-        if (!exists)
-        {
-            await connection.SendAsync(Encoding.ASCII.GetBytes($"p APPEND INBOX {{{message.Length}}}\r\n"), token);
-            await connection.ExpectContinuationAsync("p"u8.ToArray(), token);
-            await connection.SendAsync(message, token);
-            await connection.SendAsync("\r\n"u8.ToArray(), token);
-            await connection.ExpectTaggedOkAsync("p"u8.ToArray(), token);
-        }
+        if (await connection.CountInboxAsync(token) == 0) await connection.AppendToInboxAsync(message, token);
         await connection.SendAsync(Logout, token);
         await connection.ExpectTaggedOkAsync(TagB, token);
         return message.Length;
