@@ -8,14 +8,13 @@
 #
 # Scenarios (README "Benchmark"): IMAP logins (cold, auth cache warm, and through the cluster target: Redis, two Silo
 # processes, two Frontends), relay of a 10 MB message, steady-state small commands (20 clients logged in, sequential
-# and pipelined), idle sessions, idle pre-login connections, POP3 and SMTP logins, SMTP messages; the Frontends'
+# and pipelined), idle sessions, POP3 and SMTP logins, SMTP messages; the Frontends'
 # bytes allocated per login from their /metrics.
 #
 # Options (after --smoke, if any, to override it):
 #   --sessions N        idle sessions held at once (default 5000; at most 9000: 20,000 fds, 2 per proxied session)
 #   --commands-clients N  logged-in clients of the steady-state command scenario (default 20)
 #   --commands-depth N  commands in flight per client in its pipelined variant (default 4)
-#   --prelogin-held N   idle pre-login connections held per proxy in the main run (default: --sessions; smoke 500)
 #   --flood-held N      idle pre-login connections held in the connection-flood measurement (default 10000; smoke 200)
 #   --flood N           connections from one address in the flood (default 10000; smoke 500)
 #   --seconds S         seconds per login run (default 10)
@@ -44,7 +43,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 MODE=full
 SESSIONS=5000 SECONDS_LOGIN=10 SECONDS_RELAY=8 ROUNDS=3 CONCURRENCY=50 WARMUP=3 HOLD=3 SMTP_CONCURRENCY=8
 FLOOD_HELD=10000 FLOOD=10000 PRELOGIN_PER_ADDRESS=20
-COMMANDS_CLIENTS=20 COMMANDS_DEPTH=4 PRELOGIN_HELD=
+COMMANDS_CLIENTS=20 COMMANDS_DEPTH=4
 ORLEANS_PROTOCOLS="imap pop3 smtp"
 OUT=bench/results/latest
 KEEP=0
@@ -53,7 +52,7 @@ args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
     if [ "${args[$i]}" = "--smoke" ]; then
         MODE=smoke SESSIONS=50 SECONDS_LOGIN=1 SECONDS_RELAY=1 ROUNDS=1 WARMUP=1 HOLD=1 OUT=bench/results/smoke
-        FLOOD_HELD=200 FLOOD=500 PRELOGIN_HELD=500
+        FLOOD_HELD=200 FLOOD=500
         CHECK=(--check)
     fi
 done
@@ -64,7 +63,6 @@ while [ $# -gt 0 ]; do
         --flood-held) FLOOD_HELD=$2; shift ;;
         --commands-clients) COMMANDS_CLIENTS=$2; shift ;;
         --commands-depth) COMMANDS_DEPTH=$2; shift ;;
-        --prelogin-held) PRELOGIN_HELD=$2; shift ;;
         --flood) FLOOD=$2; shift ;;
         --seconds) SECONDS_LOGIN=$2; shift ;;
         --relay-seconds) SECONDS_RELAY=$2; shift ;;
@@ -79,7 +77,6 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-PRELOGIN_HELD=${PRELOGIN_HELD:-$SESSIONS}
 STARTED=$(date +%s)
 log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
 
@@ -133,7 +130,7 @@ read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GAT
     P_DOVECOT_POP3 P_POSTFIX P_NGINX_POP3 P_NGINX_SMTP P_ORLEANS_POP3 P_ORLEANS_SMTP \
     P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY \
     P_OFF P_OFF_SILO P_OFF_GATEWAY P_ORLEANS_METRICS P_WARM_METRICS \
-    P_REDIS P_C_SILO1 P_C_GATEWAY1 P_C_HEALTH1 P_C_SILO2 P_C_GATEWAY2 P_C_HEALTH2 P_C_FRONTEND1 P_C_FRONTEND2 < <(dotnet "$LOADGEN" free-ports 34)
+    P_NGINX_FLOOD P_REDIS P_C_SILO1 P_C_GATEWAY1 P_C_HEALTH1 P_C_SILO2 P_C_GATEWAY2 P_C_HEALTH2 P_C_FRONTEND1 P_C_FRONTEND2 < <(dotnet "$LOADGEN" free-ports 35)
 USERS=200
 PASSWORD=benchpass
 
@@ -369,7 +366,7 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 worker_rlimit_nofile $(ulimit -Hn);
 events {
-    worker_connections $((SESSIONS * 2 + 1000));
+    worker_connections $(( (SESSIONS > FLOOD_HELD ? SESSIONS : FLOOD_HELD) * 2 + 1000 ));
 }
 mail {
     server_name localhost;
@@ -512,7 +509,7 @@ CLUSTER_SETTINGS=(--Cluster:Mode=Redis --Cluster:Redis="127.0.0.1:$P_REDIS" --Cl
 start_silo() { # name silo-port gateway-port health-port
     log "starting $1 (Silo.dll) on 127.0.0.1:$2, gateway $3"
     dotnet "$SILO" "${CLUSTER_SETTINGS[@]}" --Cluster:SiloPort="$2" --Cluster:GatewayPort="$3" --Cluster:AdvertisedIp=127.0.0.1 \
-        --Health:Urls="http://127.0.0.1:$4" > "$WORK/$1.log" 2>&1 &
+        --Health:Urls="http://127.0.0.1:$4" --ShutdownTimeout=5s > "$WORK/$1.log" 2>&1 &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
 }
@@ -558,22 +555,40 @@ dotnet "$LOADGEN" bench \
     --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
     --metrics "orleansmail=http://127.0.0.1:$P_ORLEANS_METRICS/metrics" --metrics "orleansmail-warm=http://127.0.0.1:$P_WARM_METRICS/metrics" \
     --cluster "$CLUSTER" \
-    --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY" --prelogin-held "$PRELOGIN_HELD" \
+    --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY" \
     --rounds "$ROUNDS" --login-seconds "$SECONDS_LOGIN" --relay-seconds "$SECONDS_RELAY" --warmup-seconds "$WARMUP" \
     --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
     --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"
 
 # --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
 # held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
+# A fresh nginx too (no other client has used it), which holds the same idle pre-login connections first: nginx's RSS
+# per idle pre-login connection next to the fresh OrleansMail's (issue 16).
+start_nginx nginx-flood "$P_NGINX_FLOOD" ""
+NGINX_FLOOD_PID=$STARTED_PID
 log "starting OrleansMail (connection flood) on 127.0.0.1:$P_FLOOD"
 start_imap_orleansmail orleansmail-flood "$P_FLOOD" "$P_FLOOD_SILO" "$P_FLOOD_GATEWAY" --WorkerConnections=$((FLOOD_HELD + PRELOGIN_PER_ADDRESS + 1000))
 FLOOD_PID=$STARTED_PID
-log "connection flood: $FLOOD_HELD idle pre-login connections held, then $FLOOD from 127.0.0.1, the real user from 127.0.0.2"
-dotnet "$LOADGEN" flood "$P_FLOOD" "$FLOOD_PID" "$FLOOD_HELD" "$PRELOGIN_PER_ADDRESS" "$FLOOD" bench0 "$PASSWORD" "$OUT-flood" "${CHECK[@]}"
+log "connection flood: $FLOOD_HELD idle pre-login connections held (nginx-flood first, then OrleansMail), then $FLOOD from 127.0.0.1, the real user from 127.0.0.2"
+dotnet "$LOADGEN" flood "$P_FLOOD" "$FLOOD_PID" "$FLOOD_HELD" "$PRELOGIN_PER_ADDRESS" "$FLOOD" bench0 "$PASSWORD" "$OUT-flood" \
+    --nginx "$P_NGINX_FLOOD" "$NGINX_FLOOD_PID" "${CHECK[@]}"
 
 for pid in "${PIDS[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then echo "run.sh: a server (pid $pid) died during the run" >&2; exit 1; fi
 done
+# The cluster target stops in order, as in a rollout: the Frontends, then the silos one after the other (a silo
+# leaving tells the others; two stopping at once each wait for the other), then Redis. Bounded: cleanup's KILL.
+stop_and_wait() { # pid...
+    kill -TERM "$@" 2>/dev/null
+    for pid in "$@"; do
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
+}
+log "stopping the cluster target"
+stop_and_wait "$FRONTEND1_PID" "$FRONTEND2_PID"
+stop_and_wait "$SILO2_PID"
+stop_and_wait "$SILO1_PID"
+stop_and_wait "$REDIS_PID"
 # Every message the SMTP scenario sent went through Postfix's queue into discard(8), none stayed behind (qmgr may
 # still be finishing the last ones: up to 10 s).
 for _ in $(seq 1 100); do

@@ -37,8 +37,6 @@ internal sealed class BenchOptions
     public int CommandsClients { get; set; } = 20;
     public int CommandsDepth { get; set; } = 4;
     public double CommandsSeconds { get; set; } = 8;
-    /// <summary>Idle pre-login connections held per proxy (RSS per connection).</summary>
-    public int PreloginHeld { get; set; } = 5000;
     /// <summary>The cluster target, when run.sh started one (<c>--cluster ports=P,P;frontends=PID,PID;silos=PID,PID;redis=PID</c>).</summary>
     public ClusterTarget? Cluster { get; set; }
     public int PostfixPid { get; set; }
@@ -94,7 +92,7 @@ internal sealed class BenchOptions
                 case "--commands-clients": o.CommandsClients = Int(); break;
                 case "--commands-depth": o.CommandsDepth = Int(); break;
                 case "--commands-seconds": o.CommandsSeconds = Double(); break;
-                case "--prelogin-held": o.PreloginHeld = Int(); break;
+
                 case "--smtp-concurrency": o.SmtpConcurrency = Int(); break;
                 case "--smtp-message-bytes": o.SmtpMessageBytes = Int(); break;
                 case "--messages-per-connection": o.MessagesPerConnection = Int(); break;
@@ -132,7 +130,6 @@ internal sealed class BenchOptions
         if (o.LoginSeconds is <= 0 or > 600 || o.RelaySeconds is <= 0 or > 600) throw new ArgumentException("durations: 0 < s <= 600");
         if (o.CommandsClients is < 1 or > 200 || o.CommandsDepth is < 1 or > 64 || o.CommandsSeconds is <= 0 or > 600 || o.CommandsClients > o.Users)
             throw new ArgumentException("--commands-clients 1..200 (at most --users), --commands-depth 1..64, --commands-seconds 0 < s <= 600");
-        if (o.PreloginHeld is < 1 or > 9000) throw new ArgumentException("--prelogin-held 1..9000");
         if (o.IdleSessions > 9000) throw new ArgumentException("--idle-sessions at most 9000 (20,000 fds per process, 2 per proxied session)");
         return o;
     }

@@ -23,10 +23,6 @@ internal sealed record CommandSample(
     string Target, int Round, int Depth, long Commands, long Errors, double Seconds, double CommandsPerSecond, double P50Ms, double P99Ms,
     double? ProxyCpuMsPer1000, double DovecotCpuMsPer1000, double LoadGeneratorCpuMsPer1000, string? FirstError);
 
-internal sealed record PreloginSample(
-    string Target, int Round, int Requested, int Opened, long Errors, long ProxyRssBeforeBytes, long ProxyRssHeldBytes,
-    double ProxyRssKbPerConnection, string? FirstError);
-
 internal sealed record IdleSample(
     string Target, int Round, int Sessions, int Opened, long Errors, double OpenSeconds,
     long ProxyRssBaselineBytes, long ProxyRssBeforeBytes, long ProxyRssHeldBytes, double ProxyRssKbPerSession, string? FirstError);
@@ -57,7 +53,6 @@ internal sealed class BenchRunner(BenchOptions options)
     public List<CommandSample> Commands { get; } = [];
     /// <summary>Steady-state small commands, <see cref="BenchOptions.CommandsDepth"/> in flight per client.</summary>
     public List<CommandSample> PipelinedCommands { get; } = [];
-    public List<PreloginSample> Prelogins { get; } = [];
     public List<ClusterLoginSample> ClusterLogins { get; } = [];
     public long MessageBytes { get; private set; }
 
@@ -110,7 +105,6 @@ internal sealed class BenchRunner(BenchOptions options)
             foreach (var target in order) Commands.Add(await MeasureCommandsAsync(target, round, 1));
             foreach (var target in order) PipelinedCommands.Add(await MeasureCommandsAsync(target, round, options.CommandsDepth));
             foreach (var target in order.Where(t => t.IsProxy)) Idles.Add(await MeasureIdleAsync(target, round));
-            foreach (var target in order.Where(t => t.IsProxy)) Prelogins.Add(await MeasurePreloginAsync(target, round));
             foreach (var target in Rotate(options.Pop3Targets, round - 1)) Pop3Logins.Add(await MeasureLoginsAsync(target, round, _pop3));
             var smtpOrder = Rotate(options.SmtpTargets, round - 1);
             foreach (var target in smtpOrder) SmtpLogins.Add(await MeasureLoginsAsync(target, round, _smtp));
@@ -222,25 +216,6 @@ internal sealed class BenchRunner(BenchOptions options)
             $"round {round} commands x{depth} {target.Name,-12} {sample.CommandsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
             $"cpu/1000 commands proxy {sample.ProxyCpuMsPer1000 ?? 0:F1} dovecot {sample.DovecotCpuMsPer1000:F1} gen {sample.LoadGeneratorCpuMsPer1000:F1} ms; " +
             $"errors {run.Errors}{Err(run.FirstError)}"));
-        return sample;
-    }
-
-    private async Task<PreloginSample> MeasurePreloginAsync(BenchTarget target, int round)
-    {
-        var pid = target.ProxyPid!.Value;
-        long rssBefore = 0, rssHeld = 0;
-        var run = await Scenarios.PreloginAsync(target.Port, options.PreloginHeld, options.Concurrency,
-            () => rssBefore = ProcessTree.RssBytes(pid),
-            async () =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(options.IdleHoldSeconds));
-                rssHeld = ProcessTree.RssBytes(pid);
-            });
-        var perConnection = run.Opened > 0 ? (rssHeld - rssBefore) / 1024.0 / run.Opened : 0;
-        var sample = new PreloginSample(target.Name, round, run.Requested, run.Opened, run.Errors, rssBefore, rssHeld, perConnection, run.FirstError);
-        Log(string.Create(CultureInfo.InvariantCulture,
-            $"round {round} pre-login {target.Name,-12} {run.Opened}/{run.Requested} idle connections, RSS {rssBefore / 1048576.0:F1} -> {rssHeld / 1048576.0:F1} MiB = " +
-            $"{perConnection:F2} KB/connection; errors {run.Errors}{Err(run.FirstError)}"));
         return sample;
     }
 

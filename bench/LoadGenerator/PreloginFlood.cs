@@ -11,7 +11,12 @@ namespace OrleansMail.Bench;
 internal sealed record PreloginFloodResult(
     int HeldRequested, int Held, int HeldAddresses, long RssBefore, long RssHeld, double RssPerIdleConnectionBytes,
     int FloodSent, int FloodGreeted, int FloodRefused, int FloodOther,
-    int UserLogins, int UserFailures, double UserLoginP50Ms, double UserLoginMaxMs, string? FirstError);
+    int UserLogins, int UserFailures, double UserLoginP50Ms, double UserLoginMaxMs, string? FirstError)
+{
+    /// <summary>nginx (a fresh instance) holding the same idle pre-login connections: how many, and its RSS per connection.</summary>
+    public int? NginxHeld { get; init; }
+    public double? NginxRssPerIdleConnectionBytes { get; init; }
+}
 
 /// <summary>
 /// The front door under a connection flood (README "Connection limits"), against one OrleansMail Frontend with the
@@ -39,21 +44,8 @@ internal static class PreloginFlood
         try
         {
             // 1. Idle pre-login connections from 127.0.1.0 upwards, perAddress each.
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var rssBefore = ProcessTree.RssBytes(pid);
             var addresses = (held + perAddress - 1) / perAddress;
-            var opened = 0;
-            await ForEachAsync(held, async i =>
-            {
-                var from = new IPAddress(new byte[] { 127, 0, (byte)(1 + i / perAddress / 250), (byte)(1 + i / perAddress % 250) });
-                using var timeout = new CancellationTokenSource(StepTimeout);
-                var connection = await LineConnection.ConnectAsync(port, 256, timeout.Token, from);
-                connections.Add(connection);
-                await connection.ExpectImapGreetingAsync(timeout.Token);
-                Interlocked.Increment(ref opened);
-            }, Fail);
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            var rssHeld = ProcessTree.RssBytes(pid);
+            var (opened, rssBefore, rssHeld) = await HoldIdleAsync(port, pid, held, perAddress, connections, Fail);
 
             // 2. The flood from one address, and the real user from another meanwhile.
             int greeted = 0, refused = 0, other = 0;
@@ -127,6 +119,50 @@ internal static class PreloginFlood
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="held"/> idle pre-login connections (greeted, then silent) from 127.0.1.1 upwards,
+    /// <paramref name="perAddress"/> per address, into <paramref name="connections"/>; returns how many opened and the
+    /// RSS of process tree <paramref name="pid"/> before and while they are held (after 2 s to settle).
+    /// </summary>
+    public static async Task<(int Opened, long RssBefore, long RssHeld)> HoldIdleAsync(
+        int port, int pid, int held, int perAddress, ConcurrentBag<LineConnection> connections, Action<string> fail)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var rssBefore = ProcessTree.RssBytes(pid);
+        var opened = 0;
+        await ForEachAsync(held, async i =>
+        {
+            var from = new IPAddress(new byte[] { 127, 0, (byte)(1 + i / perAddress / 250), (byte)(1 + i / perAddress % 250) });
+            using var timeout = new CancellationTokenSource(StepTimeout);
+            var connection = await LineConnection.ConnectAsync(port, 256, timeout.Token, from);
+            connections.Add(connection);
+            await connection.ExpectImapGreetingAsync(timeout.Token);
+            Interlocked.Increment(ref opened);
+        }, fail);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        return (opened, rssBefore, ProcessTree.RssBytes(pid));
+    }
+
+    /// <summary>
+    /// The same idle pre-login connections held against nginx (a fresh instance, like the flood's OrleansMail), for
+    /// nginx's RSS per idle pre-login connection next to OrleansMail's; closed again before the flood.
+    /// </summary>
+    public static async Task<(int Opened, double RssPerIdleConnectionBytes, string? FirstError)> NginxIdleAsync(int port, int pid, int held, int perAddress)
+    {
+        string? firstError = null;
+        var connections = new ConcurrentBag<LineConnection>();
+        try
+        {
+            var (opened, before, heldRss) = await HoldIdleAsync(port, pid, held, perAddress, connections,
+                error => Interlocked.CompareExchange(ref firstError, error, null));
+            return (opened, opened == 0 ? 0 : (heldRss - before) / (double)opened, firstError);
+        }
+        finally
+        {
+            foreach (var connection in connections) connection.Dispose();
+        }
+    }
+
     /// <summary>Runs <paramref name="step"/> for 0..count-1, 100 at a time; a failed step is reported, not thrown.</summary>
     private static async Task ForEachAsync(int count, Func<int, Task> step, Action<string> fail)
     {
@@ -148,6 +184,9 @@ internal static class PreloginFlood
     /// <summary>Writes PREFIX.json and PREFIX.md; returns the problems the smoke check finds (none: the run is good).</summary>
     public static List<string> Report(PreloginFloodResult result, int perAddress, string prefix)
     {
+        var nginx = result.NginxRssPerIdleConnectionBytes is { } n
+            ? string.Create(CultureInfo.InvariantCulture, $"| nginx (fresh, same connections: {result.NginxHeld} of {result.HeldRequested} held): RSS per idle pre-login connection | {n / 1024:F1} KB (OrleansMail / nginx {(n > 0 ? (result.RssPerIdleConnectionBytes / n).ToString("F2", CultureInfo.InvariantCulture) : "—")}) |")
+            : "";
         File.WriteAllText(prefix + ".json", JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         var md = string.Create(CultureInfo.InvariantCulture, $"""
             ### Connection flood (OrleansMail, default per-address pre-login limit {perAddress})
@@ -157,6 +196,7 @@ internal static class PreloginFlood
             | idle pre-login connections held (greeted, silent), from {result.HeldAddresses} addresses | {result.Held} of {result.HeldRequested} |
             | Frontend RSS before → while held | {result.RssBefore / 1048576.0:F1} MB → {result.RssHeld / 1048576.0:F1} MB |
             | **RSS per idle pre-login connection** | **{result.RssPerIdleConnectionBytes / 1024:F1} KB** |
+            {nginx}
             | flood from 127.0.0.1: connections / greeted / refused (`* BYE [UNAVAILABLE]`) / other | {result.FloodSent} / {result.FloodGreeted} / {result.FloodRefused} / {result.FloodOther} |
             | real user from 127.0.0.2 meanwhile: logins / failures | {result.UserLogins} / {result.UserFailures} |
             | real user's login time p50 / max | {result.UserLoginP50Ms:F0} ms / {result.UserLoginMaxMs:F0} ms |
@@ -166,6 +206,7 @@ internal static class PreloginFlood
         Console.WriteLine(md);
 
         var problems = new List<string>();
+        if (result.NginxHeld is { } nginxHeld && nginxHeld != result.HeldRequested) problems.Add($"flood: nginx held {nginxHeld} of {result.HeldRequested} idle pre-login connections");
         if (result.Held != result.HeldRequested) problems.Add($"flood: {result.Held} of {result.HeldRequested} idle pre-login connections opened ({result.FirstError})");
         if (result.FloodGreeted > perAddress) problems.Add($"flood: {result.FloodGreeted} connections from one address greeted, the limit is {perAddress}");
         if (result.FloodGreeted + result.FloodRefused != result.FloodSent) problems.Add($"flood: {result.FloodOther} connections neither greeted nor refused ({result.FirstError})");

@@ -11,7 +11,7 @@ using OrleansMail.Bench;
 //   logins PORT [CONCURRENCY] [SECONDS] [USERS] [imap|pop3|smtp]           one login run, by hand
 //   free-ports N                                                             N free loopback TCP ports
 //   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
-//   flood PORT PID HELD PER_ADDRESS FLOOD USER PASSWORD OUT_PREFIX [--check]   the connection-flood measurement
+//   flood PORT PID HELD PER_ADDRESS FLOOD USER PASSWORD OUT_PREFIX [--nginx PORT PID] [--check]   the connection flood
 try
 {
     switch (args.FirstOrDefault())
@@ -97,7 +97,13 @@ try
                 FileLimit.RaiseToHard();
                 var (held, perAddress, flood) = (Arg(3), Arg(4), Arg(5));
                 if (held > 12_000 || flood > 12_000) throw new ArgumentException("flood: at most 12,000 connections each (20,000 fds)");
+                // --nginx PORT PID: a fresh nginx holds the same idle pre-login connections first (RSS per connection).
+                var nginxAt = Array.IndexOf(args, "--nginx");
+                (int Opened, double RssPerIdleConnectionBytes, string? FirstError)? nginx = nginxAt > 0
+                    ? await PreloginFlood.NginxIdleAsync(Arg(nginxAt + 1), Arg(nginxAt + 2), held, perAddress)
+                    : null;
                 var result = await PreloginFlood.RunAsync(Arg(1), Arg(2), held, perAddress, flood, args[6], args[7]);
+                if (nginx is { } n) result = result with { NginxHeld = n.Opened, NginxRssPerIdleConnectionBytes = n.RssPerIdleConnectionBytes };
                 var problems = PreloginFlood.Report(result, perAddress, args[8]);
                 foreach (var problem in problems) Console.Error.WriteLine($"CHECK FAILED: {problem}");
                 return args.Contains("--check") && problems.Count > 0 ? 1 : 0;

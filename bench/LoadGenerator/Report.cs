@@ -128,30 +128,6 @@ internal sealed class Report
             }
         }
 
-        // Issue 16 item 5: memory of a connection that has not logged in, next to nginx's, in the same run.
-        var prelogins = _runner.Prelogins;
-        if (prelogins.Count > 0)
-        {
-            Add("prelogin_rss_kb_per_connection", $"proxy RSS per idle pre-login connection ({_options.PreloginHeld} greeted, silent)", "KB", false, prelogins,
-                s => s.Target, s => s.ProxyRssKbPerConnection, proxiesOnly: true);
-        }
-
-        // Issue 16 item 6: the cluster target (2 Frontends, 2 silos, Redis as processes) next to the embedded OrleansMail
-        // and nginx (their IMAP login rows above). Its CPU per login sums every OrleansMail process.
-        var cluster = _runner.ClusterLogins;
-        if (cluster.Count > 0)
-        {
-            var versus = logins.Where(s => s.Target != Direct && s.Target != MetricsOff).Concat(cluster.Select(c => c.Login)).ToList();
-            Add("cluster_logins_per_second", $"IMAP logins/s, cluster target: 2 Frontends + 2 silos + Redis (concurrency {_options.Concurrency})", "1/s", true,
-                versus, s => s.Target, s => s.LoginsPerSecond, proxiesOnly: true, ratios: false);
-            Add("cluster_login_p99_ms", "IMAP login latency p99, cluster target", "ms", false, versus, s => s.Target, s => s.P99Ms, proxiesOnly: true, ratios: false);
-            Add("cluster_cpu_ms_per_login", "CPU per login, all proxy processes (cluster: Frontends + silos + Redis)", "ms", false, versus, s => s.Target,
-                s => s.ProxyCpuMsPerLogin, proxiesOnly: true, ratios: false);
-            Add("cluster_frontends_cpu_ms_per_login", "cluster: the 2 Frontends' CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.FrontendsCpuMsPerLogin, proxiesOnly: true, ratios: false);
-            Add("cluster_silos_cpu_ms_per_login", "cluster: the 2 silos' CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.SilosCpuMsPerLogin, proxiesOnly: true, ratios: false);
-            Add("cluster_redis_cpu_ms_per_login", "cluster: Redis CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.RedisCpuMsPerLogin, proxiesOnly: true, ratios: false);
-        }
-
         // Issue 16 item 2: bytes the Frontend's runtime allocated per IMAP login (its /metrics, the runtime's counter).
         if (_runner.Logins.Any(s => s.AllocatedBytesPerLogin is not null))
         {
@@ -331,7 +307,7 @@ internal sealed class Report
                 SmtpTargets = _options.SmtpTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 WarmTargets = _options.WarmTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 _options.SmtpConcurrency, _options.SmtpMessageBytes, _options.MessagesPerConnection,
-                _options.CommandsClients, _options.CommandsDepth, _options.CommandsSeconds, _options.PreloginHeld,
+                _options.CommandsClients, _options.CommandsDepth, _options.CommandsSeconds,
             },
             Metrics = Rows,
             Targets = Checks,
@@ -340,7 +316,7 @@ internal sealed class Report
                 Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles,
                 Pop3Logins = _runner.Pop3Logins, SmtpLogins = _runner.SmtpLogins, SmtpMessages = _runner.Messages,
                 WarmLogins = _runner.WarmLogins, Commands = _runner.Commands, PipelinedCommands = _runner.PipelinedCommands,
-                Prelogin = _runner.Prelogins, ClusterLogins = _runner.ClusterLogins,
+                ClusterLogins = _runner.ClusterLogins,
             },
         };
         return JsonSerializer.Serialize(document, JsonOptions) + "\n";
@@ -495,9 +471,6 @@ internal sealed class Report
                 problems.Add($"{target.Name}: no allocation counter read from {_options.MetricsUrls[target.Name]}");
 
             if (!target.IsProxy) continue;
-            var prelogins = _runner.Prelogins.Where(s => s.Target == target.Name).ToList();
-            if (prelogins.Count == 0 || prelogins.Any(s => s.Opened != s.Requested || s.ProxyRssHeldBytes <= 0 || s.Errors != 0))
-                problems.Add($"{target.Name}: pre-login scenario did not hold every connection ({prelogins.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
             var idles = _runner.Idles.Where(s => s.Target == target.Name).ToList();
             if (idles.Count == 0 || idles.Any(s => s.Opened != s.Sessions || s.ProxyRssHeldBytes <= 0))
                 problems.Add($"{target.Name}: idle scenario did not hold every session");

@@ -54,8 +54,6 @@ internal sealed record MessageRun(long Messages, long Bytes, double Seconds, lon
     public double Rate => Seconds > 0 ? Messages / Seconds : 0;
 }
 
-internal sealed record PreloginRun(int Requested, int Opened, long Errors, string? FirstError);
-
 internal sealed record IdleRun(int Requested, int Opened, long Errors, double OpenSeconds, string? FirstError);
 
 /// <summary>The three client behaviours. Every run is bounded in count and in time and talks to 127.0.0.1 only.</summary>
@@ -268,51 +266,6 @@ internal static class Scenarios
         }
 
         return new IdleRun(sessions, opened, errors, openSeconds, firstError);
-    }
-
-    /// <summary>
-    /// Idle pre-login connections: calls <paramref name="beforeOpen"/>, opens <paramref name="count"/> connections
-    /// (<paramref name="openers"/> at a time) that read the greeting and then say nothing, calls
-    /// <paramref name="whileHeld"/> with all of them open, then closes them.
-    /// </summary>
-    public static async Task<PreloginRun> PreloginAsync(int port, int count, int openers, Action beforeOpen, Func<Task> whileHeld)
-    {
-        var connections = new LineConnection?[count];
-        long errors = 0;
-        string? firstError = null;
-        var next = -1;
-        beforeOpen();
-        async Task Opener()
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                using var timeout = new CancellationTokenSource(StepTimeout);
-                LineConnection? connection = null;
-                try
-                {
-                    connection = await LineConnection.ConnectAsync(port, 256, timeout.Token);
-                    await connection.ExpectImapGreetingAsync(timeout.Token);
-                    connections[i] = connection;
-                }
-                catch (Exception e) when (e is BenchProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
-                {
-                    connection?.Dispose();
-                    Interlocked.Increment(ref errors);
-                    Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
-                }
-            }
-        }
-        try
-        {
-            await Task.WhenAll(Enumerable.Range(0, openers).Select(_ => Task.Run(Opener)));
-            await whileHeld();
-        }
-        finally
-        {
-            foreach (var connection in connections) connection?.Dispose();
-        }
-        return new PreloginRun(count, connections.Count(c => c is not null), errors, firstError);
     }
 
     /// <summary>
