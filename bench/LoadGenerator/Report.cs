@@ -128,6 +128,22 @@ internal sealed class Report
             }
         }
 
+        // Issue 16 item 6: the cluster target (2 Frontends, 2 silos, Redis as processes) next to the embedded OrleansMail
+        // and nginx (their IMAP login rows above). Its CPU per login sums every OrleansMail process.
+        var cluster = _runner.ClusterLogins;
+        if (cluster.Count > 0)
+        {
+            var versus = logins.Where(s => s.Target != Direct && s.Target != MetricsOff).Concat(cluster.Select(c => c.Login)).ToList();
+            Add("cluster_logins_per_second", $"IMAP logins/s, cluster target: 2 Frontends + 2 silos + Redis (concurrency {_options.Concurrency})", "1/s", true,
+                versus, s => s.Target, s => s.LoginsPerSecond, proxiesOnly: true, ratios: false);
+            Add("cluster_login_p99_ms", "IMAP login latency p99, cluster target", "ms", false, versus, s => s.Target, s => s.P99Ms, proxiesOnly: true, ratios: false);
+            Add("cluster_cpu_ms_per_login", "CPU per login, all proxy processes (cluster: Frontends + silos + Redis)", "ms", false, versus, s => s.Target,
+                s => s.ProxyCpuMsPerLogin, proxiesOnly: true, ratios: false);
+            Add("cluster_frontends_cpu_ms_per_login", "cluster: the 2 Frontends' CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.FrontendsCpuMsPerLogin, proxiesOnly: true, ratios: false);
+            Add("cluster_silos_cpu_ms_per_login", "cluster: the 2 silos' CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.SilosCpuMsPerLogin, proxiesOnly: true, ratios: false);
+            Add("cluster_redis_cpu_ms_per_login", "cluster: Redis CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.RedisCpuMsPerLogin, proxiesOnly: true, ratios: false);
+        }
+
         // Issue 16 item 2: bytes the Frontend's runtime allocated per IMAP login (its /metrics, the runtime's counter).
         if (_runner.Logins.Any(s => s.AllocatedBytesPerLogin is not null))
         {
@@ -499,6 +515,23 @@ internal sealed class Report
             if (_options.MetricsUrls.ContainsKey(target.Name) && mine.Any(s => s.AllocatedBytesPerLogin is not > 0))
                 problems.Add($"{target.Name}: no allocation counter read from {_options.MetricsUrls[target.Name]}");
             if (mine.Any(s => s.AuthDecisions > _options.Users)) problems.Add($"{target.Name}: the auth cache did not answer (auth requests {string.Join(", ", mine.Select(s => s.AuthDecisions))})");
+        }
+        // The rows of issue 16's scenarios are in the table, with OrleansMail's (or the cluster's) figure.
+        var rows = new List<(string Key, string Column)>
+        {
+            ("commands_per_second", Orleans), ("proxy_cpu_ms_per_1000_commands", Orleans),
+            ("pipelined_commands_per_second", Orleans), ("pipelined_proxy_cpu_ms_per_1000_commands", Orleans),
+        };
+        if (_options.MetricsUrls.ContainsKey(Orleans)) rows.Add(("allocated_kb_per_login", Orleans));
+        if (_options.WarmTargets.Any(t => _options.MetricsUrls.ContainsKey(t.Name))) rows.Add(("warm_allocated_kb_per_login", Orleans));
+        if (_options.Cluster is not null)
+        {
+            rows.AddRange([("cluster_logins_per_second", ClusterTarget.Name), ("cluster_cpu_ms_per_login", ClusterTarget.Name),
+                ("cluster_frontends_cpu_ms_per_login", ClusterTarget.Name), ("cluster_silos_cpu_ms_per_login", ClusterTarget.Name)]);
+        }
+        foreach (var (key, column) in rows)
+        {
+            if (FindRow(key)?.Medians.GetValueOrDefault(column) is not > 0) problems.Add($"report: row {key} has no {column} figure");
         }
         if (_options.Cluster is not null)
         {
