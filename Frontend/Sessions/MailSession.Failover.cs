@@ -15,19 +15,21 @@ namespace OrleansMail.Frontend.Sessions;
 /// </summary>
 internal abstract partial class MailSession
 {
-    /// <summary>Returns the connection and the upstream it reached (host:port, for the log).</summary>
-    private async Task<(UpstreamConnection Connection, string Name)> ConnectFailingOverAsync(LoginDecision decision)
+    /// <summary>Returns the connection and the upstream it reached (host:port, for the log); <paramref name="name"/> is the decided one's.</summary>
+    private async Task<(UpstreamConnection Connection, string Name)> ConnectFailingOverAsync(LoginDecision decision, string name)
     {
+        // The usual case, an upstream without fallbacks (named by the auth server): no candidate list to build.
+        if (decision.UpstreamFallbacks is null) return (await ConnectAsync(decision.UpstreamHost!, decision.UpstreamPort, name, Pool(decision)), name);
         var candidates = Candidates(decision);
         for (var i = 0; ; i++)
         {
             var (host, port) = candidates[i];
-            var name = $"{host}:{port}";
+            if (i > 0) name = $"{host}:{port}";
             try
             {
                 return (await ConnectAsync(host, port, name, Pool(decision)), name);
             }
-            catch (Exception e) when (decision.UpstreamFallbacks is not null && IsConnectFailure(e) && !Client.Closed.IsCancellationRequested)
+            catch (Exception e) when (IsConnectFailure(e) && !Client.Closed.IsCancellationRequested)
             {
                 _services.UpstreamReports.ConnectFailed(Settings.Protocol, host, port, e);
                 if (i == candidates.Count - 1) throw;

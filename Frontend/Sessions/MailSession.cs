@@ -448,7 +448,7 @@ internal abstract partial class MailSession : ISaslChannel
         UpstreamLoginResult result;
         try
         {
-            (_upstream, upstreamName) = await ConnectFailingOverAsync(decision);
+            (_upstream, upstreamName) = await ConnectFailingOverAsync(decision, upstreamName);
             LogContext.Upstream = upstreamName;
             LoginTracer.Upstream(_loginSpan, upstreamName);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
