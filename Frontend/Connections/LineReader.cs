@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace OrleansMail.Frontend.Connections;
@@ -18,6 +19,8 @@ internal enum LineStatus
 /// </summary>
 internal static class LineReader
 {
+    // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(LineStatus Status, string Line)> ReadLineAsync(
         PipeReader reader, int maxLength, Func<ValueTask<ReadResult>> read)
     {
@@ -32,6 +35,7 @@ internal static class LineReader
     /// With <paramref name="withLineEnd"/> the line comes back ending in CRLF (a bare LF becomes CRLF), decoded into
     /// one string, for a line that goes on to the client as it is.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(LineStatus Status, string Line)> ReadLineAsync(
         PipeReader reader, int maxLength, CancellationToken cancellationToken, bool withLineEnd = false)
     {

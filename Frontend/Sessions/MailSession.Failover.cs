@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Telemetry;
@@ -16,7 +17,8 @@ namespace OrleansMail.Frontend.Sessions;
 internal abstract partial class MailSession
 {
     /// <summary>Returns the connection and the upstream it reached (host:port, for the log); <paramref name="name"/> is the decided one's.</summary>
-    private async Task<(UpstreamConnection Connection, string Name)> ConnectFailingOverAsync(LoginDecision decision, string name)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(UpstreamConnection Connection, string Name)> ConnectFailingOverAsync(LoginDecision decision, string name)
     {
         // The usual case, an upstream without fallbacks (named by the auth server): no candidate list to build.
         if (decision.UpstreamFallbacks is null) return (await ConnectAsync(decision.UpstreamHost!, decision.UpstreamPort, name, Pool(decision)), name);
@@ -42,7 +44,8 @@ internal abstract partial class MailSession
     /// Connects (TCP, PROXY header, implicit TLS) under an <c>upstream connect</c> span; <c>orleansmail.upstream.connect.duration</c>
     /// and, on failure, <c>.failures</c>.
     /// </summary>
-    private async Task<UpstreamConnection> ConnectAsync(string host, int port, string name, string pool)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UpstreamConnection> ConnectAsync(string host, int port, string name, string pool)
     {
         var upstreamSettings = Settings.Upstreams.For(host, port);
         var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off
