@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 
@@ -36,6 +37,8 @@ internal sealed class ClientChannel : IDisposable
     /// <summary>Cancelled when the client goes away; for waits that are not reads or writes (auth calls, Auth-Wait).</summary>
     public CancellationToken Closed => _connection.ConnectionClosed;
 
+    // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadResult> ReadAsync()
     {
         _timeout.CancelAfter(_limit);
@@ -43,6 +46,7 @@ internal sealed class ClientChannel : IDisposable
         finally { Disarm(); }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(string text)
     {
         var length = Encoding.UTF8.GetByteCount(text);
@@ -51,12 +55,14 @@ internal sealed class ClientChannel : IDisposable
         await FlushAsync();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlySequence<byte> bytes)
     {
         foreach (var segment in bytes) Output.Write(segment.Span);
         await FlushAsync();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync()
     {
         _timeout.CancelAfter(_limit);

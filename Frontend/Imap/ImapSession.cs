@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration;
@@ -44,6 +45,7 @@ internal sealed class ImapSession(
 
     protected override string LoginFailedReply(LoginDecision decision) => ImapReplies.LoginFailed(_tag, decision.Message ?? "");
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<NextStep> GreetAsync()
     {
         await Client.SendAsync(ImapReplies.Greeting);
@@ -51,6 +53,8 @@ internal sealed class ImapSession(
     }
 
     /// <summary>Reads until one whole command (or a protocol error) is at hand and handles it.</summary>
+    // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
         var acknowledgedLiterals = 0;
@@ -89,6 +93,7 @@ internal sealed class ImapSession(
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<NextStep> HandleAsync(ImapCommand command)
     {
         var args = command.Arguments;
@@ -136,6 +141,7 @@ internal sealed class ImapSession(
     private static bool IsIdParameterList(ImapArgument argument) =>
         argument.IsNil || (argument.Kind == ImapArgumentKind.List && argument.Items.Count % 2 == 0);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<NextStep> LoginAsync(ImapCommand command)
     {
         var args = command.Arguments;

@@ -17,10 +17,14 @@ internal static class ImapUpstreamLogin
 {
     /// <param name="id">The ID command's fields (ProxyImapId), or null to send none.</param>
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
+    /// <remarks>
+    /// Runs once per login, so it writes the commands straight into the upstream's pipe and decodes only the lines it
+    /// keeps: the reply the client is sent comes back from <see cref="LineReader"/> with its CRLF, as one string.
+    /// </remarks>
     public static async Task<UpstreamLoginResult> LoginAsync(
         UpstreamConnection upstream, string tag, string login, string password, int maxLineLength, string? id, CancellationToken cancellationToken)
     {
-        var (status, greeting) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, () => upstream.Input.ReadAsync(cancellationToken));
+        var (status, greeting) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, cancellationToken);
         if (status != LineStatus.Line || !greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))
             return UpstreamLoginResult.Failed(greeting);
         var literalPlus = AdvertisesLiteralPlus(greeting);
@@ -45,46 +49,76 @@ internal static class ImapUpstreamLogin
 
         var input = upstream.Input;
         var output = upstream.Output;
-        Func<ValueTask<ReadResult>> read = () => input.ReadAsync(cancellationToken);
-
-        var user = Encoding.UTF8.GetBytes(login);
-        var pass = Encoding.UTF8.GetBytes(password);
+        var userLength = Encoding.UTF8.GetByteCount(login);
+        var passLength = Encoding.UTF8.GetByteCount(password);
         if (literalPlus)
         {
-            Write(output, $"{tag} LOGIN {{{user.Length}+}}\r\n");
-            output.Write(user);
-            Write(output, $" {{{pass.Length}+}}\r\n");
-            output.Write(pass);
-            Write(output, "\r\n");
+            WriteLiteralStart(output, tag, " LOGIN {", userLength, literalPlus: true);
+            WriteUtf8(output, login);
+            WriteLiteralStart(output, null, " {", passLength, literalPlus: true);
+            WriteUtf8(output, password);
+            output.Write("\r\n"u8);
             await output.FlushAsync(cancellationToken);
         }
         else
         {
-            Write(output, $"{tag} LOGIN {{{user.Length}}}\r\n");
+            WriteLiteralStart(output, tag, " LOGIN {", userLength, literalPlus: false);
             await output.FlushAsync(cancellationToken);
-            (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
+            (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, cancellationToken);
             if (status != LineStatus.Line || !line.StartsWith('+')) return UpstreamLoginResult.Failed(line);
-            output.Write(user);
-            Write(output, $" {{{pass.Length}}}\r\n");
+            WriteUtf8(output, login);
+            WriteLiteralStart(output, null, " {", passLength, literalPlus: false);
             await output.FlushAsync(cancellationToken);
-            (status, line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
+            (status, line) = await LineReader.ReadLineAsync(input, maxLineLength, cancellationToken);
             if (status != LineStatus.Line || !line.StartsWith('+')) return UpstreamLoginResult.Failed(line);
-            output.Write(pass);
-            Write(output, "\r\n");
+            WriteUtf8(output, password);
+            output.Write("\r\n"u8);
             await output.FlushAsync(cancellationToken);
         }
 
         // At most one untagged line may precede the tagged reply (nginx 1.27.3: SmarterMail, Gmail send CAPABILITY).
-        var reply = new StringBuilder();
-        for (var untagged = 0; ; untagged++)
+        // Lines are read with their CRLF: the tagged one (after the untagged one, if any) is what the client is sent.
+        string? untaggedLine = null;
+        while (true)
         {
-            (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, read);
+            (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, cancellationToken, withLineEnd: true);
             if (status != LineStatus.Line) return UpstreamLoginResult.Failed(line);
-            reply.Append(line).Append("\r\n");
-            if (line.StartsWith("* ", StringComparison.Ordinal) && untagged == 0) continue;
-            var ok = line.StartsWith($"{tag} OK", StringComparison.OrdinalIgnoreCase);
-            return new(ok, ok ? reply.ToString() : line + "\r\n");
+            if (line.StartsWith("* ", StringComparison.Ordinal) && untaggedLine is null)
+            {
+                untaggedLine = line;
+                continue;
+            }
+            var ok = IsTaggedOk(line, tag);
+            return new(ok, !ok ? line : untaggedLine is null ? line : untaggedLine + line);
         }
+    }
+
+    /// <summary><c>tag OK</c>, case-insensitively, without making the text to compare with.</summary>
+    private static bool IsTaggedOk(string line, string tag) =>
+        line.Length >= tag.Length + 3
+        && line.AsSpan(0, tag.Length).Equals(tag, StringComparison.OrdinalIgnoreCase)
+        && line.AsSpan(tag.Length, 3).Equals(" OK", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Writes <c>[tag]{prefix}{length}[+]}\r\n</c>: the start of a LOGIN literal, in place in the pipe. Tags are
+    /// ASCII (ImapCommandParser accepts [A-Za-z0-9._-] only).
+    /// </summary>
+    private static void WriteLiteralStart(PipeWriter output, string? tag, string prefix, int length, bool literalPlus)
+    {
+        var span = output.GetSpan((tag?.Length ?? 0) + prefix.Length + 16);
+        var written = tag is null ? 0 : Encoding.ASCII.GetBytes(tag, span);
+        written += Encoding.ASCII.GetBytes(prefix, span[written..]);
+        length.TryFormat(span[written..], out var digits, default, System.Globalization.CultureInfo.InvariantCulture);
+        written += digits;
+        var end = literalPlus ? "+}\r\n"u8 : "}\r\n"u8;
+        end.CopyTo(span[written..]);
+        output.Advance(written + end.Length);
+    }
+
+    private static void WriteUtf8(PipeWriter output, string text)
+    {
+        var written = Encoding.UTF8.GetBytes(text, output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        output.Advance(written);
     }
 
     private const string StartTlsTag = "S1";
@@ -100,7 +134,7 @@ internal static class ImapUpstreamLogin
         await upstream.Output.FlushAsync(cancellationToken);
         for (var untagged = 0; untagged <= MaxUntagged; untagged++)
         {
-            var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, () => upstream.Input.ReadAsync(cancellationToken));
+            var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, cancellationToken);
             if (status != LineStatus.Line) return line;
             if (!line.StartsWith("* ", StringComparison.Ordinal)) return line;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OrleansMail.Frontend.Configuration;
 using OrleansMail.Frontend.ProxyProtocol;
 using OrleansMail.Frontend.Telemetry;
@@ -15,19 +16,22 @@ namespace OrleansMail.Frontend.Sessions;
 /// </summary>
 internal abstract partial class MailSession
 {
-    /// <summary>Returns the connection and the upstream it reached (host:port, for the log).</summary>
-    private async Task<(UpstreamConnection Connection, string Name)> ConnectFailingOverAsync(LoginDecision decision)
+    /// <summary>Returns the connection and the upstream it reached (host:port, for the log); <paramref name="name"/> is the decided one's.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(UpstreamConnection Connection, string Name)> ConnectFailingOverAsync(LoginDecision decision, string name)
     {
+        // The usual case, an upstream without fallbacks (named by the auth server): no candidate list to build.
+        if (decision.UpstreamFallbacks is null) return (await ConnectAsync(decision.UpstreamHost!, decision.UpstreamPort, name, Pool(decision)), name);
         var candidates = Candidates(decision);
         for (var i = 0; ; i++)
         {
             var (host, port) = candidates[i];
-            var name = $"{host}:{port}";
+            if (i > 0) name = $"{host}:{port}";
             try
             {
                 return (await ConnectAsync(host, port, name, Pool(decision)), name);
             }
-            catch (Exception e) when (decision.UpstreamFallbacks is not null && IsConnectFailure(e) && !Client.Closed.IsCancellationRequested)
+            catch (Exception e) when (IsConnectFailure(e) && !Client.Closed.IsCancellationRequested)
             {
                 _services.UpstreamReports.ConnectFailed(Settings.Protocol, host, port, e);
                 if (i == candidates.Count - 1) throw;
@@ -40,7 +44,8 @@ internal abstract partial class MailSession
     /// Connects (TCP, PROXY header, implicit TLS) under an <c>upstream connect</c> span; <c>orleansmail.upstream.connect.duration</c>
     /// and, on failure, <c>.failures</c>.
     /// </summary>
-    private async Task<UpstreamConnection> ConnectAsync(string host, int port, string name, string pool)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UpstreamConnection> ConnectAsync(string host, int port, string name, string pool)
     {
         var upstreamSettings = Settings.Upstreams.For(host, port);
         var proxyHeader = upstreamSettings.ProxyProtocol == ProxyProtocolVersion.Off

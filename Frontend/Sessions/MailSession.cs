@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using OrleansMail.Frontend.Configuration;
@@ -372,7 +373,9 @@ internal abstract partial class MailSession : ISaslChannel
     /// Asks the login's grain, then acts as nginx does on the answer (src/mail/ngx_mail_auth_http_module.c): log in upstream and relay;
     /// or refuse and close; or, with Auth-Wait, wait without reading the client, refuse and let it try again.
     /// </summary>
-    protected async Task<NextStep> DecideAsync(Credentials credentials, LoginMechanism mechanism)
+    // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    protected async ValueTask<NextStep> DecideAsync(Credentials credentials, LoginMechanism mechanism)
     {
         _mechanism = mechanism;
         _services.Tracer.Attempt(_loginSpan, mechanism, credentials.Login);
@@ -432,7 +435,7 @@ internal abstract partial class MailSession : ISaslChannel
     }
 
     /// <summary>A SASL exchange's credentials, decided; the mechanism is the exchange's.</summary>
-    protected Task<NextStep> DecideAsync(SaslResult sasl) =>
+    protected ValueTask<NextStep> DecideAsync(SaslResult sasl) =>
         DecideAsync(sasl.Credentials!, LoginMechanismLabels.Of(sasl.Mechanism ?? SaslMechanism.Plain));
 
     /// <summary>The attempt ended with <paramref name="result"/>: <c>orleansmail.logins</c> and <c>orleansmail.login.duration</c> (since accept).</summary>
@@ -442,13 +445,14 @@ internal abstract partial class MailSession : ISaslChannel
         LoginTracer.Result(_loginSpan, result);
     }
 
-    private async Task<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
     {
         var upstreamName = $"{decision.UpstreamHost}:{decision.UpstreamPort}";
         UpstreamLoginResult result;
         try
         {
-            (_upstream, upstreamName) = await ConnectFailingOverAsync(decision);
+            (_upstream, upstreamName) = await ConnectFailingOverAsync(decision, upstreamName);
             LogContext.Upstream = upstreamName;
             LoginTracer.Upstream(_loginSpan, upstreamName);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
@@ -495,7 +499,8 @@ internal abstract partial class MailSession : ISaslChannel
     }
 
     /// <summary>The protocol's login dialogue with the upstream under an <c>upstream login</c> span (a child of the login span).</summary>
-    private async Task<UpstreamLoginResult> LoginUpstreamTracedAsync(
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UpstreamLoginResult> LoginUpstreamTracedAsync(
         string upstreamName, string login, string password, LoginDecision decision, CancellationToken cancellationToken)
     {
         using var span = LoginTracer.StartUpstreamLogin(upstreamName);

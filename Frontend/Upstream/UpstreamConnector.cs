@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using OrleansMail.Frontend.Configuration;
 
 namespace OrleansMail.Frontend.Upstream;
@@ -13,7 +14,9 @@ internal sealed class UpstreamConnector
 {
     /// <summary>Connects within <paramref name="timeout"/>; throws on refusal, DNS failure, TLS failure or timeout.</summary>
     /// <param name="proxyHeader">The PROXY header to send first, or empty.</param>
-    public async Task<UpstreamConnection> ConnectAsync(
+    // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<UpstreamConnection> ConnectAsync(
         string host, int port, UpstreamSettings settings, ReadOnlyMemory<byte> proxyHeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -53,6 +53,26 @@ internal sealed partial class AuthHttpClient(
         return answer;
     }
 
+    /// <summary>
+    /// The named client, made again once <see cref="ClientLifetime"/> has passed: IHttpClientFactory's own handler
+    /// lifetime (2 minutes by default), so its handler rotation still takes effect, without making an HttpClient
+    /// (and its CancellationTokenSource) for every login. An HttpClient is safe to share between concurrent requests.
+    /// </summary>
+    private HttpClient Client()
+    {
+        var now = Environment.TickCount64;
+        if (_client is { } current && now - current.CreatedAt < ClientLifetime) return current.Http;
+        var made = new CachedClient(httpClientFactory.CreateClient(HttpClientName), now);
+        _client = made;
+        return made.Http;
+    }
+
+    private const long ClientLifetime = 2 * 60 * 1000;
+
+    private CachedClient? _client;
+
+    private sealed record CachedClient(HttpClient Http, long CreatedAt);
+
     private static string Result(AuthHttpAnswer answer) => answer.ErrorType is not null ? TelemetryLabels.AuthHttpResult.Error
         : answer.Decision.Outcome switch
         {
@@ -81,7 +101,7 @@ internal sealed partial class AuthHttpClient(
         {
             using (request)
             {
-                var http = httpClientFactory.CreateClient(HttpClientName);
+                var http = Client();
                 // Headers only: the status code is ignored (§2.3) and the body is never read; disposing the response
                 // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
