@@ -9,11 +9,17 @@ namespace OrleansMail.Grains.Interfaces;
 [Alias("mail.IClientAddressGrain")]
 public interface IClientAddressGrain : IGrainWithStringKey
 {
-    /// <summary>Whether attempts from this prefix are refused locally right now.</summary>
-    [Alias("IsThrottled")]
-    Task<bool> IsThrottled();
+    /// <summary>
+    /// Whether attempts from this prefix are refused locally right now; when they are not, a lease on that answer for
+    /// <paramref name="holder"/>, which then needs no call per login until the lease ends or is revoked.
+    /// </summary>
+    [Alias("LeaseThrottleState")]
+    Task<AddressThrottleLease> LeaseThrottleState(IUserLoginGrain holder);
 
-    /// <summary>Counts one wrong (login, secret) pair, given as a keyed hash; returns whether the prefix is now throttled.</summary>
+    /// <summary>
+    /// Counts one wrong (login, secret) pair, given as a keyed hash; returns whether the prefix is now throttled. When
+    /// this failure takes the prefix past the threshold, every outstanding lease is revoked before it returns.
+    /// </summary>
     [Alias("RecordFailure")]
     Task<bool> RecordFailure(byte[] loginSecretHash);
 
@@ -33,7 +39,7 @@ public interface IClientAddressGrain : IGrainWithStringKey
     [Alias("RenewSessions"), AlwaysInterleave]
     Task RenewSessions(IReadOnlyList<SessionLease> leases);
 
-    /// <summary>Frees a session's slot.</summary>
-    [Alias("ReleaseSession"), AlwaysInterleave]
+    /// <summary>Frees a session's slot; one-way (see <see cref="IUserLoginGrain.ReleaseSession"/>).</summary>
+    [Alias("ReleaseSession"), AlwaysInterleave, OneWay]
     Task ReleaseSession(string leaseId);
 }

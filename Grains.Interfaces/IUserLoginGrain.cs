@@ -35,7 +35,21 @@ public interface IUserLoginGrain : IGrainWithStringKey
     [Alias("RenewSessions"), AlwaysInterleave]
     Task RenewSessions(IReadOnlyList<SessionLease> leases);
 
-    /// <summary>Frees a session's slot (the session ended, however it ended).</summary>
-    [Alias("ReleaseSession"), AlwaysInterleave]
+    /// <summary>
+    /// Frees a session's slot (the session ended, however it ended). One-way: the front end does not wait for it, and a
+    /// release that is lost (a silo died) leaves the slot to expire after its TTL. Since one-way calls are not ordered
+    /// with later calls, a renewal that overtakes it is harmless: the lease is already gone, or stays released.
+    /// </summary>
+    [Alias("ReleaseSession"), AlwaysInterleave, OneWay]
     Task ReleaseSession(string leaseId);
+
+    /// <summary>
+    /// The address grain of <paramref name="addressPrefix"/> takes back its "not throttled" lease
+    /// (<see cref="IClientAddressGrain.LeaseThrottleState"/>): the prefix just crossed the address threshold, or the
+    /// address grain is going away. Interleaves with anything, since the caller awaits it while this grain may itself be
+    /// awaiting the address grain (its own failure that crossed the threshold) or the auth server; the short timeout
+    /// bounds how long an unreachable holder delays that refusal (its lease then ends by its TTL).
+    /// </summary>
+    [Alias("RevokeAddressLease"), AlwaysInterleave, ResponseTimeout("00:00:05")]
+    Task RevokeAddressLease(string addressPrefix);
 }

@@ -8,8 +8,9 @@ namespace OrleansMail.Frontend.Sessions;
 /// <summary>
 /// Keeps this front end's session leases alive (README "Session limits"): one timer for the whole process, which
 /// renews every held lease each third of the lease TTL with one call per login grain, never a timer per session.
-/// Sessions hand their lease over when they log in and give it back when they end, however they end; the release is
-/// sent in the background so no session's teardown waits on a grain. If the process dies, nobody renews its leases
+/// Sessions hand their lease over when they log in and give it back when they end, however they end; the release is a
+/// one-way call (<see cref="IUserLoginGrain.ReleaseSession"/>), so no session's teardown waits on a grain and no reply
+/// comes back. If the process dies, nobody renews its leases
 /// and the grains free the slots after the TTL. A renewal that fails (a silo just died) is simply tried again next
 /// round, which still comes before the TTL; the grain then registers the lease again.
 /// </summary>
@@ -94,6 +95,7 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
     {
         try
         {
+            // One-way: completes once the message is on its way; only a failure to send it ends up here.
             await _grains.GetGrain<IUserLoginGrain>(lease.Login).ReleaseSession(lease.LeaseId);
         }
         catch (Exception e)

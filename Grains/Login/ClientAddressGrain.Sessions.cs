@@ -11,14 +11,6 @@ internal sealed partial class ClientAddressGrain
     private readonly SessionLeaseTable _sessions = new(metrics, Telemetry.TelemetryLabels.LeaseScope.Address);
 
     /// <inheritdoc />
-    /// <remarks>The leases go with the activation (renewals bring them back to the next one): they stop counting as held.</remarks>
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        _sessions.Clear();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
     public Task<bool> TryOpenSession(SessionLease lease)
     {
         var now = time.GetUtcNow();

@@ -62,11 +62,13 @@ internal sealed partial class UserLoginGrain
     }
 
     /// <inheritdoc />
-    public async Task ReleaseSession(string leaseId)
+    /// <remarks>Passed on to the address prefix's grain one-way too: nothing here waits for it.</remarks>
+    public Task ReleaseSession(string leaseId)
     {
         var now = timeProvider.GetUtcNow();
-        if (_sessions.Release(leaseId, now + settings.SessionLeaseTtl) is { } lease && LimitsAddress(lease.ClientAddress))
-            await AddressGrain(AddressPrefix.For(lease.ClientAddress, settings)).ReleaseSession(leaseId);
+        return _sessions.Release(leaseId, now + settings.SessionLeaseTtl) is { } lease && LimitsAddress(lease.ClientAddress)
+            ? AddressGrain(AddressPrefix.For(lease.ClientAddress, settings)).ReleaseSession(leaseId)
+            : Task.CompletedTask;
     }
 
     /// <summary>The per-address limit applies, except to trusted networks (a webmail front logs everybody in from one address).</summary>

@@ -23,7 +23,7 @@ internal sealed partial class UserLoginGrain
             || settings.BruteforceLoginBudget > 0 || settings.BruteforceRepeatWindow > TimeSpan.Zero);
 
     /// <summary>The threshold rule that locks <paramref name="prefix"/> out of this login, or null.</summary>
-    private async Task<string?> ThresholdReachedAsync(string prefix, DateTimeOffset now)
+    private async ValueTask<string?> ThresholdReachedAsync(string prefix, DateTimeOffset now)
     {
         if (state.State.ByAddressPrefix.TryGetValue(prefix, out var window))
         {
@@ -31,7 +31,7 @@ internal sealed partial class UserLoginGrain
             if (window.IsThrottled(settings.BruteforceLoginThreshold)) return ThrottleRule.LoginThreshold;
         }
 
-        return settings.BruteforceAddressThreshold > 0 && await AddressGrain(prefix).IsThrottled() ? ThrottleRule.AddressThreshold : null;
+        return settings.BruteforceAddressThreshold > 0 && await AddressThrottledAsync(prefix, now) ? ThrottleRule.AddressThreshold : null;
     }
 
     /// <summary>Whether the auth server refused exactly this question from this prefix within its repeat window.</summary>

@@ -15,7 +15,8 @@ namespace OrleansMail.Grains.Login;
 /// <item>the Auth-Wait the client's address prefix earned (<see cref="AuthWaits"/>; other prefixes and trusted
 /// networks are never held by it);</item>
 /// <item>brute-force throttling per login and address prefix, and per prefix across logins
-/// (UserLoginGrain.Throttling.cs, <see cref="IClientAddressGrain"/>; persisted);</item>
+/// (UserLoginGrain.Throttling.cs, <see cref="IClientAddressGrain"/>, whose answer is leased so that a warm login makes
+/// no call to it: UserLoginGrain.AddressLeases.cs; persisted);</item>
 /// <item>the auth-decision cache (<see cref="AuthDecisionCache"/>, memory only), with stale-if-error;</item>
 /// <item>a wrong secret already refused for this prefix is refused again locally (<see cref="RepeatedRefusals"/>);</item>
 /// <item>the distributed-guessing budget: past it, unknown prefixes reach the auth server one per interval

@@ -32,6 +32,7 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
             silo.Services.AddOrleansMailAdmin();
             // As the Silo and Frontend processes run: the login trace goes through grain calls.
             silo.AddActivityPropagation();
+            ConfigureSilo(silo);
         });
         builder.ConfigureClient(client => client.AddActivityPropagation());
         Cluster = builder.Build();
@@ -54,6 +55,11 @@ public abstract class GrainClusterFixture(LoginPolicySettings policy) : IAsyncLi
 
     /// <summary>More silo services before the grains' own defaults (a derived fixture's settings).</summary>
     protected virtual void ConfigureSiloServices(IServiceCollection services)
+    {
+    }
+
+    /// <summary>More silo configuration (a derived fixture's grain call filters).</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
     {
     }
 

@@ -8,8 +8,9 @@ namespace OrleansMail.Tests.Grains;
 
 /// <summary>
 /// A two-silo cluster whose login grains run on a <see cref="FakeTimeProvider"/>, with the login policy's defaults
-/// except a small guessing budget, so tests can step through Auth-Waits, repeat windows and admission turns without
-/// waiting for them.
+/// except a small guessing budget, so tests can step through Auth-Waits, repeat windows, admission turns and lease
+/// TTLs without waiting for them; its silos record every grain call they receive (<see cref="GrainCallRecorder"/>), so
+/// tests can count what a login costs.
 /// </summary>
 public sealed class LoginAttackClusterFixture() : GrainClusterFixture(Policy)
 {
@@ -27,7 +28,12 @@ public sealed class LoginAttackClusterFixture() : GrainClusterFixture(Policy)
     /// <summary>The silos' clock; starts at a fixed date and moves only when a test advances it.</summary>
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
 
+    /// <summary>Every grain call the silos received.</summary>
+    public GrainCallRecorder Calls { get; } = new();
+
     protected override void ConfigureSiloServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Time);
+
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.AddIncomingGrainCallFilter(Calls.InvokeAsync);
 }
 
 /// <summary>The collection sharing one <see cref="LoginAttackClusterFixture"/>.</summary>

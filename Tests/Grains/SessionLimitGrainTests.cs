@@ -41,6 +41,26 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         Grain(login, frontEnd ?? FrontEndA).DecideLogin(
             new LoginAttempt(MailProtocol.Imap, method, login, "pw", null, address, 1, null, _auth.Endpoint(), FrontEnd: frontEnd), Ct);
 
+    /// <summary>
+    /// Releases one-way, then waits (real time, bounded) until the login grain has freed the slot: a one-way call
+    /// returns once sent, and is not ordered with the calls that follow it.
+    /// </summary>
+    private async Task ReleaseAsync(string login, SessionLease lease, string frontEnd = FrontEndA)
+    {
+        await Grain(login, frontEnd).ReleaseSession(lease.LeaseId);
+        await EventuallyAsync(async () => (await Grain(login).Report()).Sessions.All(s => s.LeaseId != lease.LeaseId));
+    }
+
+    /// <summary>Waits (real time, at most 5 s) until <paramref name="condition"/> holds.</summary>
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        for (var waited = 0; !await condition(); waited += 20)
+        {
+            Assert.True(waited < 5000, "the condition never held");
+            await Task.Delay(20, Ct);
+        }
+    }
+
     private static SessionLease Granted(LoginDecision decision)
     {
         Assert.Equal(LoginOutcome.Allowed, decision.Outcome);
@@ -78,7 +98,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         Granted(await LoginAsync(login, address, FrontEndB));
         RefusedUserIp(await LoginAsync(login, address));
 
-        await Grain(login, FrontEndB).ReleaseSession(first.LeaseId);
+        await ReleaseAsync(login, first, FrontEndB);
 
         Granted(await LoginAsync(login, address));
         RefusedUserIp(await LoginAsync(login, address));
@@ -130,7 +150,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         var first = Granted(await LoginAsync(login, address));
         Granted(await LoginAsync(login, address));
 
-        await Grain(login).ReleaseSession(first.LeaseId);
+        await ReleaseAsync(login, first);
         await Grain(login).RenewSessions([first]);
 
         Granted(await LoginAsync(login, address));
@@ -164,8 +184,10 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         Assert.Equal("Maximum number of connections from IP exceeded (session_limit_per_address=4)", refused.Message);
 
         // A release through the login grain frees the address's slot too.
-        await Grain(leases[0].Login).ReleaseSession(leases[0].Lease.LeaseId);
-        Granted(await LoginAsync(UniqueLogin(), address));
+        // (The login grain passes it on one-way too: the address's slot frees a moment later.)
+        await ReleaseAsync(leases[0].Login, leases[0].Lease);
+        await EventuallyAsync(async () => (await LoginAsync(UniqueLogin(), address)).Outcome == LoginOutcome.Allowed);
+        Assert.Equal(LoginOutcome.SessionLimit, (await LoginAsync(UniqueLogin(), address)).Outcome);
 
         const string webmail = "198.51.100.7";
         for (var i = 0; i < 6; i++) Granted(await LoginAsync(UniqueLogin(), webmail));
@@ -223,8 +245,9 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         await Grain(login).RenewSessions([fromAddress, fromTrusted]);
         Assert.Equal((2, 1), (Held("login"), Held("address")));
 
-        await Grain(login).ReleaseSession(fromAddress.LeaseId);
-        await Grain(login, FrontEndB).ReleaseSession(fromTrusted.LeaseId);
+        await ReleaseAsync(login, fromAddress);
+        await ReleaseAsync(login, fromTrusted, FrontEndB);
+        await EventuallyAsync(() => Task.FromResult(Held("address") == 0));
         Assert.Equal((0, 0), (Held("login"), Held("address")));
         Assert.All(leases.TagValues, v => Assert.DoesNotContain(v as string, new[] { login, address, fromAddress.LeaseId }));
     }
