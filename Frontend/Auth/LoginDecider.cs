@@ -10,7 +10,7 @@ namespace OrleansMail.Frontend.Auth;
 /// <see cref="LoginOutcome.RetryLater"/> answers (a cluster-wide Auth-Wait or <c>Auth-Status: WAIT</c>) here, in
 /// the front end, so no grain is ever held by a sleeping client.
 /// </summary>
-internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginDecider> logger)
+internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginDecider> logger)
 {
     /// <summary>The first pause before retrying a failed grain call; doubled per retry up to <see cref="MaxBackoff"/>.</summary>
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
@@ -22,7 +22,7 @@ internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings
     /// <param name="cancellationToken">Cancelled when the client goes away.</param>
     public async Task<LoginDecision> DecideAsync(LoginAttempt attempt, TimeSpan maxWaiting, CancellationToken cancellationToken)
     {
-        var grain = grains.GetGrain<IUserLoginGrain>(LoginGrainKey.For(attempt, policy.LoginCase));
+        var grain = grains.For(LoginGrainKey.For(attempt, policy.LoginCase));
         var giveUpAt = time.GetUtcNow() + maxWaiting;
         var retryUntil = time.GetUtcNow() + cluster.LoginRetryBudget;
         var backoff = FirstBackoff;
@@ -35,6 +35,7 @@ internal sealed partial class LoginDecider(IGrainFactory grains, ClusterSettings
             try
             {
                 decision = await grain.DecideLogin(attempt, deadline.Token);
+                grains.Succeeded(grain);
             }
             catch (Exception e) when ((IsSiloFailure(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {

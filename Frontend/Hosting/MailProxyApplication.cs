@@ -67,6 +67,7 @@ public static class MailProxyApplication
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(cluster);
         builder.Services.TryAddSingleton(policy);
+        builder.Services.AddSingleton<LoginGrains>();
         builder.Services.AddSingleton<LoginDecider>();
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<UpstreamFailureReports>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansMail.Frontend.Auth;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Frontend.Sessions;
@@ -19,13 +20,13 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
     /// <summary>The round before any lease says its TTL (the grains' default TTL is 60 s).</summary>
     private static readonly TimeSpan InitialPeriod = TimeSpan.FromSeconds(20);
 
-    private readonly IGrainFactory _grains;
+    private readonly LoginGrains _grains;
     private readonly ILogger<SessionLeaseRenewer> _logger;
     private readonly ConcurrentDictionary<string, SessionLease> _held = new();
     private readonly PeriodicTimer _timer;
     private readonly Lock _periodLock = new();
 
-    public SessionLeaseRenewer(IGrainFactory grains, TimeProvider time, ILogger<SessionLeaseRenewer> logger)
+    public SessionLeaseRenewer(LoginGrains grains, TimeProvider time, ILogger<SessionLeaseRenewer> logger)
     {
         _grains = grains;
         _logger = logger;
@@ -83,7 +84,7 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
     {
         try
         {
-            await _grains.GetGrain<IUserLoginGrain>(grainKey).RenewSessions(leases);
+            await _grains.For(grainKey).RenewSessions(leases);
         }
         catch (Exception e)
         {
@@ -96,7 +97,7 @@ internal sealed partial class SessionLeaseRenewer : BackgroundService
         try
         {
             // One-way: completes once the message is on its way; only a failure to send it ends up here.
-            await _grains.GetGrain<IUserLoginGrain>(lease.Login).ReleaseSession(lease.LeaseId);
+            await _grains.For(lease.Login).ReleaseSession(lease.LeaseId);
         }
         catch (Exception e)
         {
