@@ -26,10 +26,11 @@ namespace OrleansMail.Frontend.Relay;
 internal sealed class RelaySession
 {
     /// <summary>
-    /// The most one upstream read takes: four of the pool's blocks, so a FETCH of a large message costs a quarter of
-    /// the system calls that 64 KB reads would; only while data flows (an idle session holds no buffer).
+    /// The most one upstream read takes once a read has filled its buffer (a large FETCH is streaming): four of the
+    /// pool's blocks, so a big transfer costs a quarter of the system calls that 64 KB reads would. Small replies
+    /// read into one 64 KB block, which the pool keeps at hand; an idle session holds no buffer at all.
     /// </summary>
-    private const int ReadSize = 4 * LargeBlockMemoryPool.BlockSize;
+    private const int StreamingReadSize = 4 * LargeBlockMemoryPool.BlockSize;
 
     private readonly IDuplexPipe _client;
     private readonly UpstreamConnection _upstream;
@@ -149,14 +150,16 @@ internal sealed class RelaySession
         try
         {
             if (await ForwardBufferedAsync() is { } ended) return ended;
+            var streaming = false;
             while (true)
             {
                 reading = true;
                 _ = await from.ReadAsync(Memory<byte>.Empty, _stopped.Token);
-                var memory = to.GetMemory(ReadSize);
+                var memory = to.GetMemory(streaming ? StreamingReadSize : LargeBlockMemoryPool.BlockSize);
                 var read = await from.ReadAsync(memory, _stopped.Token);
                 reading = false;
                 if (read == 0) return SessionEnd.UpstreamClosed;
+                streaming = read == memory.Length;
                 Touch();
                 EndsMidLine = memory.Span[read - 1] != (byte)'\n';
                 to.Advance(read);
