@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Telemetry;
+using OrleansMail.Frontend.Upstream;
 
 namespace OrleansMail.Frontend.Relay;
 
@@ -12,20 +14,36 @@ namespace OrleansMail.Frontend.Relay;
 /// nginx). <c>proxy_timeout</c> ends a session idle in both directions; unlike nginx, traffic from the server
 /// (IDLE updates, a long FETCH) counts as activity too. The idle check is <see cref="RelayIdleMonitor"/>'s.
 /// Each forwarded chunk is added to <c>orleansmail.relay.bytes</c> and to the session's totals (its closing log line).
+/// <para>
+/// The upstream side is the connection's stream itself, not pipes over it: the upstream's bytes are read straight
+/// into the client pipe's buffer and the client's bytes are written from the client pipe's buffer straight to the
+/// upstream, so every byte is copied by the kernel only, as nginx's relay does it, and a small command costs one
+/// write on the caller's thread instead of a pipe flush and a hand-over to the pipe's reader. The client side stays
+/// Kestrel's pipes (or the TLS pipes over them): Kestrel owns that socket's receive and send loops
+/// (docs/performance/relay.md explains why the relay does not splice).
+/// </para>
 /// </summary>
 internal sealed class RelaySession
 {
+    /// <summary>
+    /// The most one upstream read takes once a read has filled its buffer (a large FETCH is streaming): four of the
+    /// pool's blocks, so a big transfer costs a quarter of the system calls that 64 KB reads would. Small replies
+    /// read into one 64 KB block, which the pool keeps at hand; an idle session holds no buffer at all.
+    /// </summary>
+    private const int StreamingReadSize = 4 * LargeBlockMemoryPool.BlockSize;
+
     private readonly IDuplexPipe _client;
-    private readonly IDuplexPipe _upstream;
+    private readonly UpstreamConnection _upstream;
     private readonly long _idleLimitMs;
     private readonly RelayIdleMonitor _monitor;
     private readonly FrontendMetrics _metrics;
     private readonly TagList _toUpstreamTags;
     private readonly TagList _toClientTags;
+    private readonly CancellationTokenSource _stopped = new();
     private long _lastActivityMs;
     private volatile bool _idleExpired;
 
-    public RelaySession(IDuplexPipe client, IDuplexPipe upstream, TimeSpan idleTimeout, RelayIdleMonitor monitor, FrontendMetrics metrics, ListenerLabels labels)
+    public RelaySession(IDuplexPipe client, UpstreamConnection upstream, TimeSpan idleTimeout, RelayIdleMonitor monitor, FrontendMetrics metrics, ListenerLabels labels)
     {
         _client = client;
         _upstream = upstream;
@@ -52,8 +70,8 @@ internal sealed class RelaySession
         _monitor.Register(this);
         try
         {
-            var clientToUpstream = PumpAsync(_client.Input, _upstream.Output, toClient: false);
-            var upstreamToClient = PumpAsync(_upstream.Input, _client.Output, toClient: true);
+            var clientToUpstream = ClientToUpstreamAsync();
+            var upstreamToClient = UpstreamToClientAsync();
             var first = await Task.WhenAny(clientToUpstream, upstreamToClient);
             // One side is done: stop the other one too.
             Expire();
@@ -75,20 +93,20 @@ internal sealed class RelaySession
         Expire();
     }
 
-    /// <summary>Wakes both pumps, whether they wait to read or to flush to a peer that does not read.</summary>
+    /// <summary>Wakes both directions, whether they wait to read or to write to a peer that does not read.</summary>
     public void Expire()
     {
         _client.Input.CancelPendingRead();
-        _upstream.Input.CancelPendingRead();
         _client.Output.CancelPendingFlush();
-        _upstream.Output.CancelPendingFlush();
+        // Never disposed (it has no timer), so the idle monitor or a drain may cancel it at any time.
+        _stopped.Cancel();
     }
 
-    /// <summary>Copies one direction until its source ends, its destination goes away or the relay is expired; returns which side ended it.</summary>
-    private async Task<SessionEnd> PumpAsync(PipeReader from, PipeWriter to, bool toClient)
+    /// <summary>Client to upstream: each chunk Kestrel received is written to the upstream from Kestrel's own buffer.</summary>
+    private async Task<SessionEnd> ClientToUpstreamAsync()
     {
-        var sourceEnded = toClient ? SessionEnd.UpstreamClosed : SessionEnd.ClientClosed;
-        var destinationEnded = toClient ? SessionEnd.ClientClosed : SessionEnd.UpstreamClosed;
+        var from = _client.Input;
+        var to = _upstream.Stream;
         var reading = true;
         try
         {
@@ -101,42 +119,103 @@ internal sealed class RelaySession
                 if (result.IsCanceled)
                 {
                     from.AdvanceTo(buffer.Start);
-                    return sourceEnded;
+                    return SessionEnd.ClientClosed;
                 }
                 if (!buffer.IsEmpty)
                 {
-                    Volatile.Write(ref _lastActivityMs, _monitor.Now);
-                    foreach (var segment in buffer) to.Write(segment.Span);
-                    if (toClient) EndsMidLine = buffer.Slice(buffer.Length - 1).FirstSpan[0] != (byte)'\n';
-                    var length = buffer.Length;
-                    from.AdvanceTo(buffer.End);
-                    Count(length, toClient);
-                    var flushed = await to.FlushAsync();
-                    if (flushed.IsCompleted || flushed.IsCanceled) return destinationEnded;
+                    Touch();
+                    if (buffer.IsSingleSegment) await to.WriteAsync(buffer.First, _stopped.Token);
+                    else foreach (var segment in buffer) await to.WriteAsync(segment, _stopped.Token);
+                    Count(buffer.Length, toClient: false);
                 }
-                else
-                {
-                    from.AdvanceTo(buffer.End);
-                }
-                if (result.IsCompleted) return sourceEnded;
+                from.AdvanceTo(buffer.End);
+                if (result.IsCompleted) return SessionEnd.ClientClosed;
             }
         }
-        catch (ConnectionAbortedException)
+        catch (Exception e) when (IsEnd(e))
         {
-            // Kestrel aborts the client's connection when the process stops after worker_shutdown_timeout.
-            return SessionEnd.Shutdown;
-        }
-        catch (IOException)
-        {
-            // A reset on either socket ends the session like an EOF.
-            return reading ? sourceEnded : destinationEnded;
-        }
-        catch (InvalidOperationException)
-        {
-            // The other side's pipe was already completed by the transport.
-            return destinationEnded;
+            return End(e, reading, sourceEnded: SessionEnd.ClientClosed, destinationEnded: SessionEnd.UpstreamClosed);
         }
     }
+
+    /// <summary>
+    /// Upstream to client: first what the login dialogue's reader holds already, then each read lands in the client
+    /// pipe's buffer. A zero-byte read waits for the upstream first, so a session idle for hours (IMAP IDLE) holds no buffer.
+    /// </summary>
+    private async Task<SessionEnd> UpstreamToClientAsync()
+    {
+        var to = _client.Output;
+        var from = _upstream.Stream;
+        var reading = true;
+        try
+        {
+            if (await ForwardBufferedAsync() is { } ended) return ended;
+            var streaming = false;
+            while (true)
+            {
+                reading = true;
+                _ = await from.ReadAsync(Memory<byte>.Empty, _stopped.Token);
+                var memory = to.GetMemory(streaming ? StreamingReadSize : LargeBlockMemoryPool.BlockSize);
+                var read = await from.ReadAsync(memory, _stopped.Token);
+                reading = false;
+                if (read == 0) return SessionEnd.UpstreamClosed;
+                streaming = read == memory.Length;
+                Touch();
+                EndsMidLine = memory.Span[read - 1] != (byte)'\n';
+                to.Advance(read);
+                Count(read, toClient: true);
+                var flushed = await to.FlushAsync();
+                if (flushed.IsCompleted || flushed.IsCanceled) return SessionEnd.ClientClosed;
+            }
+        }
+        catch (Exception e) when (IsEnd(e))
+        {
+            return End(e, reading, sourceEnded: SessionEnd.UpstreamClosed, destinationEnded: SessionEnd.ClientClosed);
+        }
+    }
+
+    /// <summary>
+    /// The bytes the upstream sent after its login reply, read already by the login dialogue's pipe (an IMAP
+    /// server's untagged lines, the answers to commands the client pipelined): forwarded first, in order. Returns
+    /// how the session ended if that was all.
+    /// </summary>
+    private async ValueTask<SessionEnd?> ForwardBufferedAsync()
+    {
+        var from = _upstream.Input;
+        var pending = await _upstream.ReadBufferedAsync();
+        var buffer = pending.Buffer;
+        var length = buffer.Length;
+        if (length > 0)
+        {
+            Touch();
+            foreach (var segment in buffer) _client.Output.Write(segment.Span);
+            EndsMidLine = buffer.Slice(length - 1).FirstSpan[0] != (byte)'\n';
+        }
+        from.AdvanceTo(buffer.End);
+        if (pending.IsCompleted) return SessionEnd.UpstreamClosed;
+        if (length == 0) return null;
+        Count(length, toClient: true);
+        var flushed = await _client.Output.FlushAsync();
+        return flushed.IsCompleted || flushed.IsCanceled ? SessionEnd.ClientClosed : null;
+    }
+
+    private void Touch() => Volatile.Write(ref _lastActivityMs, _monitor.Now);
+
+    /// <summary>The ways a direction ends other than an orderly close: an expired relay, a reset, a transport that went away.</summary>
+    private static bool IsEnd(Exception e) =>
+        e is ConnectionAbortedException or OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException;
+
+    private static SessionEnd End(Exception e, bool reading, SessionEnd sourceEnded, SessionEnd destinationEnded) => e switch
+    {
+        // Kestrel aborts the client's connection when the process stops after worker_shutdown_timeout.
+        ConnectionAbortedException => SessionEnd.Shutdown,
+        // Expired: whichever way this direction was waiting, the reason is the relay's (idle, drain) or the other direction's.
+        OperationCanceledException => sourceEnded,
+        // A reset on either socket ends the session like an EOF.
+        IOException => reading ? sourceEnded : destinationEnded,
+        // The other side's pipe was already completed by the transport, or its stream disposed.
+        _ => destinationEnded,
+    };
 
     /// <summary>One forwarded chunk: the session's total, and the counter when an exporter listens.</summary>
     private void Count(long bytes, bool toClient)

@@ -35,7 +35,24 @@ internal sealed class UpstreamConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>ProxySsl starttls and TLS not yet started: the login dialogue must upgrade after the greeting.</summary>
     public bool StartTlsPending => Settings.Tls.Mode == UpstreamTlsMode.StartTls && _stream == _network;
 
+    /// <summary>
+    /// The connection's stream, TLS or not. The login dialogue talks through <see cref="Input"/> and <see cref="Output"/>;
+    /// the relay then reads and writes this stream directly, after taking what <see cref="Input"/> still holds.
+    /// </summary>
+    public Stream Stream => _stream;
+
     public PipeReader Input { get; private set; }
+
+    /// <summary>
+    /// What <see cref="Input"/> holds already: read from the upstream but not consumed, whether or not the login
+    /// dialogue examined it (its TryRead would hide examined bytes until more arrive). A cancelled read returns the
+    /// buffer at once without reading the stream.
+    /// </summary>
+    public ValueTask<ReadResult> ReadBufferedAsync()
+    {
+        Input.CancelPendingRead();
+        return Input.ReadAsync();
+    }
 
     public PipeWriter Output { get; private set; }
 
