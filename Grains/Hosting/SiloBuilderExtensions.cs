@@ -17,6 +17,9 @@ public static class SiloBuilderExtensions
     /// <summary>The grain-storage provider name every OrleansMail grain uses.</summary>
     public const string StorageName = "mail";
 
+    /// <summary>How often the Orleans dashboard samples its counters (its charts then move in 5 s steps).</summary>
+    public const int DashboardCounterIntervalMs = 5000;
+
     public static ISiloBuilder AddOrleansMailSilo(this ISiloBuilder silo, ClusterSettings settings)
     {
         silo.Configure<ClusterOptions>(o =>
@@ -58,8 +61,14 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddSingleton(UpstreamPoolSettings.From(silo.Configuration));
         silo.Services.AddOrleansMailGrainServices();
         // Every silo feeds the dashboard (Microsoft.Orleans.Dashboard), served on the admin port behind Admin:Token; the live log
-        // trace is off, since log lines name logins and addresses.
-        silo.AddDashboard(o => o.HideTrace = true);
+        // trace is off, since log lines name logins and addresses. Its counters are sampled every 5 s rather than every
+        // second: each sample collects Orleans' own instruments, whose directory-cache size alone took 12 % of a busy
+        // Frontend's CPU at one sample a second (docs/performance/login-profile.md, "Background work").
+        silo.AddDashboard(o =>
+        {
+            o.HideTrace = true;
+            o.CounterUpdateIntervalMs = DashboardCounterIntervalMs;
+        });
         // A grain call continues the caller's trace (the Frontend's login span), and so does the auth_http request the
         // grain makes (README "Observability", traces).
         silo.AddActivityPropagation();
