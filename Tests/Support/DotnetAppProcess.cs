@@ -272,6 +272,8 @@ public sealed class DotnetAppProcess : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (HasExited)
             {
+                // HasExited can be true before the last stdout/stderr lines are delivered (ServerProcess does the same).
+                await DrainOutputAsync(cancellationToken).ConfigureAwait(false);
                 throw new ServerStartException($"{Name} exited with code {ExitCode} before {what}.\n{Diagnostics()}");
             }
 
@@ -300,6 +302,15 @@ public sealed class DotnetAppProcess : IAsyncDisposable
 
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits (at most 5 s) for the end of the exited process's redirected streams, so its last lines are in <see cref="Output"/>.</summary>
+    private async Task DrainOutputAsync(CancellationToken cancellationToken)
+    {
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(TimeSpan.FromSeconds(5));
+        try { await _process.WaitForExitAsync(drain.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
     }
 
     /// <summary>Waits for the process to exit by itself; throws with <see cref="Diagnostics"/> when it is still running after <paramref name="timeout"/>.</summary>
