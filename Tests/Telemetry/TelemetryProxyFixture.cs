@@ -6,7 +6,7 @@ namespace OrleansMail.Tests.Telemetry;
 /// A real Dovecot, a real auth server that knows Dovecot's users (a test may swap its handler), a test PKI and a
 /// Frontend (embedded silo) built as Program.cs builds it, with the per-address pre-login cap at 2. Listeners:
 /// <c>imap</c> (plaintext), <c>imaps</c> (listen … ssl), <c>capped</c> (plaintext, for the pre-login cap test only),
-/// <c>pop3</c>, <c>proxied</c> (listen … proxy_protocol), <c>shortrelay</c> (proxy_timeout 1s).
+/// <c>relayed</c> (plaintext, for the test that counts one session's every measurement only), <c>pop3</c>, <c>proxied</c> (listen … proxy_protocol), <c>shortrelay</c> (proxy_timeout 1s).
 /// </summary>
 public sealed class TelemetryProxyFixture : IAsyncLifetime
 {
@@ -35,6 +35,7 @@ public sealed class TelemetryProxyFixture : IAsyncLifetime
                 ["imap"] = [],
                 ["imaps"] = [("Listen", "127.0.0.1:{port} ssl")],
                 ["capped"] = [],
+                ["relayed"] = [],
                 ["pop3"] = [("Protocol", "pop3")],
                 ["proxied"] = [("Listen", "127.0.0.1:{port} proxy_protocol")],
                 ["shortrelay"] = [("ProxyTimeout", "1s")],
