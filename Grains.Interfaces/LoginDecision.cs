@@ -16,6 +16,11 @@ namespace OrleansMail.Grains.Interfaces;
 /// when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to the
 /// upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
 /// </param>
+/// <param name="SaslError">
+/// A refused bearer-token login (XOAUTH2, OAUTHBEARER): the auth server's <c>Auth-Error-SASL</c>, base64 of RFC 7628's
+/// JSON error (§3.2.2), which the front end sends as a last challenge before the failure reply (RFC 7628 §3.2.3).
+/// Null otherwise.
+/// </param>
 /// <param name="ThrottledBy">
 /// Set when this refusal or wait comes from the grains' own brute-force rules rather than from the auth server: the
 /// rule's name (the bounded set of the <c>rule</c> label of <c>orleansmail.throttle.engagements</c>, README
@@ -34,7 +39,8 @@ public sealed record LoginDecision(
     [property: Id(9)] SessionLease? Session = null,
     [property: Id(10)] TimeSpan SessionLeaseTtl = default,
     [property: Id(11)] string[]? UpstreamFallbacks = null,
-    [property: Id(12)] string? ThrottledBy = null)
+    [property: Id(12)] string? ThrottledBy = null,
+    [property: Id(13)] string? SaslError = null)
 {
     public static LoginDecision Allow(string host, int port, string login, string password) =>
         new(LoginOutcome.Allowed, host, port, login, password);

@@ -18,4 +18,10 @@ public enum SaslMechanisms
 
     /// <summary>SMTP <c>smtp_auth none</c>: not SASL, but listed in <c>smtp_auth</c>.</summary>
     Unauthenticated = 32,
+
+    /// <summary>SASL XOAUTH2: a bearer token (<c>xoauth2</c> in imap_auth / pop3_auth / smtp_auth, as in freenginx 1.27.1).</summary>
+    XOAuth2 = 64,
+
+    /// <summary>SASL OAUTHBEARER (RFC 7628): a bearer token (<c>oauthbearer</c>, as in freenginx 1.27.1).</summary>
+    OAuthBearer = 128,
 }

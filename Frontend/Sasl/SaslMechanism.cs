@@ -7,4 +7,10 @@ internal enum SaslMechanism
     Login,
     CramMd5,
     External,
+
+    /// <summary>XOAUTH2 (developers.google.com/gmail/imap/xoauth2-protocol): <c>user=…^Aauth=Bearer …^A^A</c>.</summary>
+    XOAuth2,
+
+    /// <summary>OAUTHBEARER (RFC 7628): a GS2 header, then <c>auth=Bearer …</c> among ^A-separated pairs.</summary>
+    OAuthBearer,
 }

@@ -26,6 +26,12 @@ internal enum LoginMechanism
 
     /// <summary>SMTP under <c>smtp_auth none</c> (MAIL/RCPT as the login).</summary>
     None,
+
+    /// <summary>SASL XOAUTH2.</summary>
+    XOAuth2,
+
+    /// <summary>SASL OAUTHBEARER.</summary>
+    OAuthBearer,
 }
 
 internal static class LoginMechanismLabels
@@ -38,6 +44,8 @@ internal static class LoginMechanismLabels
         LoginMechanism.Apop => "apop",
         LoginMechanism.External => "external",
         LoginMechanism.User => "user",
+        LoginMechanism.XOAuth2 => "xoauth2",
+        LoginMechanism.OAuthBearer => "oauthbearer",
         _ => "none",
     };
 
@@ -47,6 +55,8 @@ internal static class LoginMechanismLabels
         Sasl.SaslMechanism.Plain => LoginMechanism.Plain,
         Sasl.SaslMechanism.Login => LoginMechanism.Login,
         Sasl.SaslMechanism.CramMd5 => LoginMechanism.CramMd5,
+        Sasl.SaslMechanism.XOAuth2 => LoginMechanism.XOAuth2,
+        Sasl.SaslMechanism.OAuthBearer => LoginMechanism.OAuthBearer,
         _ => LoginMechanism.External,
     };
 }

@@ -50,6 +50,8 @@ internal static class AuthHttpNames
         AuthMethod.CramMd5 => "cram-md5",
         AuthMethod.External => "external",
         AuthMethod.None => "none",
+        AuthMethod.XOAuth2 => "xoauth2",
+        AuthMethod.OAuthBearer => "oauthbearer",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown auth method"),
     };
 
