@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace OrleansMail.Frontend.Sasl;
@@ -14,13 +13,15 @@ internal static class SaslDecoder
     public const string UsernamePrompt = "VXNlcm5hbWU6";
     public const string PasswordPrompt = "UGFzc3dvcmQ6";
 
-    /// <summary>Parses a mechanism name; null when nginx does not know it.</summary>
+    /// <summary>Parses a mechanism name; null when nginx (freenginx 1.27.1 for the bearer-token ones) does not know it.</summary>
     public static SaslMechanism? ParseMechanism(string name) => name.ToUpperInvariant() switch
     {
         "PLAIN" => SaslMechanism.Plain,
         "LOGIN" => SaslMechanism.Login,
         "CRAM-MD5" => SaslMechanism.CramMd5,
         "EXTERNAL" => SaslMechanism.External,
+        "XOAUTH2" => SaslMechanism.XOAuth2,
+        "OAUTHBEARER" => SaslMechanism.OAuthBearer,
         _ => null,
     };
 
@@ -40,7 +41,7 @@ internal static class SaslDecoder
     {
         credentials = null;
         // Decoded into scratch memory: only the login and password strings outlive the call.
-        using var scratch = new Scratch(response.Length);
+        using var scratch = new SaslScratch(response.Length);
         if (!TryDecodeBase64(response, scratch.Span, out var bytes)) return false;
         var first = bytes.IndexOf((byte)0);
         if (first < 0) return false;
@@ -58,7 +59,7 @@ internal static class SaslDecoder
     public static bool TryDecodeText(ReadOnlySpan<char> response, out string text)
     {
         text = "";
-        using var scratch = new Scratch(response.Length);
+        using var scratch = new SaslScratch(response.Length);
         if (!TryDecodeBase64(response, scratch.Span, out var bytes) || !IsSafe(bytes)) return false;
         text = Encoding.UTF8.GetString(bytes);
         return true;
@@ -95,31 +96,12 @@ internal static class SaslDecoder
         text.Length != 0 && text.Length % 4 == 0 && !text.ContainsAny(" \t\r\n");
 
     /// <summary>Strict base64 into <paramref name="destination"/>; <paramref name="bytes"/> is the decoded part of it.</summary>
-    private static bool TryDecodeBase64(ReadOnlySpan<char> text, Span<byte> destination, out Span<byte> bytes)
+    internal static bool TryDecodeBase64(ReadOnlySpan<char> text, Span<byte> destination, out Span<byte> bytes)
     {
         bytes = default;
         if (!IsStrictBase64Shape(text) || !Convert.TryFromBase64Chars(text, destination, out var written)) return false;
         bytes = destination[..written];
         return true;
-    }
-
-    /// <summary>
-    /// Room for decoding a base64 response of a given length: a pooled array, cleared when returned because it held
-    /// credentials. (A SASL response is bounded by imap_client_buffer, which may be configured large, so no stackalloc.)
-    /// </summary>
-    private readonly ref struct Scratch
-    {
-        private readonly byte[] _array;
-
-        public Scratch(int base64Length)
-        {
-            _array = ArrayPool<byte>.Shared.Rent(base64Length / 4 * 3);
-            Span = _array.AsSpan(0, base64Length / 4 * 3);
-        }
-
-        public Span<byte> Span { get; }
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(_array, clearArray: true);
     }
 
     /// <summary>CR, LF and NUL never belong in a login or password.</summary>

@@ -6,7 +6,9 @@ namespace OrleansMail.Frontend.Sasl;
 /// <summary>
 /// One SASL exchange as nginx's shared ngx_mail_auth_* code runs it for all three protocols (src/mail/ngx_mail_handler.c):
 /// PLAIN and LOGIN are always accepted, CRAM-MD5 and EXTERNAL only when the listener enables them; PLAIN, LOGIN
-/// (Microsoft-style user) and EXTERNAL take an initial response, CRAM-MD5 does not.
+/// (Microsoft-style user) and EXTERNAL take an initial response, CRAM-MD5 does not. XOAUTH2 and OAUTHBEARER, as
+/// freenginx 1.27.1 runs them, only when the listener enables them (and, before TLS, sasl_oauth_plaintext allows them:
+/// the session leaves them out of <c>enabled</c> otherwise), with an initial response or after an empty challenge.
 /// </summary>
 internal static class SaslExchange
 {
@@ -19,6 +21,8 @@ internal static class SaslExchange
             SaslMechanism.Login => await LoginAsync(channel, initialResponse),
             SaslMechanism.CramMd5 when enabled.HasFlag(SaslMechanisms.CramMd5) && initialResponse is null => await CramMd5Async(channel),
             SaslMechanism.External when enabled.HasFlag(SaslMechanisms.External) => await ExternalAsync(channel, initialResponse),
+            SaslMechanism.XOAuth2 when enabled.HasFlag(SaslMechanisms.XOAuth2) => await BearerAsync(channel, initialResponse, xoauth2: true),
+            SaslMechanism.OAuthBearer when enabled.HasFlag(SaslMechanisms.OAuthBearer) => await BearerAsync(channel, initialResponse, xoauth2: false),
             _ => new SaslResult(SaslStatus.Refused),
         };
         return result with { Mechanism = mechanism };
@@ -57,5 +61,16 @@ internal static class SaslExchange
         var response = initial ?? await channel.ChallengeAsync(SaslDecoder.UsernamePrompt);
         if (response is null) return new(SaslStatus.Closed);
         return SaslDecoder.TryDecodeExternal(response, out var credentials) ? new(SaslStatus.Done, credentials) : new(SaslStatus.Invalid);
+    }
+
+    private static async ValueTask<SaslResult> BearerAsync(ISaslChannel channel, string? initial, bool xoauth2)
+    {
+        // RFC 7628 §3.2 and Google's XOAUTH2: the server's first challenge is empty.
+        var response = initial ?? await channel.ChallengeAsync("");
+        if (response is null) return new(SaslStatus.Closed);
+        var decoded = xoauth2
+            ? BearerTokenDecoder.TryDecodeXOAuth2(response, out var credentials)
+            : BearerTokenDecoder.TryDecodeOAuthBearer(response, out credentials);
+        return decoded ? new(SaslStatus.Done, credentials) : new(SaslStatus.Invalid);
     }
 }
