@@ -85,19 +85,19 @@ public static partial class MailSettingsReader
             scope.Headers("AuthHttpHeaders"));
 
         var imap = new ImapSettings(
-            scope.Mechanisms("ImapAuth", ["plain"], "plain", "login", "cram-md5", "external"),
+            scope.Mechanisms("ImapAuth", ["plain"], "plain", "login", "cram-md5", "external", "xoauth2", "oauthbearer"),
             scope.List("ImapCapabilities", ["IMAP4", "IMAP4rev1", "UIDPLUS"]),
             scope.Size("ImapClientBuffer", 4096));
 
         // pop3_auth: "plain" stands for USER/PASS and SASL PLAIN + LOGIN; "apop" is not a SASL mechanism.
-        var pop3Auth = scope.Mechanisms("Pop3Auth", ["plain"], "plain", "apop", "cram-md5", "external");
+        var pop3Auth = scope.Mechanisms("Pop3Auth", ["plain"], "plain", "apop", "cram-md5", "external", "xoauth2", "oauthbearer");
         var pop3 = new Pop3Settings(
             (pop3Auth & ~SaslMechanisms.Apop) | (pop3Auth.HasFlag(SaslMechanisms.Plain) ? SaslMechanisms.Login : SaslMechanisms.None),
             pop3Auth.HasFlag(SaslMechanisms.Apop),
             scope.List("Pop3Capabilities", ["TOP", "USER", "UIDL"]),
             scope.Size("Pop3ClientBuffer", 4096));
 
-        var smtpAuth = scope.Mechanisms("SmtpAuth", ["plain", "login"], "plain", "login", "cram-md5", "external", "none");
+        var smtpAuth = scope.Mechanisms("SmtpAuth", ["plain", "login"], "plain", "login", "cram-md5", "external", "xoauth2", "oauthbearer", "none");
         var smtp = new SmtpSettings(
             smtpAuth & ~SaslMechanisms.Unauthenticated,
             smtpAuth.HasFlag(SaslMechanisms.Unauthenticated),
@@ -129,6 +129,9 @@ public static partial class MailSettingsReader
             Tls: ReadTls(scope, listenDirective.Ssl, protocol))
         {
             LoginTimeout = scope.Time("LoginTimeout", TimeSpan.FromMinutes(3)),
+            SaslOAuth = new SaslOAuthSettings(
+                scope.Bool("SaslOauthPlaintext", SaslOAuthSettings.Default.Plaintext),
+                scope.Size("SaslOauthBuffer", SaslOAuthSettings.Default.Buffer)),
         };
     }
 
@@ -245,6 +248,8 @@ public static partial class MailSettingsReader
                     "login" => SaslMechanisms.Login,
                     "cram-md5" => SaslMechanisms.CramMd5,
                     "external" => SaslMechanisms.External,
+                    "xoauth2" => SaslMechanisms.XOAuth2,
+                    "oauthbearer" => SaslMechanisms.OAuthBearer,
                     "apop" => SaslMechanisms.Apop,
                     "none" => SaslMechanisms.Unauthenticated,
                     _ => SaslMechanisms.None,

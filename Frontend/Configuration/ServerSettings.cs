@@ -29,4 +29,7 @@ public sealed record ServerSettings(
 {
     /// <summary><c>login_timeout</c>: the longest a connection may take from accept to logged in, whatever its reads' <see cref="Timeout"/>.</summary>
     public TimeSpan LoginTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary><c>sasl_oauth_plaintext</c> and <c>sasl_oauth_buffer</c>: how XOAUTH2 and OAUTHBEARER are taken.</summary>
+    public SaslOAuthSettings SaslOAuth { get; init; } = SaslOAuthSettings.Default;
 }

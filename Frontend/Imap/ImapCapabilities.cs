@@ -22,6 +22,8 @@ internal static class ImapCapabilities
         if (imap.Auth.HasFlag(SaslMechanisms.Login)) items.Add("AUTH=LOGIN");
         if (imap.Auth.HasFlag(SaslMechanisms.CramMd5)) items.Add("AUTH=CRAM-MD5");
         if (imap.Auth.HasFlag(SaslMechanisms.External)) items.Add("AUTH=EXTERNAL");
+        if (imap.Auth.HasFlag(SaslMechanisms.XOAuth2)) items.Add("AUTH=XOAUTH2");
+        if (imap.Auth.HasFlag(SaslMechanisms.OAuthBearer)) items.Add("AUTH=OAUTHBEARER");
         if (starttls == StarttlsMode.On) items.Add("STARTTLS");
         return "* CAPABILITY " + string.Join(' ', items) + "\r\n";
     }

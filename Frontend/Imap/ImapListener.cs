@@ -10,7 +10,8 @@ namespace OrleansMail.Frontend.Imap;
 internal sealed class ImapListener(ServerSettings settings) : IListenerFeature
 {
     private readonly string _capabilities = ImapCapabilities.Build(settings.Imap);
-    private readonly string _capabilitiesBeforeTls = ImapCapabilities.Build(settings.Imap, settings.Tls.Starttls);
+    private readonly string _capabilitiesBeforeTls = ImapCapabilities.Build(
+        settings.Imap with { Auth = settings.SaslOAuth.Usable(settings.Imap.Auth, tls: false) }, settings.Tls.Starttls);
 
     public ServerSettings Settings => settings;
 

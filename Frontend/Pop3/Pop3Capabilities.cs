@@ -49,5 +49,7 @@ internal static class Pop3Capabilities
         if (enabled.HasFlag(SaslMechanisms.Login)) yield return "LOGIN";
         if (enabled.HasFlag(SaslMechanisms.CramMd5)) yield return "CRAM-MD5";
         if (enabled.HasFlag(SaslMechanisms.External)) yield return "EXTERNAL";
+        if (enabled.HasFlag(SaslMechanisms.XOAuth2)) yield return "XOAUTH2";
+        if (enabled.HasFlag(SaslMechanisms.OAuthBearer)) yield return "OAUTHBEARER";
     }
 }

@@ -17,11 +17,23 @@ internal sealed class Pop3Listener(ServerSettings settings) : IListenerFeature
     /// <summary>The CAPA reply (src/mail/ngx_mail_pop3_handler.c).</summary>
     public string Capa { get; } = Pop3Capabilities.BuildCapa(settings.Pop3);
 
-    /// <summary>The CAPA reply while the connection is still plaintext (STLS; under starttls only, no USER/SASL).</summary>
-    public string CapaBeforeTls { get; } = Pop3Capabilities.BuildCapa(settings.Pop3, settings.Tls.Starttls);
+    /// <summary>
+    /// The CAPA reply while the connection is still plaintext (STLS; under starttls only, no USER/SASL; no bearer-token
+    /// mechanisms unless sasl_oauth_plaintext).
+    /// </summary>
+    public string CapaBeforeTls { get; } = Pop3Capabilities.BuildCapa(Plaintext(settings), settings.Tls.Starttls);
+
+    /// <summary>nginx's quirk, CAPA after USER without STLS, on a plaintext connection.</summary>
+    public string CapaPlaintextAfterUser { get; } = Pop3Capabilities.BuildCapa(Plaintext(settings));
 
     /// <summary>The reply to AUTH without arguments.</summary>
     public string AuthList { get; } = Pop3Capabilities.BuildAuthList(settings.Pop3);
+
+    /// <summary>The reply to AUTH without arguments on a plaintext connection.</summary>
+    public string AuthListBeforeTls { get; } = Pop3Capabilities.BuildAuthList(Plaintext(settings));
+
+    private static Pop3Settings Plaintext(ServerSettings settings) =>
+        settings.Pop3 with { Auth = settings.SaslOAuth.Usable(settings.Pop3.Auth, tls: false) };
 
     /// <summary>nginx puts a salt in the greeting when <c>pop3_auth</c> lists apop or cram-md5.</summary>
     public bool GreetsWithSalt { get; } = settings.Pop3.Apop || settings.Pop3.Auth.HasFlag(SaslMechanisms.CramMd5);

@@ -81,7 +81,7 @@ internal sealed class Pop3Session(
         {
             case Pop3Command.Capa when args.Length == 0:
                 // nginx's quirk: CAPA after USER never shows STLS.
-                await Client.SendAsync(IsTls || _user is not null && !StarttlsRequired ? listener.Capa : listener.CapaBeforeTls);
+                await Client.SendAsync(IsTls ? listener.Capa : _user is not null && !StarttlsRequired ? listener.CapaPlaintextAfterUser : listener.CapaBeforeTls);
                 return NextStep.Continue;
             case Pop3Command.Noop when args.Length == 0:
                 await Client.SendAsync(Pop3Replies.Ok);
@@ -104,7 +104,7 @@ internal sealed class Pop3Session(
             case Pop3Command.Apop when _user is null && Settings.Pop3.Apop && args.Length == 2 && IsDigest(args[1]):
                 return await ApopAsync(args[0], args[1]);
             case Pop3Command.Auth when _user is null && args.Length == 0:
-                await Client.SendAsync(listener.AuthList);
+                await Client.SendAsync(IsTls ? listener.AuthList : listener.AuthListBeforeTls);
                 return NextStep.Continue;
             case Pop3Command.Auth when _user is null && args.Length <= 2:
                 return await AuthenticateAsync(args[0], args.Length == 2 ? args[1] : null);

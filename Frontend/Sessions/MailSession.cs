@@ -358,9 +358,12 @@ internal abstract partial class MailSession : ISaslChannel
     /// <inheritdoc />
     string ISaslChannel.ChallengeSalt() => ChallengeSalt();
 
-    /// <summary>Runs one SASL exchange (RFC 4422) for AUTH/AUTHENTICATE with the protocol's continuations.</summary>
+    /// <summary>
+    /// Runs one SASL exchange (RFC 4422) for AUTH/AUTHENTICATE with the protocol's continuations; before TLS the
+    /// bearer-token mechanisms only under sasl_oauth_plaintext, otherwise refused as a disabled mechanism is.
+    /// </summary>
     protected ValueTask<SaslResult> AuthenticateSaslAsync(string mechanism, string? initialResponse, SaslMechanisms enabled) =>
-        SaslExchange.RunAsync(this, mechanism, initialResponse, enabled);
+        SaslExchange.RunAsync(this, mechanism, initialResponse, Settings.SaslOAuth.Usable(enabled, IsTls));
 
     /// <summary>The attempt the auth server is asked about; SMTP adds Client-Host and the envelope.</summary>
     protected virtual LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>

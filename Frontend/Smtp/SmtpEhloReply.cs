@@ -25,6 +25,8 @@ internal static class SmtpEhloReply
         if (smtp.Auth.HasFlag(SaslMechanisms.Login)) mechanisms.Add("LOGIN");
         if (smtp.Auth.HasFlag(SaslMechanisms.CramMd5)) mechanisms.Add("CRAM-MD5");
         if (smtp.Auth.HasFlag(SaslMechanisms.External)) mechanisms.Add("EXTERNAL");
+        if (smtp.Auth.HasFlag(SaslMechanisms.XOAuth2)) mechanisms.Add("XOAUTH2");
+        if (smtp.Auth.HasFlag(SaslMechanisms.OAuthBearer)) mechanisms.Add("OAUTHBEARER");
         if (mechanisms.Count > 0 && starttls != StarttlsMode.Only) lines.Add("AUTH " + string.Join(' ', mechanisms));
         if (starttls != StarttlsMode.Off) lines.Add("STARTTLS");
 

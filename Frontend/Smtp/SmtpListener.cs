@@ -10,7 +10,8 @@ namespace OrleansMail.Frontend.Smtp;
 internal sealed class SmtpListener(ServerSettings settings) : IListenerFeature
 {
     private readonly string _ehloReply = SmtpEhloReply.Build(settings.ServerName, settings.Smtp);
-    private readonly string _ehloReplyBeforeTls = SmtpEhloReply.Build(settings.ServerName, settings.Smtp, settings.Tls.Starttls);
+    private readonly string _ehloReplyBeforeTls = SmtpEhloReply.Build(
+        settings.ServerName, settings.Smtp with { Auth = settings.SaslOAuth.Usable(settings.Smtp.Auth, tls: false) }, settings.Tls.Starttls);
 
     public ServerSettings Settings => settings;
 

@@ -141,7 +141,7 @@ public sealed class NginxMappingTests : IDisposable
     public void ASettingsErrorIsReportedAtTheDirectiveThatSetTheKey()
     {
         var error = _files.Refused("mail {\n  auth_http 127.0.0.1:9/a;\n  smtp_auth bogus;\n  server {\n    listen 25;\n  }\n}\n");
-        Assert.Equal($"\"smtp_auth\" directive invalid value \"bogus\": expected plain, login, cram-md5, external, none in {_files.Directory}/nginx.conf:3", error.Message);
+        Assert.Equal($"\"smtp_auth\" directive invalid value \"bogus\": expected plain, login, cram-md5, external, xoauth2, oauthbearer, none in {_files.Directory}/nginx.conf:3", error.Message);
 
         var missing = _files.Refused("mail {\n  auth_http 127.0.0.1:9/a;\n  server {\n    protocol imap;\n  }\n}\n");
         Assert.StartsWith("every server needs Listen", missing.Message);
