@@ -22,11 +22,11 @@ internal static class LineReader
     // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(LineStatus Status, string Line)> ReadLineAsync(
-        PipeReader reader, int maxLength, Func<ValueTask<ReadResult>> read)
+        PipeReader reader, LineLimit limit, Func<ValueTask<ReadResult>> read)
     {
         while (true)
         {
-            if (TryTake(reader, await read(), maxLength, withLineEnd: false, out var taken)) return taken;
+            if (TryTake(reader, await read(), limit, withLineEnd: false, out var taken)) return taken;
         }
     }
 
@@ -46,14 +46,14 @@ internal static class LineReader
     }
 
     /// <summary>Takes one line from what was read; false when more must be read first (the data stays in the pipe).</summary>
-    private static bool TryTake(PipeReader reader, ReadResult result, int maxLength, bool withLineEnd, out (LineStatus, string) taken)
+    private static bool TryTake(PipeReader reader, ReadResult result, LineLimit limit, bool withLineEnd, out (LineStatus, string) taken)
     {
         var buffer = result.Buffer;
         var lf = buffer.PositionOf((byte)'\n');
         if (lf is { } end)
         {
             var line = buffer.Slice(0, end);
-            if (line.Length > maxLength)
+            if (line.Length > limit.Length && !limit.AllowsLonger(line, complete: true))
             {
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 taken = (LineStatus.TooLong, "");
@@ -67,7 +67,7 @@ internal static class LineReader
             return true;
         }
         reader.AdvanceTo(buffer.Start, buffer.End);
-        taken = buffer.Length > maxLength ? (LineStatus.TooLong, "")
+        taken = buffer.Length > limit.Length && !limit.AllowsLonger(buffer, complete: false) ? (LineStatus.TooLong, "")
             : result.IsCompleted || result.IsCanceled ? (LineStatus.Closed, "")
             : default;
         return taken.Item2 is not null;

@@ -39,6 +39,8 @@ internal sealed class ImapSession(
 
     protected override int ClientBuffer => Settings.Imap.ClientBuffer;
 
+    protected override SaslMechanisms AuthMechanisms => Settings.Imap.Auth;
+
     protected override string TooLongReply => ImapReplies.InvalidCommand("*");
 
     protected override string Continuation(string base64Challenge) => ImapReplies.Continuation(base64Challenge);
@@ -63,6 +65,10 @@ internal sealed class ImapSession(
             var read = await Client.ReadAsync();
             var buffer = read.Buffer;
             var parsed = ImapCommandParser.Parse(buffer, acknowledgedLiterals, ClientBuffer);
+            // An AUTHENTICATE XOAUTH2/OAUTHBEARER command, literal included, may be as long as sasl_oauth_buffer.
+            if (parsed.Status == ImapParseStatus.TooLong && BearerLineLength > ClientBuffer
+                && BearerTokenCommand.Starts(buffer, UsableBearerMechanisms, imap: true, complete: false))
+                parsed = ImapCommandParser.Parse(buffer, acknowledgedLiterals, BearerLineLength);
             switch (parsed.Status)
             {
                 case ImapParseStatus.Incomplete:
@@ -159,7 +165,7 @@ internal sealed class ImapSession(
         if (args.Count is < 1 or > 2 || HasList(args))
             return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
         var initial = args.Count == 2 ? args[1].Text : null;
-        var sasl = await AuthenticateSaslAsync(args[0].Text, initial, Settings.Imap.Auth);
+        var sasl = await AuthenticateSaslAsync(args[0].Text, initial);
         _tag = command.Tag;
         return sasl.Status switch
         {

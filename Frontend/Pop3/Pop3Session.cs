@@ -46,6 +46,8 @@ internal sealed class Pop3Session(
 
     protected override int ClientBuffer => Settings.Pop3.ClientBuffer;
 
+    protected override SaslMechanisms AuthMechanisms => Settings.Pop3.Auth;
+
     protected override string TooLongReply => Pop3Replies.InvalidCommand;
 
     protected override string Continuation(string base64Challenge) => Pop3Replies.Continuation(base64Challenge);
@@ -153,7 +155,7 @@ internal sealed class Pop3Session(
 
     private async ValueTask<NextStep> AuthenticateAsync(string mechanism, string? initialResponse)
     {
-        var sasl = await AuthenticateSaslAsync(mechanism, initialResponse, Settings.Pop3.Auth);
+        var sasl = await AuthenticateSaslAsync(mechanism, initialResponse);
         return sasl.Status switch
         {
             SaslStatus.Done => await DecideAsync(sasl),

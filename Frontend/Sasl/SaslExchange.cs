@@ -66,7 +66,7 @@ internal static class SaslExchange
     private static async ValueTask<SaslResult> BearerAsync(ISaslChannel channel, string? initial, bool xoauth2)
     {
         // RFC 7628 §3.2 and Google's XOAUTH2: the server's first challenge is empty.
-        var response = initial ?? await channel.ChallengeAsync("");
+        var response = initial ?? await channel.ChallengeAsync("", bearerToken: true);
         if (response is null) return new(SaslStatus.Closed);
         var decoded = xoauth2
             ? BearerTokenDecoder.TryDecodeXOAuth2(response, out var credentials)

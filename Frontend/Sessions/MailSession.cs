@@ -155,6 +155,18 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The longest client line this protocol's listener accepts (<c>*_client_buffer</c>).</summary>
     protected abstract int ClientBuffer { get; }
 
+    /// <summary>The mechanisms <c>*_auth</c> enables on this listener.</summary>
+    protected abstract SaslMechanisms AuthMechanisms { get; }
+
+    /// <summary>
+    /// The longest XOAUTH2/OAUTHBEARER command, initial response or continuation line: sasl_oauth_buffer, or the
+    /// client buffer when that is longer (README "Bearer-token logins").
+    /// </summary>
+    protected int BearerLineLength => Math.Max(ClientBuffer, Settings.SaslOAuth.Buffer);
+
+    /// <summary>The bearer-token mechanisms offered on this connection now (before TLS only under sasl_oauth_plaintext).</summary>
+    protected SaslMechanisms UsableBearerMechanisms => Settings.SaslOAuth.Usable(AuthMechanisms, IsTls) & SaslOAuthSettings.BearerMechanisms;
+
     /// <summary>Sends the greeting (after any protocol-specific wait); returns <see cref="NextStep.Close"/> to end early.</summary>
     protected abstract ValueTask<NextStep> GreetAsync();
 
@@ -337,15 +349,22 @@ internal abstract partial class MailSession : ISaslChannel
         return CloseFor(SessionEnd.Refused);
     }
 
-    /// <summary>Reads one client line (a command or a SASL answer) of at most <see cref="ClientBuffer"/> bytes.</summary>
+    /// <summary>
+    /// Reads one POP3/SMTP command line of at most <see cref="ClientBuffer"/> bytes, or <see cref="BearerLineLength"/>
+    /// for an AUTH naming a usable bearer-token mechanism.
+    /// </summary>
     protected ValueTask<(LineStatus Status, string Line)> ReadLineAsync() =>
-        LineReader.ReadLineAsync(Client.Input, ClientBuffer, Client.ReadAsync);
+        LineReader.ReadLineAsync(Client.Input, new LineLimit(ClientBuffer, BearerLineLength, UsableBearerMechanisms), Client.ReadAsync);
+
+    /// <summary>Reads one SASL answer line: at most <see cref="ClientBuffer"/> bytes, <see cref="BearerLineLength"/> for a bearer token.</summary>
+    private ValueTask<(LineStatus Status, string Line)> ReadSaslLineAsync(bool bearerToken) =>
+        LineReader.ReadLineAsync(Client.Input, bearerToken ? BearerLineLength : ClientBuffer, Client.ReadAsync);
 
     /// <inheritdoc />
-    async ValueTask<string?> ISaslChannel.ChallengeAsync(string base64Challenge)
+    async ValueTask<string?> ISaslChannel.ChallengeAsync(string base64Challenge, bool bearerToken)
     {
         await Client.SendAsync(Continuation(base64Challenge));
-        var (status, line) = await ReadLineAsync();
+        var (status, line) = await ReadSaslLineAsync(bearerToken);
         if (status == LineStatus.TooLong)
         {
             LogTooLong();
@@ -362,8 +381,8 @@ internal abstract partial class MailSession : ISaslChannel
     /// Runs one SASL exchange (RFC 4422) for AUTH/AUTHENTICATE with the protocol's continuations; before TLS the
     /// bearer-token mechanisms only under sasl_oauth_plaintext, otherwise refused as a disabled mechanism is.
     /// </summary>
-    protected ValueTask<SaslResult> AuthenticateSaslAsync(string mechanism, string? initialResponse, SaslMechanisms enabled) =>
-        SaslExchange.RunAsync(this, mechanism, initialResponse, Settings.SaslOAuth.Usable(enabled, IsTls));
+    protected ValueTask<SaslResult> AuthenticateSaslAsync(string mechanism, string? initialResponse) =>
+        SaslExchange.RunAsync(this, mechanism, initialResponse, Settings.SaslOAuth.Usable(AuthMechanisms, IsTls));
 
     /// <summary>The attempt the auth server is asked about; SMTP adds Client-Host and the envelope.</summary>
     protected virtual LoginAttempt CreateAttempt(Credentials credentials, int attemptNumber) =>

@@ -54,6 +54,8 @@ internal sealed class SmtpSession(
 
     protected override int ClientBuffer => Settings.Smtp.ClientBuffer;
 
+    protected override SaslMechanisms AuthMechanisms => Settings.Smtp.Auth;
+
     protected override string TooLongReply => SmtpReplies.InvalidCommand;
 
     protected override string Continuation(string base64Challenge) => SmtpReplies.Continuation(base64Challenge);
@@ -164,7 +166,7 @@ internal sealed class SmtpSession(
         var args = command.Arguments;
         if (args.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
         if (args.Count > 2) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
-        var sasl = await AuthenticateSaslAsync(args[0], args.Count == 2 ? args[1] : null, Settings.Smtp.Auth);
+        var sasl = await AuthenticateSaslAsync(args[0], args.Count == 2 ? args[1] : null);
         return sasl.Status switch
         {
             SaslStatus.Done => await DecideAsync(sasl),

@@ -151,8 +151,9 @@ public sealed class BearerTokenDecoderTests
 
         public List<string> Challenges { get; } = [];
 
-        public ValueTask<string?> ChallengeAsync(string base64Challenge)
+        public ValueTask<string?> ChallengeAsync(string base64Challenge, bool bearerToken)
         {
+            Assert.True(bearerToken);
             Challenges.Add(base64Challenge);
             return ValueTask.FromResult(_answers.TryDequeue(out var answer) ? answer : null);
         }
