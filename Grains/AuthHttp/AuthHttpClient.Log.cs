@@ -23,4 +23,7 @@ internal sealed partial class AuthHttpClient
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "auth http request cancelled: the client went away")]
     private static partial void LogCancelled(ILogger logger);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "auth http server sent an Auth-Error-SASL that is not base64 of at most {MaxLength} characters ({Length} characters): ignored")]
+    private static partial void LogSaslErrorIgnored(ILogger logger, int length, int maxLength);
 }

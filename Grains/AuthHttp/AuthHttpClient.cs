@@ -106,6 +106,12 @@ internal sealed partial class AuthHttpClient(
                 // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
+                if (attempt.Method.IsBearerToken() && parsed.SaslError is { } saslError && !AuthHttpSaslError.IsValid(saslError))
+                {
+                    // The decision ignores it; the operator learns why the client got no error exchange.
+                    LogSaslErrorIgnored(logger, saslError.Length, AuthHttpSaslError.MaxLength);
+                }
+
                 var cacheTtl = parsed.CacheTtlSeconds is int seconds ? AuthHttpLimits.CacheTtl(seconds) : (TimeSpan?)null;
                 var decision = AuthHttpDecision.Decide(attempt, parsed, pools.Pool(attempt.Protocol).Count > 0);
                 // A reply nginx cannot use: a web server's error page (no Auth-Status) is told apart by its status.

@@ -32,7 +32,8 @@ internal static class AuthHttpDecision
         if (response.Error is { } error)
         {
             TimeSpan? wait = response.WaitSeconds is int s and > 0 ? AuthHttpLimits.Wait(s) : null;
-            return LoginDecision.Refuse(error, wait, ValidErrorCode(response.ErrorCode));
+            // A bearer login's refusal may carry RFC 7628's error for the client (freenginx 1.27.1); any other method's never.
+            return LoginDecision.Refuse(error, wait, ValidErrorCode(response.ErrorCode)) with { SaslError = SaslError(attempt, response) };
         }
 
         // 2. WAIT: ask again later, same attempt number.
@@ -48,13 +49,19 @@ internal static class AuthHttpDecision
             return LoginDecision.TemporaryFailure("auth http server did not send Auth-Status");
         }
 
-        // 3. OK.
+        // 3. OK. An error for the client's SASL exchange in a success makes no sense: freenginx fails the login too
+        // ("auth http server returned SASL error to auth success").
+        if (SaslError(attempt, response) is not null)
+        {
+            return LoginDecision.TemporaryFailure("auth server returned a SASL error to a successful login");
+        }
+
         if (string.IsNullOrEmpty(response.Server) || string.IsNullOrEmpty(response.Port))
         {
             // OrleansMail: with a pool, an OK that names no upstream at all lets the login grain choose one.
             if (poolAvailable && string.IsNullOrEmpty(response.Server) && string.IsNullOrEmpty(response.Port))
             {
-                return Password(attempt, response) is { } poolPassword
+                return TryPassword(attempt, response, out var poolPassword)
                     ? new LoginDecision(LoginOutcome.Allowed, UpstreamLogin: response.User ?? attempt.Login, UpstreamPassword: poolPassword)
                     : LoginDecision.TemporaryFailure("auth http server did not send password");
             }
@@ -72,8 +79,8 @@ internal static class AuthHttpDecision
             return LoginDecision.TemporaryFailure("auth http server sent invalid port");
         }
 
-        return Password(attempt, response) is { } password
-            ? LoginDecision.Allow(host, port, response.User ?? attempt.Login, password)
+        return TryPassword(attempt, response, out var password)
+            ? new LoginDecision(LoginOutcome.Allowed, host, port, response.User ?? attempt.Login, password)
             : LoginDecision.TemporaryFailure("auth http server did not send password");
     }
 
@@ -86,15 +93,29 @@ internal static class AuthHttpDecision
         : AuthHttpLimits.HasControlCharacter(response.Server) ? AuthHttpNames.Server
         : null;
 
-    /// <summary>The password for the upstream login, or null when there is none to give.</summary>
-    private static string? Password(LoginAttempt attempt, AuthHttpResponse response)
+    /// <summary>The password for the upstream login; false when there is none to give and the login cannot go on.</summary>
+    private static bool TryPassword(LoginAttempt attempt, AuthHttpResponse response, out string? password)
     {
+        if (attempt.Method.IsBearerToken())
+        {
+            // Auth-Pass as returned (a master or app password for proxy_oauth_login's password login), or none: never
+            // the token, which the front end still holds and passes on itself, so no decision (cached ones included)
+            // ever carries a token.
+            password = response.Pass;
+            return true;
+        }
+
         // Only a plain login still knows the client's clear-text password; APOP/CRAM-MD5 carried a digest and
         // EXTERNAL nothing, so the auth server must supply Auth-Pass (nginx forgets the secret, CVE-2026-27651).
         // SMTP needs one only for proxy_smtp_auth, which the front end checks when it logs in upstream.
-        return response.Pass ?? (attempt.Method == AuthMethod.Plain ? attempt.Secret : null)
+        password = response.Pass ?? (attempt.Method == AuthMethod.Plain ? attempt.Secret : null)
             ?? (attempt.Protocol == MailProtocol.Smtp ? string.Empty : null);
+        return password is not null;
     }
+
+    /// <summary>The reply's <c>Auth-Error-SASL</c> when the login is a bearer one and the value is usable, else null.</summary>
+    private static string? SaslError(LoginAttempt attempt, AuthHttpResponse response) =>
+        attempt.Method.IsBearerToken() && AuthHttpSaslError.IsValid(response.SaslError) ? response.SaslError : null;
 
     /// <summary>
     /// The error code goes verbatim into an SMTP reply line, so accept only printable ASCII ("451 4.3.0");

@@ -42,6 +42,13 @@ internal static class AuthHttpNames
     /// </summary>
     public const string CacheTtl = "Auth-Cache-TTL";
 
+    /// <summary>
+    /// A refused XOAUTH2/OAUTHBEARER login: base64 of RFC 7628's JSON error (§3.2.2), sent to the client as a last
+    /// challenge (freenginx 1.27.1 and Angie, src/mail/ngx_mail_auth_http_module.c there). Matched case-insensitively,
+    /// like every reply header (freenginx's own tests send <c>Auth-Error-Sasl</c>).
+    /// </summary>
+    public const string ErrorSasl = "Auth-Error-SASL";
+
     /// <summary><c>Auth-Method</c> token: IMAP LOGIN, USER/PASS, SASL PLAIN and LOGIN are all "plain".</summary>
     public static string For(AuthMethod method) => method switch
     {

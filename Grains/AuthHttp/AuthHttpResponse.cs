@@ -37,7 +37,10 @@ internal sealed record AuthHttpResponse
     /// <summary><c>Auth-Cache-TTL</c> seconds (our extension); null when absent or invalid.</summary>
     public int? CacheTtlSeconds { get; init; }
 
+    /// <summary><c>Auth-Error-SASL</c>, raw: checked by <see cref="AuthHttpSaslError"/> before anything uses it.</summary>
+    public string? SaslError { get; init; }
+
     /// <summary>Never print the password.</summary>
     public override string ToString() =>
-        $"AuthHttpResponse {{ Error = {Error}, Wait = {Wait}, Ok = {Ok}, Server = {Server}, Port = {Port}, User = {User}, WaitSeconds = {WaitSeconds}, ErrorCode = {ErrorCode}, CacheTtlSeconds = {CacheTtlSeconds} }}";
+        $"AuthHttpResponse {{ Error = {Error}, Wait = {Wait}, Ok = {Ok}, Server = {Server}, Port = {Port}, User = {User}, WaitSeconds = {WaitSeconds}, ErrorCode = {ErrorCode}, CacheTtlSeconds = {CacheTtlSeconds}, SaslError = {SaslError} }}";
 }

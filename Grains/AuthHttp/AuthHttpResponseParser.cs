@@ -81,6 +81,7 @@ internal static class AuthHttpResponseParser
         private int? _waitSeconds;
         private string? _errorCode;
         private int? _cacheTtlSeconds;
+        private string? _saslError;
 
         public void Add(string name, string rawValue)
         {
@@ -130,6 +131,10 @@ internal static class AuthHttpResponseParser
             {
                 _errorCode = value;
             }
+            else if (Is(name, AuthHttpNames.ErrorSasl))
+            {
+                _saslError = value;
+            }
             else if (Is(name, AuthHttpNames.CacheTtl))
             {
                 if (TryParseDigits(value, out var seconds))
@@ -151,6 +156,7 @@ internal static class AuthHttpResponseParser
             WaitSeconds = _waitSeconds,
             ErrorCode = _errorCode,
             CacheTtlSeconds = _cacheTtlSeconds,
+            SaslError = _saslError,
         };
     }
 }

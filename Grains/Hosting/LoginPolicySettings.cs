@@ -18,6 +18,13 @@ public sealed record LoginPolicySettings
     public TimeSpan AuthCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How long an allowed XOAUTH2/OAUTHBEARER decision is reused for the same bearer token, bounded by the answer's
+    /// <c>Auth-Cache-TTL</c> when it has one (the smaller wins: an auth server that knows the token's remaining
+    /// lifetime says so there). 0 = off.
+    /// </summary>
+    public TimeSpan AuthCacheTokenTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// How long a refusal is reused. Off by default: a user who just fixed a typo in the auth database must not keep
     /// being refused, and throttling (below) already protects the auth server from repeated wrong secrets.
     /// </summary>
@@ -130,6 +137,7 @@ public sealed record LoginPolicySettings
         return new LoginPolicySettings
         {
             AuthCacheTtl = Time(section, "AuthCacheTtl", "auth_cache_ttl", defaults.AuthCacheTtl),
+            AuthCacheTokenTtl = Time(section, "AuthCacheTokenTtl", "auth_cache_token_ttl", defaults.AuthCacheTokenTtl),
             AuthCacheNegativeTtl = Time(section, "AuthCacheNegativeTtl", "auth_cache_negative_ttl", defaults.AuthCacheNegativeTtl),
             AuthCacheStaleIfError = Time(section, "AuthCacheStaleIfError", "auth_cache_stale_if_error", defaults.AuthCacheStaleIfError),
             AuthCacheClientAddress = Flag(section, "AuthCacheClientAddress", "auth_cache_client_address", defaults.AuthCacheClientAddress),

@@ -32,7 +32,8 @@ internal sealed class AuthDecisionCache
     {
         foreach (var entry in _entries.Values)
         {
-            if (now < entry.FreshUntil && entry.Protocol == protocol && entry.Decision is { Outcome: LoginOutcome.Allowed, UpstreamPassword: { Length: > 0 } password }
+            // A bearer login's Auth-Pass is a master or app password, not the user's: it proves no digest.
+            if (now < entry.FreshUntil && entry.Protocol == protocol && !entry.Method.IsBearerToken() && entry.Decision is { Outcome: LoginOutcome.Allowed, UpstreamPassword: { Length: > 0 } password }
                 && ChallengeDigest.Matches(method, salt, password, digest))
                 return entry.Decision;
         }
@@ -43,11 +44,11 @@ internal sealed class AuthDecisionCache
     /// Keeps a decision for <paramref name="ttl"/>, or, for an allowed one, until <paramref name="keepUntil"/> when that
     /// is later (stale-if-error). <paramref name="secret"/> is the keyed hash of the secret alone.
     /// </summary>
-    public void Store(string key, MailProtocol protocol, byte[] secret, LoginDecision decision, DateTimeOffset now, TimeSpan ttl, DateTimeOffset keepUntil)
+    public void Store(string key, MailProtocol protocol, AuthMethod method, byte[] secret, LoginDecision decision, DateTimeOffset now, TimeSpan ttl, DateTimeOffset keepUntil)
     {
         if (ttl <= TimeSpan.Zero && (decision.Outcome != LoginOutcome.Allowed || keepUntil <= now)) return;
         if (!_entries.ContainsKey(key) && _entries.Count >= MaxEntries) Evict(now);
-        _entries[key] = new Entry(decision, protocol, secret, now, now + ttl, Max(now + ttl, keepUntil));
+        _entries[key] = new Entry(decision, protocol, method, secret, now, now + ttl, Max(now + ttl, keepUntil));
     }
 
     /// <summary>
@@ -72,5 +73,5 @@ internal sealed class AuthDecisionCache
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private sealed record Entry(LoginDecision Decision, MailProtocol Protocol, byte[] Secret, DateTimeOffset ObtainedAt, DateTimeOffset FreshUntil, DateTimeOffset KeepUntil);
+    private sealed record Entry(LoginDecision Decision, MailProtocol Protocol, AuthMethod Method, byte[] Secret, DateTimeOffset ObtainedAt, DateTimeOffset FreshUntil, DateTimeOffset KeepUntil);
 }

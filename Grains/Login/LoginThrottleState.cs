@@ -25,6 +25,12 @@ public sealed class LoginThrottleState
 
     /// <summary>Per address prefix: the questions the auth server refused, refused again locally until their time.</summary>
     [Id(6)] public Dictionary<string, RepeatedRefusals> RepeatsByAddressPrefix { get; set; } = [];
+
+    /// <summary>
+    /// The auth server's last refusal's <c>Auth-Error-SASL</c> (RFC 7628's error JSON, base64; no secret), which a
+    /// local refusal of a bearer-token login repeats like the text.
+    /// </summary>
+    [Id(7)] public string? LastRefusalSaslError { get; set; }
 }
 
 /// <summary>The persisted state of a client-address grain.</summary>

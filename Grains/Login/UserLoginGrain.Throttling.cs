@@ -43,14 +43,14 @@ internal sealed partial class UserLoginGrain
     /// holds this prefix as the auth server's own would), and the delay the count of wrong secrets earns — at least the
     /// threshold's when the prefix is locked out.
     /// </summary>
-    private LoginDecision LocalRefusal(string prefix, DateTimeOffset now, bool atLeastThreshold)
+    private LoginDecision LocalRefusal(AuthMethod method, string prefix, DateTimeOffset now, bool atLeastThreshold)
     {
         var s = state.State;
         var count = s.ByAddressPrefix.TryGetValue(prefix, out var window) ? window.Entries.Count : 0;
         if (atLeastThreshold) count = Math.Max(count, settings.BruteforceLoginThreshold);
         if (s.LastRefusalWait is { } wait && wait > TimeSpan.Zero) _authWaits.Start(prefix, now + wait, now);
         return LoginDecision.Refuse(s.LastRefusalMessage ?? DefaultRefusal, s.LastRefusalWait, s.LastRefusalSmtpErrorCode)
-            with { Delay = RefusalDelay.For(count, settings) };
+            with { Delay = RefusalDelay.For(count, settings), SaslError = method.IsBearerToken() ? s.LastRefusalSaslError : null };
     }
 
     /// <summary>
@@ -81,10 +81,11 @@ internal sealed partial class UserLoginGrain
                 changed = true;
             }
             var changedRefusal = s.LastRefusalMessage != refusal.Message || s.LastRefusalWait != refusal.Wait
-                || s.LastRefusalSmtpErrorCode != refusal.SmtpErrorCode;
+                || s.LastRefusalSmtpErrorCode != refusal.SmtpErrorCode || s.LastRefusalSaslError != refusal.SaslError;
             s.LastRefusalMessage = refusal.Message;
             s.LastRefusalWait = refusal.Wait;
             s.LastRefusalSmtpErrorCode = refusal.SmtpErrorCode;
+            s.LastRefusalSaslError = refusal.SaslError;
             return changed || changedRefusal;
         });
         if (isNew && settings.BruteforceAddressThreshold > 0) await AddressGrain(prefix).RecordFailure(secretHash);

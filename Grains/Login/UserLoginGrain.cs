@@ -104,12 +104,12 @@ internal sealed partial class UserLoginGrain(
         var throttled = Throttles(attempt, trusted);
         if (throttled && await ThresholdReachedAsync(prefix, now) is { } threshold)
         {
-            return Throttled(LocalRefusal(prefix, now, atLeastThreshold: true), threshold);
+            return Throttled(LocalRefusal(attempt.Method, prefix, now, atLeastThreshold: true), threshold);
         }
 
-        // Only a clear-text password can be matched again: APOP and CRAM-MD5 digests change with every challenge,
-        // EXTERNAL and smtp_auth none carry no secret at all.
-        var question = attempt.Method == AuthMethod.Plain ? AuthQuestion.Hash(hasher, attempt, settings) : null;
+        // Only a clear-text password or a bearer token can be matched again: APOP and CRAM-MD5 digests change with
+        // every challenge, EXTERNAL and smtp_auth none carry no secret at all.
+        var question = attempt.Method == AuthMethod.Plain || attempt.Method.IsBearerToken() ? AuthQuestion.Hash(hasher, attempt, settings) : null;
         var cacheKey = question is null ? null : Convert.ToBase64String(question);
         var cached = cacheKey is null ? null : _cache.Fresh(cacheKey, now);
         if (cacheKey is not null) metrics.CacheLookup(attempt.Protocol, hit: cached is not null);
@@ -121,7 +121,7 @@ internal sealed partial class UserLoginGrain(
 
         if (throttled && question is not null && IsRepeatedRefusal(prefix, question, now))
         {
-            return Throttled(LocalRefusal(prefix, now, atLeastThreshold: false), ThrottleRule.RepeatedRefusal);
+            return Throttled(LocalRefusal(attempt.Method, prefix, now, atLeastThreshold: false), ThrottleRule.RepeatedRefusal);
         }
 
         if (settings.AuthCacheDigestLocal && attempt is { Method: AuthMethod.Apop or AuthMethod.CramMd5, Salt: { } salt })
@@ -146,12 +146,13 @@ internal sealed partial class UserLoginGrain(
                 if (cacheKey is not null)
                 {
                     // A password the auth server accepts ends every other password's cached decision (changed password).
-                    _cache.ForgetOtherSecrets(secretHash);
-                    _cache.Store(cacheKey, attempt.Protocol, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheTtl,
-                        answer.CacheTtl == TimeSpan.Zero ? now : now + settings.AuthCacheStaleIfError);
+                    // Not a token: each device holds its own, and a refreshed token does not revoke the others.
+                    if (!attempt.Method.IsBearerToken()) _cache.ForgetOtherSecrets(secretHash);
+                    var (ttl, keep) = CacheTimes(attempt.Method, answer.CacheTtl);
+                    _cache.Store(cacheKey, attempt.Protocol, attempt.Method, secretHash, decision, now, ttl, now + keep);
                 }
                 else if (settings.AuthCacheDigestLocal && attempt.Method is AuthMethod.Apop or AuthMethod.CramMd5)
-                    _cache.Store(Convert.ToBase64String(hasher.Hash("digest", attempt.Protocol.ToString())), attempt.Protocol, secretHash,
+                    _cache.Store(Convert.ToBase64String(hasher.Hash("digest", attempt.Protocol.ToString())), attempt.Protocol, attempt.Method, secretHash,
                         decision, now, answer.CacheTtl ?? settings.AuthCacheTtl, now);
                 if (throttled) await RememberPrefixAsync(prefix, now, forgive: true);
                 return decision;
@@ -159,7 +160,7 @@ internal sealed partial class UserLoginGrain(
             case LoginOutcome.Refused:
                 if (!trusted && decision.Wait is { } wait && wait > TimeSpan.Zero) _authWaits.Start(prefix, now + wait, now);
                 if (cacheKey is not null)
-                    _cache.Store(cacheKey, attempt.Protocol, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheNegativeTtl, now);
+                    _cache.Store(cacheKey, attempt.Protocol, attempt.Method, secretHash, decision, now, answer.CacheTtl ?? settings.AuthCacheNegativeTtl, now);
                 return throttled && attempt.Method != AuthMethod.External
                     ? decision with { Delay = await CountFailureAsync(prefix, secretHash, question, decision, now) }
                     : decision;
@@ -172,6 +173,22 @@ internal sealed partial class UserLoginGrain(
                 return decision;
         }
     }
+
+    /// <summary>
+    /// How long an allowed decision is reused, and how long it is kept for stale-if-error. A password's: Auth-Cache-TTL,
+    /// else auth_cache_ttl. A bearer token's: auth_cache_token_ttl, cut to Auth-Cache-TTL when the answer has one (the
+    /// auth server may know the token expires sooner), and never served stale past that either.
+    /// </summary>
+    private (TimeSpan Ttl, TimeSpan KeepForErrors) CacheTimes(AuthMethod method, TimeSpan? answered)
+    {
+        var keep = answered == TimeSpan.Zero ? TimeSpan.Zero : settings.AuthCacheStaleIfError;
+        if (!method.IsBearerToken()) return (answered ?? settings.AuthCacheTtl, keep);
+        return answered is { } bound
+            ? (Min(settings.AuthCacheTokenTtl, bound), Min(keep, bound))
+            : (settings.AuthCacheTokenTtl, keep);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <inheritdoc />
     public Task FlushCache()

@@ -47,6 +47,20 @@ public sealed record AuthReply(IReadOnlyList<KeyValuePair<string, string>> Heade
         return With([.. headers]);
     }
 
+    /// <summary>An RFC 7628 §3.2.2 error (the form Google and Dovecot send for a bad token).</summary>
+    public const string InvalidTokenJson = """{"status":"invalid_token","schemes":"bearer","scope":"mail"}""";
+
+    /// <summary>
+    /// A refused bearer login: the error status, <c>Auth-Error-SASL</c> with <paramref name="json"/> in base64 (as freenginx 1.27.1
+    /// and Angie read it) and optional Auth-Wait seconds.
+    /// </summary>
+    public static AuthReply FailSasl(string message, string json, int? waitSeconds = null)
+    {
+        var fail = Fail(message, waitSeconds);
+        var error = KeyValuePair.Create("Auth-Error-SASL", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)));
+        return fail with { Headers = [.. fail.Headers, error] };
+    }
+
     /// <summary><c>Auth-Status: WAIT</c>, with Auth-Wait when given.</summary>
     public static AuthReply Wait(int? waitSeconds = null) =>
         waitSeconds is { } w ? With(("Auth-Status", "WAIT"), ("Auth-Wait", w.ToString(System.Globalization.CultureInfo.InvariantCulture))) : With(("Auth-Status", "WAIT"));

@@ -45,3 +45,24 @@ public sealed class RedisFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>One set of <see cref="OAuthBackends"/> (auth server with introspection, Dovecot with oauth2, Postfix with Dovecot SASL) for a test class.</summary>
+public sealed class OAuthBackendsFixture : IAsyncLifetime
+{
+    private OAuthBackends? _backends;
+
+    /// <summary>The running servers.</summary>
+    public OAuthBackends Backends => _backends ?? throw new InvalidOperationException("not started");
+
+    /// <inheritdoc />
+    public async ValueTask InitializeAsync() => _backends = await OAuthBackends.StartAsync();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_backends is not null)
+        {
+            await _backends.DisposeAsync();
+        }
+    }
+}

@@ -40,6 +40,12 @@ public sealed class TestAuthServer : IAsyncDisposable
     /// <summary>The URL to configure as auth_http: <see cref="BaseUrl"/> + <c>/auth</c>.</summary>
     public string Url => BaseUrl + "/auth";
 
+    /// <summary>The OAuth 2.0 token introspection endpoint this server also serves (for Dovecot's oauth2 passdb).</summary>
+    public TokenIntrospection Introspection { get; } = new();
+
+    /// <summary>The introspection endpoint's URL: <see cref="BaseUrl"/> + <see cref="TokenIntrospection.Path"/>.</summary>
+    public string IntrospectionUrl => BaseUrl + TokenIntrospection.Path;
+
     /// <summary>Decides each reply; may be replaced at any time. Exceptions become a 500 with no Auth-* headers.</summary>
     public Func<RecordedAuthRequest, AuthReply> Handler
     {
@@ -89,8 +95,29 @@ public sealed class TestAuthServer : IAsyncDisposable
                 ? AuthReply.Ok(backendHost, backendPort)
                 : AuthReply.Fail("Invalid login or password", waitOnFailureSeconds);
 
+    /// <summary>
+    /// A handler for bearer logins (Auth-Method <c>xoauth2</c> / <c>oauthbearer</c>) that knows the tokens of
+    /// <paramref name="tokens"/>: OK with the backend when Auth-Pass is a valid token of Auth-User, else
+    /// <c>Auth-Status: Invalid token</c> with <c>Auth-Error-SASL</c> carrying <paramref name="errorJson"/> (base64), which the
+    /// proxy sends the client as the RFC 7628 §3.2.2 error challenge. Other methods are refused.
+    /// </summary>
+    public static Func<RecordedAuthRequest, AuthReply> BearerTokens(TokenIntrospection tokens, string backendHost, int backendPort,
+        string errorJson = AuthReply.InvalidTokenJson, int? waitOnFailureSeconds = null) =>
+        request =>
+            request["Auth-Method"] is "xoauth2" or "oauthbearer"
+            && request.Decoded("Auth-Pass") is { } token && tokens.UserOf(token) is { } owner
+            && string.Equals(owner, request.Decoded("Auth-User"), StringComparison.OrdinalIgnoreCase)
+                ? AuthReply.Ok(backendHost, backendPort)
+                : AuthReply.FailSasl("Invalid token", errorJson, waitOnFailureSeconds);
+
     private async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path == TokenIntrospection.Path)
+        {
+            await Introspection.HandleAsync(context);
+            return;
+        }
+
         var headers = new List<KeyValuePair<string, string>>();
         foreach (var (name, values) in context.Request.Headers)
         {

@@ -121,6 +121,7 @@ public static class NginxDirectives
         Map("cluster_allowed_auth_servers", "any", max: Many, key: "Cluster:AllowedAuthServers", contexts: NginxContexts.Main, note: "OrleansMail only: the auth_http URLs the login grains accept in a login attempt"),
 
         Map("auth_cache_ttl", "60s", max: 1, key: "LoginPolicy:AuthCacheTtl", contexts: NginxContexts.Main, note: "OrleansMail only: positive auth decisions reused for this long"),
+        Map("auth_cache_token_ttl", "60s", max: 1, key: "LoginPolicy:AuthCacheTokenTtl", contexts: NginxContexts.Main, note: "OrleansMail only: XOAUTH2/OAUTHBEARER decisions reused for this long, at most the answer's Auth-Cache-TTL"),
         Map("auth_cache_negative_ttl", "0 (off)", max: 1, key: "LoginPolicy:AuthCacheNegativeTtl", contexts: NginxContexts.Main, note: "OrleansMail only: refusals reused for this long"),
         Map("auth_cache_stale_if_error", "0 (off)", max: 1, key: "LoginPolicy:AuthCacheStaleIfError", contexts: NginxContexts.Main, note: "OrleansMail only: serve a cached OK this old while the auth server is down"),
         Map("auth_cache_client_address", "off", max: 1, key: "LoginPolicy:AuthCacheClientAddress", contexts: NginxContexts.Main, note: "OrleansMail only: the client address is part of the cache key"),
