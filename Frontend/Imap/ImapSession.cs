@@ -43,6 +43,8 @@ internal sealed class ImapSession(
 
     protected override string TooLongReply => ImapReplies.InvalidCommand("*");
 
+    protected override string InvalidCommandReply => ImapReplies.InvalidCommand(_tag);
+
     protected override string Continuation(string base64Challenge) => ImapReplies.Continuation(base64Challenge);
 
     protected override string LoginFailedReply(LoginDecision decision) => ImapReplies.LoginFailed(_tag, decision.Message ?? "");

@@ -50,6 +50,8 @@ internal sealed class Pop3Session(
 
     protected override string TooLongReply => Pop3Replies.InvalidCommand;
 
+    protected override string InvalidCommandReply => Pop3Replies.InvalidCommand;
+
     protected override string Continuation(string base64Challenge) => Pop3Replies.Continuation(base64Challenge);
 
     protected override string LoginFailedReply(LoginDecision decision) => Pop3Replies.LoginFailed(decision.Message ?? "");

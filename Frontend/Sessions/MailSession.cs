@@ -179,6 +179,9 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The reply to a line longer than <see cref="ClientBuffer"/> (the invalid-command reply; the session then closes).</summary>
     protected abstract string TooLongReply { get; }
 
+    /// <summary>The invalid-command reply to the command being handled: IMAP <c>tag BAD</c>, POP3 <c>-ERR</c>, SMTP <c>500</c>.</summary>
+    protected abstract string InvalidCommandReply { get; }
+
     /// <summary>
     /// The reply when no decision could be made (auth server down with no usable cached decision, login grain
     /// unavailable after the retry): a temporary failure the client may retry later, unlike nginx's internal error.
@@ -433,6 +436,10 @@ internal abstract partial class MailSession : ISaslChannel
                 await Client.SendAsync(SessionLimitReply(decision.Message ?? ""));
                 return NextStep.Continue;
 
+            case LoginOutcome.Refused when decision.SaslError is { } saslError && credentials.Method.IsBearerToken():
+                LogLoginFailed(reason);
+                return await SaslErrorExchangeAsync(decision, saslError);
+
             case LoginOutcome.Refused when decision.Wait is { } wait && wait > TimeSpan.Zero:
                 LogLoginFailed(reason);
                 await Task.Delay(wait, Time, Client.Closed);
@@ -454,6 +461,32 @@ internal abstract partial class MailSession : ISaslChannel
                 await Client.SendAsync(InternalErrorReply);
                 return CloseFor(SessionEnd.LoginFailed);
         }
+    }
+
+    /// <summary>
+    /// RFC 7628 §3.2.3, as freenginx 1.27.1 runs it: a refused bearer-token login whose auth server sent
+    /// Auth-Error-SASL gets, after any Auth-Wait, that JSON (base64) as a challenge; the client's one answer
+    /// (up to sasl_oauth_buffer) should be the dummy <c>AQ==</c> (^A), or an empty line or the <c>*</c> cancel
+    /// (RFC 4422 §3.5), which get the usual failure reply; anything else is an invalid command, counted by max_errors
+    /// as any malformed SASL answer. Then, as for any refusal, the session goes on after an Auth-Wait and closes without one.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<NextStep> SaslErrorExchangeAsync(LoginDecision decision, string saslError)
+    {
+        var goesOn = decision.Wait is { } wait && wait > TimeSpan.Zero;
+        if (goesOn) await Task.Delay(decision.Wait!.Value, Time, Client.Closed);
+        await Client.SendAsync(Continuation(saslError));
+        var (status, line) = await ReadSaslLineAsync(bearerToken: true);
+        if (status == LineStatus.Closed) return NextStep.Close;
+        if (status == LineStatus.TooLong) return await TooLongAsync();
+        if (line is "AQ==" or "" or "*")
+        {
+            await Client.SendAsync(LoginFailedReply(decision));
+            return goesOn ? NextStep.Continue : CloseFor(SessionEnd.LoginFailed);
+        }
+        if (goesOn) return await InvalidAsync(InvalidCommandReply, counts: true);
+        await Client.SendAsync(InvalidCommandReply);
+        return CloseFor(SessionEnd.LoginFailed);
     }
 
     /// <summary>A SASL exchange's credentials, decided; the mechanism is the exchange's.</summary>

@@ -58,6 +58,8 @@ internal sealed class SmtpSession(
 
     protected override string TooLongReply => SmtpReplies.InvalidCommand;
 
+    protected override string InvalidCommandReply => SmtpReplies.InvalidCommand;
+
     protected override string Continuation(string base64Challenge) => SmtpReplies.Continuation(base64Challenge);
 
     protected override string LoginFailedReply(LoginDecision decision) => SmtpReplies.LoginFailed(decision.SmtpErrorCode, decision.Message ?? "");

@@ -10,12 +10,7 @@ namespace OrleansMail.Tests.Sasl;
 /// </summary>
 public sealed class BearerTokenCapabilityTests(BearerTokenProxyFixture fixture) : IClassFixture<BearerTokenProxyFixture>
 {
-    private async Task<LineClient> ConnectAsync(string listener)
-    {
-        var client = await LineClient.ConnectAsync(fixture.Proxy.Port(listener));
-        Assert.NotNull(await client.ReadLineAsync());
-        return client;
-    }
+    private Task<LineClient> ConnectAsync(string listener) => fixture.ConnectAsync(listener, ehlo: false);
 
     [Fact]
     public async Task ImapAdvertisesAndAcceptsThemOnlyUnderTlsByDefault()

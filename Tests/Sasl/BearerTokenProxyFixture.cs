@@ -12,7 +12,8 @@ namespace OrleansMail.Tests.Sasl;
 /// <c>saslwait</c> the same with Auth-Wait 1; any other token, or any other method, is refused.
 /// Listeners, all with starttls on: <c>imap</c>, <c>pop3</c>, <c>smtp</c> with sasl_oauth_plaintext on and client
 /// buffers of 1k (so a token is bounded by sasl_oauth_buffer only); <c>imapoff</c>, <c>pop3off</c>, <c>smtpoff</c> with
-/// the default, sasl_oauth_plaintext off. SMTP listeners list none too (smtp_auth plain login none xoauth2 oauthbearer).
+/// the default, sasl_oauth_plaintext off; <c>smtperrors</c> as <c>smtp</c> with max_errors 2. SMTP listeners list none
+/// too (smtp_auth plain login none xoauth2 oauthbearer).
 /// </summary>
 public sealed class BearerTokenProxyFixture : IAsyncLifetime
 {
@@ -46,6 +47,7 @@ public sealed class BearerTokenProxyFixture : IAsyncLifetime
                 ["imapoff"] = [("ImapAuth", imapAuth)],
                 ["pop3off"] = [("Protocol", "pop3"), ("Pop3Auth", pop3Auth)],
                 ["smtpoff"] = [("Protocol", "smtp"), ("SmtpAuth", smtpAuth)],
+                ["smtperrors"] = [("Protocol", "smtp"), ("SmtpAuth", smtpAuth), ("SaslOauthPlaintext", "on"), ("MaxErrors", "2")],
             });
     }
 
@@ -59,6 +61,22 @@ public sealed class BearerTokenProxyFixture : IAsyncLifetime
         return request["Auth-Protocol"] == "smtp"
             ? AuthReply.Ok(Postfix.Host, Postfix.Port)
             : AuthReply.Ok(Dovecot.Host, request["Auth-Protocol"] == "pop3" ? Dovecot.Pop3Port : Dovecot.ImapPort, pass: "alice-password");
+    }
+
+    /// <summary>
+    /// A client connection to <paramref name="listener"/>, its greeting read; with <paramref name="ehlo"/> (by default
+    /// on SMTP listeners) after EHLO.
+    /// </summary>
+    public async Task<LineClient> ConnectAsync(string listener, bool? ehlo = null)
+    {
+        var client = await LineClient.ConnectAsync(Proxy.Port(listener));
+        Assert.NotNull(await client.ReadLineAsync());
+        if (ehlo ?? listener.StartsWith("smtp", StringComparison.Ordinal))
+        {
+            await client.SendAsync("EHLO client.example\r\n");
+            await client.ReadUntilAsync("250 ");
+        }
+        return client;
     }
 
     /// <summary>An XOAUTH2 client response, base64.</summary>

@@ -37,17 +37,7 @@ public sealed class BearerTokenSizeTests(BearerTokenProxyFixture fixture) : ICla
         Assert.True(await client.IsClosedAsync());
     }
 
-    private async Task<LineClient> ConnectAsync(string listener, bool ehlo = false)
-    {
-        var client = await LineClient.ConnectAsync(fixture.Proxy.Port(listener));
-        Assert.NotNull(await client.ReadLineAsync());
-        if (ehlo)
-        {
-            await client.SendAsync("EHLO client.example\r\n");
-            await client.ReadUntilAsync("250 ");
-        }
-        return client;
-    }
+    private Task<LineClient> ConnectAsync(string listener, bool ehlo = false) => fixture.ConnectAsync(listener, ehlo);
 
     [Theory]
     [InlineData(6 * 1024)]
