@@ -8,7 +8,8 @@ namespace OrleansMail.Frontend.Configuration;
 /// takes as the client's address from a host in its <c>login_trusted_networks</c>.
 /// </param>
 /// <param name="Tls">TLS to the upstream.</param>
-public sealed record UpstreamSettings(ProxyProtocolVersion ProxyProtocol, bool ImapId, UpstreamTlsSettings Tls)
+/// <param name="OAuthLogin"><c>ProxyOAuthLogin token | password</c>: how a bearer-token login logs in upstream.</param>
+public sealed record UpstreamSettings(ProxyProtocolVersion ProxyProtocol, bool ImapId, UpstreamTlsSettings Tls, UpstreamOAuthLogin OAuthLogin = UpstreamOAuthLogin.Token)
 {
     public static readonly UpstreamSettings Default = new(ProxyProtocolVersion.Off, false, UpstreamTlsSettings.Plain);
 }

@@ -6,7 +6,7 @@ using OrleansMail.Grains.Hosting;
 namespace OrleansMail.Frontend.Configuration;
 
 /// <summary>
-/// Reads the upstream keys of a server (ProxyProtocol, ProxyImapId, ProxySsl*) with the usual mail → server
+/// Reads the upstream keys of a server (ProxyProtocol, ProxyImapId, ProxyOAuthLogin, ProxySsl*) with the usual mail → server
 /// inheritance, and the per-upstream overrides: <c>Mail:Upstreams</c> is a list whose entries name an
 /// <c>Address</c> (<c>"10.0.0.5:993"</c>, <c>"[2001:db8::5]:993"</c>, <c>"imap.example.org:143"</c> — the
 /// Auth-Server:Auth-Port the auth server answers) and any of those keys; a key an entry does not set comes from the
@@ -47,7 +47,13 @@ internal static class UpstreamSettingsReader
             "v2" => ProxyProtocolVersion.V2,
             var other => throw scope.Invalid("ProxyProtocol", other, "expected off, on or v2"),
         };
-        return new UpstreamSettings(proxyProtocol, scope.Bool("ProxyImapId", false), ReadTls(scope));
+        var oauthLogin = scope.Get("ProxyOAuthLogin")?.Trim().ToLowerInvariant() switch
+        {
+            null or "token" => UpstreamOAuthLogin.Token,
+            "password" => UpstreamOAuthLogin.Password,
+            var other => throw scope.Invalid("ProxyOAuthLogin", other, "expected token or password"),
+        };
+        return new UpstreamSettings(proxyProtocol, scope.Bool("ProxyImapId", false), ReadTls(scope), oauthLogin);
     }
 
     private static UpstreamTlsSettings ReadTls(MailSettingsReader.Scope scope)

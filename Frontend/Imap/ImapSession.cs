@@ -179,7 +179,7 @@ internal sealed class ImapSession(
     }
 
     protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
-        UpstreamConnection upstream, string login, string password, LoginDecision decision, CancellationToken cancellationToken) =>
-        ImapUpstreamLogin.LoginAsync(upstream, _tag, login, password, Settings.ProxyBuffer,
+        UpstreamConnection upstream, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken) =>
+        ImapUpstreamLogin.LoginAsync(upstream, _tag, login, password, UpstreamBearerLogin.For(client.Method, client.Secret, upstream.Settings), Settings.ProxyBuffer,
             upstream.Settings.ImapId ? ImapIdFields.Format(Connection) : null, cancellationToken);
 }

@@ -11,7 +11,10 @@ namespace OrleansMail.Frontend.Imap;
 /// Logs in to the upstream as nginx does (src/mail/ngx_mail_proxy_module.c): expect <c>* OK</c>, send
 /// <c>tag LOGIN {n}</c> literals reusing the client's tag, accept at most one untagged line before the tagged OK.
 /// Beyond nginx: when the greeting advertises LITERAL+ (RFC 7888), the literals are sent non-synchronising in one
-/// write, which saves two round trips per login.
+/// write, which saves two round trips per login. A client's XOAUTH2/OAUTHBEARER login (<see cref="UpstreamBearerLogin"/>)
+/// is passed on as <c>tag AUTHENTICATE mechanism</c> (RFC 3501 §6.2.2) when the upstream's capabilities (the greeting's
+/// <c>[CAPABILITY …]</c>, else a CAPABILITY command) list <c>AUTH=mechanism</c>, with the message on the command line
+/// under SASL-IR (RFC 4959), else after the <c>+</c> continuation; an error challenge is answered <c>AQ==</c> (RFC 7628 §3.2.3).
 /// </summary>
 internal static class ImapUpstreamLogin
 {
@@ -21,13 +24,15 @@ internal static class ImapUpstreamLogin
     /// Runs once per login, so it writes the commands straight into the upstream's pipe and decodes only the lines it
     /// keeps: the reply the client is sent comes back from <see cref="LineReader"/> with its CRLF, as one string.
     /// </remarks>
+    /// <param name="bearer">The client's bearer login, or null for any other.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(
-        UpstreamConnection upstream, string tag, string login, string password, int maxLineLength, string? id, CancellationToken cancellationToken)
+        UpstreamConnection upstream, string tag, string login, string password, UpstreamBearerLogin? bearer, int maxLineLength, string? id,
+        CancellationToken cancellationToken)
     {
         var (status, greeting) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, cancellationToken);
         if (status != LineStatus.Line || !greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))
             return UpstreamLoginResult.Failed(greeting);
-        var literalPlus = AdvertisesLiteralPlus(greeting);
+        var capabilities = CapabilityList(greeting, "[CAPABILITY ");
 
         if (upstream.StartTlsPending)
         {
@@ -37,7 +42,7 @@ internal static class ImapUpstreamLogin
                 throw new UpstreamTlsException($"upstream refused STARTTLS: {startTls}");
             await upstream.StartTlsAsync(cancellationToken);
             // What the greeting said before TLS may have been forged on the way (RFC 3501 §6.2.1: discard it).
-            literalPlus = false;
+            capabilities = null;
         }
 
         if (id is not null)
@@ -47,6 +52,16 @@ internal static class ImapUpstreamLogin
             await CommandAsync(upstream, IdTag, "ID " + id, maxLineLength, cancellationToken);
         }
 
+        if (bearer is { PassesToken: true })
+        {
+            capabilities ??= await CapabilityAsync(upstream, maxLineLength, cancellationToken);
+            if (Lists(capabilities, "AUTH=" + bearer.Mechanism))
+                return await AuthenticateAsync(upstream, tag, bearer, login, Lists(capabilities, "SASL-IR"), maxLineLength, cancellationToken);
+        }
+
+        if (bearer is not null && password.Length == 0) return UpstreamLoginResult.NotAttempted(bearer.NoPasswordReason);
+
+        var literalPlus = Lists(capabilities, "LITERAL+");
         var input = upstream.Input;
         var output = upstream.Output;
         var userLength = Encoding.UTF8.GetByteCount(login);
@@ -76,21 +91,77 @@ internal static class ImapUpstreamLogin
             await output.FlushAsync(cancellationToken);
         }
 
-        // At most one untagged line may precede the tagged reply (nginx 1.27.3: SmarterMail, Gmail send CAPABILITY).
-        // Lines are read with their CRLF: the tagged one (after the untagged one, if any) is what the client is sent.
+        return await TaggedReplyAsync(upstream, tag, answerErrorChallenge: false, maxLineLength, cancellationToken);
+    }
+
+    /// <summary>
+    /// The login's tagged reply. At most one untagged line may precede it (nginx 1.27.3: SmarterMail, Gmail send
+    /// CAPABILITY). Lines are read with their CRLF: the tagged one (after the untagged one, if any) is what the client
+    /// is sent. With <paramref name="answerErrorChallenge"/>, one <c>+</c> line (a SASL error challenge) is answered
+    /// <c>AQ==</c> and the tagged reply that follows is the result.
+    /// </summary>
+    private static async Task<UpstreamLoginResult> TaggedReplyAsync(
+        UpstreamConnection upstream, string tag, bool answerErrorChallenge, int maxLineLength, CancellationToken cancellationToken)
+    {
         string? untaggedLine = null;
         while (true)
         {
-            (status, var line) = await LineReader.ReadLineAsync(input, maxLineLength, cancellationToken, withLineEnd: true);
+            var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, cancellationToken, withLineEnd: true);
             if (status != LineStatus.Line) return UpstreamLoginResult.Failed(line);
             if (line.StartsWith("* ", StringComparison.Ordinal) && untaggedLine is null)
             {
                 untaggedLine = line;
                 continue;
             }
+            if (answerErrorChallenge && line.StartsWith('+'))
+            {
+                answerErrorChallenge = false;
+                Write(upstream.Output, UpstreamBearerLogin.ErrorChallengeAnswer + "\r\n");
+                await upstream.Output.FlushAsync(cancellationToken);
+                continue;
+            }
             var ok = IsTaggedOk(line, tag);
             return new(ok, !ok ? line : untaggedLine is null ? line : untaggedLine + line);
         }
+    }
+
+    /// <summary><c>tag AUTHENTICATE mechanism</c> with the client's token for <paramref name="user"/>.</summary>
+    private static async Task<UpstreamLoginResult> AuthenticateAsync(
+        UpstreamConnection upstream, string tag, UpstreamBearerLogin bearer, string user, bool saslIr, int maxLineLength, CancellationToken cancellationToken)
+    {
+        var initialResponse = bearer.InitialResponse(user);
+        if (saslIr)
+        {
+            Write(upstream.Output, $"{tag} AUTHENTICATE {bearer.Mechanism} {initialResponse}\r\n");
+        }
+        else
+        {
+            Write(upstream.Output, $"{tag} AUTHENTICATE {bearer.Mechanism}\r\n");
+            await upstream.Output.FlushAsync(cancellationToken);
+            var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, cancellationToken);
+            if (status != LineStatus.Line || !line.StartsWith('+')) return UpstreamLoginResult.Failed(line);
+            Write(upstream.Output, initialResponse + "\r\n");
+        }
+        await upstream.Output.FlushAsync(cancellationToken);
+        return await TaggedReplyAsync(upstream, tag, answerErrorChallenge: true, maxLineLength, cancellationToken);
+    }
+
+    /// <summary>
+    /// The upstream's capabilities from a CAPABILITY command (RFC 3501 §6.1.1): the untagged <c>* CAPABILITY</c>
+    /// line's list, or empty when there is none.
+    /// </summary>
+    private static async Task<string> CapabilityAsync(UpstreamConnection upstream, int maxLineLength, CancellationToken cancellationToken)
+    {
+        Write(upstream.Output, CapabilityTag + " CAPABILITY\r\n");
+        await upstream.Output.FlushAsync(cancellationToken);
+        var capabilities = "";
+        for (var untagged = 0; untagged <= MaxUntagged; untagged++)
+        {
+            var (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, cancellationToken);
+            if (status != LineStatus.Line || !line.StartsWith("* ", StringComparison.Ordinal)) break;
+            capabilities = CapabilityList(line, "* CAPABILITY ") ?? capabilities;
+        }
+        return capabilities;
     }
 
     /// <summary><c>tag OK</c>, case-insensitively, without making the text to compare with.</summary>
@@ -123,6 +194,7 @@ internal static class ImapUpstreamLogin
 
     private const string StartTlsTag = "S1";
     private const string IdTag = "I1";
+    private const string CapabilityTag = "C1";
 
     /// <summary>At most this many untagged lines may precede a tagged reply to the proxy's own commands.</summary>
     private const int MaxUntagged = 8;
@@ -141,14 +213,26 @@ internal static class ImapUpstreamLogin
         return "";
     }
 
-    private static bool AdvertisesLiteralPlus(string greeting)
+    /// <summary>
+    /// The capability list after <paramref name="prefix"/> (<c>[CAPABILITY </c> in a greeting's response code, or
+    /// <c>* CAPABILITY </c> for the untagged reply), up to <c>]</c> or the end of the line; null when there is none.
+    /// </summary>
+    private static string? CapabilityList(string line, string prefix)
     {
-        var start = greeting.IndexOf("[CAPABILITY ", StringComparison.OrdinalIgnoreCase);
-        if (start < 0) return false;
-        var end = greeting.IndexOf(']', start);
-        var capabilities = greeting.AsSpan(start + 12, (end < 0 ? greeting.Length : end) - start - 12);
-        foreach (var range in capabilities.Split(' '))
-            if (capabilities[range].Equals("LITERAL+", StringComparison.OrdinalIgnoreCase)) return true;
+        var start = line.IndexOf(prefix, StringComparison.OrdinalIgnoreCase);
+        if (start < 0) return null;
+        start += prefix.Length;
+        var end = prefix[0] == '[' ? line.IndexOf(']', start) : -1;
+        return line[start..(end < 0 ? line.Length : end)];
+    }
+
+    /// <summary>Whether <paramref name="capabilities"/> lists <paramref name="capability"/> (case-insensitively, RFC 3501 §7.2.1).</summary>
+    private static bool Lists(string? capabilities, string capability)
+    {
+        if (capabilities is null) return false;
+        var list = capabilities.AsSpan();
+        foreach (var range in list.Split(' '))
+            if (list[range].Equals(capability, StringComparison.OrdinalIgnoreCase)) return true;
         return false;
     }
 

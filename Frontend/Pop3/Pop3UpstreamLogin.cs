@@ -10,13 +10,17 @@ namespace OrleansMail.Frontend.Pop3;
 /// <summary>
 /// Logs in to the upstream as nginx does (src/mail/ngx_mail_proxy_module.c): expect the <c>+OK</c> greeting, send
 /// <c>USER</c>, expect <c>+OK</c>, send <c>PASS</c>, and relay the upstream's final <c>+OK</c> to the client.
-/// Always USER/PASS, whatever the client used: after APOP or CRAM-MD5 the auth server hands over the clear password.
+/// USER/PASS whatever the client used (after APOP or CRAM-MD5 the auth server hands over the clear password), except
+/// that a client's XOAUTH2/OAUTHBEARER login (<see cref="UpstreamBearerLogin"/>) is passed on as <c>AUTH mechanism
+/// initial-response</c> (RFC 5034) when the upstream's CAPA (RFC 2449) lists the mechanism under SASL; an error
+/// challenge is answered <c>AQ==</c> (RFC 7628 §3.2.3).
 /// </summary>
 internal static class Pop3UpstreamLogin
 {
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
+    /// <param name="bearer">The client's bearer login, or null for any other.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(
-        UpstreamConnection upstream, string login, string password, int maxLineLength, CancellationToken cancellationToken)
+        UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, int maxLineLength, CancellationToken cancellationToken)
     {
         Func<ValueTask<ReadResult>> read = () => upstream.Input.ReadAsync(cancellationToken);
 
@@ -33,14 +37,49 @@ internal static class Pop3UpstreamLogin
             await upstream.StartTlsAsync(cancellationToken);
         }
 
+        if (bearer is { PassesToken: true } && await OffersAsync(upstream, bearer.Mechanism, maxLineLength, read, cancellationToken))
+        {
+            (status, line) = await SendAsync(upstream, $"AUTH {bearer.Mechanism} {bearer.InitialResponse(login)}\r\n", maxLineLength, read, cancellationToken);
+            if (status == LineStatus.Line && line.StartsWith("+ ", StringComparison.Ordinal))
+                (status, line) = await SendAsync(upstream, UpstreamBearerLogin.ErrorChallengeAnswer + "\r\n", maxLineLength, read, cancellationToken);
+            return IsOk(status, line) ? new UpstreamLoginResult(true, line + "\r\n") : UpstreamLoginResult.Failed(line);
+        }
+
+        if (bearer is not null && password.Length == 0) return UpstreamLoginResult.NotAttempted(bearer.NoPasswordReason);
+
         foreach (var command in new[] { $"USER {login}\r\n", $"PASS {password}\r\n" })
         {
-            upstream.Output.Write(Encoding.UTF8.GetBytes(command));
-            await upstream.Output.FlushAsync(cancellationToken);
-            (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
+            (status, line) = await SendAsync(upstream, command, maxLineLength, read, cancellationToken);
             if (!IsOk(status, line)) return UpstreamLoginResult.Failed(line);
         }
         return new UpstreamLoginResult(true, line + "\r\n");
+    }
+
+    private static async Task<(LineStatus, string)> SendAsync(
+        UpstreamConnection upstream, string command, int maxLineLength, Func<ValueTask<ReadResult>> read, CancellationToken cancellationToken)
+    {
+        upstream.Output.Write(Encoding.UTF8.GetBytes(command));
+        await upstream.Output.FlushAsync(cancellationToken);
+        return await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
+    }
+
+    /// <summary>
+    /// Whether the upstream's CAPA lists <paramref name="mechanism"/> in its SASL line (RFC 2449 §6.3, RFC 5034 §6).
+    /// Reads the whole multi-line reply (up to the lone <c>.</c>); an <c>-ERR</c> (no CAPA) offers nothing.
+    /// </summary>
+    private static async Task<bool> OffersAsync(
+        UpstreamConnection upstream, string mechanism, int maxLineLength, Func<ValueTask<ReadResult>> read, CancellationToken cancellationToken)
+    {
+        var (status, line) = await SendAsync(upstream, "CAPA\r\n", maxLineLength, read, cancellationToken);
+        if (!IsOk(status, line)) return false;
+        var offered = false;
+        while (true)
+        {
+            (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
+            if (status != LineStatus.Line || line == ".") return offered;
+            if (line.StartsWith("SASL ", StringComparison.OrdinalIgnoreCase))
+                offered |= line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Contains(mechanism, StringComparer.OrdinalIgnoreCase);
+        }
     }
 
     /// <summary>nginx checks the first three bytes for <c>+OK</c>, case-sensitively (RFC 1939 §3 status indicators).</summary>

@@ -44,6 +44,9 @@ internal abstract partial class MailSession
     [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "upstream prematurely closed connection ({Reason}) while reading response from upstream")]
     protected partial void LogUpstreamClosed(string reason);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Error, Message = "cannot log in to upstream: {Reason} while reading response from upstream")]
+    private partial void LogUpstreamLoginImpossible(string reason);
+
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "client sent too long command")]
     protected partial void LogTooLong();
 

@@ -200,8 +200,11 @@ internal abstract partial class MailSession : ISaslChannel
     protected abstract string LoginFailedReply(LoginDecision decision);
 
     /// <summary>The protocol's login dialogue with the upstream, within <c>timeout</c>.</summary>
+    /// <param name="login">The upstream user: Auth-User, else the client's.</param>
+    /// <param name="password">Auth-Pass (or a plain login's own password); empty when there is none.</param>
+    /// <param name="client">What the client presented: a bearer login passes its mechanism and token on (proxy_oauth_login).</param>
     protected abstract Task<UpstreamLoginResult> LoginUpstreamAsync(
-        UpstreamConnection upstream, string login, string password, LoginDecision decision, CancellationToken cancellationToken);
+        UpstreamConnection upstream, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken);
 
     public async Task RunAsync()
     {
@@ -428,7 +431,7 @@ internal abstract partial class MailSession : ISaslChannel
         switch (decision.Outcome)
         {
             case LoginOutcome.Allowed:
-                return await ConnectUpstreamAsync(credentials.Login, decision);
+                return await ConnectUpstreamAsync(credentials, decision);
 
             case LoginOutcome.SessionLimit:
                 // As Dovecot: a temporary failure on an open connection, which may log in once a session ends.
@@ -501,7 +504,7 @@ internal abstract partial class MailSession : ISaslChannel
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<NextStep> ConnectUpstreamAsync(string clientLogin, LoginDecision decision)
+    private async ValueTask<NextStep> ConnectUpstreamAsync(Credentials client, LoginDecision decision)
     {
         var upstreamName = $"{decision.UpstreamHost}:{decision.UpstreamPort}";
         UpstreamLoginResult result;
@@ -512,7 +515,7 @@ internal abstract partial class MailSession : ISaslChannel
             LoginTracer.Upstream(_loginSpan, upstreamName);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Client.Closed);
             deadline.CancelAfter(Settings.Timeout);
-            result = await LoginUpstreamTracedAsync(upstreamName, decision.UpstreamLogin ?? clientLogin, decision.UpstreamPassword ?? "", decision, deadline.Token);
+            result = await LoginUpstreamTracedAsync(upstreamName, decision.UpstreamLogin ?? client.Login, decision.UpstreamPassword ?? "", client, decision, deadline.Token);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionResetException
                                   && !Client.Closed.IsCancellationRequested)
@@ -534,7 +537,8 @@ internal abstract partial class MailSession : ISaslChannel
 
         if (!result.Succeeded)
         {
-            if (result.Reply.Length > 0)
+            if (result.Impossible is { } why) LogUpstreamLoginImpossible(why);
+            else if (result.Reply.Length > 0)
             {
                 LogUpstreamInvalidResponse(LogValue.Escape(result.Reply.TrimEnd('\r', '\n')));
                 UpstreamFailed(decision, upstreamName, UpstreamErrorType.InvalidResponse);
@@ -556,12 +560,12 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The protocol's login dialogue with the upstream under an <c>upstream login</c> span (a child of the login span).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<UpstreamLoginResult> LoginUpstreamTracedAsync(
-        string upstreamName, string login, string password, LoginDecision decision, CancellationToken cancellationToken)
+        string upstreamName, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken)
     {
         using var span = LoginTracer.StartUpstreamLogin(upstreamName);
         try
         {
-            var result = await LoginUpstreamAsync(_upstream!, login, password, decision, cancellationToken);
+            var result = await LoginUpstreamAsync(_upstream!, login, password, client, decision, cancellationToken);
             if (!result.Succeeded) LoginTracer.Failed(span, result.Reply.Length > 0 ? UpstreamErrorType.InvalidResponse : UpstreamErrorType.Closed);
             return result;
         }

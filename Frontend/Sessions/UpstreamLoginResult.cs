@@ -7,8 +7,14 @@ namespace OrleansMail.Frontend.Sessions;
 /// SMTP's <c>235 2.0.0 OK</c>). On failure, the upstream's offending line with its CRLF, shown to the client only
 /// with <c>proxy_pass_error_message on</c>; empty when there was no line.
 /// </param>
-internal sealed record UpstreamLoginResult(bool Succeeded, string Reply)
+/// <param name="Impossible">
+/// Set when the proxy could not even try to log in (a bearer login with no way in upstream): why, for the error log.
+/// </param>
+internal sealed record UpstreamLoginResult(bool Succeeded, string Reply, string? Impossible = null)
 {
+    /// <summary>No login was attempted: <paramref name="reason"/> says why (logged; the client gets the internal error).</summary>
+    public static UpstreamLoginResult NotAttempted(string reason) => new(false, "", reason);
+
     /// <summary>A failed dialogue; the line is kept whole, CRLF included, because it may go to the client as is.</summary>
     public static UpstreamLoginResult Failed(string line) => new(false, line.Length > 0 ? line + "\r\n" : "");
 }

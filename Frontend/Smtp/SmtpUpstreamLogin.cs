@@ -9,7 +9,9 @@ namespace OrleansMail.Frontend.Smtp;
 /// <summary>
 /// Logs in to the upstream SMTP server as nginx does (src/mail/ngx_mail_proxy_module.c): expect 220; <c>EHLO server_name</c>
 /// (HELO when the client said HELO and xclient is off) → 250; with xclient and an upstream that offers it,
-/// XCLIENT → 220/250 and the client's own HELO/EHLO replayed → 250; with proxy_smtp_auth AUTH PLAIN → 235; under
+/// XCLIENT → 220/250 and the client's own HELO/EHLO replayed → 250; with proxy_smtp_auth AUTH PLAIN → 235 (for a
+/// client's XOAUTH2/OAUTHBEARER login, <c>AUTH mechanism initial-response</c> (RFC 4954) when the last EHLO reply's AUTH
+/// line offers the mechanism, a <c>334</c> error challenge answered <c>AQ==</c>, RFC 7628 §3.2.3); under
 /// smtp_auth none the stored MAIL line → 250 and RCPT line, whose reply goes to the client whatever its code.
 /// A SASL login is answered <c>235 2.0.0 OK</c> by the proxy itself. Every reply may be multi-line.
 /// </summary>
@@ -40,6 +42,8 @@ internal static class SmtpUpstreamLogin
         var ehlo = plan.Xclient || plan.ClientUsedEhlo;
         reply = await dialogue.SendAsync($"{(ehlo ? "EHLO" : "HELO")} {plan.ServerName}\r\n");
         if (reply.Code != 250) return Failed(reply);
+        // The extensions the upstream offers this session: the last EHLO's (a replayed one's after XCLIENT).
+        var extensions = reply;
 
         if (plan.Xclient && XclientCommand.OfferedAttributes(reply) is { } offered)
         {
@@ -49,6 +53,7 @@ internal static class SmtpUpstreamLogin
             {
                 reply = await dialogue.SendAsync($"{(plan.ClientUsedEhlo ? "EHLO" : "HELO")} {helo}\r\n");
                 if (reply.Code != 250) return Failed(reply);
+                extensions = reply;
             }
         }
 
@@ -60,8 +65,16 @@ internal static class SmtpUpstreamLogin
             return reply.Code == 0 ? Failed(reply) : new UpstreamLoginResult(true, reply.Text);
         }
 
+        if (plan.ProxySmtpAuth && plan.Bearer is { PassesToken: true } bearer && OffersAuth(extensions, bearer.Mechanism))
+        {
+            reply = await dialogue.SendAsync($"AUTH {bearer.Mechanism} {bearer.InitialResponse(plan.Login)}\r\n");
+            if (reply.Code == 334) reply = await dialogue.SendAsync(UpstreamBearerLogin.ErrorChallengeAnswer + "\r\n");
+            return reply.Code == 235 ? new UpstreamLoginResult(true, SmtpReplies.AuthSucceeded) : Failed(reply);
+        }
+
         if (plan.ProxySmtpAuth)
         {
+            if (plan.Bearer is { } noWay && plan.Password.Length == 0) return UpstreamLoginResult.NotAttempted(noWay.NoPasswordReason);
             // nginx: "no password available" when the auth server gave none for proxy_smtp_auth.
             if (plan.Password.Length == 0) return UpstreamLoginResult.Failed("");
             var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{plan.Login}\0{plan.Password}"));
@@ -70,6 +83,17 @@ internal static class SmtpUpstreamLogin
         }
 
         return new UpstreamLoginResult(true, SmtpReplies.AuthSucceeded);
+    }
+
+    /// <summary>Whether an EHLO reply's AUTH line (RFC 4954 §3) lists <paramref name="mechanism"/>.</summary>
+    private static bool OffersAuth(SmtpReply ehlo, string mechanism)
+    {
+        foreach (var line in ehlo.Lines.Skip(1))
+        {
+            if (line.Length < 9 || !line.AsSpan(4).StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase)) continue;
+            if (line[9..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(mechanism, StringComparer.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     private static UpstreamLoginResult Failed(SmtpReply reply) => UpstreamLoginResult.Failed(reply.TextWithoutLastLineEnd);

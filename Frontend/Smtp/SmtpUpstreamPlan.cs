@@ -16,6 +16,10 @@ namespace OrleansMail.Frontend.Smtp;
 /// <param name="Password">The password for AUTH PLAIN.</param>
 /// <param name="MailFrom">Under smtp_auth none: the client's MAIL line to replay; null for a SASL login.</param>
 /// <param name="RcptTo">Under smtp_auth none: the client's RCPT line to replay.</param>
+/// <param name="Bearer">
+/// The client's XOAUTH2/OAUTHBEARER login, or null: with proxy_smtp_auth it replaces AUTH PLAIN when the upstream's
+/// EHLO offers the mechanism (proxy_oauth_login token).
+/// </param>
 internal sealed record SmtpUpstreamPlan(
     string ServerName,
     string? ClientHelo,
@@ -29,7 +33,8 @@ internal sealed record SmtpUpstreamPlan(
     string Login,
     string Password,
     string? MailFrom,
-    string? RcptTo)
+    string? RcptTo,
+    Upstream.UpstreamBearerLogin? Bearer = null)
 {
     /// <summary>Never print the password.</summary>
     public override string ToString() => $"SmtpUpstreamPlan {{ Login = {Login}, ClientAddress = {ClientAddress} }}";

@@ -75,6 +75,7 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             ["Logging:LogLevel:Polly"] = "Warning",
             // The login policy is off unless a test turns it on: the other tests check nginx's behaviour, one auth request per login.
             ["LoginPolicy:auth_cache_ttl"] = "0",
+            ["LoginPolicy:auth_cache_token_ttl"] = "0",
             ["LoginPolicy:bruteforce_login_threshold"] = "0",
             ["LoginPolicy:bruteforce_address_threshold"] = "0",
             // Every test client comes from 127.0.0.1, some tests many at once: the per-address pre-login cap is off

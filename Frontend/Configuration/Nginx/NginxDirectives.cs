@@ -90,7 +90,7 @@ public static class NginxDirectives
         // OrleansMail's own settings, under nginx-style names.
         // TLS to upstreams and the IMAP ID forwarding (nginx has none): in mail{}, server{} and upstream ADDRESS {}.
         new("upstream", NginxContexts.Mail, NginxDirectiveStatus.Block, 1, 1, Key: "Upstreams",
-            Note: "OrleansMail only: upstream ADDRESS { ... } sets the proxy_ssl*, proxy_protocol and proxy_imap_id of the upstream the auth server names as ADDRESS (host:port)"),
+            Note: "OrleansMail only: upstream ADDRESS { ... } sets the proxy_ssl*, proxy_protocol, proxy_imap_id and proxy_oauth_login of the upstream the auth server names as ADDRESS (host:port)"),
         Map("proxy_ssl", "off", contexts: MSU, note: "OrleansMail only: off, on (implicit TLS) or starttls"),
         Map("proxy_ssl_verify", "on", flag: true, contexts: MSU, note: "OrleansMail only: verify the upstream's certificate"),
         Map("proxy_ssl_trusted_certificate", "system roots", contexts: MSU, note: "OrleansMail only: CA bundle (PEM)"),
@@ -100,6 +100,7 @@ public static class NginxDirectives
         Map("proxy_ssl_certificate_key", "—", contexts: MSU, note: "OrleansMail only"),
         Map("proxy_ssl_protocols", "TLSv1.2 TLSv1.3", max: Many, contexts: MSU, note: "OrleansMail only"),
         Map("proxy_imap_id", "off", flag: true, contexts: MSU, note: "OrleansMail only: IMAP ID with x-originating-ip/-port, x-connected-ip/-port, x-session-id before LOGIN"),
+        Map("proxy_oauth_login", "token", key: "ProxyOAuthLogin", contexts: MSU, note: "OrleansMail only: token (an XOAUTH2/OAUTHBEARER login passes the client's token on when the upstream advertises the mechanism, else logs in with Auth-Pass) or password (always Auth-Pass)"),
         Map("sasl_oauth_plaintext", "off", flag: true, note: "OrleansMail only: on = XOAUTH2 and OAUTHBEARER are offered and accepted before TLS too (a bearer token is a password)"),
         Map("sasl_oauth_buffer", "16k", note: "OrleansMail only: the longest XOAUTH2/OAUTHBEARER command, initial response or continuation line (IMAP literal included), whatever *_client_buffer"),
         Map("listener_name", "protocol@address", key: "Name", contexts: NginxContexts.Server, note: "OrleansMail only: the listener's name in logs"),
