@@ -55,7 +55,7 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
             {
                 ["imap"] = [("ImapAuth", BearerMechanisms)],
                 ["imapir"] = [("ImapAuth", BearerMechanisms), ("ImapCapabilities", "IMAP4rev1 SASL-IR")],
-                ["pop3"] = [("Protocol", "pop3"), ("Pop3Auth", BearerMechanisms)],
+                ["pop3"] = [("Protocol", "pop3"), ("Pop3Auth", "plain xoauth2 oauthbearer")], // pop3_auth has no "login": USER/PASS and AUTH LOGIN come with plain
                 ["smtp"] = [("Protocol", "smtp"), ("SmtpAuth", BearerMechanisms), ("ProxySmtpAuth", "on")],
             });
     }
