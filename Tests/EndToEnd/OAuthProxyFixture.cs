@@ -7,15 +7,22 @@ namespace OrleansMail.Tests.EndToEnd;
 /// <see cref="OAuthBackends"/> (Dovecot's oauth2 passdb and Postfix with Dovecot SASL, both checking tokens at the auth
 /// server's introspection endpoint) behind an OrleansMail Frontend (embedded silo) whose auth_http is the same auth server,
 /// answering bearer logins with <see cref="TestAuthServer.BearerTokens"/> (a refusal carries Auth-Error-SASL with
-/// <see cref="AuthReply.InvalidTokenJson"/>). XOAUTH2 and OAUTHBEARER are on for every listener, and allowed without TLS
-/// (sasl_oauth_plaintext on: every test talks plain TCP on loopback). Listeners: <c>imap</c> (no SASL-IR: the token comes
-/// in a continuation line), <c>imapir</c> (imap_capabilities with SASL-IR: the token in the AUTHENTICATE line),
-/// <c>pop3</c>, <c>smtp</c> (proxy_smtp_auth on: the proxy logs in to Postfix, passing the token on).
+/// <see cref="AuthReply.InvalidTokenJson"/> and Auth-Wait: 1, so the session goes on). XOAUTH2 and OAUTHBEARER are on for
+/// every listener, and allowed without TLS (sasl_oauth_plaintext on: every test talks plain TCP on loopback). Listeners:
+/// <c>imap</c> (no SASL-IR: the token comes in a continuation line), <c>imapir</c> (imap_capabilities with SASL-IR: the
+/// token in the AUTHENTICATE line), <c>pop3</c>, <c>smtp</c> (proxy_smtp_auth on: the proxy logs in to Postfix, passing
+/// the token on).
 /// </summary>
 public sealed class OAuthProxyFixture : IAsyncLifetime
 {
     /// <summary>Auth-Status of a refused bearer login.</summary>
     public const string RefusalMessage = "Invalid token";
+
+    /// <summary>
+    /// Auth-Wait of a refusal: a positive one keeps the session going after the failure reply, which comes after the
+    /// wait (without one, or with 0, nginx closes the connection: src/mail/ngx_mail_auth_http_module.c).
+    /// </summary>
+    private const int RefusalWaitSeconds = 1;
 
     private const string BearerMechanisms = "plain login xoauth2 oauthbearer";
 
@@ -46,7 +53,7 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
                 "smtp" => postfix.Port,
                 _ => dovecot.ImapPort,
             };
-            return TestAuthServer.BearerTokens(Auth.Introspection, dovecot.Host, port)(request);
+            return TestAuthServer.BearerTokens(Auth.Introspection, dovecot.Host, port, waitOnFailureSeconds: RefusalWaitSeconds)(request);
         };
         Auth.Handler = DefaultHandler;
         Proxy = await ProxyUnderTest.StartAsync(
@@ -87,7 +94,7 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
     {
         var json = $$"""{"status":"invalid_token","scope":"mail","test":"{{Guid.NewGuid():N}}"}""";
         Auth.Handler = request => request["Auth-Pass"] is not null && Auth.Introspection.UserOf(request.Decoded("Auth-Pass")!) is null
-            ? AuthReply.FailSasl(RefusalMessage, json)
+            ? AuthReply.FailSasl(RefusalMessage, json, RefusalWaitSeconds)
             : DefaultHandler(request);
         return json;
     }
