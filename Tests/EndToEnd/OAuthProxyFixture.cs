@@ -64,7 +64,10 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
                 ["imapir"] = [("ImapAuth", BearerMechanisms), ("ImapCapabilities", "IMAP4rev1 SASL-IR")],
                 ["pop3"] = [("Protocol", "pop3"), ("Pop3Auth", "plain xoauth2 oauthbearer")], // pop3_auth has no "login": USER/PASS and AUTH LOGIN come with plain
                 ["smtp"] = [("Protocol", "smtp"), ("SmtpAuth", BearerMechanisms), ("ProxySmtpAuth", "on")],
-            });
+            },
+            // The token cache off as ProxyUnderTest turns the password cache off: every login asks the auth server, so each
+            // test sees its own auth request (auth_cache_token_ttl is tested with the grains).
+            [("LoginPolicy:AuthCacheTokenTtl", "0")]);
     }
 
     /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
