@@ -11,16 +11,21 @@ namespace OrleansMail.Bench;
 /// The auth_http server both proxies share (src/mail/ngx_mail_auth_http_module.c): <c>Auth-Status: OK</c> with the upstream's address for
 /// a bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench
 /// password, <c>Invalid login or password</c> otherwise. The upstream follows <c>Auth-Protocol</c>: Dovecot's IMAP or
-/// POP3 port, Postfix's smtpd port. Kestrel with a
-/// single terminal delegate, no routing, no logging, so it stays cheap next to the proxies. <c>GET /stats</c>
-/// returns how many login decisions it made (the runner checks that every proxied login was decided here).
+/// POP3 port, Postfix's smtpd port. A bearer login (Auth-Method <c>oauthbearer</c> / <c>xoauth2</c>, issue 17) is OK when
+/// Auth-Pass is the user's <see cref="BearerTokens"/> token. It is also the OAuth 2.0 introspection endpoint (RFC 7662)
+/// Dovecot's oauth2 passdb asks (<c>POST /introspect</c>, <c>token=…</c>): <c>{"active":true,"username":"benchN"}</c> for a
+/// bench token. Kestrel with a single terminal delegate, no routing, no logging, so it stays cheap next to the proxies.
+/// <c>GET /stats</c> returns how many login decisions it made (the runner checks that every proxied login was decided
+/// here), how many it refused and how many tokens it introspected.
 /// </summary>
 internal static class AuthServer
 {
     private static long s_decisions;
     private static long s_refusals;
+    private static long s_introspections;
 
-    public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, int pop3UpstreamPort, int smtpUpstreamPort, string password, int maxSeconds)
+    public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, int pop3UpstreamPort, int smtpUpstreamPort, string password,
+        int tokenBytes, int maxSeconds)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -43,7 +48,13 @@ internal static class AuthServer
             {
                 response.ContentType = "text/plain";
                 return response.WriteAsync(
-                    string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref s_decisions)} {Interlocked.Read(ref s_refusals)}\n"));
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"{Interlocked.Read(ref s_decisions)} {Interlocked.Read(ref s_refusals)} {Interlocked.Read(ref s_introspections)}\n"));
+            }
+            if (request.Path.StartsWithSegments("/introspect"))
+            {
+                Interlocked.Increment(ref s_introspections);
+                return IntrospectAsync(context, tokenBytes);
             }
 
             Interlocked.Increment(ref s_decisions);
@@ -51,7 +62,11 @@ internal static class AuthServer
             var pass = request.Headers["Auth-Pass"].ToString();
             var headers = response.Headers;
             var bench = user.StartsWith("bench", StringComparison.Ordinal);
-            if ((bench || user.StartsWith("idle", StringComparison.Ordinal)) && pass == password)
+            // nginx escapes Auth-Pass; a bench token's characters are all unreserved, so it arrives as it is.
+            var valid = request.Headers["Auth-Method"].ToString() is "oauthbearer" or "xoauth2"
+                ? bench && BearerTokens.UserOf(pass, tokenBytes) == user
+                : pass == password;
+            if ((bench || user.StartsWith("idle", StringComparison.Ordinal)) && valid)
             {
                 headers["Auth-Status"] = "OK";
                 headers["Auth-Server"] = "127.0.0.1";
@@ -76,6 +91,15 @@ internal static class AuthServer
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
         await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, limit.Token);
         return 0;
+    }
+
+    /// <summary>RFC 7662 §2: the form's <c>token</c>; active with the user's name for a bench token (Dovecot's <c>username_attribute</c>).</summary>
+    private static async Task IntrospectAsync(HttpContext context, int tokenBytes)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var user = BearerTokens.UserOf(form["token"].ToString(), tokenBytes);
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(user is null ? """{"active":false}""" : $$"""{"active":true,"username":"{{user}}"}""", context.RequestAborted);
     }
 
     /// <summary>Reads (decisions, refusals) from a running auth server.</summary>

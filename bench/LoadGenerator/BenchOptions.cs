@@ -31,6 +31,15 @@ internal sealed class BenchOptions
     /// asks the auth server for every login.
     /// </summary>
     public List<BenchTarget> WarmTargets { get; } = [];
+    /// <summary>
+    /// IMAP OAUTHBEARER login targets (issue 17): direct Dovecot (its oauth2 passdb asks the auth server's introspection
+    /// endpoint) and an OrleansMail listener with <c>imap_auth oauthbearer</c> that passes the token on to Dovecot. nginx
+    /// cannot proxy OAUTHBEARER, so OrleansMail is compared with its own LOGIN figure of the same round and with direct.
+    /// </summary>
+    public List<BenchTarget> OAuthTargets { get; } = [];
+    /// <summary>Bearer token length of the OAUTHBEARER logins (<see cref="BearerTokens"/>).</summary>
+    public int TokenBytes { get; set; } = DefaultTokenBytes;
+    public const int DefaultTokenBytes = 6000;
     /// <summary>Prometheus /metrics URL per target name: the runtime's allocation counter around its IMAP login runs.</summary>
     public Dictionary<string, string> MetricsUrls { get; } = [];
     /// <summary>Steady-state commands: logged-in clients, pipelined depth, seconds per run.</summary>
@@ -79,6 +88,8 @@ internal sealed class BenchOptions
                 case "--pop3-target": o.Pop3Targets.Add(Target(Value())); break;
                 case "--smtp-target": o.SmtpTargets.Add(Target(Value())); break;
                 case "--warm-target": o.WarmTargets.Add(Target(Value())); break;
+                case "--oauth-target": o.OAuthTargets.Add(Target(Value())); break;
+                case "--token-bytes": o.TokenBytes = Int(); break;
                 case "--postfix-pid": o.PostfixPid = Int(); break;
                 case "--metrics":
                     {
@@ -130,6 +141,8 @@ internal sealed class BenchOptions
         if (o.LoginSeconds is <= 0 or > 600 || o.RelaySeconds is <= 0 or > 600) throw new ArgumentException("durations: 0 < s <= 600");
         if (o.CommandsClients is < 1 or > 200 || o.CommandsDepth is < 1 or > 64 || o.CommandsSeconds is <= 0 or > 600 || o.CommandsClients > o.Users)
             throw new ArgumentException("--commands-clients 1..200 (at most --users), --commands-depth 1..64, --commands-seconds 0 < s <= 600");
+        // A 6,025-byte OAUTHBEARER message is 8,036 base64 bytes: Dovecot 2.3's login processes take at most 8,192.
+        if (o.TokenBytes is < 64 or > 6100) throw new ArgumentException("--token-bytes 64..6100 (Dovecot 2.3 takes a SASL response of at most 8192 base64 bytes)");
         if (o.IdleSessions > 9000) throw new ArgumentException("--idle-sessions at most 9000 (20,000 fds per process, 2 per proxied session)");
         return o;
     }

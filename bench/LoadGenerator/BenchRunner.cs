@@ -37,6 +37,7 @@ internal sealed class BenchRunner(BenchOptions options)
     private readonly ImapLoginDialogue _imap = new(new BenchUsers(options.Users, options.Password));
     private readonly Pop3LoginDialogue _pop3 = new(new BenchUsers(options.Users, options.Password));
     private readonly SmtpLoginDialogue _smtp = new(new BenchUsers(options.Users, options.Password));
+    private readonly ImapOAuthBearerLoginDialogue _oauthBearer = new(new BenchUsers(options.Users, options.Password), options.TokenBytes);
     private readonly byte[] _smtpMessage = Scenarios.BuildMessage(options.SmtpMessageBytes, "sink@example.org", "OrleansMail SMTP benchmark");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly Dictionary<string, long> _rssBaseline = [];
@@ -46,6 +47,8 @@ internal sealed class BenchRunner(BenchOptions options)
     public List<IdleSample> Idles { get; } = [];
     public List<LoginSample> Pop3Logins { get; } = [];
     public List<LoginSample> SmtpLogins { get; } = [];
+    /// <summary>IMAP logins with AUTHENTICATE OAUTHBEARER (issue 17): direct Dovecot and OrleansMail passing the token on.</summary>
+    public List<LoginSample> OAuthLogins { get; } = [];
     /// <summary>IMAP logins through OrleansMail with a warm auth-decision cache.</summary>
     public List<LoginSample> WarmLogins { get; } = [];
     public List<MessageSample> Messages { get; } = [];
@@ -69,6 +72,11 @@ internal sealed class BenchRunner(BenchOptions options)
             var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _imap);
             var relay = await Scenarios.RelayAsync(target.Port, TimeSpan.FromSeconds(Math.Min(1, options.WarmupSeconds)), 50, _users);
             Log($"  {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}; relay {relay.MegabytesPerSecond:F0} MB/s{Err(relay.FirstError)}");
+        }
+        foreach (var target in options.OAuthTargets)
+        {
+            var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, _oauthBearer);
+            Log($"warm-up OAUTHBEARER {target.Name}: {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}");
         }
         foreach (var target in options.WarmTargets)
         {
@@ -99,6 +107,7 @@ internal sealed class BenchRunner(BenchOptions options)
         {
             var order = Rotate(options.Targets, round - 1);
             foreach (var target in order) Logins.Add(await MeasureLoginsAsync(target, round, _imap));
+            foreach (var target in Rotate(options.OAuthTargets, round - 1)) OAuthLogins.Add(await MeasureLoginsAsync(target, round, _oauthBearer));
             foreach (var target in options.WarmTargets) WarmLogins.Add(await MeasureLoginsAsync(target, round, _imap));
             if (options.Cluster is { } clusterTarget) ClusterLogins.Add(await MeasureClusterLoginsAsync(clusterTarget, round));
             foreach (var target in order) Relays.Add(await MeasureRelayAsync(target, round));

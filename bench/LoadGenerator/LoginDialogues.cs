@@ -48,6 +48,30 @@ internal sealed class ImapLoginDialogue(BenchUsers users) : ILoginDialogue
     }
 }
 
+/// <summary>
+/// IMAP with a bearer token (issue 17): greeting <c>* OK</c>, <c>a AUTHENTICATE OAUTHBEARER &lt;initial response&gt;</c>
+/// (SASL-IR, RFC 4959: one round trip, as Thunderbird and MailKit log in when the server offers it; RFC 7628 §3.1
+/// message with the user's <see cref="BearerTokens"/> token), <c>a OK</c>; <c>b LOGOUT</c>, <c>b OK</c>.
+/// </summary>
+internal sealed class ImapOAuthBearerLoginDialogue(BenchUsers users, int tokenBytes) : ILoginDialogue
+{
+    private static readonly ReadOnlyMemory<byte> TagA = "a"u8.ToArray();
+    private readonly byte[][] _authenticate = UserCommands.Build(users, (user, _) =>
+        $"a AUTHENTICATE OAUTHBEARER {BearerTokens.OAuthBearerResponse(user, tokenBytes)}\r\n");
+    private readonly ImapLoginDialogue _imap = new(users);
+
+    public string Protocol => "IMAP OAUTHBEARER";
+
+    public async ValueTask LoginAsync(LineConnection connection, long userIndex, CancellationToken cancellationToken)
+    {
+        await connection.ExpectImapGreetingAsync(cancellationToken);
+        await connection.SendAsync(_authenticate[(int)(userIndex % _authenticate.Length)], cancellationToken);
+        await connection.ExpectTaggedOkAsync(TagA, cancellationToken);
+    }
+
+    public ValueTask LogoutAsync(LineConnection connection, CancellationToken cancellationToken) => _imap.LogoutAsync(connection, cancellationToken);
+}
+
 /// <summary>POP3 (RFC 1939): greeting <c>+OK</c>, <c>USER</c>, <c>+OK</c>, <c>PASS</c>, <c>+OK</c>; <c>QUIT</c>, <c>+OK</c>.</summary>
 internal sealed class Pop3LoginDialogue(BenchUsers users) : ILoginDialogue
 {

@@ -7,8 +7,8 @@ using OrleansMail.Bench;
 
 // LoadGenerator: the benchmark's client, auth server and runner (see bench/run.sh).
 //   serve-auth --port P --upstream-port D [--idle-upstream-port D2] [--pop3-upstream-port D3] [--smtp-upstream-port S]
-//              [--password X] [--max-seconds S]                               the auth_http server
-//   logins PORT [CONCURRENCY] [SECONDS] [USERS] [imap|pop3|smtp]           one login run, by hand
+//              [--password X] [--token-bytes N] [--max-seconds S]             the auth_http server (and token introspection)
+//   logins PORT [CONCURRENCY] [SECONDS] [USERS] [imap|pop3|smtp|oauthbearer]   one login run, by hand
 //   free-ports N                                                             N free loopback TCP ports
 //   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
 //   flood PORT PID HELD PER_ADDRESS FLOOD USER PASSWORD OUT_PREFIX [--nginx PORT PID] [--check]   the connection flood
@@ -19,6 +19,7 @@ try
         case "serve-auth":
             {
                 int port = 0, upstream = 0, idleUpstream = 0, pop3Upstream = 0, smtpUpstream = 0, maxSeconds = 3600;
+                var tokenBytes = BenchOptions.DefaultTokenBytes;
                 var password = "benchpass";
                 for (var i = 1; i < args.Length; i += 2)
                 {
@@ -31,11 +32,12 @@ try
                         case "--pop3-upstream-port": pop3Upstream = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--smtp-upstream-port": smtpUpstream = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--password": password = value; break;
+                        case "--token-bytes": tokenBytes = int.Parse(value, CultureInfo.InvariantCulture); break;
                         case "--max-seconds": maxSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
                         default: throw new ArgumentException($"unknown option {args[i]}");
                     }
                 }
-                return await AuthServer.RunAsync(port, upstream, idleUpstream, pop3Upstream, smtpUpstream, password, maxSeconds);
+                return await AuthServer.RunAsync(port, upstream, idleUpstream, pop3Upstream, smtpUpstream, password, tokenBytes, maxSeconds);
             }
         case "free-ports":
             {
@@ -52,7 +54,7 @@ try
             }
         case "logins":
             {
-                // A single login run, for trying a target by hand: logins PORT [CONCURRENCY] [SECONDS] [USERS]
+                // A single login run, for trying a target by hand: logins PORT [CONCURRENCY] [SECONDS] [USERS] [imap|pop3|smtp|oauthbearer]
                 var port = int.Parse(args[1], CultureInfo.InvariantCulture);
                 var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50;
                 var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 5;
@@ -62,6 +64,7 @@ try
                 {
                     "pop3" => new Pop3LoginDialogue(benchUsers),
                     "smtp" => new SmtpLoginDialogue(benchUsers),
+                    "oauthbearer" => new ImapOAuthBearerLoginDialogue(benchUsers, BenchOptions.DefaultTokenBytes),
                     _ => new ImapLoginDialogue(benchUsers),
                 };
                 var run = await Scenarios.LoginsAsync(port, concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 600)), 1_000_000, dialogue);

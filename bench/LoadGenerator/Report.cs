@@ -174,15 +174,41 @@ internal sealed class Report
 
         // POP3 and SMTP (issue 4): direct is Dovecot's POP3, and for SMTP Postfix's smtpd (AUTH through Dovecot's auth
         // service; the proxies answer 235 themselves and send XCLIENT to Postfix).
-        void AddLoginRows(string protocol, string how, List<LoginSample> samples)
+        void AddLoginRows(string protocol, string how, List<LoginSample> samples, string? keyPrefix = null)
         {
-            var key = protocol.ToLowerInvariant();
+            var key = keyPrefix ?? protocol.ToLowerInvariant();
             Add($"{key}_logins_per_second", $"{protocol} logins/s ({how}, concurrency {_options.Concurrency})", "1/s", true, samples, s => s.Target, s => s.LoginsPerSecond);
             Add($"{key}_login_p50_ms", $"{protocol} login latency p50", "ms", false, samples, s => s.Target, s => s.P50Ms);
             Add($"{key}_login_p99_ms", $"{protocol} login latency p99", "ms", false, samples, s => s.Target, s => s.P99Ms);
             Add($"{key}_proxy_cpu_ms_per_login", $"{protocol} proxy CPU per login", "ms", false, samples, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
             Add($"{key}_auth_cpu_ms_per_login", $"{protocol} auth server CPU per login", "ms", false, samples, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
         }
+        // Issue 17: IMAP logins with AUTHENTICATE OAUTHBEARER (SASL-IR) and a TokenBytes token: direct Dovecot (its oauth2
+        // passdb asks the auth server's introspection endpoint) and OrleansMail (the auth server decides, then the token is
+        // passed on to Dovecot, which introspects it too). nginx cannot proxy OAUTHBEARER: OrleansMail's figure is put
+        // next to its own LOGIN rows of the same rounds (the "÷ LOGIN" rows, direct's likewise).
+        var oauth = _runner.OAuthLogins;
+        if (oauth.Count > 0)
+        {
+            AddLoginRows("IMAP OAUTHBEARER", $"AUTHENTICATE with a {_options.TokenBytes}-byte token", oauth, "oauthbearer");
+            Add("oauthbearer_dovecot_cpu_ms_per_login", "IMAP OAUTHBEARER Dovecot CPU per login (its token introspection included)", "ms", false, oauth,
+                s => s.Target, s => s.DovecotCpuMsPerLogin);
+            void OverLogin(string key, string label, Func<LoginSample, double?> value)
+            {
+                var medians = new Dictionary<string, double?>();
+                foreach (var name in _targetNames)
+                {
+                    var bearer = Median(oauth.Where(s => s.Target == name).Select(value));
+                    var login = Median(logins.Where(s => s.Target == name).Select(value));
+                    medians[name] = bearer is { } b && login is { } l && l != 0 ? b / l : null;
+                }
+                rows.Add(new MetricRow(key, label, "×", false, medians, null, null, null));
+            }
+            OverLogin("oauthbearer_over_login_logins_per_second", "IMAP OAUTHBEARER ÷ LOGIN of the same target: logins/s", s => s.LoginsPerSecond);
+            OverLogin("oauthbearer_over_login_p99_ms", "IMAP OAUTHBEARER ÷ LOGIN of the same target: login latency p99", s => s.P99Ms);
+            OverLogin("oauthbearer_over_login_proxy_cpu_ms_per_login", "IMAP OAUTHBEARER ÷ LOGIN of the same target: proxy CPU per login", s => s.ProxyCpuMsPerLogin);
+        }
+
         var pop3 = _runner.Pop3Logins;
         if (pop3.Count > 0)
         {
@@ -322,6 +348,8 @@ internal sealed class Report
                 Pop3Targets = _options.Pop3Targets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 SmtpTargets = _options.SmtpTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 WarmTargets = _options.WarmTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                OAuthTargets = _options.OAuthTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                _options.TokenBytes,
                 _options.SmtpConcurrency, _options.SmtpMessageBytes, _options.MessagesPerConnection,
                 _options.CommandsClients, _options.CommandsDepth, _options.CommandsSeconds,
             },
@@ -332,7 +360,7 @@ internal sealed class Report
                 Logins = _runner.Logins, Relay = _runner.Relays, Idle = _runner.Idles,
                 Pop3Logins = _runner.Pop3Logins, SmtpLogins = _runner.SmtpLogins, SmtpMessages = _runner.Messages,
                 WarmLogins = _runner.WarmLogins, Commands = _runner.Commands, PipelinedCommands = _runner.PipelinedCommands,
-                ClusterLogins = _runner.ClusterLogins,
+                ClusterLogins = _runner.ClusterLogins, OAuthLogins = _runner.OAuthLogins,
             },
         };
         return JsonSerializer.Serialize(document, JsonOptions) + "\n";
@@ -357,6 +385,7 @@ internal sealed class Report
             "1/s" or "MB/s" => "N0",
             "ms" when v < 1 => "F3",
             "ms" => "F2",
+            "×" => "F2",
             "s/GB" => "F3",
             "KB" => "F1",
             _ => "N0",
@@ -492,6 +521,11 @@ internal sealed class Report
                 problems.Add($"{target.Name}: idle scenario did not hold every session");
             if (idles.Any(s => s.Errors != 0)) problems.Add($"{target.Name}: idle errors ({idles.FirstOrDefault(s => s.FirstError is not null)?.FirstError})");
         }
+        foreach (var target in _options.OAuthTargets)
+        {
+            if (CheckLogins("IMAP OAUTHBEARER", target, _runner.OAuthLogins).Any(s => s.DovecotCpuMsPerLogin <= 0))
+                problems.Add($"{target.Name}: no Dovecot CPU measured (IMAP OAUTHBEARER)");
+        }
         foreach (var target in _options.Pop3Targets)
         {
             if (CheckLogins("POP3", target, _runner.Pop3Logins).Any(s => s.DovecotCpuMsPerLogin <= 0)) problems.Add($"{target.Name}: no Dovecot CPU measured (POP3)");
@@ -523,6 +557,11 @@ internal sealed class Report
             ("pipelined_commands_per_second", Orleans), ("pipelined_proxy_cpu_ms_per_1000_commands", Orleans),
         };
         if (_options.MetricsUrls.ContainsKey(Orleans)) rows.Add(("allocated_kb_per_login", Orleans));
+        if (_options.OAuthTargets.Any(t => t.Name == Orleans))
+        {
+            rows.AddRange([("oauthbearer_logins_per_second", Orleans), ("oauthbearer_login_p99_ms", Orleans), ("oauthbearer_proxy_cpu_ms_per_login", Orleans),
+                ("oauthbearer_over_login_proxy_cpu_ms_per_login", Orleans)]);
+        }
         if (_options.WarmTargets.Any(t => _options.MetricsUrls.ContainsKey(t.Name))) rows.Add(("warm_allocated_kb_per_login", Orleans));
         if (_options.Cluster is not null)
         {
