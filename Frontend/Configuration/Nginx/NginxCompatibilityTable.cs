@@ -10,12 +10,18 @@ namespace OrleansMail.Frontend.Configuration.Nginx;
 public static class NginxCompatibilityTable
 {
     /// <summary>Where OrleansMail behaves differently from nginx for a directive nginx has, and why. Absent: no known difference.</summary>
+    private const string BearerTokenMechanisms =
+        "Also `xoauth2` and `oauthbearer`, which nginx lacks, as freenginx 1.27.1 has them; before TLS only with `sasl_oauth_plaintext on` (README \"Bearer-token logins\").";
+
     public static IReadOnlyDictionary<string, string> Differences { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["error_log"] = "With no top-level error_log and no -e, lines go to the console in .NET's format rather than to nginx's compiled-in logs/error.log (a container-friendly default). `*N` counts client connections only (nginx also counts its own auth_http connections). An upstream that refuses the connection is logged when connecting (`connect() to … failed (111: Connection refused) while connecting to upstream`), where nginx notices it when reading (`recv() failed (111: …) while reading response from upstream`). Client-supplied values are escaped as `\\xHH` (nginx writes them raw, so a login could forge a line). `memory:` is refused (nginx debug builds only). The thread id after `PID#` is 0. Every session ends with one more info line, `PROTOCOL session closed (END) after SECONDSs, client ADDR:PORT, TLS, bytes from/to client:N/M` (README \"Logging\", EventId 1021), which nginx's mail module does not write.",
         ["auth_http"] = "Connections to the auth server are pooled (HTTP/1.1 keep-alive) instead of one per attempt; an auth server that cannot be reached gives the temporary-failure reply instead of the internal error; `Auth-Wait` holds the login from that client address prefix cluster-wide (never another prefix or a trusted network), and is capped at 5 minutes; a reply without `Auth-Status` is an internal error (nginx takes it as OK); decisions may be cached (`auth_cache_*`). README \"The auth_http protocol\" lists each.",
         ["proxy_timeout"] = "Traffic in either direction counts as activity, so an IMAP IDLE client that receives updates is not cut off.",
         ["pop3_client_buffer"] = "nginx has no such directive (its POP3 line buffer is fixed at 128 bytes); OrleansMail makes it a setting.",
+        ["imap_auth"] = BearerTokenMechanisms,
+        ["pop3_auth"] = BearerTokenMechanisms,
+        ["smtp_auth"] = BearerTokenMechanisms,
         ["imap_capabilities"] = "IMAP `ID` is answered (`* ID NIL`) before login, where nginx answers BAD and breaks clients that send it.",
         ["ssl_protocols"] = "Only what .NET and the system's OpenSSL policy allow: TLSv1 and TLSv1.1 are dropped with a warning, TLSv1.2 and TLSv1.3 serve.",
         ["ssl_session_cache"] = "`shared:NAME:SIZE` is accepted with a warning: each process keeps its own session cache (nginx shares one between its workers).",
