@@ -21,9 +21,12 @@ internal sealed class AuthDecisionCache
     public LoginDecision? Fresh(string key, DateTimeOffset now) =>
         _entries.TryGetValue(key, out var entry) && now < entry.FreshUntil ? entry.Decision : null;
 
-    /// <summary>An allowed decision obtained from the auth server no longer ago than <paramref name="limit"/> (stale-if-error).</summary>
+    /// <summary>
+    /// An allowed decision obtained from the auth server no longer ago than <paramref name="limit"/> (stale-if-error),
+    /// and still within what it was stored for (a bearer token's Auth-Cache-TTL bounds that too).
+    /// </summary>
     public LoginDecision? Stale(string key, DateTimeOffset now, TimeSpan limit) =>
-        _entries.TryGetValue(key, out var entry) && entry.Decision.Outcome == LoginOutcome.Allowed && now < entry.ObtainedAt + limit
+        _entries.TryGetValue(key, out var entry) && entry.Decision.Outcome == LoginOutcome.Allowed && now < entry.ObtainedAt + limit && now < entry.KeepUntil
             ? entry.Decision
             : null;
 
