@@ -17,6 +17,9 @@ namespace OrleansMail.Frontend.Pop3;
 /// </summary>
 internal static class Pop3UpstreamLogin
 {
+    /// <summary>RFC 5034 §4: the longest AUTH command line with an initial response, CRLF included.</summary>
+    private const int MaxAuthCommandLine = 255;
+
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     /// <param name="bearer">The client's bearer login, or null for any other.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(
@@ -39,7 +42,17 @@ internal static class Pop3UpstreamLogin
 
         if (bearer is { PassesToken: true } && await OffersAsync(upstream, bearer.Mechanism, maxLineLength, read, cancellationToken))
         {
-            (status, line) = await SendAsync(upstream, $"AUTH {bearer.Mechanism} {bearer.InitialResponse(login)}\r\n", maxLineLength, read, cancellationToken);
+            // RFC 5034 §4: an AUTH command with its initial response is at most 255 octets; a longer token follows
+            // the server's empty "+ " challenge.
+            var message = bearer.InitialResponse(login);
+            if (bearer.CommandWithInitialResponse(message, MaxAuthCommandLine) is { } command)
+                (status, line) = await SendAsync(upstream, command, maxLineLength, read, cancellationToken);
+            else
+            {
+                (status, line) = await SendAsync(upstream, $"AUTH {bearer.Mechanism}\r\n", maxLineLength, read, cancellationToken);
+                if (status != LineStatus.Line || !(line == "+" || line.StartsWith("+ ", StringComparison.Ordinal))) return UpstreamLoginResult.Failed(line);
+                (status, line) = await SendAsync(upstream, message + "\r\n", maxLineLength, read, cancellationToken);
+            }
             if (status == LineStatus.Line && line.StartsWith("+ ", StringComparison.Ordinal))
                 (status, line) = await SendAsync(upstream, UpstreamBearerLogin.ErrorChallengeAnswer + "\r\n", maxLineLength, read, cancellationToken);
             return IsOk(status, line) ? new UpstreamLoginResult(true, line + "\r\n") : UpstreamLoginResult.Failed(line);

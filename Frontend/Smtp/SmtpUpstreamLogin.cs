@@ -67,7 +67,16 @@ internal static class SmtpUpstreamLogin
 
         if (plan.ProxySmtpAuth && plan.Bearer is { PassesToken: true } bearer && OffersAuth(extensions, bearer.Mechanism))
         {
-            reply = await dialogue.SendAsync($"AUTH {bearer.Mechanism} {bearer.InitialResponse(plan.Login)}\r\n");
+            // RFC 5321 §4.5.3.1.4: a command line is 512 octets, and Postfix's default line_length_limit (2048) cuts a
+            // longer AUTH line, so a token that does not fit follows the empty 334 challenge (RFC 4954 §4).
+            var message = bearer.InitialResponse(plan.Login);
+            if (bearer.CommandWithInitialResponse(message, MaxCommandLine) is { } command) reply = await dialogue.SendAsync(command);
+            else
+            {
+                reply = await dialogue.SendAsync($"AUTH {bearer.Mechanism}\r\n");
+                if (reply.Code != 334) return Failed(reply);
+                reply = await dialogue.SendAsync(message + "\r\n");
+            }
             if (reply.Code == 334) reply = await dialogue.SendAsync(UpstreamBearerLogin.ErrorChallengeAnswer + "\r\n");
             return reply.Code == 235 ? new UpstreamLoginResult(true, SmtpReplies.AuthSucceeded) : Failed(reply);
         }
@@ -84,6 +93,9 @@ internal static class SmtpUpstreamLogin
 
         return new UpstreamLoginResult(true, SmtpReplies.AuthSucceeded);
     }
+
+    /// <summary>RFC 5321 §4.5.3.1.4: the longest command line, CRLF included.</summary>
+    private const int MaxCommandLine = 512;
 
     /// <summary>Whether an EHLO reply's AUTH line (RFC 4954 §3) lists <paramref name="mechanism"/>.</summary>
     private static bool OffersAuth(SmtpReply ehlo, string mechanism)

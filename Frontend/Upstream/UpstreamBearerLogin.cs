@@ -41,6 +41,17 @@ internal sealed record UpstreamBearerLogin(AuthMethod Method, string Token, Upst
         return Convert.ToBase64String(Encoding.UTF8.GetBytes(message));
     }
 
+    /// <summary>
+    /// The <c>AUTH</c> command for the upstream with <paramref name="message"/> on its line when the whole line fits in
+    /// <paramref name="maxCommandLine"/> octets; null when the message must follow the server's empty challenge instead
+    /// (RFC 4954 §4 and RFC 5034 §4 allow both forms).
+    /// </summary>
+    public string? CommandWithInitialResponse(string message, int maxCommandLine)
+    {
+        var command = $"AUTH {Mechanism} {message}\r\n";
+        return command.Length <= maxCommandLine ? command : null;
+    }
+
     /// <summary>Why there is no way in when the password login is needed and the auth server returned no Auth-Pass (logged, EventId 1030).</summary>
     public string NoPasswordReason => PassesToken
         ? $"the upstream does not advertise {Mechanism} and the auth server returned no Auth-Pass for a password login"

@@ -112,13 +112,15 @@ public sealed class BearerUpstreamLoginTests(OAuthBackendsFixture fixture) : ICl
 
         Assert.True(result.Succeeded, result.Reply + Backends.Diagnostics());
         Assert.StartsWith("+OK", result.Reply, StringComparison.Ordinal);
-        Assert.Equal($"CAPA\r\nAUTH {mechanism} {OAuthSasl.InitialResponse(mechanism, OAuthBackends.User, Backends.Token)}\r\n", relay.Sent);
+        // A 6 KB token makes the AUTH line far longer than RFC 5034's 255 octets: the message follows the empty "+ " challenge.
+        Assert.Equal($"CAPA\r\nAUTH {mechanism}\r\n{OAuthSasl.InitialResponse(mechanism, OAuthBackends.User, Backends.Token)}\r\n", relay.Sent);
     }
 
     [Fact]
     public async Task Pop3AnswersTheErrorChallengeOfAWrongTokenAndFails()
     {
-        var wrong = BearerToken.Create(200);
+        // Short enough for the AUTH line to stay within RFC 5034's 255 octets: the initial response goes on the line.
+        var wrong = BearerToken.Create(40);
         await using var relay = new RecordingRelay(Backends.Dovecot.Pop3Port);
         await using var upstream = await ConnectAsync(relay.Port);
 
@@ -141,7 +143,9 @@ public sealed class BearerUpstreamLoginTests(OAuthBackendsFixture fixture) : ICl
 
         Assert.True(result.Succeeded, result.Reply + Backends.Diagnostics());
         Assert.Equal(SmtpReplies.AuthSucceeded, result.Reply);
-        Assert.Equal($"EHLO proxy.test\r\nAUTH {mechanism} {OAuthSasl.InitialResponse(mechanism, OAuthBackends.User, Backends.Token)}\r\n", relay.Sent);
+        // A 6 KB token makes the AUTH line longer than RFC 5321's 512 octets (and Postfix's default line_length_limit, 2048):
+        // the message follows the empty 334 challenge.
+        Assert.Equal($"EHLO proxy.test\r\nAUTH {mechanism}\r\n{OAuthSasl.InitialResponse(mechanism, OAuthBackends.User, Backends.Token)}\r\n", relay.Sent);
     }
 
     [Fact]
