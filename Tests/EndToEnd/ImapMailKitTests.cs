@@ -117,7 +117,10 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
         {
             using var client = await ConnectAsync();
             var started = System.Diagnostics.Stopwatch.StartNew();
-            await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync("alice", "wrong", Timeout));
+            // A wrong password of its own: another test here has "wrong" refused without Auth-Wait, and the grains'
+            // repeated-refusal rule (bruteforce_repeat_window, on in this fixture) would repeat that refusal locally for
+            // 60 s, Auth-Wait-less, so the proxy would close instead of waiting (CI failed so once).
+            await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync("alice", "wrong-then-wait", Timeout));
             Assert.True(started.Elapsed >= TimeSpan.FromSeconds(1.9), $"refused after {started.Elapsed}");
             // Auth-Wait keeps the connection open: the same connection may try again.
             Assert.True(client.IsConnected);
