@@ -179,7 +179,7 @@ internal sealed class ImapSession(
     }
 
     protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
-        UpstreamConnection upstream, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken) =>
-        ImapUpstreamLogin.LoginAsync(upstream, _tag, login, password, UpstreamBearerLogin.For(client.Method, client.Secret, upstream.Settings), Settings.ProxyBuffer,
+        UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, LoginDecision decision, CancellationToken cancellationToken) =>
+        ImapUpstreamLogin.LoginAsync(upstream, _tag, login, password, bearer, Settings.ProxyBuffer,
             upstream.Settings.ImapId ? ImapIdFields.Format(Connection) : null, cancellationToken);
 }

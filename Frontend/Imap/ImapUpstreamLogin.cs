@@ -227,14 +227,8 @@ internal static class ImapUpstreamLogin
     }
 
     /// <summary>Whether <paramref name="capabilities"/> lists <paramref name="capability"/> (case-insensitively, RFC 3501 §7.2.1).</summary>
-    private static bool Lists(string? capabilities, string capability)
-    {
-        if (capabilities is null) return false;
-        var list = capabilities.AsSpan();
-        foreach (var range in list.Split(' '))
-            if (list[range].Equals(capability, StringComparison.OrdinalIgnoreCase)) return true;
-        return false;
-    }
+    private static bool Lists(string? capabilities, string capability) =>
+        capabilities is not null && CapabilityWords.Contains(capabilities, capability);
 
     private static void Write(PipeWriter output, string ascii) => output.Write(Encoding.ASCII.GetBytes(ascii));
 }

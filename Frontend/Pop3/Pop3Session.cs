@@ -168,6 +168,6 @@ internal sealed class Pop3Session(
     }
 
     protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
-        UpstreamConnection upstream, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken) =>
-        Pop3UpstreamLogin.LoginAsync(upstream, login, password, UpstreamBearerLogin.For(client.Method, client.Secret, upstream.Settings), Settings.ProxyBuffer, cancellationToken);
+        UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, LoginDecision decision, CancellationToken cancellationToken) =>
+        Pop3UpstreamLogin.LoginAsync(upstream, login, password, bearer, Settings.ProxyBuffer, cancellationToken);
 }

@@ -91,7 +91,7 @@ internal static class Pop3UpstreamLogin
             (status, line) = await LineReader.ReadLineAsync(upstream.Input, maxLineLength, read);
             if (status != LineStatus.Line || line == ".") return offered;
             if (line.StartsWith("SASL ", StringComparison.OrdinalIgnoreCase))
-                offered |= line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Contains(mechanism, StringComparer.OrdinalIgnoreCase);
+                offered |= CapabilityWords.Contains(line.AsSpan(5), mechanism);
         }
     }
 

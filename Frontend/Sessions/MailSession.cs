@@ -202,9 +202,9 @@ internal abstract partial class MailSession : ISaslChannel
     /// <summary>The protocol's login dialogue with the upstream, within <c>timeout</c>.</summary>
     /// <param name="login">The upstream user: Auth-User, else the client's.</param>
     /// <param name="password">Auth-Pass (or a plain login's own password); empty when there is none.</param>
-    /// <param name="client">What the client presented: a bearer login passes its mechanism and token on (proxy_oauth_login).</param>
+    /// <param name="bearer">A bearer-token client's mechanism and token, and how this upstream takes them (proxy_oauth_login); else null.</param>
     protected abstract Task<UpstreamLoginResult> LoginUpstreamAsync(
-        UpstreamConnection upstream, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken);
+        UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, LoginDecision decision, CancellationToken cancellationToken);
 
     public async Task RunAsync()
     {
@@ -565,7 +565,9 @@ internal abstract partial class MailSession : ISaslChannel
         using var span = LoginTracer.StartUpstreamLogin(upstreamName);
         try
         {
-            var result = await LoginUpstreamAsync(_upstream!, login, password, client, decision, cancellationToken);
+            // The upstream is known only now (after any failover): its proxy_oauth_login decides how a token is passed on.
+            var bearer = UpstreamBearerLogin.For(client.Method, client.Secret, _upstream!.Settings);
+            var result = await LoginUpstreamAsync(_upstream, login, password, bearer, decision, cancellationToken);
             if (!result.Succeeded) LoginTracer.Failed(span, result.Reply.Length > 0 ? UpstreamErrorType.InvalidResponse : UpstreamErrorType.Closed);
             return result;
         }

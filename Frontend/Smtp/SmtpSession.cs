@@ -209,13 +209,13 @@ internal sealed class SmtpSession(
         };
 
     protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
-        UpstreamConnection upstream, string login, string password, Credentials client, LoginDecision decision, CancellationToken cancellationToken)
+        UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, LoginDecision decision, CancellationToken cancellationToken)
     {
         // An RCPT being decided means an smtp_auth none login: replay MAIL and RCPT; otherwise a SASL login.
         var unauthenticated = _rcptTo is not null;
         var plan = new SmtpUpstreamPlan(Settings.ServerName, _helo, _esmtp, Settings.Smtp.Xclient, Settings.Smtp.ProxySmtpAuth,
             Client.ClientIp, Connection.RemoteEndPoint, Connection.LocalEndPoint, _clientHost, login, password,
-            unauthenticated ? _mailFrom : null, unauthenticated ? _rcptTo : null, UpstreamBearerLogin.For(client.Method, client.Secret, upstream.Settings));
+            unauthenticated ? _mailFrom : null, unauthenticated ? _rcptTo : null, bearer);
         return SmtpUpstreamLogin.LoginAsync(upstream, plan, Settings.ProxyBuffer, cancellationToken);
     }
 }

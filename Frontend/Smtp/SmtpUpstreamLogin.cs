@@ -103,7 +103,7 @@ internal static class SmtpUpstreamLogin
         foreach (var line in ehlo.Lines.Skip(1))
         {
             if (line.Length < 9 || !line.AsSpan(4).StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase)) continue;
-            if (line[9..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(mechanism, StringComparer.OrdinalIgnoreCase)) return true;
+            if (CapabilityWords.Contains(line.AsSpan(9), mechanism)) return true;
         }
         return false;
     }
