@@ -42,8 +42,8 @@ internal sealed record HostileKind(
     string? Opening = null,
     string? OpeningReply = null)
 {
-    /// <summary>The hostile mix of the flood: one byte per second of a command never finished, lines grown to just under the
-    /// limit, ClientHellos trickled (implicit TLS and after STARTTLS), PROXY v1/v2 headers never finished, a PROXY header sent
+    /// <summary>The hostile mix of the flood: one byte per second of a command never finished (a SASL answer and an IMAP
+    /// literal among them), lines grown to just under the limit, ClientHellos trickled (implicit TLS and after STARTTLS), PROXY v1/v2 headers never finished, a PROXY header sent
     /// slowly then a command trickled, and silent connections.</summary>
     public static IReadOnlyList<HostileKind> Mix(byte[] clientHello)
     {
@@ -56,6 +56,10 @@ internal sealed record HostileKind(
             new("imap: a line grown to the limit", FloodListener.Imap, LineOf("a LOGIN alice "), GrownOver12Seconds, ClosingRule.LoginTimeout, ServerLines: 1),
             new("pop3: a line grown to the limit", FloodListener.Pop3, LineOf("USER "), GrownOver12Seconds, ClosingRule.LoginTimeout, ServerLines: 1),
             new("smtp: a line grown to the limit", FloodListener.Smtp, LineOf("EHLO "), GrownOver12Seconds, ClosingRule.LoginTimeout, ServerLines: 1),
+            new("imap: an AUTHENTICATE PLAIN answer, one byte a second", FloodListener.Imap, Ascii("AGFsaWNlAGFsaWNlLXBhc3N3b3JkLXRoYXQtbmV2ZXItZW5kcw=="),
+                OneBytePerSecond, ClosingRule.LoginTimeout, ServerLines: 2, Opening: "a AUTHENTICATE PLAIN\r\n", OpeningReply: "+"),
+            new("imap: a literal, one byte a second", FloodListener.Imap, Ascii("alice-password-that-never-ends-because-it-is-long"),
+                OneBytePerSecond, ClosingRule.LoginTimeout, ServerLines: 2, Opening: "a LOGIN alice {49}\r\n", OpeningReply: "+"),
             new("imaps: a ClientHello, one byte a second", FloodListener.Imaps, Same(clientHello), OneBytePerSecond, ClosingRule.Timeout, ServerLines: 0),
             new("imap STARTTLS: a ClientHello, one byte a second", FloodListener.Starttls, Same(clientHello), OneBytePerSecond, ClosingRule.Timeout, ServerLines: 2,
                 Opening: "s STARTTLS\r\n", OpeningReply: "s OK"),
