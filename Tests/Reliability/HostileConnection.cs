@@ -104,14 +104,14 @@ internal sealed class HostileConnection(HostileKind kind, int index, IPAddress s
     /// <summary>Keeps the start of what came (for messages) and runs the opening: after the greeting, send it; its reply starts the phase.</summary>
     private void OnReceived(ReadOnlySpan<byte> bytes)
     {
+        // Kept light: ten thousand of these run on this process's thread pool, next to the real clients and the auth server.
         LinesReceived += bytes.Count((byte)'\n');
-        string text;
         lock (_received)
         {
-            if (_received.Length < 400) _received.Append(Encoding.ASCII.GetString(bytes[..Math.Min(bytes.Length, 400)]));
-            text = _received.ToString();
+            if (_received.Length < 400) _received.Append(Encoding.ASCII.GetString(bytes[..Math.Min(bytes.Length, 400 - _received.Length)]));
         }
         if (kind.Opening is null || PhaseStartedAt != 0) return;
+        var text = Received;
         if (!_openingSent && text.Contains("\r\n", StringComparison.Ordinal))
         {
             _openingSent = true;

@@ -25,8 +25,13 @@ public sealed class SlowClientFloodTests(SlowClientFloodFixture fixture) : IClas
 {
     private const int HostileConnections = 10_000;
 
-    /// <summary>How late after its deadline the client may see a hostile connection closed (timers, the close itself, this busy process).</summary>
-    private static readonly TimeSpan CloseSlack = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How late after its deadline the client may see a hostile connection closed (timers, the close itself, both processes
+    /// busy): up to +2.9 s was seen on a machine shared with other work. A timer re-armed by each byte would keep a
+    /// connection to <c>login_timeout</c> (+10 s) or for ever; the PROXY header's time counting against <c>login_timeout</c>
+    /// is pinned to the second by <see cref="LoginTimeoutRunsFromAcceptSoTheTimeSpentOnAProxyHeaderCountsToo"/>.
+    /// </summary>
+    private static readonly TimeSpan CloseSlack = TimeSpan.FromSeconds(4);
 
     /// <summary>
     /// The Frontend's peak RSS growth over its idle RSS, divided by the hostile connections: half a receive block. A
