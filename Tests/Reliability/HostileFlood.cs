@@ -29,6 +29,9 @@ internal sealed class HostileFlood(IReadOnlyList<HostileKind> kinds, Func<FloodL
     /// <summary>The Frontend's highest RSS seen while the flood ran.</summary>
     public long PeakRss => Interlocked.Read(ref _peakRss);
 
+    /// <summary>The longest time between two of the timer's rounds: how late this process ran the hostile clients' sends at worst.</summary>
+    public TimeSpan LongestTickGap { get; private set; }
+
     /// <summary>The most hostile connections open at once (by the client's count).</summary>
     public int PeakOpen => Volatile.Read(ref _peakOpen);
 
@@ -86,9 +89,12 @@ internal sealed class HostileFlood(IReadOnlyList<HostileKind> kinds, Func<FloodL
         using var timer = new PeriodicTimer(TickInterval);
         try
         {
+            var previous = Stopwatch.GetTimestamp();
             do
             {
                 var now = Stopwatch.GetTimestamp();
+                if (Stopwatch.GetElapsedTime(previous, now) is var gap && gap > LongestTickGap) LongestTickGap = gap;
+                previous = now;
                 var open = 0;
                 foreach (var connection in _connections)
                 {

@@ -92,7 +92,7 @@ public sealed class SlowClientFloodTests(SlowClientFloodFixture fixture) : IClas
         var perConnection = growth / HostileConnections;
         var logins = clients.Logins.Count - warmLogins;
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"{HostileConnections} hostile connections opened in {opened.TotalSeconds:0.0} s, all closed after {drained.TotalSeconds:0.0} s: {allClosed}; most open at once {flood.PeakOpen}")
+            .AppendLine(CultureInfo.InvariantCulture, $"{HostileConnections} hostile connections opened in {opened.TotalSeconds:0.0} s, all closed after {drained.TotalSeconds:0.0} s: {allClosed}; most open at once {flood.PeakOpen}; longest gap between the client timer's rounds {flood.LongestTickGap.TotalMilliseconds:0} ms")
             .AppendLine(CultureInfo.InvariantCulture, $"Frontend RSS idle {idleRss / 1024 / 1024.0:0.0} MB, peak {flood.PeakRss / 1024 / 1024.0:0.0} MB: +{growth / 1024 / 1024.0:0.0} MB, {perConnection / 1024.0:0.0} KB per hostile connection (bound {RssPerConnectionBound / 1024} KB)")
             .AppendLine(CultureInfo.InvariantCulture, $"real clients: {logins} logins, {clients.Failures.Count} failures, login p50 {clients.LoginPercentile(50).TotalMilliseconds:0} ms, p99 {clients.LoginPercentile(99).TotalMilliseconds:0} ms, max {clients.LoginPercentile(100).TotalMilliseconds:0} ms (bound {LoginBound.TotalMilliseconds:0} ms)")
             .AppendLine("slowest logins (started at, greeted after, logged in after): " + string.Join("; ", clients.Slowest(5).Select(t =>
