@@ -25,6 +25,7 @@ internal sealed partial class ConnectionAdmission(ConnectionLimits limits, Front
 
     public async Task OpenAsync(ConnectionContext connection, ListenerState state, ConnectionDelegate next)
     {
+        connection.Features.Set(new AcceptedAt(time.GetTimestamp()));
         // Every accepted connection is opened and active until it closes, a refused one too.
         metrics.ConnectionOpened(state.Labels);
         try

@@ -50,7 +50,7 @@ internal abstract partial class MailSession : ISaslChannel
         Settings = settings;
         _services = services;
         _logger = logger;
-        _acceptedAt = services.Time.GetTimestamp();
+        _acceptedAt = connection.Features.Get<AcceptedAt>()?.Timestamp ?? services.Time.GetTimestamp();
         Client = new ClientChannel(connection, settings.Timeout, services.Drain.Closing);
         _clientTls = connection.Features.Get<ClientTls>();
         _labels = connection.Features.Get<ListenerLabels>() ?? new ListenerLabels(settings);
@@ -212,9 +212,12 @@ internal abstract partial class MailSession : ISaslChannel
         // Current from here to relay start: the grain call is made under it, so the trace reaches the grain.
         _loginSpan = LoginTracer.StartLogin(_labels, Connection.LocalEndPoint);
         LogConnected(LogContext.ConnectionNumber, ClientEndPoint(), Settings.Listen.ToString());
-        // login_timeout: the whole way to a relay (TLS handshake, greeting, commands, auth waits, the upstream login)
-        // takes at most this long, however often the client sends a byte within each read's timeout.
-        var loginDeadline = Time.CreateTimer(static state => ((MailSession)state!).AbortForLoginTimeout(), this, Settings.LoginTimeout, Timeout.InfiniteTimeSpan);
+        // login_timeout: the whole way from accept to a relay (PROXY header, TLS handshake, greeting, commands, auth waits,
+        // the upstream login) takes at most this long, however often the client sends a byte within each read's timeout.
+        // The PROXY header ran before this session (within its own timeout): what it took is already spent.
+        var loginLeft = Settings.LoginTimeout - Time.GetElapsedTime(_acceptedAt);
+        var loginDeadline = Time.CreateTimer(static state => ((MailSession)state!).AbortForLoginTimeout(), this,
+            loginLeft > TimeSpan.Zero ? loginLeft : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         // The end of a graceful stop's drain: before login the client's next read or write is cancelled, in the relay
         // both directions stop; either way the session then sends ShuttingDownReply and closes.
         using var closing = _services.Drain.Closing.UnsafeRegister(static state => ((MailSession)state!).StopForShutdown(), this);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.FrontDoor;
@@ -37,13 +36,7 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
     public int ProxyProtocolPort { get; private set; }
 
     /// <summary>The Frontend process's resident memory now (VmRSS), in bytes.</summary>
-    public long FrontendRss()
-    {
-        foreach (var line in File.ReadLines($"/proc/{Frontend.Id}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        throw new InvalidOperationException("no VmRSS");
-    }
+    public long FrontendRss() => Frontend.ResidentBytes();
 
     public async ValueTask InitializeAsync()
     {

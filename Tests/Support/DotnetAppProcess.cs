@@ -49,6 +49,15 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     /// <summary>Process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>The process's resident memory now (VmRSS of /proc/PID/status), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{Id}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        throw new InvalidOperationException($"{Name}: no VmRSS in /proc/{Id}/status");
+    }
+
     /// <summary>True once the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
