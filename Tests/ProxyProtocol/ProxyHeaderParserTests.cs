@@ -113,6 +113,20 @@ public sealed class ProxyHeaderParserTests
         Assert.Equal(ProxyHeaderStatus.Incomplete, ProxyHeaderParser.TryParse(new ReadOnlySequence<byte>(text, 0, 50), out _, out _));
     }
 
+    /// <summary>Found by fuzzing (Tests/Fuzz/regressions/proxy-header): an Invalid line or header handed back its end as consumed.</summary>
+    [Theory]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.7 56324 1x3\r\n")]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.7 56324\r\n")]
+    [InlineData("")]
+    public void InvalidConsumesNothing(string v1)
+    {
+        var bytes = v1.Length > 0 ? Encoding.ASCII.GetBytes(v1) : V2(0x21, 0x11, [192, 0, 2, 1]);
+        var buffer = new ReadOnlySequence<byte>(bytes);
+        Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.TryParse(buffer, out var header, out var end));
+        Assert.Null(header);
+        Assert.Equal(buffer.Start, end);
+    }
+
     [Fact]
     public void V2WithAWrongSignatureVersionOrShortAddressesIsInvalid()
     {
