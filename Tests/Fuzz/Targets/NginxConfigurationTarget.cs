@@ -14,8 +14,6 @@ namespace OrleansMail.Fuzz.Targets;
 /// </summary>
 internal sealed class NginxConfigurationTarget : IFuzzTarget
 {
-    private static readonly NginxPaths Paths = new("/nonexistent/prefix/", "/nonexistent/conf/");
-
     public string Name => "nginx-config";
 
     public void Run(ReadOnlyMemory<byte> input)
@@ -33,7 +31,8 @@ internal sealed class NginxConfigurationTarget : IFuzzTarget
         catch (NginxConfigurationException e) { throw new InvariantViolationException($"the quoted configuration failed to parse ({e.Message}): {written}"); }
         Invariant.Equal(Describe(directives), Describe(again), "quoting every word changed the configuration");
 
-        try { NginxConfigurationMapper.Map(directives, Paths); }
+        // (Made here, not in a static field: instrumented Frontend code may only run once Fuzzer.Run has set AFL up.)
+        try { NginxConfigurationMapper.Map(directives, new NginxPaths("/nonexistent/prefix/", "/nonexistent/conf/")); }
         catch (NginxConfigurationException) { }
     }
 
