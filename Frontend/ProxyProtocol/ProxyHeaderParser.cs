@@ -70,7 +70,8 @@ internal static class ProxyHeaderParser
     }
 
     private static bool TryAddress(string text, System.Net.Sockets.AddressFamily family, out IPAddress address) =>
-        IPAddress.TryParse(text, out address!) && address.AddressFamily == family
+        // No IPv6 scope: the spec's addresses are inet_ntop's, and IPAddress would take any text after '%' (CR included).
+        IPAddress.TryParse(text, out address!) && !text.Contains('%') && address.AddressFamily == family
         // IPAddress accepts forms the spec does not ("1", "0x7f.1"); v4 must be dotted quad.
         && (family != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3);
 

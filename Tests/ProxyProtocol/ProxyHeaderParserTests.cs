@@ -92,6 +92,8 @@ public sealed class ProxyHeaderParserTests
     [Theory]
     [InlineData("A1 LOGIN alice secret\r\n")]
     [InlineData("PROXY TCP4 203.0.113.9 198.51.100.1 40123\r\n")]
+    [InlineData("PROXY TCP6 ::1%eth0 ::2 40123 993\r\n")]
+    [InlineData("PROXY TCP6 ::1%\rRSET ::2 40123 993\r\n")]
     [InlineData("PROXY TCP4 203.0.113.9 198.51.100.1 40123 993 7\r\n")]
     [InlineData("PROXY TCP4 2001:db8::9 198.51.100.1 40123 993\r\n")]
     [InlineData("PROXY TCP6 203.0.113.9 198.51.100.1 40123 993\r\n")]

@@ -20,6 +20,14 @@ public sealed class XclientTests
         Assert.Equal(expected, Xtext.Encode(value));
 
     /// <summary>
+    /// Found by fuzzing (Tests/Fuzz/regressions/xclient): IPAddress.TryParse takes any text as an IPv6 scope, and the
+    /// address went out unencoded after IPV6:, so a CR LF in it ended the XCLIENT line.
+    /// </summary>
+    [Fact]
+    public void AnIPv6AddressTextIsXtextEncodedToo() =>
+        Assert.Equal("XCLIENT ADDR=IPV6:::1%x+0D+0ARSET NAME=client.example\r\n", XclientCommand.Build(Plan(login: "", address: "::1%x\r\nRSET"), NginxOnly));
+
+    /// <summary>
     /// Found by fuzzing (Tests/Fuzz/regressions/xclient): each encoded byte cost a string of its own; now the encoding
     /// allocates its result, its builder and the UTF-8 bytes only.
     /// </summary>
