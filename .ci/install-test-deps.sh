@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run privately (Dovecot, Redis, and for later
 # work Postfix, nginx with the mail module, openssl, Prometheus and its promtool, and Chromium, which
-# Tests/Deploy/DashboardBrowserTests drives headless to look at the Orleans dashboard), then stops and disables the
-# distribution's own daemons so only the tests' private instances run; then the deployment tools of Tests/Deploy
-# (the Bicep CLI, and kubectl where the machine has none) into .ci/tools/.
+# Tests/Deploy/DashboardBrowserTests drives headless to look at the Orleans dashboard) and AFL++ (Tests/Fuzz),
+# then stops and disables the distribution's own daemons so only the tests' private instances run; then the
+# deployment tools of Tests/Deploy (the Bicep CLI, and kubectl where the machine has none) into .ci/tools/.
 # Idempotent: when every package is already installed the apt step is skipped.
 set -euo pipefail
 
-PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3 prometheus unzip chromium)
+PACKAGES=(redis-server dovecot-imapd dovecot-pop3d postfix nginx-full libnginx-mod-mail openssl python3 prometheus unzip chromium afl++)
 DAEMONS=(redis-server dovecot postfix nginx prometheus)
 
 SUDO=()
@@ -124,7 +124,7 @@ if ! command -v kubectl >/dev/null 2>&1 && [ ! -x "$TOOLS/kubectl/kubectl" ]; th
     rm -rf "$work"
 fi
 
-for bin in /usr/sbin/dovecot /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/postfix /usr/bin/openssl /usr/bin/prometheus /usr/bin/promtool /usr/bin/chromium; do
+for bin in /usr/sbin/dovecot /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/postfix /usr/bin/openssl /usr/bin/prometheus /usr/bin/promtool /usr/bin/chromium /usr/bin/afl-fuzz; do
     if [ ! -x "$bin" ]; then
         echo "install-test-deps: $bin missing after install" >&2
         exit 1

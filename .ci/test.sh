@@ -72,6 +72,10 @@ if [ $((passed + failed + skipped)) -ne "$total" ]; then
     exit 1
 fi
 
+# Every fuzz target under AFL++ for 60 s, two at a time (Tests/Fuzz/fuzz-all.sh, README "Fuzzing"): fails when one
+# finds a crash, a hang or a broken invariant, printing the input.
+bash Tests/Fuzz/fuzz-all.sh 60
+
 # The benchmark's smoke mode: every scenario for ~1 s against direct Dovecot, nginx (two variants) and OrleansMail,
 # 50 idle sessions, then POP3 logins and SMTP logins and messages (direct Dovecot / Postfix, nginx, OrleansMail); fails
 # unless every scenario produced numbers with zero errors, Postfix discarded the messages and the files were written.

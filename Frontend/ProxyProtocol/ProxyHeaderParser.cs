@@ -48,12 +48,12 @@ internal static class ProxyHeaderParser
         var bytes = lineWithCr.ToArray();
         if (bytes[^1] != (byte)'\r' || !bytes.AsSpan().StartsWith(V1Prefix)) return ProxyHeaderStatus.Invalid;
         var line = Encoding.ASCII.GetString(bytes, V1Prefix.Length, bytes.Length - V1Prefix.Length - 1);
-        end = reader.Position;
 
         if (line.StartsWith("UNKNOWN", StringComparison.Ordinal))
         {
             // "PROXY UNKNOWN" and whatever follows up to CRLF: the receiver must ignore the rest (§2.1).
             header = new ProxyHeader(1, null, null);
+            end = reader.Position;
             return ProxyHeaderStatus.Complete;
         }
 
@@ -64,11 +64,14 @@ internal static class ProxyHeaderParser
             || !TryPort(words[3], out var sourcePort) || !TryPort(words[4], out var destinationPort))
             return ProxyHeaderStatus.Invalid;
         header = new ProxyHeader(1, new IPEndPoint(source, sourcePort), new IPEndPoint(destination, destinationPort), words[1], words[2]);
+        // The end is set only now: a line that turned out invalid consumes nothing, as this class promises.
+        end = reader.Position;
         return ProxyHeaderStatus.Complete;
     }
 
     private static bool TryAddress(string text, System.Net.Sockets.AddressFamily family, out IPAddress address) =>
-        IPAddress.TryParse(text, out address!) && address.AddressFamily == family
+        // No IPv6 scope: the spec's addresses are inet_ntop's, and IPAddress would take any text after '%' (CR included).
+        IPAddress.TryParse(text, out address!) && !text.Contains('%') && address.AddressFamily == family
         // IPAddress accepts forms the spec does not ("1", "0x7f.1"); v4 must be dotted quad.
         && (family != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3);
 
@@ -96,7 +99,8 @@ internal static class ProxyHeaderParser
         var length = BinaryPrimitives.ReadUInt16BigEndian(fixedPart[14..]);
         if (16 + length > MaxLength) return ProxyHeaderStatus.Invalid;
         if (buffer.Length < 16 + length) return ProxyHeaderStatus.Incomplete;
-        end = buffer.GetPosition(16 + length);
+        // Consumed only when complete: a header too short for its own addresses is Invalid and consumes nothing.
+        var headerEnd = buffer.GetPosition(16 + length);
 
         var command = fixedPart[12] & 0x0F;
         var family = fixedPart[13];
@@ -104,6 +108,7 @@ internal static class ProxyHeaderParser
         {
             // LOCAL: the proxy's own connection (health checks); the real endpoints stay.
             header = new ProxyHeader(2, null, null);
+            end = headerEnd;
             return ProxyHeaderStatus.Complete;
         }
 
@@ -114,17 +119,20 @@ internal static class ProxyHeaderParser
                 header = new ProxyHeader(2,
                     new IPEndPoint(new IPAddress(body.AsSpan(0, 4)), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(8))),
                     new IPEndPoint(new IPAddress(body.AsSpan(4, 4)), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(10))));
+                end = headerEnd;
                 return ProxyHeaderStatus.Complete;
             case 0x21 when length >= 36: // TCP over IPv6
                 header = new ProxyHeader(2,
                     new IPEndPoint(new IPAddress(body.AsSpan(0, 16)), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(32))),
                     new IPEndPoint(new IPAddress(body.AsSpan(16, 16)), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(34))));
+                end = headerEnd;
                 return ProxyHeaderStatus.Complete;
             case 0x11 or 0x21:
                 return ProxyHeaderStatus.Invalid; // too short for its own addresses
             default:
                 // UNSPEC, UDP or unix: accepted, the addresses ignored, as nginx's "unknown" (§2.2: "must ignore").
                 header = new ProxyHeader(2, null, null);
+                end = headerEnd;
                 return ProxyHeaderStatus.Complete;
         }
     }

@@ -44,9 +44,13 @@ internal static class XclientCommand
         return command.Append("\r\n").ToString();
     }
 
-    /// <summary>An IPv6 address carries Postfix's <c>IPV6:</c> prefix, as nginx writes it.</summary>
+    /// <summary>
+    /// An IPv6 address carries Postfix's <c>IPV6:</c> prefix, as nginx writes it; xtext-encoded like every value
+    /// (Postfix XCLIENT_README): IPAddress.TryParse takes any text as an IPv6 scope (<c>::1%x&#10;RSET</c>), so found
+    /// by fuzzing, an address text could otherwise end the XCLIENT line.
+    /// </summary>
     private static string WithFamily(string address) =>
-        IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? "IPV6:" + address : Xtext.Encode(address);
+        Xtext.Encode(IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? "IPV6:" + address : address);
 
     private static string Text(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : address.ToString();
 }

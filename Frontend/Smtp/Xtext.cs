@@ -9,13 +9,16 @@ namespace OrleansMail.Frontend.Smtp;
 /// </summary>
 internal static class Xtext
 {
+    private const string HexDigits = "0123456789ABCDEF";
+
     public static string Encode(string value)
     {
         var bytes = Encoding.UTF8.GetBytes(value);
         var text = new StringBuilder(bytes.Length);
         foreach (var b in bytes)
         {
-            if (b <= 0x20 || b == '+' || b == '=' || b >= 0x7F) text.Append('+').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            // hexchar: "+" and two upper-case hex digits (RFC 1891 §5), appended as characters: no string per byte.
+            if (b <= 0x20 || b == '+' || b == '=' || b >= 0x7F) text.Append('+').Append(HexDigits[b >> 4]).Append(HexDigits[b & 0xF]);
             else text.Append((char)b);
         }
         return text.ToString();

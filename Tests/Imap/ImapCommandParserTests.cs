@@ -19,7 +19,7 @@ public sealed class ImapCommandParserTests
     private static ImapParseResult ParseSegmented(string text, int acknowledged = 0)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        return ImapCommandParser.Parse(Segments.Of(bytes), acknowledged, Buffer);
+        return ImapCommandParser.Parse(OrleansMail.Fuzz.Harness.Segments.Bytewise(bytes), acknowledged, Buffer);
     }
 
     public static TheoryData<string> ValidCommands() => new()

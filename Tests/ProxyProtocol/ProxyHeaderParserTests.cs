@@ -92,6 +92,8 @@ public sealed class ProxyHeaderParserTests
     [Theory]
     [InlineData("A1 LOGIN alice secret\r\n")]
     [InlineData("PROXY TCP4 203.0.113.9 198.51.100.1 40123\r\n")]
+    [InlineData("PROXY TCP6 ::1%eth0 ::2 40123 993\r\n")]
+    [InlineData("PROXY TCP6 ::1%\rRSET ::2 40123 993\r\n")]
     [InlineData("PROXY TCP4 203.0.113.9 198.51.100.1 40123 993 7\r\n")]
     [InlineData("PROXY TCP4 2001:db8::9 198.51.100.1 40123 993\r\n")]
     [InlineData("PROXY TCP6 203.0.113.9 198.51.100.1 40123 993\r\n")]
@@ -111,6 +113,20 @@ public sealed class ProxyHeaderParserTests
         var text = Encoding.ASCII.GetBytes("PROXY TCP6 " + new string('1', 200));
         Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.TryParse(new ReadOnlySequence<byte>(text), out _, out _));
         Assert.Equal(ProxyHeaderStatus.Incomplete, ProxyHeaderParser.TryParse(new ReadOnlySequence<byte>(text, 0, 50), out _, out _));
+    }
+
+    /// <summary>Found by fuzzing (Tests/Fuzz/regressions/proxy-header): an Invalid line or header handed back its end as consumed.</summary>
+    [Theory]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.7 56324 1x3\r\n")]
+    [InlineData("PROXY TCP4 192.0.2.1 198.51.100.7 56324\r\n")]
+    [InlineData("")]
+    public void InvalidConsumesNothing(string v1)
+    {
+        var bytes = v1.Length > 0 ? Encoding.ASCII.GetBytes(v1) : V2(0x21, 0x11, [192, 0, 2, 1]);
+        var buffer = new ReadOnlySequence<byte>(bytes);
+        Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.TryParse(buffer, out var header, out var end));
+        Assert.Null(header);
+        Assert.Equal(buffer.Start, end);
     }
 
     [Fact]

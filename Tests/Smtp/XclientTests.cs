@@ -19,6 +19,31 @@ public sealed class XclientTests
     public void XtextEncodesEveryByteThatCouldEndOrSplitAValue(string value, string expected) =>
         Assert.Equal(expected, Xtext.Encode(value));
 
+    /// <summary>
+    /// Found by fuzzing (Tests/Fuzz/regressions/xclient): IPAddress.TryParse takes any text as an IPv6 scope, and the
+    /// address went out unencoded after IPV6:, so a CR LF in it ended the XCLIENT line.
+    /// </summary>
+    [Fact]
+    public void AnIPv6AddressTextIsXtextEncodedToo() =>
+        Assert.Equal("XCLIENT ADDR=IPV6:::1%x+0D+0ARSET NAME=client.example\r\n", XclientCommand.Build(Plan(login: "", address: "::1%x\r\nRSET"), NginxOnly));
+
+    /// <summary>
+    /// Found by fuzzing (Tests/Fuzz/regressions/xclient): each encoded byte cost a string of its own; now the encoding
+    /// allocates its result, its builder and the UTF-8 bytes only.
+    /// </summary>
+    [Fact]
+    public void XtextAllocatesNoStringPerEncodedByte()
+    {
+        var value = new string('\u00e9', 1000);
+        Xtext.Encode(value);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var encoded = Xtext.Encode(value);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(6000, encoded.Length);
+        // The result (12 KB), the builder's chunks (at most twice that) and 2,000 UTF-8 bytes; a string per byte would add 64 KB.
+        Assert.InRange(allocated, 12_000, 40_000);
+    }
+
     private static SmtpUpstreamPlan Plan(string login = "alice", bool proxyAuth = false, string address = "192.0.2.7", string? helo = "client.example") =>
         new("proxy.test", helo, ClientUsedEhlo: true, Xclient: true, proxyAuth, address,
             new IPEndPoint(IPAddress.Parse(address), 40001), new IPEndPoint(IPAddress.Parse("198.51.100.1"), 25),

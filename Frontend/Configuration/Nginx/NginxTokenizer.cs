@@ -64,6 +64,7 @@ public sealed class NginxTokenizer(string text, string file)
             var c = text[_position];
             // As in nginx, "}" inside a word is a letter: only at the start of a token does it close a block.
             if (c is ' ' or '\t' or '\r' or '\n' or ';') break;
+            if (c == '\0') throw NulCharacter();
             if (c == '{')
             {
                 // "${" is a variable in nginx (e.g. ${host}), every other "{" opens a block.
@@ -72,6 +73,7 @@ public sealed class NginxTokenizer(string text, string file)
             }
             if (c == '\\' && _position + 1 < text.Length)
             {
+                if (text[_position + 1] == '\0') throw NulCharacter();
                 if (text[_position + 1] == '\n') _line++;
                 _position += 2;
                 continue;
@@ -90,8 +92,10 @@ public sealed class NginxTokenizer(string text, string file)
                 throw new NginxConfigurationException("unexpected end of file, expecting \";\" or \"}\"", new(file, _line));
             var c = text[_position];
             if (c == '\n') _line++;
+            if (c == '\0') throw NulCharacter();
             if (c == '\\' && _position + 1 < text.Length)
             {
+                if (text[_position + 1] == '\0') throw NulCharacter();
                 if (text[_position + 1] == '\n') _line++;
                 _position += 2;
                 continue;
@@ -107,6 +111,13 @@ public sealed class NginxTokenizer(string text, string file)
             throw new NginxConfigurationException($"unexpected \"{text[_position]}\"", new(file, _line));
         return word;
     }
+
+    /// <summary>
+    /// A NUL inside a word. nginx reads it as a letter and then hands the word to C functions that stop at it (open()
+    /// of a certificate path opens a shorter name, a header value is cut short), so no configuration means it: refused
+    /// here, where the line is known, rather than failing later as a .NET path or header error.
+    /// </summary>
+    private NginxConfigurationException NulCharacter() => new("unexpected NUL character", new(file, _line));
 
     private static string Unescape(ReadOnlySpan<char> raw)
     {

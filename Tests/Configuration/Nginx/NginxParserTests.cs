@@ -36,6 +36,19 @@ public sealed class NginxParserTests : IDisposable
     [InlineData("\n{}", "unexpected \"{\" in t.conf:2")]
     public void SyntaxErrorsUseNginxsWordsAndLines(string text, string expected) => Assert.Equal(expected, Error(text));
 
+    /// <summary>Found by fuzzing (Tests/Fuzz/regressions/nginx-config): 20,000 nested blocks overflowed the stack.</summary>
+    [Fact]
+    public void BlocksNestedDeeperThanTheLimitAreRefusedNotAStackOverflow()
+    {
+        var nested = string.Concat(Enumerable.Repeat("a {\n", NginxParser.MaxBlockDepth)) + new string('}', NginxParser.MaxBlockDepth);
+        Assert.Equal(NginxParser.MaxBlockDepth, Depth(NginxParser.ParseText(nested, "t.conf", "/tmp")));
+        Assert.Equal($"blocks nested deeper than {NginxParser.MaxBlockDepth} in t.conf:{NginxParser.MaxBlockDepth + 1}", Error("a {\n" + nested));
+        Assert.Equal($"blocks nested deeper than {NginxParser.MaxBlockDepth} in t.conf:1", Error(string.Concat(Enumerable.Repeat("a{", 20_000))));
+    }
+
+    private static int Depth(IReadOnlyList<NginxDirectiveNode> directives) =>
+        directives.Count == 0 ? 0 : 1 + directives.Max(d => d.Block is { } block ? Depth(block) : 0);
+
     [Fact]
     public void IncludeGlobsAreReadInNameOrderRelativeToTheMainFilesDirectory()
     {

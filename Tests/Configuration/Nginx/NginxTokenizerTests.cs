@@ -48,6 +48,24 @@ public sealed class NginxTokenizerTests
         Assert.Equal("unexpected end of file, expecting \";\" or \"}\" in t.conf:3", error.Message);
     }
 
+    /// <summary>
+    /// Found by fuzzing (Tests/Fuzz/regressions/nginx-config): a NUL in a certificate path reached Path.GetFullPath and
+    /// ended startup with an ArgumentException's stack trace; it is now refused where it stands, bare or quoted.
+    /// </summary>
+    [Theory]
+    [InlineData("ssl_certificate a\0b.pem;")]
+    [InlineData("a;\nssl_certificate \"a\0b.pem\";")]
+    [InlineData("ssl_certificate a\\\0b.pem;")]
+    [InlineData("ssl_certificate 'a\\\0b.pem';")]
+    public void ANulCharacterInAWordIsRefusedWithItsLine(string text)
+    {
+        var error = Assert.Throws<NginxConfigurationException>(() => Tokens(text));
+        Assert.Equal($"unexpected NUL character in t.conf:{text.Count(c => c == '\n') + 1}", error.Message);
+    }
+
+    [Fact]
+    public void ANulCharacterInACommentIsIgnored() => Assert.Equal("a|;", Words("# x\0y\na;"));
+
     [Fact]
     public void LinesAreCountedInsideQuotesAndComments()
     {
