@@ -30,6 +30,12 @@ internal sealed record SoakOptions
     public TimeSpan AuthTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public string Versions { get; init; } = "";
 
+    /// <summary>
+    /// The roles bench/soak.sh keeps out of the kill rotation (silo1, frontend1): long-lived references whose RSS trend is
+    /// checked over the whole window and whose peak bounds the restarted processes of their kind (invariant (e)).
+    /// </summary>
+    public IReadOnlyList<string> References { get; init; } = [];
+
     /// <summary>The run counts as short (CI) below 10 minutes: trends over 2 minutes instead of 20.</summary>
     public bool Short => Minutes < 10;
 
@@ -68,6 +74,7 @@ internal sealed record SoakOptions
             RetryBudget = TimeSpan.FromSeconds(Seconds("--retry-budget-seconds", 10)),
             AuthTimeout = TimeSpan.FromSeconds(Seconds("--auth-timeout-seconds", 5)),
             Versions = values.ContainsKey("--versions") ? One("--versions") : "",
+            References = values.GetValueOrDefault("--reference", []),
         };
     }
 }
