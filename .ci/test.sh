@@ -80,3 +80,8 @@ bash Tests/Fuzz/fuzz-all.sh 60
 # 50 idle sessions, then POP3 logins and SMTP logins and messages (direct Dovecot / Postfix, nginx, OrleansMail); fails
 # unless every scenario produced numbers with zero errors, Postfix discarded the messages and the files were written.
 bash bench/run.sh --smoke
+
+# The chaos soak's CI version (README "Reliability"): Redis, three Silos, two Frontends, two Dovecots, Postfix and the
+# auth server for 3 minutes under a mixed load while a Dovecot is stopped, two Silos, a Frontend and Redis are killed
+# and Frontends reload; fails unless every invariant held.
+bash bench/soak.sh --minutes 3

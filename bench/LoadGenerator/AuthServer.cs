@@ -27,14 +27,7 @@ internal static class AuthServer
     public static async Task<int> RunAsync(int port, int upstreamPort, int idleUpstreamPort, int pop3UpstreamPort, int smtpUpstreamPort, string password,
         int tokenBytes, int maxSeconds)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, port);
-            k.AddServerHeader = false;
-        });
-        var app = builder.Build();
+        var app = LoopbackApp(port);
         var upstreamPortText = upstreamPort.ToString(CultureInfo.InvariantCulture);
         var idleUpstreamPortText = (idleUpstreamPort > 0 ? idleUpstreamPort : upstreamPort).ToString(CultureInfo.InvariantCulture);
         var pop3UpstreamPortText = pop3UpstreamPort.ToString(CultureInfo.InvariantCulture);
@@ -91,6 +84,19 @@ internal static class AuthServer
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
         await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, limit.Token);
         return 0;
+    }
+
+    /// <summary>A Kestrel app on 127.0.0.1:<paramref name="port"/>, no logging, no Server header: the bench's auth servers.</summary>
+    public static WebApplication LoopbackApp(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            k.AddServerHeader = false;
+        });
+        return builder.Build();
     }
 
     /// <summary>RFC 7662 §2: the form's <c>token</c>; active with the user's name for a bench token (Dovecot's <c>username_attribute</c>).</summary>

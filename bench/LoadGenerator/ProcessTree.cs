@@ -30,6 +30,25 @@ internal static class ProcessTree
         return total;
     }
 
+    /// <summary>Each process of the tree on its own: pid, command name (<c>/proc/PID/comm</c>) and VmRSS in bytes.</summary>
+    public static IEnumerable<(int Pid, string Name, long RssBytes)> EachRss(int rootPid)
+    {
+        foreach (var pid in TreePids(rootPid))
+        {
+            string name;
+            try
+            {
+                name = File.ReadAllText($"/proc/{pid}/comm").Trim();
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            var rss = ReadRss(pid);
+            if (rss > 0) yield return (pid, name, rss);
+        }
+    }
+
     /// <summary>Number of processes in the tree.</summary>
     public static int Count(int rootPid) => TreePids(rootPid).Count;
 

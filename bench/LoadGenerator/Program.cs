@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using OrleansMail.Bench;
+using OrleansMail.Bench.Soak;
 
 // LoadGenerator: the benchmark's client, auth server and runner (see bench/run.sh).
 //   serve-auth --port P --upstream-port D [--idle-upstream-port D2] [--pop3-upstream-port D3] [--smtp-upstream-port S]
@@ -12,6 +13,8 @@ using OrleansMail.Bench;
 //   free-ports N                                                             N free loopback TCP ports
 //   bench --target name:port[:pid] ... --direct-port P --dovecot-pid P --auth-port P --auth-pid P [options]
 //   flood PORT PID HELD PER_ADDRESS FLOOD USER PASSWORD OUT_PREFIX [--nginx PORT PID] [--check]   the connection flood
+//   soak-auth PORT SMTP_UPSTREAM_PORT ANSWER_LOG MAX_SECONDS                  the chaos soak's auth server (bench/soak.sh)
+//   soak --minutes M --work DIR --out PREFIX --frontend name:imap:pop3:smtp ... [options]   the chaos soak's clients and checks
 try
 {
     switch (args.FirstOrDefault())
@@ -111,8 +114,25 @@ try
                 foreach (var problem in problems) Console.Error.WriteLine($"CHECK FAILED: {problem}");
                 return args.Contains("--check") && problems.Count > 0 ? 1 : 0;
             }
+        case "soak-auth":
+            return await SoakAuthServer.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), args[3],
+                int.Parse(args[4], CultureInfo.InvariantCulture));
+        case "soak":
+            {
+                var options = SoakOptions.Parse(args[1..]);
+                FileLimit.RaiseToHard();
+                var runner = new SoakRunner(options);
+                await runner.RunAsync();
+                var checks = new SoakChecks(options, runner);
+                checks.Run();
+                checks.Write(options.OutPrefix);
+                Console.WriteLine();
+                Console.WriteLine(checks.Markdown);
+                foreach (var problem in checks.Problems) Console.Error.WriteLine($"INVARIANT BROKEN: {problem}");
+                return checks.Problems.Count == 0 ? 0 : 1;
+            }
         default:
-            Console.Error.WriteLine("usage: LoadGenerator serve-auth|free-ports|bench|flood ... (see bench/run.sh)");
+            Console.Error.WriteLine("usage: LoadGenerator serve-auth|free-ports|bench|flood|soak-auth|soak ... (see bench/run.sh, bench/soak.sh)");
             return 2;
     }
 }
