@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using OrleansMail.Frontend.Imap;
+using OrleansMail.Fuzz.Harness;
 
 namespace OrleansMail.Micro;
 
@@ -36,7 +37,7 @@ public class ImapParserBenchmarks
         // A command the pre-login parser does not know: tag kept for the BAD reply, line consumed.
         _invalid = Single("a7 SELECT INBOX\r\n");
         // The worst a socket can deliver: every byte in its own segment, which makes the parser copy first.
-        _loginSegmented = OneByteSegments.Of(Encoding.ASCII.GetBytes("a8 LOGIN alice@example.com secret\r\n"));
+        _loginSegmented = Segments.Bytewise(Encoding.ASCII.GetBytes("a8 LOGIN alice@example.com secret\r\n"));
     }
 
     [Benchmark]
