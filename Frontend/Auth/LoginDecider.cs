@@ -24,17 +24,17 @@ internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings c
     {
         var grain = grains.For(LoginGrainKey.For(attempt, policy.LoginCase));
         var giveUpAt = time.GetUtcNow() + maxWaiting;
-        var retryUntil = time.GetUtcNow() + cluster.LoginRetryBudget;
+        DateTimeOffset? retryUntil = null;
         var backoff = FirstBackoff;
         var retries = 0;
         while (true)
         {
             LoginDecision decision;
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(AttemptDeadline(attempt));
+            using var deadline = new CancellationTokenSource(AttemptDeadline(attempt), time);
+            using var callCancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
-                decision = await grain.DecideLogin(attempt, deadline.Token);
+                decision = await grain.DecideLogin(attempt, callCancelled.Token);
                 grains.Succeeded(grain);
             }
             catch (Exception e) when ((IsSiloFailure(e) || e is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
@@ -42,6 +42,10 @@ internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings c
                 // A silo that just died makes calls to its grains fail until membership declares it dead and the
                 // grain is activated elsewhere (Orleans' cluster membership; a few seconds with the tuned probes, README
                 // "Failover"). Retry with backoff within the budget, so a crash delays these logins instead of failing them.
+                // The budget runs from the first failure: a call that was in flight to the silo as it died has already
+                // spent its own deadline (auth_http_timeout + 2 s) before failing, and counted from the start that
+                // left too little of the budget for membership to declare the silo dead (README "Chaos soak").
+                retryUntil ??= time.GetUtcNow() + cluster.LoginRetryBudget;
                 if (time.GetUtcNow() + backoff <= retryUntil)
                 {
                     retries++;

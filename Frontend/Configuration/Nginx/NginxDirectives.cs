@@ -113,7 +113,7 @@ public static class NginxDirectives
         Map("cluster_advertised_ip", "—", key: "Cluster:AdvertisedIp", contexts: NginxContexts.Main, note: "OrleansMail only"),
         Map("cluster_probe_timeout", "2s", max: 1, key: "Cluster:ProbeTimeout", contexts: NginxContexts.Main, note: "OrleansMail only: silo-to-silo probe timeout (membership)"),
         Map("cluster_missed_probes_limit", "3", max: 1, key: "Cluster:MissedProbesLimit", contexts: NginxContexts.Main, note: "OrleansMail only: missed probes before a silo is suspected"),
-        Map("cluster_login_retry_budget", "10s", max: 1, key: "Cluster:LoginRetryBudget", contexts: NginxContexts.Main, note: "OrleansMail only: how long a front end retries a login whose silo died"),
+        Map("cluster_login_retry_budget", "10s", max: 1, key: "Cluster:LoginRetryBudget", contexts: NginxContexts.Main, note: "OrleansMail only: how long a front end retries a login whose silo died, from the first failed call"),
         Map("cluster_tls_mode", "on with cluster_tls_certificate", flag: true, key: "Cluster:Tls:Mode", contexts: NginxContexts.Main, note: "OrleansMail only: TLS with mutual certificates to the cluster's gateways; a Redis cluster refuses to start without it unless off is written"),
         Map("cluster_tls_certificate", "—", key: "Cluster:Tls:Certificate", contexts: NginxContexts.Main, note: "OrleansMail only: this member's certificate (PEM)"),
         Map("cluster_tls_key", "—", key: "Cluster:Tls:Key", contexts: NginxContexts.Main, note: "OrleansMail only: its private key (PEM)"),
