@@ -396,11 +396,11 @@ internal sealed class SoakChecks
             return (Login: l, Fault: fault, Start: fault is null ? double.NaN : (l.StartMs - fault.Ms) / 1000.0, Reply: fault is null ? double.NaN : (l.EndMs - fault.Ms) / 1000.0);
         }).ToList();
         _json["temporary_failures"] = temporary.Select(t => new { kind = t.Login.Kind, frontend = _options.Frontends[t.Login.Frontend].Name, protocol = t.Login.Protocol.ToString(), t = Math.Round((t.Login.StartMs - _runner.StartedMs) / 1000.0, 1), after_fault = t.Fault?.Kind, fault_target = t.Fault?.Target, started_after_fault_seconds = Math.Round(t.Start, 1), reply_after_fault_seconds = Math.Round(t.Reply, 1) }).ToList();
-        var attempts = _logins.Count(l => l.Kind is "load" or "probe");
+        var attempts = _logins.Count();
         var byFault = temporary.GroupBy(t => t.Fault?.Kind ?? "no fault before").Select(g =>
             F($"{g.Count()} after a {g.Key} (started {g.Min(t => t.Start):F1} to {g.Max(t => t.Start):F1} s after it, the reply {g.Min(t => t.Reply):F1} to {g.Max(t => t.Reply):F1} s after it)"));
         var byKind = temporary.GroupBy(t => t.Login.Kind).OrderBy(g => g.Key).Select(g => F($"{g.Count()} {g.Key}"));
-        _md.AppendLine(F($"- **Temporary failures (a figure, not an invariant; (f) bounds the recovery):** {temporary.Count} logins got the temporary-failure reply ({(temporary.Count == 0 ? "none" : string.Join(", ", byKind))}; of {attempts} mixed-load and probe attempts){(temporary.Count == 0 ? "" : ": " + string.Join("; ", byFault))}. Each is placed after the nearest silo, Frontend, Redis or Dovecot fault before its reply; cluster_login_retry_budget {_options.RetryBudget.TotalSeconds:F0} s, one grain call's deadline auth_http_timeout {_options.AuthTimeout.TotalSeconds:F0} s + 2 s."));
+        _md.AppendLine(F($"- **Temporary failures (a figure, not an invariant; (f) bounds the recovery):** {temporary.Count} logins got the temporary-failure reply ({(temporary.Count == 0 ? "none" : string.Join(", ", byKind))}; of {attempts} login attempts of every kind){(temporary.Count == 0 ? "" : ": " + string.Join("; ", byFault))}. Each is placed after the nearest silo, Frontend, Redis or Dovecot fault before its reply; cluster_login_retry_budget {_options.RetryBudget.TotalSeconds:F0} s, one grain call's deadline auth_http_timeout {_options.AuthTimeout.TotalSeconds:F0} s + 2 s."));
     }
 
     public void Write(string prefix)
