@@ -12,9 +12,9 @@ namespace OrleansMail.Grains.Interfaces;
 /// </param>
 /// <param name="SessionLeaseTtl">How long <paramref name="Session"/> lives unless renewed.</param>
 /// <param name="UpstreamFallbacks">
-/// Set only when the upstream came from a pool (issue 7 item 4): the next upstreams to try, best first (host:port),
-/// when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to the
-/// upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
+/// Set only when the upstream came from a pool (README "UpstreamPools"): the next upstreams to try, best first
+/// (host:port), when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to
+/// the upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
 /// </param>
 /// <param name="SaslError">
 /// A refused bearer-token login (XOAUTH2, OAUTHBEARER): the auth server's <c>Auth-Error-SASL</c>, base64 of RFC 7628's
