@@ -94,7 +94,8 @@ internal sealed partial class AuthHttpClient(
             return new AuthHttpAnswer(LoginDecision.TemporaryFailure(e.Message), null, Error.Other);
         }
 
-        // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it (§2.4 step 5).
+        // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it
+        // (src/mail/ngx_mail_auth_http_module.c, ngx_mail_auth_http_init).
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(attempt.AuthServer.Timeout);
         try
@@ -102,8 +103,9 @@ internal sealed partial class AuthHttpClient(
             using (request)
             {
                 var http = Client();
-                // Headers only: the status code is ignored (§2.3) and the body is never read; disposing the response
-                // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
+                // Headers only: the status code is ignored (src/mail/ngx_mail_auth_http_module.c skips the status line)
+                // and the body is never read; disposing the response lets the handler drain a small body
+                // (MaxResponseDrainSize) or drop the connection.
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
                 if (attempt.Method.IsBearerToken() && parsed.SaslError is { } saslError && !AuthHttpSaslError.IsValid(saslError))

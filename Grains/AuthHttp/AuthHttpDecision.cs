@@ -9,8 +9,9 @@ namespace OrleansMail.Grains.AuthHttp;
 internal static class AuthHttpDecision
 {
     /// <summary>
-    /// nginx re-sends immediately on WAIT without Auth-Wait, so an auth server that always answers WAIT makes it
-    /// spin (§2.4 quirk). We never retry sooner than this.
+    /// nginx re-sends immediately on WAIT without Auth-Wait, so an auth server that always answers WAIT makes it spin
+    /// (src/mail/ngx_mail_auth_http_module.c: the sleep timer is armed with Auth-Wait's seconds, 0 when absent). We
+    /// never retry sooner than this.
     /// </summary>
     public static readonly TimeSpan WaitFloor = TimeSpan.FromSeconds(1);
 
