@@ -1,7 +1,14 @@
 namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>The whole answer to one <see cref="LoginAttempt"/>, in one call.</summary>
-[GenerateSerializer, Immutable, Alias("mail.LoginDecision")]
+/// <param name="Outcome">What the front end does: relay, refuse, wait, or which failure reply to send.</param>
+/// <param name="UpstreamHost">Auth-Server (or the pool's choice) when allowed.</param>
+/// <param name="UpstreamPort">Auth-Port (or the pool's choice) when allowed.</param>
+/// <param name="UpstreamLogin">The login for the upstream: Auth-User, else the client's.</param>
+/// <param name="UpstreamPassword">The password for the upstream: Auth-Pass, else the client's.</param>
+/// <param name="Message">The text of the refusal (Auth-Status), or why no decision could be made (for the log).</param>
+/// <param name="Wait">Auth-Wait: after a refusal, when the client may try again (null: close); when to ask again.</param>
+/// <param name="SmtpErrorCode">Auth-Error-Code: the SMTP reply code and enhanced status of a refusal.</param>
 /// <param name="Delay">
 /// Brute-force throttling: how long the front end waits before sending a refusal (escalates with distinct wrong
 /// secrets); independent of <paramref name="Wait"/>, which also decides whether the client may try again.
@@ -26,6 +33,7 @@ namespace OrleansMail.Grains.Interfaces;
 /// rule's name (the bounded set of the <c>rule</c> label of <c>orleansmail.throttle.engagements</c>, README
 /// "Observability"), so that the front end counts the login as throttled. Null otherwise.
 /// </param>
+[GenerateSerializer, Immutable, Alias("mail.LoginDecision")]
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,

@@ -16,6 +16,8 @@ internal static class AuthHttpDecision
     public static readonly TimeSpan WaitFloor = TimeSpan.FromSeconds(1);
 
     /// <summary>Maps a parsed reply to the decision for <paramref name="attempt"/>.</summary>
+    /// <param name="attempt">The login attempt the auth server was asked about.</param>
+    /// <param name="response">The auth server's reply headers, parsed.</param>
     /// <param name="poolAvailable">
     /// The protocol has an upstream pool (OrleansMail only): an OK without Auth-Server and Auth-Port is then allowed
     /// with no upstream, and the login grain chooses one from the pool; nginx fails such a login.
