@@ -11,7 +11,8 @@ namespace OrleansMail.Grains.AuthHttp;
 /// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
 /// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
 /// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
-/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (src/mail/ngx_mail_auth_http_module.c step 4).
+/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (where
+/// src/mail/ngx_mail_auth_http_module.c calls ngx_mail_session_internal_server_error).
 /// </summary>
 /// <remarks>
 /// Each answer is measured (<c>orleansmail.auth_http.duration</c>, <c>orleansmail.auth_http.errors</c>), except a

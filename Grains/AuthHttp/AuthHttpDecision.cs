@@ -10,8 +10,8 @@ internal static class AuthHttpDecision
 {
     /// <summary>
     /// nginx re-sends immediately on WAIT without Auth-Wait, so an auth server that always answers WAIT makes it spin
-    /// (src/mail/ngx_mail_auth_http_module.c: the sleep timer is armed with Auth-Wait's seconds, 0 when absent). We
-    /// never retry sooner than this.
+    /// (src/mail/ngx_mail_auth_http_module.c, ngx_mail_auth_http_process_headers: with no Auth-Wait the sleep is 0 and
+    /// ngx_mail_auth_http_init runs again at once). We never retry sooner than this.
     /// </summary>
     public static readonly TimeSpan WaitFloor = TimeSpan.FromSeconds(1);
 
