@@ -1,7 +1,14 @@
 namespace OrleansMail.Grains.Interfaces;
 
 /// <summary>The whole answer to one <see cref="LoginAttempt"/>, in one call.</summary>
-[GenerateSerializer, Immutable, Alias("mail.LoginDecision")]
+/// <param name="Outcome">What the front end does: relay, refuse, wait, or which failure reply to send.</param>
+/// <param name="UpstreamHost">Auth-Server (or the pool's choice) when allowed.</param>
+/// <param name="UpstreamPort">Auth-Port (or the pool's choice) when allowed.</param>
+/// <param name="UpstreamLogin">The login for the upstream: Auth-User, else the client's.</param>
+/// <param name="UpstreamPassword">The password for the upstream: Auth-Pass, else the client's.</param>
+/// <param name="Message">The text of the refusal (Auth-Status), or why no decision could be made (for the log).</param>
+/// <param name="Wait">Auth-Wait: after a refusal, when the client may try again (null: close); when to ask again.</param>
+/// <param name="SmtpErrorCode">Auth-Error-Code: the SMTP reply code and enhanced status of a refusal.</param>
 /// <param name="Delay">
 /// Brute-force throttling: how long the front end waits before sending a refusal (escalates with distinct wrong
 /// secrets); independent of <paramref name="Wait"/>, which also decides whether the client may try again.
@@ -12,9 +19,9 @@ namespace OrleansMail.Grains.Interfaces;
 /// </param>
 /// <param name="SessionLeaseTtl">How long <paramref name="Session"/> lives unless renewed.</param>
 /// <param name="UpstreamFallbacks">
-/// Set only when the upstream came from a pool (issue 7 item 4): the next upstreams to try, best first (host:port),
-/// when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to the
-/// upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
+/// Set only when the upstream came from a pool (README "UpstreamPools"): the next upstreams to try, best first
+/// (host:port), when connecting to <paramref name="UpstreamHost"/> fails; the front end also reports that failure to
+/// the upstream's grain. Null when the auth server chose the upstream (nginx: no fallback, no report).
 /// </param>
 /// <param name="SaslError">
 /// A refused bearer-token login (XOAUTH2, OAUTHBEARER): the auth server's <c>Auth-Error-SASL</c>, base64 of RFC 7628's
@@ -26,6 +33,7 @@ namespace OrleansMail.Grains.Interfaces;
 /// rule's name (the bounded set of the <c>rule</c> label of <c>orleansmail.throttle.engagements</c>, README
 /// "Observability"), so that the front end counts the login as throttled. Null otherwise.
 /// </param>
+[GenerateSerializer, Immutable, Alias("mail.LoginDecision")]
 public sealed record LoginDecision(
     [property: Id(0)] LoginOutcome Outcome,
     [property: Id(1)] string? UpstreamHost = null,

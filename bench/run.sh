@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issues 3 and 4): OrleansMail next to the NGINX mail proxy, in front of the same tuned Dovecot
+# The benchmark (README "Benchmark"): OrleansMail next to the NGINX mail proxy, in front of the same tuned Dovecot
 # (IMAP, POP3), the same private Postfix (SMTP) and the same auth_http server, and a direct connection to Dovecot and
 # Postfix, measured interleaved on this machine.
 #
@@ -32,7 +32,7 @@
 # --flood connections from 127.0.0.1 while the real user logs in from 127.0.0.2 (PREFIX-flood.json/.md).
 #
 # OrleansMail runs twice for IMAP: with metrics on (the default) and with Metrics:Enabled=false; the report states the
-# cost of metrics per login and per GB relayed (issue 14, target under 3 %).
+# cost of metrics per login and per GB relayed (README "Benchmark": target under 3 %).
 #
 # Everything runs on 127.0.0.1 at free high ports from a temp folder and is stopped at the end, always.
 set -euo pipefail
@@ -149,8 +149,9 @@ write_dovecot() { # name port user-prefix imap-service-settings [protocols] [mor
     chmod 1777 "$d/home"
     for ((u = 0; u < USERS; u++)); do echo "$3$u:{PLAIN}$PASSWORD::::::"; done > "$d/users"
     echo "benchrelay:{PLAIN}$PASSWORD::::::" >> "$d/users"
-    # Bearer tokens (issue 17) are checked at the auth server's RFC 7662 introspection endpoint (Dovecot 2.3's oauth2
-    # passdb, "Open Authentication v2.0 database"); the token names the user, and Dovecot checks it is the one logging in.
+    # Bearer tokens (README "Bearer-token logins") are checked at the auth server's RFC 7662 introspection endpoint
+    # (Dovecot 2.3's oauth2 passdb, "Open Authentication v2.0 database"); the token names the user, and Dovecot checks
+    # it is the one logging in.
     cat > "$d/dovecot-oauth2.conf.ext" <<EOF
 introspection_mode = post
 introspection_url = http://127.0.0.1:$P_AUTH/introspect
@@ -376,16 +377,17 @@ for protocol in $ORLEANS_PROTOCOLS; do
         --Mail:Servers:$n:Protocol="$protocol" --Mail:Servers:$n:ServerName=localhost)
     n=$((n + 1))
 done
-# One more IMAP listener for the OAUTHBEARER logins (issue 17) in the same process, so its CPU per login sits next to
-# the LOGIN figure of the same process and round: imap_auth oauthbearer, SASL-IR advertised (clients send the token on
-# the AUTHENTICATE line), allowed without TLS (loopback). proxy_oauth_login token (the default): the proxy logs in to
-# Dovecot with AUTHENTICATE OAUTHBEARER and the client's token, which Dovecot introspects at the auth server.
+# One more IMAP listener for the OAUTHBEARER logins (README "Bearer-token logins") in the same process, so its CPU per
+# login sits next to the LOGIN figure of the same process and round: imap_auth oauthbearer, SASL-IR advertised (clients
+# send the token on the AUTHENTICATE line), allowed without TLS (loopback). proxy_oauth_login token (the default): the
+# proxy logs in to Dovecot with AUTHENTICATE OAUTHBEARER and the client's token, which Dovecot introspects at the auth
+# server.
 ORLEANS_SERVERS+=(--Mail:Servers:$n:Name=imap-oauth --Mail:Servers:$n:Listen="127.0.0.1:$P_ORLEANS_OAUTH" --Mail:Servers:$n:Protocol=imap
     --Mail:Servers:$n:ImapAuth="plain oauthbearer" --Mail:Servers:$n:ImapCapabilities="IMAP4 IMAP4rev1 UIDPLUS SASL-IR"
     --Mail:Servers:$n:SaslOauthPlaintext=on)
 # /metrics on a loopback health port, scraped by the load generator only around its IMAP login runs: the runtime's
-# allocation counter (dotnet.gc.heap.total_allocated) gives bytes allocated per login (issue 16). No admin token
-# here, so anonymous scraping; stopped at once (no shutdown_delay, which Health:Listen would otherwise turn on).
+# allocation counter (dotnet.gc.heap.total_allocated) gives bytes allocated per login (README "Benchmark"). No admin
+# token here, so anonymous scraping; stopped at once (no shutdown_delay, which Health:Listen would otherwise turn on).
 METRICS_ENDPOINT=(--Metrics:AnonymousScrape=true --ShutdownDelay=0)
 # appsettings.json sets the OrleansMail category to Information; Default=Warning alone would leave it on.
 # The auth-decision cache is off: here every login is decided by the auth server, as nginx's are (the cache would
@@ -416,23 +418,26 @@ for protocol in $ORLEANS_PROTOCOLS; do
 done
 
 # The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
-# metrics, metrics on being the default (issue 14), per login and per GB relayed, in the same interleaved rounds.
+# metrics, metrics on being the default (README "Metrics"), per login and per GB relayed, in the same interleaved
+# rounds.
 log "starting OrleansMail (metrics off) on 127.0.0.1:$P_OFF"
 start_imap_orleansmail orleansmail-metrics-off "$P_OFF" "$P_OFF_SILO" "$P_OFF_GATEWAY" \
     --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
     --Metrics:Enabled=false
 OFF_PID=$STARTED_PID
 
-# A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (issue 7).
+# A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (README
+# "LoginPolicy").
 log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
 start_imap_orleansmail orleansmail-warm "$P_WARM" "$P_WARM_SILO" "$P_WARM_GATEWAY" --PreloginConnectionsPerAddress=0 \
     "${METRICS_ENDPOINT[@]}" --Health:Listen="127.0.0.1:$P_WARM_METRICS"
 WARM_PID=$STARTED_PID
 
-# --- the cluster target (issue 16): Redis, two Silo processes and two Frontends as Orleans clients of that cluster,
-# all on loopback (README "Running a cluster"), cluster TLS on as a Redis cluster requires ("Cluster security"): a
-# throwaway CA and one member certificate (server + client authentication) made here with openssl. Login policy as
-# the first OrleansMail's: every login decided by the auth server, no session limit, no per-address pre-login limit.
+# --- the cluster target (README "The cluster target"): Redis, two Silo processes and two Frontends as Orleans clients
+# of that cluster, all on loopback (README "Running a cluster"), cluster TLS on as a Redis cluster requires ("Cluster
+# security"): a throwaway CA and one member certificate (server + client authentication) made here with openssl. Login
+# policy as the first OrleansMail's: every login decided by the auth server, no session limit, no per-address pre-login
+# limit.
 CLUSTER_PKI="$WORK/cluster-pki"
 make_cluster_pki "$CLUSTER_PKI"
 log "starting the cluster target: Redis on 127.0.0.1:$P_REDIS"
@@ -505,7 +510,7 @@ dotnet "$LOADGEN" bench \
 # --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
 # held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
 # A fresh nginx too (no other client has used it), which holds the same idle pre-login connections first: nginx's RSS
-# per idle pre-login connection next to the fresh OrleansMail's (issue 16).
+# per idle pre-login connection next to the fresh OrleansMail's (README "Connection flood").
 start_nginx nginx-flood "$P_NGINX_FLOOD" ""
 NGINX_FLOOD_PID=$STARTED_PID
 log "starting OrleansMail (connection flood) on 127.0.0.1:$P_FLOOD"

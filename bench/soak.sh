@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The chaos soak (issue 18, README "Reliability"): the whole cluster as operators run it, under a mixed load, while
+# The chaos soak (README "Chaos soak"): the whole cluster as operators run it, under a mixed load, while
 # processes are killed, and invariants checked throughout.
 #
 #   bash bench/soak.sh                  30 minutes (writes bench/results/soak-latest.md/.json)

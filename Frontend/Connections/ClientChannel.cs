@@ -11,7 +11,7 @@ namespace OrleansMail.Frontend.Connections;
 /// The client side of a mail session before the relay starts: reads and writes on the Kestrel connection's pipes,
 /// each bounded by the <c>timeout</c> directive (nginx: the inactivity timeout before relaying).
 /// A read or write that times out throws <see cref="OperationCanceledException"/>, which ends the session; so does
-/// every read and write once <paramref name="closing"/> is cancelled (the end of a graceful stop's drain).
+/// every read and write once the constructor's <c>closing</c> token is cancelled (the end of a graceful stop's drain).
 /// </summary>
 internal sealed class ClientChannel : IDisposable
 {

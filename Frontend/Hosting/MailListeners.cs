@@ -6,6 +6,10 @@ using OrleansMail.Frontend.Configuration;
 namespace OrleansMail.Frontend.Hosting;
 
 /// <summary>What a reload did to the listeners (for its one log line).</summary>
+/// <param name="Count">Listeners open after the reload.</param>
+/// <param name="Added">Listeners opened.</param>
+/// <param name="Removed">Listeners closed.</param>
+/// <param name="Changed">Listeners whose settings changed, applied to new connections.</param>
 /// <param name="SocketChanges">Open listeners whose socket parameters changed; those need a restart (<see cref="MailListeners.Apply"/>).</param>
 internal sealed record ListenerChanges(int Count, int Added, int Removed, int Changed, IReadOnlyList<IPEndPoint> SocketChanges);
 
@@ -85,7 +89,7 @@ internal sealed partial class MailListeners(
         }
     }
 
-    /// <summary>The states of <paramref name="next"/>, and a bound listener for each address not open yet.</summary>
+    /// <summary>The states of the listeners <see cref="Open"/> was given, and a bound listener for each address not open yet.</summary>
     private sealed record Opening(
         List<(IPEndPoint Listen, ListenerState State, string Fingerprint)> States,
         List<(MailListener Listener, string Fingerprint)> Opened);

@@ -1,6 +1,6 @@
 namespace OrleansMail.Frontend.Imap;
 
-/// <summary>The outcome of one <see cref="ImapCommandParser.Parse"/> call.</summary>
+/// <summary>The outcome of one <see cref="ImapCommandParser.Parse(in System.Buffers.ReadOnlySequence{byte}, int, int)"/> call.</summary>
 /// <param name="Status">What was found.</param>
 /// <param name="Command">The command, when <see cref="ImapParseStatus.Complete"/>.</param>
 /// <param name="Consumed">How many bytes of the input to consume (0 unless Complete or Invalid).</param>

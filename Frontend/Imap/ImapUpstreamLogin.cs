@@ -18,6 +18,11 @@ namespace OrleansMail.Frontend.Imap;
 /// </summary>
 internal static class ImapUpstreamLogin
 {
+    /// <param name="upstream">The connected upstream, TLS already on under ProxySsl on.</param>
+    /// <param name="tag">The client's tag, used for the login command so the upstream's tagged reply can go to the client.</param>
+    /// <param name="login">The upstream user: Auth-User, else the client's.</param>
+    /// <param name="password">Auth-Pass (or a plain login's own password).</param>
+    /// <param name="maxLineLength">proxy_buffer: the longest upstream line accepted.</param>
     /// <param name="id">The ID command's fields (ProxyImapId), or null to send none.</param>
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     /// <remarks>

@@ -20,6 +20,10 @@ internal static class Pop3UpstreamLogin
     /// <summary>RFC 5034 §4: the longest AUTH command line with an initial response, CRLF included.</summary>
     private const int MaxAuthCommandLine = 255;
 
+    /// <param name="upstream">The connected upstream, TLS already on under ProxySsl on.</param>
+    /// <param name="login">The upstream user: Auth-User, else the client's.</param>
+    /// <param name="password">Auth-Pass (or a plain login's own password).</param>
+    /// <param name="maxLineLength">proxy_buffer: the longest upstream line accepted.</param>
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     /// <param name="bearer">The client's bearer login, or null for any other.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(

@@ -51,7 +51,8 @@ internal static class ProxyHeaderParser
 
         if (line.StartsWith("UNKNOWN", StringComparison.Ordinal))
         {
-            // "PROXY UNKNOWN" and whatever follows up to CRLF: the receiver must ignore the rest (§2.1).
+            // "PROXY UNKNOWN" and whatever follows up to CRLF: the receiver must ignore the rest (proxy-protocol.txt
+            // §2.1).
             header = new ProxyHeader(1, null, null);
             end = reader.Position;
             return ProxyHeaderStatus.Complete;
@@ -75,7 +76,7 @@ internal static class ProxyHeaderParser
         // IPAddress accepts forms the spec does not ("1", "0x7f.1"); v4 must be dotted quad.
         && (family != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3);
 
-    /// <summary>Decimal 0–65535 without leading zeros or signs (§2.1).</summary>
+    /// <summary>Decimal 0–65535 without leading zeros or signs (proxy-protocol.txt §2.1).</summary>
     private static bool TryPort(string text, out int port)
     {
         port = 0;
@@ -130,7 +131,8 @@ internal static class ProxyHeaderParser
             case 0x11 or 0x21:
                 return ProxyHeaderStatus.Invalid; // too short for its own addresses
             default:
-                // UNSPEC, UDP or unix: accepted, the addresses ignored, as nginx's "unknown" (§2.2: "must ignore").
+                // UNSPEC, UDP or unix: accepted, the addresses ignored, as nginx's "unknown" (proxy-protocol.txt §2.2:
+                // "must ignore").
                 header = new ProxyHeader(2, null, null);
                 end = headerEnd;
                 return ProxyHeaderStatus.Complete;

@@ -72,7 +72,7 @@ internal static class ProxyHeaderWriter
         AddTlv(header, TypeCrc32C, [0, 0, 0, 0]);
         var bytes = header.ToArray();
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(14), (ushort)(bytes.Length - 16));
-        // The checksum covers the whole header with its own field zeroed (§2.2.5).
+        // The checksum covers the whole header with its own field zeroed (proxy-protocol.txt §2.2.5).
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(crcAt), Crc32C.Compute(bytes));
         return bytes;
     }

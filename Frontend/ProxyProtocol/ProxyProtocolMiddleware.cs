@@ -8,8 +8,9 @@ namespace OrleansMail.Frontend.ProxyProtocol;
 /// <c>listen … proxy_protocol</c> (src/mail/ngx_mail_handler.c, src/core/ngx_proxy_protocol.c): every connection must begin with a PROXY v1/v2 header of at
 /// most 4096 bytes, within <c>timeout</c>; anything else closes the connection silently, as nginx does. When the peer
 /// is in <c>set_real_ip_from</c>, the header's source and destination replace the connection's
-/// <see cref="ConnectionContext.RemoteEndPoint"/> and <see cref="ConnectionContext.LocalEndPoint"/>, so Client-IP, the
-/// logs, XCLIENT ADDR/PORT, the Client-Host lookup and the PROXY header to the upstream all follow with no more code.
+/// <see cref="BaseConnectionContext.RemoteEndPoint"/> and <see cref="BaseConnectionContext.LocalEndPoint"/>, so
+/// Client-IP, the logs, XCLIENT ADDR/PORT, the Client-Host lookup and the PROXY header to the upstream all follow with
+/// no more code.
 /// This must run first on the connection, before any TLS step (the header precedes the ClientHello).
 /// nginx wants the whole header in the first read; this waits for the rest within <c>timeout</c>, which is kinder to
 /// a slow network and no weaker (the size and time stay bounded).

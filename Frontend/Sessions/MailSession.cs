@@ -200,9 +200,12 @@ internal abstract partial class MailSession : ISaslChannel
     protected abstract string LoginFailedReply(LoginDecision decision);
 
     /// <summary>The protocol's login dialogue with the upstream, within <c>timeout</c>.</summary>
+    /// <param name="upstream">The connected upstream, TLS already on under ProxySsl on.</param>
     /// <param name="login">The upstream user: Auth-User, else the client's.</param>
     /// <param name="password">Auth-Pass (or a plain login's own password); empty when there is none.</param>
     /// <param name="bearer">A bearer-token client's mechanism and token, and how this upstream takes them (proxy_oauth_login); else null.</param>
+    /// <param name="decision">The grain's whole decision, for a protocol that needs more of it than the login.</param>
+    /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     protected abstract Task<UpstreamLoginResult> LoginUpstreamAsync(
         UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, LoginDecision decision, CancellationToken cancellationToken);
 

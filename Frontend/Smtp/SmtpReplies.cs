@@ -20,7 +20,10 @@ internal static class SmtpReplies
     public const string NoCertificate = "421 4.7.1 No required SSL certificate\r\n";
     public const string StartTls = "220 2.0.0 Start TLS\r\n";
 
-    /// <summary>Beyond nginx (PR #705): MAIL/RCPT under smtp_auth none and starttls only before TLS (RFC 3207 §4).</summary>
+    /// <summary>
+    /// Beyond nginx (src/mail/ngx_mail_smtp_handler.c checks starttls only at AUTH alone): MAIL/RCPT under smtp_auth
+    /// none and starttls only before TLS (RFC 3207 §4).
+    /// </summary>
     public const string StarttlsFirst = "530 5.7.0 Must issue a STARTTLS command first\r\n";
 
     /// <summary>No decision could be made; RFC 4954 §6: 454 4.7.0 Temporary authentication failure.</summary>

@@ -125,7 +125,8 @@ internal sealed class SmtpSession(
             case "AUTH" when StarttlsRequired:
                 return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
             case "MAIL" or "RCPT" when StarttlsRequired && Settings.Smtp.AllowUnauthenticated:
-                // Beyond nginx (its PR #705 is open): smtp_auth none must not let mail in before TLS either.
+                // Beyond nginx, which checks starttls only at AUTH alone (src/mail/ngx_mail_smtp_handler.c; the fix,
+                // github.com/nginx/nginx/pull/705, is open): smtp_auth none must not let mail in before TLS either.
                 return await InvalidAsync(SmtpReplies.StarttlsFirst, counts: false);
             case "AUTH":
                 return await AuthAsync(command);

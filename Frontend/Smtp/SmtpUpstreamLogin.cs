@@ -17,6 +17,8 @@ namespace OrleansMail.Frontend.Smtp;
 /// </summary>
 internal static class SmtpUpstreamLogin
 {
+    /// <param name="upstream">The connected upstream, TLS already on under ProxySsl on.</param>
+    /// <param name="plan">What to send: EHLO or HELO, XCLIENT, AUTH, and the stored MAIL and RCPT lines.</param>
     /// <param name="maxReplyLength">proxy_buffer: the longest reply accepted.</param>
     /// <param name="cancellationToken">Cancelled when the client leaves or <c>timeout</c> passes.</param>
     public static async Task<UpstreamLoginResult> LoginAsync(

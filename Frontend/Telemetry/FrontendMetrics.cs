@@ -10,7 +10,7 @@ namespace OrleansMail.Frontend.Telemetry;
 /// labels). Created once per host from its <see cref="IMeterFactory"/>, so each host (and each test's host) has its
 /// own. Label values are bounded sets only, never a login, a client address or a session id; each method checks the
 /// instrument's <see cref="Instrument.Enabled"/> first, so nothing is computed when no exporter listens, and tags
-/// travel in a <see cref="TagList"/> (no allocation per measurement).
+/// travel in a <see cref="System.Diagnostics.TagList"/> (no allocation per measurement).
 /// </summary>
 internal sealed class FrontendMetrics
 {

@@ -8,7 +8,7 @@ namespace OrleansMail.Frontend.Telemetry;
 /// <summary>
 /// The two labels every per-listener instrument carries (README "Observability"): <c>protocol</c> (imap, pop3, smtp)
 /// and <c>listener</c> (the listen address:port as configured). Built once per listener, so a measurement only copies
-/// two references into a <see cref="TagList"/> (no allocation up to eight tags).
+/// two references into a <see cref="System.Diagnostics.TagList"/> (no allocation up to eight tags).
 /// </summary>
 internal sealed class ListenerLabels(ServerSettings settings)
 {

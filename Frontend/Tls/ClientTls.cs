@@ -13,6 +13,7 @@ namespace OrleansMail.Frontend.Tls;
 /// <param name="Transport">The TLS pipes, now the connection's transport; null when the handshake failed.</param>
 /// <param name="Facts">Auth-SSL-* for the auth server.</param>
 /// <param name="Certificate">ssl_verify_client's verdict.</param>
+/// <param name="Failure">Why the handshake failed, for the log line; null when it succeeded.</param>
 internal sealed record TlsHandshakeResult(TlsTransport? Transport, TlsFacts? Facts, ClientCertificateCheck? Certificate, string? Failure);
 
 /// <summary>

@@ -13,6 +13,11 @@ namespace OrleansMail.Frontend.Upstream;
 internal sealed class UpstreamConnector
 {
     /// <summary>Connects within <paramref name="timeout"/>; throws on refusal, DNS failure, TLS failure or timeout.</summary>
+    /// <param name="host">The upstream's address or name.</param>
+    /// <param name="port">The upstream's port.</param>
+    /// <param name="settings">The upstream's proxy_ssl*, proxy_protocol and timeouts.</param>
+    /// <param name="timeout">The longest the connection (and TLS handshake) may take.</param>
+    /// <param name="cancellationToken">Cancelled when the client leaves.</param>
     /// <param name="proxyHeader">The PROXY header to send first, or empty.</param>
     // Pooled builder: each await that goes asynchronous would otherwise allocate a state-machine box per login (docs/performance/login-profile.md).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

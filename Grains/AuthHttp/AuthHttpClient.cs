@@ -11,7 +11,8 @@ namespace OrleansMail.Grains.AuthHttp;
 /// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
 /// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
 /// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
-/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (src/mail/ngx_mail_auth_http_module.c step 4).
+/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (where
+/// src/mail/ngx_mail_auth_http_module.c calls ngx_mail_session_internal_server_error).
 /// </summary>
 /// <remarks>
 /// Each answer is measured (<c>orleansmail.auth_http.duration</c>, <c>orleansmail.auth_http.errors</c>), except a
@@ -94,7 +95,8 @@ internal sealed partial class AuthHttpClient(
             return new AuthHttpAnswer(LoginDecision.TemporaryFailure(e.Message), null, Error.Other);
         }
 
-        // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it (§2.4 step 5).
+        // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it
+        // (src/mail/ngx_mail_auth_http_module.c, ngx_mail_auth_http_init).
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(attempt.AuthServer.Timeout);
         try
@@ -102,8 +104,9 @@ internal sealed partial class AuthHttpClient(
             using (request)
             {
                 var http = Client();
-                // Headers only: the status code is ignored (§2.3) and the body is never read; disposing the response
-                // lets the handler drain a small body (MaxResponseDrainSize) or drop the connection.
+                // Headers only: the status code is ignored (src/mail/ngx_mail_auth_http_module.c skips the status line)
+                // and the body is never read; disposing the response lets the handler drain a small body
+                // (MaxResponseDrainSize) or drop the connection.
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
                 var parsed = AuthHttpResponseParser.Parse(response);
                 if (attempt.Method.IsBearerToken() && parsed.SaslError is { } saslError && !AuthHttpSaslError.IsValid(saslError))

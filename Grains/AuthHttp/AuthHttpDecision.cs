@@ -9,12 +9,15 @@ namespace OrleansMail.Grains.AuthHttp;
 internal static class AuthHttpDecision
 {
     /// <summary>
-    /// nginx re-sends immediately on WAIT without Auth-Wait, so an auth server that always answers WAIT makes it
-    /// spin (§2.4 quirk). We never retry sooner than this.
+    /// nginx re-sends immediately on WAIT without Auth-Wait, so an auth server that always answers WAIT makes it spin
+    /// (src/mail/ngx_mail_auth_http_module.c, ngx_mail_auth_http_process_headers: with no Auth-Wait the sleep is 0 and
+    /// ngx_mail_auth_http_init runs again at once). We never retry sooner than this.
     /// </summary>
     public static readonly TimeSpan WaitFloor = TimeSpan.FromSeconds(1);
 
     /// <summary>Maps a parsed reply to the decision for <paramref name="attempt"/>.</summary>
+    /// <param name="attempt">The login attempt the auth server was asked about.</param>
+    /// <param name="response">The auth server's reply headers, parsed.</param>
     /// <param name="poolAvailable">
     /// The protocol has an upstream pool (OrleansMail only): an OK without Auth-Server and Auth-Port is then allowed
     /// with no upstream, and the login grain chooses one from the pool; nginx fails such a login.

@@ -18,14 +18,17 @@ internal static class AuthHttpRequest
     {
         var request = new HttpRequestMessage(HttpMethod.Get, ParseUrl(attempt.AuthServer.Url))
         {
-            // Keep-alive HTTP/1.1 instead of nginx's HTTP/1.0 connection per attempt (§2.1): same headers, fewer handshakes.
+            // Keep-alive HTTP/1.1 instead of nginx's HTTP/1.0 connection per attempt
+            // (src/mail/ngx_mail_auth_http_module.c, ngx_mail_auth_http_create_request): same headers, fewer
+            // handshakes.
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
 
         var h = request.Headers;
         Add(h, AuthHttpNames.Method, AuthHttpNames.For(attempt.Method));
-        // Always present, even when empty (§2.2).
+        // Always present, even when empty, as nginx sends them (src/mail/ngx_mail_auth_http_module.c,
+        // ngx_mail_auth_http_create_request).
         Add(h, AuthHttpNames.User, AuthHttpEscaping.Escape(attempt.Login));
         Add(h, AuthHttpNames.Pass, AuthHttpEscaping.Escape(attempt.Secret));
         if (attempt.Method is AuthMethod.Apop or AuthMethod.CramMd5)
@@ -96,7 +99,10 @@ internal static class AuthHttpRequest
 
     private sealed record ParsedUrl(string Url, Uri Uri);
 
-    /// <summary>nginx accepts <c>auth_http</c> without a scheme and defaults the URI to "/" (§1).</summary>
+    /// <summary>
+    /// nginx accepts <c>auth_http</c> without a scheme and defaults the URI to "/"
+    /// (src/mail/ngx_mail_auth_http_module.c, ngx_mail_auth_http).
+    /// </summary>
     public static Uri ParseUrl(string url)
     {
         if (s_lastUrl is { } last && string.Equals(last.Url, url, StringComparison.Ordinal))
@@ -120,7 +126,10 @@ internal static class AuthHttpRequest
         return uri;
     }
 
-    /// <summary>Controls other than TAB; DEL stays allowed: nginx sends it raw in Auth-User/Auth-Pass (§2.2).</summary>
+    /// <summary>
+    /// Controls other than TAB; DEL stays allowed: nginx sends it raw in Auth-User/Auth-Pass (its mail escaping,
+    /// NGX_ESCAPE_MAIL_AUTH in src/core/ngx_string.c, changes only controls, space and %).
+    /// </summary>
     private static readonly SearchValues<char> Controls = SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F");

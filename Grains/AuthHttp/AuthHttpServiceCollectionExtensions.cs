@@ -31,7 +31,8 @@ public static class AuthHttpServiceCollectionExtensions
                 // Logins and passwords are UTF-8 bytes on the wire, raw (src/mail/ngx_mail_auth_http_module.c); .NET would refuse them as Latin-1/ASCII.
                 RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
                 ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
-                // nginx reads the reply headers into one 1024-byte buffer (§2.3); this limit is in KB.
+                // nginx reads the reply headers into one 1024-byte buffer (src/mail/ngx_mail_auth_http_module.c,
+                // ngx_mail_auth_http_read_handler); this limit is in KB.
                 MaxResponseHeadersLength = 1,
                 // The body is ignored: drain at most a little to keep the connection, else drop it.
                 MaxResponseDrainSize = 4096,

@@ -11,6 +11,8 @@ namespace OrleansMail.Grains.Hosting;
 /// security"). Read once at start-up; a key or file that cannot be used stops start-up naming the key.
 /// </summary>
 /// <param name="On">Whether the transport runs TLS.</param>
+/// <param name="Certificate">This member's certificate with its key; null when TLS is off.</param>
+/// <param name="Ca">The cluster's CA, the only trust anchor for peers; null when TLS is off.</param>
 /// <param name="ExplicitlyOff">
 /// <c>Cluster:Tls:Mode=Off</c> was written: a Redis cluster then starts in clear, with a warning, where an unset mode
 /// refuses to start.

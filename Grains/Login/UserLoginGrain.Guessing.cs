@@ -30,6 +30,8 @@ internal sealed partial class UserLoginGrain
     /// Null when this attempt may ask the auth server now; otherwise the decision to send instead: come back at your
     /// turn, or, with the queue full, the temporary failure.
     /// </summary>
+    /// <param name="prefix">The client address prefix the attempt comes from.</param>
+    /// <param name="now">The grain's clock, read once for the attempt.</param>
     /// <param name="attemptKey">Identifies the attempt when it comes back: its prefix and question (or secret).</param>
     private LoginDecision? WaitForAdmission(string prefix, string attemptKey, DateTimeOffset now)
     {

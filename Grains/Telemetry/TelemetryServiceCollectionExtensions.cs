@@ -40,6 +40,8 @@ public static class TelemetryServiceCollectionExtensions
     /// metrics and traces when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without OTLP no tracer provider is built:
     /// spans nobody exports would cost every login for nothing.
     /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The host's configuration: <c>Metrics:*</c> and the OTEL_* variables.</param>
     /// <param name="serviceName">service.name of the resource unless <c>OTEL_SERVICE_NAME</c> says otherwise.</param>
     public static IServiceCollection AddOrleansMailTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {

@@ -5,10 +5,10 @@ using MailKit.Net.Imap;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 7 item 8 (d) and (e) on real processes: Redis, two Silo processes, two Frontend processes, Dovecot and an
-/// HTTP auth server. A Silo is killed with SIGKILL in the middle of a login load, and Redis is restarted: established
-/// sessions never drop (the relay is local to the front end) and logins recover within seconds. Each test gets its
-/// own deployment, since each breaks it.
+/// Faults (README "Running a cluster", "Failover": a lost Silo, a restarted Redis) on real processes: Redis, two Silo
+/// processes, two Frontend processes, Dovecot and an HTTP auth server. A Silo is killed with SIGKILL in the middle of a
+/// login load, and Redis is restarted: established sessions never drop (the relay is local to the front end) and logins
+/// recover within seconds. Each test gets its own deployment, since each breaks it.
 /// </summary>
 public sealed class ClusterFaultTests : IAsyncLifetime
 {

@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 7 item 8 (a) and (b) on real processes (Redis, two Silos, two Frontends, Dovecot, an HTTP auth server that
+/// README "LoginPolicy" on real processes (Redis, two Silos, two Frontends, Dovecot, an HTTP auth server that
 /// counts): the decision cache and brute-force throttling hold for the whole cluster, whichever front end a client
 /// reaches.
 /// </summary>

@@ -92,6 +92,9 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a silo and waits (bounded) until its health endpoint says 200; retries on a port taken meanwhile.</summary>
+    /// <param name="cluster">The cluster it joins: Redis, ids and TLS material.</param>
+    /// <param name="name">Its name in logs and failure messages.</param>
+    /// <param name="timeout">How long to wait for it to be healthy; a default when null.</param>
     /// <param name="extra">More settings, applied last (e.g. <c>Admin:Token</c>, <c>LoginPolicy:*</c>).</param>
     /// <param name="environment">Environment variables of its own (e.g. a pod's downward-API variables).</param>
     public static async Task<SiloProcess> StartAsync(ClusterIdentity cluster, string name = "Silo", TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extra = null,
@@ -162,6 +165,10 @@ public sealed class FrontendProcess : IAsyncDisposable
     public TimeSpan StartupTime { get; }
 
     /// <summary>Starts a Frontend and waits (bounded) until its IMAP port greets; retries on a port taken meanwhile.</summary>
+    /// <param name="cluster">The cluster it is a client of: Redis, ids and TLS material.</param>
+    /// <param name="authUrl">The auth_http URL.</param>
+    /// <param name="name">Its name in logs and failure messages.</param>
+    /// <param name="timeout">How long to wait for its greeting; a default when null.</param>
     /// <param name="extra">More settings, applied last.</param>
     public static async Task<FrontendProcess> StartAsync(ClusterIdentity cluster, string authUrl, string name = "Frontend", TimeSpan? timeout = null,
         IReadOnlyDictionary<string, string>? extra = null)

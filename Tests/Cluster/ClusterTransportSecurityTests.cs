@@ -3,10 +3,10 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 15 item 1, cluster transport security, with real processes: the fixture's cluster (one Silo, two Frontends,
-/// Redis) runs TLS with the test PKI's member certificate, as every multi-process test now does. A Silo or Frontend
-/// whose certificate comes from another CA, or that has none, is cut at the handshake: the Silo never becomes an
-/// active member, the Frontend never reaches a gateway; the cluster itself goes on deciding logins.
+/// README "Cluster security", the cluster's transport, with real processes: the fixture's cluster (one Silo, two
+/// Frontends, Redis) runs TLS with the test PKI's member certificate, as every multi-process test now does. A Silo or
+/// Frontend whose certificate comes from another CA, or that has none, is cut at the handshake: the Silo never becomes
+/// an active member, the Frontend never reaches a gateway; the cluster itself goes on deciding logins.
 /// </summary>
 public sealed class ClusterTransportSecurityTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
 {

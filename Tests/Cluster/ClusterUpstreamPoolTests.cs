@@ -5,7 +5,7 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 7 item 8 (f) on real processes: two Silos place users on a pool of two real Dovecots; a user lands on the
+/// README "UpstreamPools" on real processes: two Silos place users on a pool of two real Dovecots; a user lands on the
 /// same backend through either front end; when that backend stops, its users move to the other, and when it returns
 /// they come back.
 /// </summary>

@@ -13,10 +13,11 @@ using StackExchange.Redis;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 7's Orleans.TestingHost test: three silos with production's membership settings, grain directory and Redis
-/// grain storage (real redis-server); the silo holding a login's grain is killed in the middle of a login storm. No
-/// decision is ever wrong (a wrong secret is never allowed, the right one from a clean address never refused), the
-/// grain comes back on a survivor with its wrong-secret count intact, and the attacker stays throttled.
+/// Grain failover (README "Running a cluster") on Orleans.TestingHost: three silos with production's membership
+/// settings, grain directory and Redis grain storage (real redis-server); the silo holding a login's grain is killed in
+/// the middle of a login storm. No decision is ever wrong (a wrong secret is never allowed, the right one from a clean
+/// address never refused), the grain comes back on a survivor with its wrong-secret count intact, and the attacker
+/// stays throttled.
 /// </summary>
 public sealed class GrainFailoverTests : IAsyncLifetime
 {

@@ -4,9 +4,10 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 13 item 2 for a Frontend that is an Orleans client of a Redis cluster (a real Silo process): started from
-/// an nginx file, its pid file appears only once the client has connected and the listener accepts, so a supervisor
-/// that connects at that moment gets the greeting and a login decided through the cluster, on each of 5 starts.
+/// The pid file as the readiness signal (README "Running from an nginx configuration file") for a Frontend that is an
+/// Orleans client of a Redis cluster (a real Silo process): started from an nginx file, its pid file appears only once
+/// the client has connected and the listener accepts, so a supervisor that connects at that moment gets the greeting
+/// and a login decided through the cluster, on each of 5 starts.
 /// </summary>
 public sealed class NginxClientReadinessTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
 {

@@ -1,8 +1,8 @@
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// The issue-2 deployment: one Silo process and two Frontend processes on Redis clustering, with Dovecot's alice, bob,
-/// carol and erin (see <see cref="ClusterDeployment"/>).
+/// README "Running a cluster" in its smallest form: one Silo process and two Frontend processes on Redis clustering,
+/// with Dovecot's alice, bob, carol and erin (see <see cref="ClusterDeployment"/>).
 /// </summary>
 public sealed class RedisClusterFixture() : ClusterDeployment(siloCount: 1)
 {

@@ -10,7 +10,7 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// The "one test with Silo and Frontend as separate processes clustered over a real Redis": the built
+/// Silo and Frontend as separate processes clustered over a real Redis (README "Running a cluster"): the built
 /// Silo.dll and two built Frontend.dll processes, found each other only through Redis membership, serve real IMAP
 /// logins through to Dovecot; Auth-Wait holds across front-end processes.
 /// </summary>

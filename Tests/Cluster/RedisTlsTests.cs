@@ -3,10 +3,11 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 15 item 1, Redis over TLS with a password: a real redis-server that listens only with TLS (certificate from
-/// a private test CA, <c>requirepass</c>), and a Silo and a Frontend on it with <c>ssl=true,password=…</c> and
-/// <c>Cluster:RedisTlsCa</c>: membership, the gateway list and grain state all go through it. A Silo told to trust
-/// another CA refuses the server and fails to start, saying why. The password is never in any output.
+/// README "Cluster security", Redis over TLS with a password: a real redis-server that listens only with TLS
+/// (certificate from a private test CA, <c>requirepass</c>), and a Silo and a Frontend on it with
+/// <c>ssl=true,password=…</c> and <c>Cluster:RedisTlsCa</c>: membership, the gateway list and grain state all go
+/// through it. A Silo told to trust another CA refuses the server and fails to start, saying why. The password is never
+/// in any output.
 /// </summary>
 public sealed class RedisTlsTests
 {

@@ -1,10 +1,10 @@
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Issue 7's deployment for the login policy across processes: two Silo processes and two Frontend processes on
-/// Redis, the decision cache on with a short TTL (<see cref="CacheTtl"/>), the default brute-force thresholds and at
-/// most two sessions per login across the cluster, a 5-minute repeat window; the other rules (Auth-Wait per prefix,
-/// the guessing budget of 50 per hour, login_case) at their defaults.
+/// The login policy's deployment (README "LoginPolicy") across processes: two Silo processes and two Frontend processes
+/// on Redis, the decision cache on with a short TTL (<see cref="CacheTtl"/>), the default brute-force thresholds and at
+/// most two sessions per login across the cluster, a 5-minute repeat window; the other rules (Auth-Wait per prefix, the
+/// guessing budget of 50 per hour, login_case) at their defaults.
 /// </summary>
 public sealed class TwoSiloClusterFixture() : ClusterDeployment(siloCount: 2, siloSettings: new Dictionary<string, string>
 {

@@ -134,7 +134,7 @@ public sealed class MailSettingsReaderTests
     }
 
     /// <summary>
-    /// Issue 13 item 4: every value nginx's slot functions accept (src/core/ngx_conf_file.c ngx_conf_set_size_slot,
+    /// Every value nginx's slot functions accept (src/core/ngx_conf_file.c ngx_conf_set_size_slot,
     /// ngx_conf_set_num_slot, ngx_conf_set_msec_slot; src/core/ngx_parse.c) is accepted, not only "sensible" ones.
     /// </summary>
     [Theory]

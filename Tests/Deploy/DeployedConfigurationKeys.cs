@@ -7,8 +7,8 @@ namespace OrleansMail.Tests.Deploy;
 public static class DeployedConfigurationKeys
 {
     /// <summary>
-    /// Keys the processes read: README's "Cluster", "Observability" and "Admin API" tables, and issue 15's cluster
-    /// TLS (<c>Cluster:Tls:*</c>), Redis TLS CA, allowed auth servers, Kubernetes hosting and shutdown delay.
+    /// Keys the processes read: README's "Cluster", "Observability" and "Admin API" tables, and "Cluster security"'s
+    /// cluster TLS (<c>Cluster:Tls:*</c>), Redis TLS CA, allowed auth servers, Kubernetes hosting and shutdown delay.
     /// </summary>
     public static readonly IReadOnlySet<string> Keys = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -15,6 +15,8 @@ public static partial class PodEnvironment
     /// <summary>What a secret key stands for here: a value of a valid shape (the admin token needs 32 bytes).</summary>
     public static string SecretValue(string secret, string key) => $"{secret}-{key}-0123456789abcdefghijklmnopqrstuvwxyz";
 
+    /// <param name="deployment">The rendered Deployment whose first container's env is resolved.</param>
+    /// <param name="manifests">The rendered manifests, for the ConfigMaps and Secrets the env refers to.</param>
     /// <param name="sources">
     /// What a <c>valueFrom</c> variable stands for instead of the stand-ins above, by variable name (a simulated pod's
     /// own name and IP, the real Redis and auth server of a test); literal values and their <c>$(NAME)</c> expansion

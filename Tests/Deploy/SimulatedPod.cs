@@ -7,10 +7,10 @@ namespace OrleansMail.Tests.Deploy;
 /// One pod of a rendered Deployment run as a local process: its container's program (the image runs
 /// <c>dotnet Silo.dll</c> or <c>dotnet Frontend.dll</c> with the container's <c>args</c>) with the container's env
 /// resolved as the kubelet would (<see cref="PodEnvironment"/>), and its volumes as files in a temporary folder: the
-/// ConfigMap's keys and the Secrets' keys (<paramref name="secretFile"/> names the test file that stands for each), the
-/// emptyDirs as empty folders. The only rewrite: an absolute mount path (<c>/etc/orleansmail/…</c>, <c>/run/orleansmail</c>)
-/// in the args, the env and the ConfigMap's files becomes the same path under that folder (a process here cannot
-/// write /etc or /run). <c>/tmp</c> stays the machine's own.
+/// ConfigMap's keys and the Secrets' keys (<see cref="Start"/>'s <c>secretFile</c> names the test file that stands for
+/// each), the emptyDirs as empty folders. The only rewrite: an absolute mount path (<c>/etc/orleansmail/…</c>,
+/// <c>/run/orleansmail</c>) in the args, the env and the ConfigMap's files becomes the same path under that folder (a
+/// process here cannot write /etc or /run). <c>/tmp</c> stays the machine's own.
 /// </summary>
 public sealed class SimulatedPod : IAsyncDisposable
 {
@@ -36,6 +36,11 @@ public sealed class SimulatedPod : IAsyncDisposable
 
     public DotnetAppProcess App { get; }
 
+    /// <param name="deployment">The rendered Deployment to run one pod of.</param>
+    /// <param name="manifests">The rendered manifests, for its ConfigMaps and Secrets.</param>
+    /// <param name="name">The pod's name.</param>
+    /// <param name="ip">The pod's IP (a loopback address).</param>
+    /// <param name="secretFile">The test file that stands for a Secret's key (secret name, key).</param>
     /// <param name="sources">Values for <c>valueFrom</c> variables (the pod's name and IP, the test's Redis and auth server).</param>
     /// <param name="overrides">Variables set after the manifest's (each documented where the test sets it).</param>
     /// <param name="editFile">A change to a ConfigMap file (key, content), after the mount paths are rewritten.</param>

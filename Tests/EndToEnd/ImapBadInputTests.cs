@@ -111,7 +111,8 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
     [InlineData("a AUTHENTICATE LOGIN YWxpDQpjZQ==\r\n")]     // LOGIN user "ali\r\nce"
     public async Task ControlCharactersInCredentialsAreRefusedBeforeAnyAuthCall(string input)
     {
-        // Hardening beyond nginx, which passes decoded CR/LF/NUL on to the auth server and the backend (§3.1, §5).
+        // Hardening beyond nginx, which passes decoded CR/LF/NUL on to the auth server and the backend (its SASL
+        // decoders in src/mail/ngx_mail_handler.c check only for the NUL separators).
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync();
         await c.ExpectAsync(input, "a BAD invalid command");

@@ -8,7 +8,7 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 13 item 8: the README's first try — the Frontend with its shipped appsettings.json (the ports moved to free
+/// README "The two commands", the first try — the Frontend with its shipped appsettings.json (the ports moved to free
 /// ones) and deploy/examples/auth_http_example.py given one upstream per protocol — logs in over IMAP to Dovecot's
 /// IMAP, over POP3 to Dovecot's POP3 and over SMTP to Postfix.
 /// </summary>

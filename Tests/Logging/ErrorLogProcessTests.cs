@@ -88,10 +88,10 @@ public sealed partial class ErrorLogProcessTests(DovecotFixture dovecot) : IClas
     }
 
     /// <summary>
-    /// Issue 12: a client-chosen login reaches the log escaped. One with ESC, TAB, a C1 control and quotes, sent in
-    /// AUTHENTICATE PLAIN (where no IMAP syntax stops them), is logged as \xHH and cannot close its quotes or colour a
-    /// terminal; one with CR LF (which would start a forged line) is refused as an invalid command before any log line
-    /// names it, and the log holds no raw control character at all.
+    /// README "Logging": a client-chosen login reaches the log escaped. One with ESC, TAB, a C1 control and quotes,
+    /// sent in AUTHENTICATE PLAIN (where no IMAP syntax stops them), is logged as \xHH and cannot close its quotes or
+    /// colour a terminal; one with CR LF (which would start a forged line) is refused as an invalid command before any
+    /// log line names it, and the log holds no raw control character at all.
     /// </summary>
     [Fact]
     public async Task ClientLoginsWithControlCharactersAreEscapedOrRefusedNeverWrittenRaw()

@@ -6,7 +6,7 @@ namespace OrleansMail.Tests.Logging;
 
 /// <summary>
 /// Every log message of the Frontend, Grains and Silo assemblies has an explicit EventId, unique across them, listed in
-/// docs/logging.md with its level: a new message without a documented id fails here (issue 14 item 5).
+/// docs/logging.md with its level: a new message without a documented id fails here.
 /// </summary>
 public sealed partial class LogEventIdDocTests
 {

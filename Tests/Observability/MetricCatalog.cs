@@ -1,7 +1,7 @@
 namespace OrleansMail.Tests.Observability;
 
 /// <summary>
-/// The OrleansMail instruments of README "Observability" (the issue 14 catalog) by the names Prometheus shows them:
+/// The OrleansMail instruments of README "Observability" (its "Metrics" catalog) by the names Prometheus shows them:
 /// OpenTelemetry's Prometheus exporter turns dots into underscores, appends the unit (<c>s</c> → <c>_seconds</c>,
 /// <c>By</c> → <c>_bytes</c>; annotations such as <c>{login}</c> add nothing) and <c>_total</c> to counters; a
 /// histogram is stored as <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series. Checked against a real scrape by

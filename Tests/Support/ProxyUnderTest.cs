@@ -33,6 +33,7 @@ public sealed class ProxyUnderTest : IAsyncDisposable
 
     /// <param name="shared">Mail-level settings, e.g. <c>("AuthHttp", url)</c>.</param>
     /// <param name="listeners">Listener name → its own settings (Protocol defaults to imap; <c>{port}</c> is its port).</param>
+    /// <param name="other">Top-level settings (not under <c>Mail</c>), e.g. <c>LoginPolicy:*</c>, applied last.</param>
     public static async Task<ProxyUnderTest> StartAsync(
         IEnumerable<(string Key, string Value)> shared,
         IReadOnlyDictionary<string, (string Key, string Value)[]> listeners,

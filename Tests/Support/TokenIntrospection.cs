@@ -8,7 +8,7 @@ namespace OrleansMail.Tests.Support;
 /// An OAuth 2.0 token introspection endpoint (RFC 7662) that <see cref="TestAuthServer"/> serves at <see cref="Path"/>, for
 /// Dovecot's oauth2 passdb with <c>introspection_mode = post</c>: the request is a form POST with <c>token=…</c>
 /// (RFC 7662 §2.1); the answer is <c>{"active":true,"username":"alice"}</c> for a known token, <c>{"active":false}</c>
-/// for any other (§2.2). Tests add tokens with <see cref="AddToken"/> and check which tokens were introspected.
+/// for any other (RFC 7662 §2.2). Tests add tokens with <see cref="AddToken"/> and check which tokens were introspected.
 /// </summary>
 public sealed class TokenIntrospection
 {

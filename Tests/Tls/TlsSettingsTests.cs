@@ -77,7 +77,7 @@ public sealed class TlsSettingsTests
     {
         var tls = Read(("Mail:SslDhparam", "/dh.pem"), ("Mail:SslSessionTimeout", "10m"), ("Mail:SslPreferServerCiphers", "on"),
             ("Mail:SslSessionCache", "shared:SSL:10m"), ("Mail:SslCiphers", "HIGH:!aNULL:!MD5"),
-            // nginx accepts these too; refusing them would break the operator's file (issue 13 item 4)
+            // nginx accepts these too; refusing them would break the operator's file (README "TLS settings")
             ("Mail:SslEcdhCurve", "secp384r1"), ("Mail:SslSessionTicketKey:0", "/ticket.key"), ("Mail:SslConfCommand:0", "Options -SessionTicket"));
         Assert.Equal(8, tls.Warnings.Count);
     }

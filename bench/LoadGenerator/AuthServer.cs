@@ -11,7 +11,7 @@ namespace OrleansMail.Bench;
 /// The auth_http server both proxies share (src/mail/ngx_mail_auth_http_module.c): <c>Auth-Status: OK</c> with the upstream's address for
 /// a bench user (<c>bench*</c>; <c>idle*</c> go to the second Dovecot that holds the idle sessions) with the bench
 /// password, <c>Invalid login or password</c> otherwise. The upstream follows <c>Auth-Protocol</c>: Dovecot's IMAP or
-/// POP3 port, Postfix's smtpd port. A bearer login (Auth-Method <c>oauthbearer</c> / <c>xoauth2</c>, issue 17) is OK when
+/// POP3 port, Postfix's smtpd port. A bearer login (Auth-Method <c>oauthbearer</c> / <c>xoauth2</c>) is OK when
 /// Auth-Pass is the user's <see cref="BearerTokens"/> token. It is also the OAuth 2.0 introspection endpoint (RFC 7662)
 /// Dovecot's oauth2 passdb asks (<c>POST /introspect</c>, <c>token=…</c>): <c>{"active":true,"username":"benchN"}</c> for a
 /// bench token. Kestrel with a single terminal delegate, no routing, no logging, so it stays cheap next to the proxies.

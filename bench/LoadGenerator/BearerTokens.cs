@@ -3,10 +3,11 @@ using System.Text;
 namespace OrleansMail.Bench;
 
 /// <summary>
-/// The bench users' OAuth bearer tokens (issue 17): one per user, derived from the user's name so that the load
-/// generator, the auth_http server and the introspection endpoint Dovecot asks agree without sharing a table:
-/// <c>benchN.</c> followed by RFC 6750 b64token characters up to <see cref="BenchOptions.TokenBytes"/> (6,000 by default:
-/// the size of Microsoft 365 tokens, about the largest Dovecot 2.3 takes in one SASL response of 8,192 base64 bytes).
+/// The bench users' OAuth bearer tokens (README "Bearer-token logins"): one per user, derived from the user's name so
+/// that the load generator, the auth_http server and the introspection endpoint Dovecot asks agree without sharing a
+/// table: <c>benchN.</c> followed by RFC 6750 b64token characters up to <see cref="BenchOptions.TokenBytes"/> (6,000 by
+/// default: the size of Microsoft 365 tokens, about the largest Dovecot 2.3 takes in one SASL response of 8,192 base64
+/// bytes).
 /// </summary>
 internal static class BearerTokens
 {

@@ -9,8 +9,8 @@ internal sealed record BenchTarget(string Name, int Port, int? ProxyPid)
 }
 
 /// <summary>
-/// The cluster target (issue 16 item 6): OrleansMail as separate processes on Redis clustering — IMAP logins split
-/// over the Frontends' ports, CPU read per process kind.
+/// The cluster target (README "The cluster target"): OrleansMail as separate processes on Redis clustering — IMAP
+/// logins split over the Frontends' ports, CPU read per process kind.
 /// </summary>
 internal sealed record ClusterTarget(IReadOnlyList<int> Ports, IReadOnlyList<int> FrontendPids, IReadOnlyList<int> SiloPids, int RedisPid)
 {
@@ -27,12 +27,12 @@ internal sealed class BenchOptions
     /// <summary>SMTP targets (logins, messages): direct Postfix, nginx, OrleansMail.</summary>
     public List<BenchTarget> SmtpTargets { get; } = [];
     /// <summary>
-    /// IMAP login targets with OrleansMail's auth-decision cache on (issue 7): logins only, compared with nginx, which
-    /// asks the auth server for every login.
+    /// IMAP login targets with OrleansMail's auth-decision cache on (README "LoginPolicy"): logins only, compared with
+    /// nginx, which asks the auth server for every login.
     /// </summary>
     public List<BenchTarget> WarmTargets { get; } = [];
     /// <summary>
-    /// IMAP OAUTHBEARER login targets (issue 17): direct Dovecot (its oauth2 passdb asks the auth server's introspection
+    /// IMAP OAUTHBEARER login targets: direct Dovecot (its oauth2 passdb asks the auth server's introspection
     /// endpoint) and an OrleansMail listener with <c>imap_auth oauthbearer</c> that passes the token on to Dovecot. nginx
     /// cannot proxy OAUTHBEARER, so OrleansMail is compared with its own LOGIN figure of the same round and with direct.
     /// </summary>

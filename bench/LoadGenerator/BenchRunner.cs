@@ -47,7 +47,7 @@ internal sealed class BenchRunner(BenchOptions options)
     public List<IdleSample> Idles { get; } = [];
     public List<LoginSample> Pop3Logins { get; } = [];
     public List<LoginSample> SmtpLogins { get; } = [];
-    /// <summary>IMAP logins with AUTHENTICATE OAUTHBEARER (issue 17): direct Dovecot and OrleansMail passing the token on.</summary>
+    /// <summary>IMAP logins with AUTHENTICATE OAUTHBEARER: direct Dovecot and OrleansMail passing the token on.</summary>
     public List<LoginSample> OAuthLogins { get; } = [];
     /// <summary>IMAP logins through OrleansMail with a warm auth-decision cache.</summary>
     public List<LoginSample> WarmLogins { get; } = [];

@@ -28,6 +28,9 @@ internal sealed class LineConnection : IDisposable
     /// <summary>Bytes of literal data received so far (relay scenario).</summary>
     public long LiteralBytes { get; private set; }
 
+    /// <param name="port">The loopback port to connect to.</param>
+    /// <param name="bufferSize">The receive buffer, the longest line it reads.</param>
+    /// <param name="cancellationToken">Ends the connect.</param>
     /// <param name="from">The local loopback address to connect from (another client address); any when null.</param>
     public static async Task<LineConnection> ConnectAsync(int port, int bufferSize, CancellationToken cancellationToken, IPAddress? from = null)
     {

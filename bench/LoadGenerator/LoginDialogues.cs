@@ -49,9 +49,10 @@ internal sealed class ImapLoginDialogue(BenchUsers users) : ILoginDialogue
 }
 
 /// <summary>
-/// IMAP with a bearer token (issue 17): greeting <c>* OK</c>, <c>a AUTHENTICATE OAUTHBEARER &lt;initial response&gt;</c>
-/// (SASL-IR, RFC 4959: one round trip, as Thunderbird and MailKit log in when the server offers it; RFC 7628 §3.1
-/// message with the user's <see cref="BearerTokens"/> token), <c>a OK</c>; <c>b LOGOUT</c>, <c>b OK</c>.
+/// IMAP with a bearer token (README "Bearer-token logins"): greeting <c>* OK</c>, <c>a AUTHENTICATE OAUTHBEARER
+/// &lt;initial response&gt;</c> (SASL-IR, RFC 4959: one round trip, as Thunderbird and MailKit log in when the server
+/// offers it; RFC 7628 §3.1 message with the user's <see cref="BearerTokens"/> token), <c>a OK</c>; <c>b LOGOUT</c>,
+/// <c>b OK</c>.
 /// </summary>
 internal sealed class ImapOAuthBearerLoginDialogue(BenchUsers users, int tokenBytes) : ILoginDialogue
 {

@@ -11,7 +11,7 @@ internal sealed record MetricRow(
     string Key, string Label, string Unit, bool HigherIsBetter, Dictionary<string, double?> Medians,
     string? BestNginx, double? RatioToNginx, double? RatioToDirect);
 
-/// <summary>A target of issue 3 part 2 and whether this run met it.</summary>
+/// <summary>A target of the report's target table (README "Benchmark") and whether this run met it.</summary>
 internal sealed record TargetCheck(string Target, string Measured, bool Met);
 
 /// <summary>Medians, ratios, target checks; writes the JSON, Markdown and SVG files; checks a smoke run.</summary>
@@ -20,7 +20,7 @@ internal sealed class Report
     public const string Orleans = "orleansmail";
     public const string Direct = "direct";
 
-    /// <summary>The same OrleansMail with <c>Metrics:Enabled=false</c> (issue 14): what collecting metrics costs.</summary>
+    /// <summary>The same OrleansMail with <c>Metrics:Enabled=false</c>: what collecting metrics costs.</summary>
     public const string MetricsOff = "orleansmail-metrics-off";
     private static readonly string[] NginxVariants = ["nginx", "nginx-64k"];
 
@@ -105,7 +105,7 @@ internal sealed class Report
                 + _runner.ClusterLogins.Where(s => s.Login.Target == name).Sum(s => s.Login.Errors);
         }
 
-        // Issue 16 item 3: steady-state small commands, clients logged in (imaptest's steady state), sequential and pipelined.
+        // Steady-state small commands, clients logged in (imaptest's steady state), sequential and pipelined.
         var commands = _runner.Commands;
         if (commands.Count > 0)
         {
@@ -128,7 +128,7 @@ internal sealed class Report
             }
         }
 
-        // Issue 16 item 6: the cluster target (2 Frontends, 2 silos, Redis as processes) next to the embedded OrleansMail
+        // The cluster target (2 Frontends, 2 silos, Redis as processes) next to the embedded OrleansMail
         // and nginx (their IMAP login rows above). Its CPU per login sums every OrleansMail process.
         var cluster = _runner.ClusterLogins;
         if (cluster.Count > 0)
@@ -144,7 +144,7 @@ internal sealed class Report
             Add("cluster_redis_cpu_ms_per_login", "cluster: Redis CPU per login", "ms", false, cluster, s => s.Login.Target, s => s.RedisCpuMsPerLogin, proxiesOnly: true, ratios: false);
         }
 
-        // Issue 16 item 2: bytes the Frontend's runtime allocated per IMAP login (its /metrics, the runtime's counter).
+        // Bytes the Frontend's runtime allocated per IMAP login (its /metrics, the runtime's counter).
         if (_runner.Logins.Any(s => s.AllocatedBytesPerLogin is not null))
         {
             Add("allocated_kb_per_login", "OrleansMail bytes allocated per login (every login asks the auth server)", "KB", false, logins, s => s.Target,
@@ -156,9 +156,9 @@ internal sealed class Report
                 _runner.WarmLogins.Select(s => s with { Target = Orleans }).ToList(), s => s.Target, s => s.AllocatedBytesPerLogin / 1024, proxiesOnly: true, ratios: false);
         }
 
-        // Issue 7: OrleansMail with its auth-decision cache warm, in the OrleansMail column, next to nginx (which asks
-        // the auth server for every login; its samples are the IMAP login rows above). CPU per login counts the proxy
-        // (with its embedded silo: the grains) and the auth server.
+        // OrleansMail with its auth-decision cache warm (README "LoginPolicy"), in the OrleansMail column, next to
+        // nginx (which asks the auth server for every login; its samples are the IMAP login rows above). CPU per login
+        // counts the proxy (with its embedded silo: the grains) and the auth server.
         var warm = _runner.WarmLogins;
         if (warm.Count > 0)
         {
@@ -172,7 +172,7 @@ internal sealed class Report
                 s => s.Logins > 0 ? (double)s.AuthDecisions / s.Logins : null, proxiesOnly: true);
         }
 
-        // POP3 and SMTP (issue 4): direct is Dovecot's POP3, and for SMTP Postfix's smtpd (AUTH through Dovecot's auth
+        // POP3 and SMTP: direct is Dovecot's POP3, and for SMTP Postfix's smtpd (AUTH through Dovecot's auth
         // service; the proxies answer 235 themselves and send XCLIENT to Postfix).
         void AddLoginRows(string protocol, string how, List<LoginSample> samples, string? keyPrefix = null)
         {
@@ -183,7 +183,7 @@ internal sealed class Report
             Add($"{key}_proxy_cpu_ms_per_login", $"{protocol} proxy CPU per login", "ms", false, samples, s => s.Target, s => s.ProxyCpuMsPerLogin, proxiesOnly: true);
             Add($"{key}_auth_cpu_ms_per_login", $"{protocol} auth server CPU per login", "ms", false, samples, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false);
         }
-        // Issue 17: IMAP logins with AUTHENTICATE OAUTHBEARER (SASL-IR) and a TokenBytes token: direct Dovecot (its oauth2
+        // IMAP logins with AUTHENTICATE OAUTHBEARER (SASL-IR) and a TokenBytes token: direct Dovecot (its oauth2
         // passdb asks the auth server's introspection endpoint) and OrleansMail (the auth server decides, then the token is
         // passed on to Dovecot, which introspects it too). nginx cannot proxy OAUTHBEARER: OrleansMail's figure is put
         // next to its own LOGIN rows of the same rounds (the "÷ LOGIN" rows, direct's likewise).
@@ -275,7 +275,7 @@ internal sealed class Report
         checks.Add(new TargetCheck("5,000 idle sessions, zero errors", $"{sessions} sessions held (min over rounds), {idleErrors} errors", sessions >= 5000 && idleErrors == 0));
         Ratio("login_p99_ms", "p99 login latency ≤ nginx's", 1, false);
 
-        // Issue 16's targets.
+        // The targets of README "Benchmark", as ratios of the same run.
         void Versus(string text, string key, string? versusKey, string versusTarget, double limit, bool atLeast, string? versusLabel = null)
         {
             if (FindRow(key) is not { } row || FindRow(versusKey ?? key) is not { } other) return;
@@ -305,7 +305,7 @@ internal sealed class Report
     }
 
     /// <summary>
-    /// Issue 14's cost of metrics: OrleansMail (metrics on, the default) against the same process with
+    /// The cost of metrics: OrleansMail (metrics on, the default) against the same process with
     /// <c>Metrics:Enabled=false</c>, measured in the same interleaved rounds; absent when that target was not run.
     /// </summary>
     private void MetricsCost(List<TargetCheck> checks, string key, string text)
@@ -550,7 +550,7 @@ internal sealed class Report
                 problems.Add($"{target.Name}: no allocation counter read from {_options.MetricsUrls[target.Name]}");
             if (mine.Any(s => s.AuthDecisions > _options.Users)) problems.Add($"{target.Name}: the auth cache did not answer (auth requests {string.Join(", ", mine.Select(s => s.AuthDecisions))})");
         }
-        // The rows of issue 16's scenarios are in the table, with OrleansMail's (or the cluster's) figure.
+        // The rows of README "Benchmark"'s scenarios are in the table, with OrleansMail's (or the cluster's) figure.
         var rows = new List<(string Key, string Column)>
         {
             ("commands_per_second", Orleans), ("proxy_cpu_ms_per_1000_commands", Orleans),

@@ -9,13 +9,13 @@ internal sealed record CommandRun(long Commands, long Errors, double Seconds, do
 }
 
 /// <summary>
-/// Steady-state small-command relay, the part of imaptest's default run where clients stay logged in (issue 16
-/// item 3; imaptest is not packaged in Debian): <c>clients</c> connections, each as its own user (bench0.., whose INBOX
-/// holds <see cref="MessagesPerMailbox"/> small messages), log in once and SELECT INBOX, then loop over
-/// <see cref="Mix"/> for the run's duration. Sequential: one command in flight per client, the latency of a command is
-/// from its send to its tagged OK. Pipelined: <c>depth</c> commands are sent in one write and the client waits for all
-/// their tagged OKs (in any order: RFC 9051 §5.5 lets a server run pipelined commands concurrently, and Dovecot
-/// answers a later NOOP before an earlier FETCH) before the next batch; the latency is the batch's. Login and SELECT are not timed.
+/// Steady-state small-command relay, the part of imaptest's default run where clients stay logged in (imaptest is not
+/// packaged in Debian): <c>clients</c> connections, each as its own user (bench0.., whose INBOX holds <see
+/// cref="MessagesPerMailbox"/> small messages), log in once and SELECT INBOX, then loop over <see cref="Mix"/> for the
+/// run's duration. Sequential: one command in flight per client, the latency of a command is from its send to its
+/// tagged OK. Pipelined: <c>depth</c> commands are sent in one write and the client waits for all their tagged OKs (in
+/// any order: RFC 9051 §5.5 lets a server run pipelined commands concurrently, and Dovecot answers a later NOOP before
+/// an earlier FETCH) before the next batch; the latency is the batch's. Login and SELECT are not timed.
 /// </summary>
 internal static class SteadyCommands
 {

@@ -17,6 +17,7 @@ public sealed class NginxConfigurationMapper
 
     private NginxConfigurationMapper(NginxPaths paths) => _paths = paths;
 
+    /// <param name="directives">The parsed file, includes already in place, in reading order.</param>
     /// <param name="paths">nginx's prefixes: relative file names are made absolute as nginx makes them.</param>
     public static NginxMappedConfiguration Map(IReadOnlyList<NginxDirectiveNode> directives, NginxPaths paths)
     {

@@ -40,6 +40,11 @@ public enum NginxDirectiveStatus
 /// One directive of the table in <see cref="NginxDirectives"/>: where it may stand, how many arguments it takes
 /// (<see cref="MaxArguments"/> = int.MaxValue for nginx's 1MORE), and where its value goes.
 /// </summary>
+/// <param name="Name">The directive as nginx spells it.</param>
+/// <param name="Contexts">The blocks it may stand in.</param>
+/// <param name="Status">How it is taken: a key, a block, a process setting, a warning, or a refusal.</param>
+/// <param name="MinArguments">The fewest arguments it takes.</param>
+/// <param name="MaxArguments">The most arguments it takes.</param>
 /// <param name="Key">The configuration key, nginx's name in PascalCase unless said otherwise; a key with a colon
 /// (<c>Cluster:Mode</c>) is absolute, otherwise it goes under the mail{} or server{} section.</param>
 /// <param name="Repeatable">Each occurrence adds an array item (<c>SslCertificate:0</c>, <c>SslCertificate:1</c>);

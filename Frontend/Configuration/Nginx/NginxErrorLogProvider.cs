@@ -24,6 +24,7 @@ public sealed class NginxErrorLogProvider : ILoggerProvider, ISupportExternalSco
 
     /// <param name="main">The top-level error_log list (may be empty: those lines then go to the other providers only).</param>
     /// <param name="servers">Each listener's own list (its server{}'s, or the one inherited from mail{}).</param>
+    /// <param name="time">The clock of each line's timestamp.</param>
     public NginxErrorLogProvider(IReadOnlyList<NginxErrorLog> main, IReadOnlyDictionary<IPEndPoint, List<NginxErrorLog>> servers, TimeProvider time)
     {
         _time = time;

@@ -156,11 +156,11 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     }
 
     /// <summary>
-    /// Issue #6 item 4: the seed as printed, with only its missing ";" added, starts and serves all three protocols
-    /// over implicit TLS ("ssl on", with nginx's deprecation warning). Only what a test machine forces is changed:
-    /// the ports (25/110/143 may be taken), the certificate paths (a test PKI, not /etc/ssl) and the auth_http URL.
-    /// ssl_protocols TLSv1 TLSv1.1 are refused with a warning and TLSv1.2 serves; ssl_session_cache shared:SSL:10m is
-    /// accepted with a warning.
+    /// The seed (deploy/examples/nginx-mail.conf) as printed, with only its missing ";" added, starts and serves all
+    /// three protocols over implicit TLS ("ssl on", with nginx's deprecation warning). Only what a test machine forces
+    /// is changed: the ports (25/110/143 may be taken), the certificate paths (a test PKI, not /etc/ssl) and the
+    /// auth_http URL. ssl_protocols TLSv1 TLSv1.1 are refused with a warning and TLSv1.2 serves; ssl_session_cache
+    /// shared:SSL:10m is accepted with a warning.
     /// </summary>
     [Fact]
     public async Task TheWholeSeedStartsAndLogsInOverTlsOnEveryProtocol()
@@ -237,10 +237,10 @@ public sealed class NginxCommandLineProcessTests(DovecotFixture dovecot) : IClas
     }
 
     /// <summary>
-    /// Issue #6 item 6 through the real process: <c>-s reload</c> with a changed file gives the IMAP listener's new
-    /// imap_capabilities to new connections while a session logged in before keeps working, opens an added listener and
-    /// closes a removed one whose logged-in POP3 session carries on; a broken file is refused at its line and changes
-    /// nothing; two SIGHUPs in a row are applied in turn.
+    /// Reloading (README "Running from an nginx configuration file") through the real process: <c>-s reload</c> with a
+    /// changed file gives the IMAP listener's new imap_capabilities to new connections while a session logged in before
+    /// keeps working, opens an added listener and closes a removed one whose logged-in POP3 session carries on; a
+    /// broken file is refused at its line and changes nothing; two SIGHUPs in a row are applied in turn.
     /// </summary>
     [Fact]
     public async Task ReloadAppliesChangedSettingsAndListenersWithoutDroppingSessions()

@@ -23,7 +23,8 @@ public sealed class NginxConfigurationFiles : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
-    /// <summary>The seed example of issue #6, exactly as printed (no ";" after worker_processes auto).</summary>
+    /// <summary>The example nginx mail configuration of deploy/examples/nginx-mail.conf as first printed (no ";" after
+    /// worker_processes auto).</summary>
     public const string Seed = """
         worker_processes auto
 

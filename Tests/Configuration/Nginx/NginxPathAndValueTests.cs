@@ -3,10 +3,10 @@ using OrleansMail.Frontend.Configuration.Nginx;
 namespace OrleansMail.Tests.Configuration.Nginx;
 
 /// <summary>
-/// Issue 13 items 1, 3 and 4 at the mapping level: relative paths resolved as nginx resolves them (files the
-/// configuration reads from the -c file's folder, files the process writes from -p), quoted capability arguments kept
-/// whole, and nginx's resolver options accepted with a warning. The running process is
-/// <see cref="NginxStartupProcessTests"/>.
+/// README "Running from an nginx configuration file" at the mapping level: relative paths resolved as nginx resolves
+/// them (files the configuration reads from the -c file's folder, files the process writes from -p), quoted capability
+/// arguments kept whole, and nginx's resolver options accepted with a warning. The running process is <see
+/// cref="NginxStartupProcessTests"/>.
 /// </summary>
 public sealed class NginxPathAndValueTests : IDisposable
 {

@@ -6,11 +6,11 @@ using OrleansMail.Tests.Support;
 namespace OrleansMail.Tests.Configuration.Nginx;
 
 /// <summary>
-/// Issue 13 items 1, 2, 3 and 5 through the real Frontend process, started as operators start nginx
-/// (<c>Frontend.dll -p PREFIX -c FILE</c>), with nginx itself run on the same file where it is the oracle:
-/// the seed example's EHLO (and the IMAP and POP3 capability lists) byte for byte against nginx's; the pid file as
-/// the readiness signal a supervisor waits for; a stop signal at any moment of start-up; relative paths; and each
-/// class of start-up error as one <c>[emerg]</c> line with status 1.
+/// README "Running from an nginx configuration file" through the real Frontend process, started as operators start
+/// nginx (<c>Frontend.dll -p PREFIX -c FILE</c>), with nginx itself run on the same file where it is the oracle: the
+/// seed example's EHLO (and the IMAP and POP3 capability lists) byte for byte against nginx's; the pid file as the
+/// readiness signal a supervisor waits for; a stop signal at any moment of start-up; relative paths; and each class of
+/// start-up error as one <c>[emerg]</c> line with status 1.
 /// </summary>
 public sealed class NginxStartupProcessTests
 {

@@ -22,8 +22,11 @@ internal static class LineSession
 
     private static readonly LineLimit Limit = new(ClientBuffer, BearerBuffer, SaslMechanisms.XOAuth2 | SaslMechanisms.OAuthBearer);
 
+    /// <param name="input">The fuzzer's bytes, read as a client's stream.</param>
     /// <param name="parse">The product's parser on one line; allocation is measured around it and the line's read.</param>
     /// <param name="describe">Checks a parse result's invariants and describes it for the transcript.</param>
+    /// <param name="perByte">Bytes a parse may allocate per input byte (<see cref="Invariant.AllocationBounded"/>).</param>
+    /// <param name="parser">The parser's name in failure messages.</param>
     public static void Check<T>(ReadOnlyMemory<byte> input, Func<string, T> parse, Func<T, string> describe, long perByte, string parser)
     {
         var reader = PipeReader.Create(new ReadOnlySequence<byte>(input));

@@ -3,7 +3,17 @@ using System.Collections.Concurrent;
 namespace OrleansMail.Bench.Soak;
 
 /// <summary>One login attempt as its client saw it (times in Unix milliseconds, the clock the auth log and the fault log use).</summary>
+/// <param name="StartMs">When the client connected.</param>
+/// <param name="EndMs">When it had its answer.</param>
 /// <param name="Kind">load, probe, stuffing, guessing, idle, final.</param>
+/// <param name="Frontend">The index of the Frontend it went to.</param>
+/// <param name="Protocol">IMAP, POP3 or SMTP.</param>
+/// <param name="User">The login.</param>
+/// <param name="SecretHash">A hash of the login and password (the auth log's form), never the password.</param>
+/// <param name="RightPassword">Whether the password was the user's.</param>
+/// <param name="Outcome">What the client saw.</param>
+/// <param name="Detail">The reply that decided the outcome, if any.</param>
+/// <param name="From">The client address it connected from.</param>
 internal sealed record LoginRecord(long StartMs, long EndMs, string Kind, int Frontend, SoakProtocol Protocol, string User, string SecretHash,
     bool RightPassword, LoginOutcome Outcome, string? Detail, string From);
 
