@@ -10,9 +10,13 @@ namespace OrleansMail.Frontend.Auth;
 /// <see cref="LoginOutcome.RetryLater"/> answers (a cluster-wide Auth-Wait or <c>Auth-Status: WAIT</c>) here, in
 /// the front end, so no grain is ever held by a sleeping client.
 /// </summary>
-internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginDecider> logger)
+/// <param name="random">The retry pauses' jitter; <see cref="Random.Shared"/> unless a test seeds one.</param>
+internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginDecider> logger,
+    Random? random = null)
 {
-    /// <summary>The first pause before retrying a failed grain call; doubled per retry up to <see cref="MaxBackoff"/>.</summary>
+    private readonly Random _random = random ?? Random.Shared;
+
+    /// <summary>The shortest pause before retrying a failed grain call; each pause is drawn from above it (jitter) up to <see cref="MaxBackoff"/>.</summary>
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
@@ -46,12 +50,15 @@ internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings c
                 // spent its own deadline (auth_http_timeout + 2 s) before failing, and counted from the start that
                 // left too little of the budget for membership to declare the silo dead (README "Chaos soak").
                 retryUntil ??= time.GetUtcNow() + cluster.LoginRetryBudget;
-                if (time.GetUtcNow() + backoff <= retryUntil)
+                backoff = NextBackoff(backoff);
+                // A drawn pause longer than what is left of the budget is cut to it, so the last retry falls at the
+                // budget's end whatever the draw; under the shortest pause left, the budget is spent.
+                var left = retryUntil.Value - time.GetUtcNow();
+                if (left >= FirstBackoff)
                 {
                     retries++;
                     LogGrainCallRetried(attempt.Login, e.GetType().Name, retries);
-                    await Task.Delay(backoff, time, cancellationToken);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                    await Task.Delay(backoff < left ? backoff : left, time, cancellationToken);
                     continue;
                 }
                 LogGrainCallFailed(e, attempt.Login);
@@ -69,6 +76,21 @@ internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings c
             if (time.GetUtcNow() + wait > giveUpAt) return LoginDecision.Unavailable("gave up waiting for the auth server");
             await Task.Delay(wait, time, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Decorrelated jitter (the "decorrelated jitter" backoff of Polly's and Microsoft.Extensions.Resilience's retry
+    /// strategy): each pause is drawn between <see cref="FirstBackoff"/> and three times the last one (the first from
+    /// <see cref="FirstBackoff"/> to three times it), capped at
+    /// <see cref="MaxBackoff"/>. Every front end sees a silo die at the same moment; with fixed doubling they all
+    /// retried the reactivating grain in lock-step, with jitter their calls spread over the interval.
+    /// Polly's strategy is not used because its randomness cannot be seeded and its attempts do not fit the budget
+    /// counted from the first failure and the RetryLater waits of the same loop.
+    /// </summary>
+    private TimeSpan NextBackoff(TimeSpan last)
+    {
+        var upper = Math.Min(last.Ticks * 3, MaxBackoff.Ticks);
+        return TimeSpan.FromTicks(upper <= FirstBackoff.Ticks ? FirstBackoff.Ticks : _random.NextInt64(FirstBackoff.Ticks, upper + 1));
     }
 
     /// <summary>

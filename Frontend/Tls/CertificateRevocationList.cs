@@ -28,9 +28,8 @@ internal sealed class CertificateRevocationList
         if (tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Integer)) tbs.ReadInteger();
         tbs.ReadSequence();
         Issuer = new X500DistinguishedName(tbs.ReadEncodedValue().Span);
-        tbs.ReadEncodedValue();
-        if (tbs.HasData && !tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence) && !tbs.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
-            tbs.ReadEncodedValue();
+        ThisUpdate = ReadTime(tbs);
+        if (tbs.HasData && IsTime(tbs.PeekTag())) NextUpdate = ReadTime(tbs);
         if (tbs.HasData && tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
         {
             var entries = tbs.ReadSequence();
@@ -39,6 +38,27 @@ internal sealed class CertificateRevocationList
     }
 
     public X500DistinguishedName Issuer { get; }
+
+    /// <summary>When the list was issued (RFC 5280 §5.1.2.4).</summary>
+    public DateTimeOffset ThisUpdate { get; }
+
+    /// <summary>When the next list is due (RFC 5280 §5.1.2.5); a list past it is stale. Null when the list names none.</summary>
+    public DateTimeOffset? NextUpdate { get; }
+
+    /// <summary>
+    /// OpenSSL's check_crl_time (crypto/x509/x509_vfy.c): a list issued after <paramref name="now"/> is
+    /// X509_V_ERR_CRL_NOT_YET_VALID, one whose nextUpdate has passed X509_V_ERR_CRL_HAS_EXPIRED; the reasons are
+    /// OpenSSL's wording, which nginx passes on in Auth-SSL-Verify. Null when the list is current.
+    /// </summary>
+    public string? TimeError(DateTimeOffset now) =>
+        ThisUpdate > now ? "CRL is not yet valid" : NextUpdate < now ? "CRL has expired" : null;
+
+    private static bool IsTime(Asn1Tag tag) =>
+        tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime);
+
+    /// <summary>RFC 5280's Time: UTCTime through 2049, GeneralizedTime after.</summary>
+    private static DateTimeOffset ReadTime(AsnReader reader) =>
+        reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 
     /// <summary>Every CRL in a PEM file (or the one DER list).</summary>
     public static IReadOnlyList<CertificateRevocationList> Load(string path)

@@ -22,18 +22,20 @@ internal sealed record ClientCertificateCheck(ClientCertificateOutcome Outcome, 
 /// <summary>
 /// Verifies a client certificate as nginx's OpenSSL set-up does: a chain to <c>ssl_client_certificate</c> or
 /// <c>ssl_trusted_certificate</c> only (never the system roots), at most <c>ssl_verify_depth</c> certificates above
-/// the client's, not revoked by <c>ssl_crl</c> (whose issuer's list must be there, as OpenSSL's CRL_CHECK wants).
+/// the client's, not revoked by <c>ssl_crl</c> (whose issuer's list must be there and current, as OpenSSL's CRL_CHECK wants).
 /// Failure reasons use OpenSSL's wording, which nginx passes on in Auth-SSL-Verify.
 /// </summary>
 internal sealed class ClientCertificateVerifier
 {
     private readonly TlsSettings _settings;
+    private readonly TimeProvider _time;
     private readonly X509Certificate2Collection _trusted = [];
     private readonly IReadOnlyList<CertificateRevocationList> _crls = [];
 
-    public ClientCertificateVerifier(TlsSettings settings)
+    public ClientCertificateVerifier(TlsSettings settings, TimeProvider time)
     {
         _settings = settings;
+        _time = time;
         if (settings.ClientCertificateAuthorities is { } client) ImportAuthorities(_trusted, "ssl_client_certificate", client);
         if (settings.TrustedCertificateAuthorities is { } trusted) ImportAuthorities(_trusted, "ssl_trusted_certificate", trusted);
         if (settings.CrlFile is { } crl) _crls = LoadCrl(crl);
@@ -105,6 +107,10 @@ internal sealed class ClientCertificateVerifier
             var lists = _crls.Where(c => c.IsSignedBy(issuer)).ToList();
             if (lists.Count == 0) return ("unable to get certificate CRL", false);
             if (lists.Any(c => c.IsRevoked(certificate))) return ("certificate revoked", false);
+            // OpenSSL checks the list's dates first but goes on to the serial, and nginx's verify callback lets it go
+            // on, so a revocation is what a stale list reports; otherwise the stale list itself fails verification.
+            var now = _time.GetUtcNow();
+            if (!lists.Any(c => c.TimeError(now) is null)) return (lists.Select(c => c.TimeError(now)).First(), false);
         }
         return (null, false);
     }

@@ -36,7 +36,7 @@ internal sealed partial class ClientTls
         _settings = server.Tls;
         var logger = loggers.CreateLogger<ClientTls>();
         foreach (var warning in _settings.Warnings) LogSettingWarning(logger, server.Name, warning);
-        _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings);
+        _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings, time);
         var trust = _verifier?.NamedAuthorities is { Count: > 0 } named ? named : null;
         SslCertificate Load(CertificateFiles files) => CertificateLoader.Load(files, _settings.PasswordFile, trust, sendTrust: true);
         var setLogger = loggers.CreateLogger<CertificateSet>();

@@ -21,7 +21,7 @@ public sealed class LoginDeciderRetryTests
     private static readonly TimeSpan CallDeadline = AuthTimeout + TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly PauseRecordingTime _time = new();
 
     [Fact]
     public async Task ACallInFlightToADeadSiloThenFailingCallsAreRetriedForTheWholeBudgetAfterTheFirstFailure()
@@ -52,11 +52,53 @@ public sealed class LoginDeciderRetryTests
         Assert.InRange(_time.GetUtcNow() - start, CallDeadline + Budget - TimeSpan.FromSeconds(2), CallDeadline + Budget + TimeSpan.FromSeconds(2.5));
     }
 
-    private async Task<LoginDecision> DecideWhileTimePassesAsync(DyingSiloGrain grain)
+    /// <summary>
+    /// Every front end sees a silo die at the same moment; the pauses before retrying are drawn (decorrelated jitter,
+    /// between 200 ms and 2 s) so their retries spread instead of arriving at the reactivating grain in lock-step.
+    /// Front ends with different random sources pause differently; one seed gives one schedule.
+    /// </summary>
+    [Fact]
+    public async Task RetryPausesAreJitteredBetweenTheShortestAndTheLongestPause()
+    {
+        var schedules = new List<IReadOnlyList<TimeSpan>>();
+        foreach (var seed in new[] { 1, 2, 1 })
+        {
+            var time = new PauseRecordingTime();
+            var decision = await DecideWhileTimePassesAsync(new DyingSiloGrain(time, time.GetUtcNow() + CallDeadline + TimeSpan.FromSeconds(9)), time, new Random(seed));
+            Assert.Equal(LoginOutcome.Allowed, decision.Outcome);
+            schedules.Add(time.Pauses);
+        }
+
+        Assert.All(schedules.SelectMany(s => s), p => Assert.InRange(p, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
+        Assert.True(schedules[0].Count > 3, $"{schedules[0].Count} pauses");
+        Assert.NotEqual(schedules[0], schedules[1]);
+        Assert.Equal(schedules[0], schedules[2]);
+        // Not the fixed doubling (200, 400, 800 ms, …) every front end used to share.
+        Assert.NotEqual([TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800)], schedules[0].Take(3));
+    }
+
+    [Fact]
+    public async Task TheFirstPauseIsSpreadAcrossFrontEnds()
+    {
+        var firstPauses = new HashSet<TimeSpan>();
+        for (var seed = 0; seed < 10; seed++)
+        {
+            var time = new PauseRecordingTime();
+            var grain = new DyingSiloGrain(time, time.GetUtcNow() + CallDeadline + TimeSpan.FromSeconds(1));
+            await DecideWhileTimePassesAsync(grain, time, new Random(seed));
+            firstPauses.Add(time.Pauses[0]);
+        }
+        Assert.True(firstPauses.Count >= 8, string.Join(", ", firstPauses));
+        Assert.All(firstPauses, p => Assert.InRange(p, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(600)));
+    }
+
+    private Task<LoginDecision> DecideWhileTimePassesAsync(DyingSiloGrain grain) => DecideWhileTimePassesAsync(grain, _time, null);
+
+    private static async Task<LoginDecision> DecideWhileTimePassesAsync(DyingSiloGrain grain, FakeTimeProvider time, Random? random)
     {
         var cluster = new ClusterSettings(ClusterMode.Redis, "127.0.0.1:6379", "svc", "cluster", 11111, 30000, null) { LoginRetryBudget = Budget };
-        var decider = new LoginDecider(new LoginGrains(FixedGrainFactory.For(grain)), cluster, new LoginPolicySettings(), _time,
-            NullLogger<LoginDecider>.Instance);
+        var decider = new LoginDecider(new LoginGrains(FixedGrainFactory.For(grain)), cluster, new LoginPolicySettings(), time,
+            NullLogger<LoginDecider>.Instance, random);
         var attempt = new LoginAttempt(MailProtocol.Imap, AuthMethod.Plain, "alice", "secret", null, "192.0.2.1", 1, null,
             new AuthHttpEndpoint("http://127.0.0.1:9/auth", AuthTimeout, []));
         var decide = decider.DecideAsync(attempt, TimeSpan.FromMinutes(1), CancellationToken.None);
@@ -64,7 +106,7 @@ public sealed class LoginDeciderRetryTests
         for (var step = 0; step < 2000 && !decide.IsCompleted; step++)
         {
             await Task.Delay(2, TestContext.Current.CancellationToken);
-            _time.Advance(TimeSpan.FromMilliseconds(50));
+            time.Advance(TimeSpan.FromMilliseconds(50));
         }
         Assert.True(decide.IsCompleted, "the decision never came");
         return await decide;
@@ -92,6 +134,20 @@ public sealed class LoginDeciderRetryTests
         public Task RenewSessions(IReadOnlyList<SessionLease> leases) => throw new NotSupportedException();
         public Task ReleaseSession(string leaseId) => throw new NotSupportedException();
         public Task RevokeAddressLease(string addressPrefix) => throw new NotSupportedException();
+    }
+
+    /// <summary>Virtual time that notes each retry pause the decider asks for (its timers up to the longest pause).</summary>
+    private sealed class PauseRecordingTime : FakeTimeProvider
+    {
+        private readonly List<TimeSpan> _pauses = [];
+
+        public IReadOnlyList<TimeSpan> Pauses { get { lock (_pauses) return [.. _pauses]; } }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime > TimeSpan.Zero && dueTime <= TimeSpan.FromSeconds(2)) lock (_pauses) _pauses.Add(dueTime);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     /// <summary>An <see cref="IGrainFactory"/> whose every <c>GetGrain</c> hands out the one grain.</summary>

@@ -29,7 +29,7 @@ public sealed class BearerTokenCachePolicyTests(LoginPolicyClusterFixture fixtur
         var address = UniqueAddress();
         Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(tokenLogin).DecideLogin(Attempt(auth.Endpoint(), tokenLogin, "token-1", address), Ct)).Outcome);
         Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(passwordLogin).DecideLogin(Attempt(auth.Endpoint(), passwordLogin, "pw", address, AuthMethod.Plain), Ct)).Outcome);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+        fixture.Time.Advance(TimeSpan.FromSeconds(1.5));
 
         var endpoint = auth.Endpoint(TimeSpan.FromSeconds(2));
         await auth.DisposeAsync();

@@ -1,18 +1,16 @@
 using System.Net;
 using System.Security.Cryptography;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Tests.Grains;
 
 /// <summary>
-/// A two-silo cluster whose login grains run on a <see cref="FakeTimeProvider"/>, with the login policy's defaults
+/// A two-silo cluster on virtual time (<see cref="VirtualTimeClusterFixture"/>), with the login policy's defaults
 /// except a small guessing budget, so tests can step through Auth-Waits, repeat windows, admission turns and lease
 /// TTLs without waiting for them; its silos record every grain call they receive (<see cref="GrainCallRecorder"/>), so
 /// tests can count what a login costs.
 /// </summary>
-public sealed class LoginAttackClusterFixture() : GrainClusterFixture(Policy)
+public sealed class LoginAttackClusterFixture() : VirtualTimeClusterFixture(Policy)
 {
     /// <summary>The trusted network (a webmail front).</summary>
     public const string TrustedNetwork = "198.51.100.0/24";
@@ -25,13 +23,8 @@ public sealed class LoginAttackClusterFixture() : GrainClusterFixture(Policy)
         TrustedNetworks = [IPNetwork.Parse(TrustedNetwork)],
     };
 
-    /// <summary>The silos' clock; starts at a fixed date and moves only when a test advances it.</summary>
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
-
     /// <summary>Every grain call the silos received.</summary>
     public GrainCallRecorder Calls { get; } = new();
-
-    protected override void ConfigureSiloServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Time);
 
     protected override void ConfigureSilo(ISiloBuilder silo) => silo.AddIncomingGrainCallFilter(Calls.InvokeAsync);
 }

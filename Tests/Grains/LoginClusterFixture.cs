@@ -7,7 +7,7 @@ namespace OrleansMail.Tests.Grains;
 /// every attempt reaches the auth server, as with nginx; the policy has its own fixture. Tests use unique logins and
 /// their own <see cref="Support.TestAuthServer"/>, so they do not see each other.
 /// </summary>
-public sealed class LoginClusterFixture() : GrainClusterFixture(PolicyOff)
+public sealed class LoginClusterFixture() : VirtualTimeClusterFixture(PolicyOff)
 {
     /// <summary>No cache and no throttling.</summary>
     public static readonly LoginPolicySettings PolicyOff = new()

@@ -7,7 +7,7 @@ namespace OrleansMail.Tests.Grains;
 /// The cluster with the login policy on (cache, negative cache, stale-if-error, local digest checks, throttling with
 /// a trusted network).
 /// </summary>
-public sealed class LoginPolicyClusterFixture() : GrainClusterFixture(Policy)
+public sealed class LoginPolicyClusterFixture() : VirtualTimeClusterFixture(Policy)
 {
     /// <summary>The trusted network (a webmail front).</summary>
     public const string TrustedNetwork = "198.51.100.0/24";

@@ -62,7 +62,7 @@ public sealed class LoginPolicyGrainTests(LoginPolicyClusterFixture fixture)
         await fixture.Grain(shortLogin).DecideLogin(Attempt(auth.Endpoint(), shortLogin, "pw", address), Ct);
         await fixture.Grain(shortLogin).DecideLogin(Attempt(auth.Endpoint(), shortLogin, "pw", address), Ct);
         Assert.Equal(1, auth.RequestCount);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+        fixture.Time.Advance(TimeSpan.FromSeconds(1.5));
         await fixture.Grain(shortLogin).DecideLogin(Attempt(auth.Endpoint(), shortLogin, "pw", address), Ct);
         Assert.Equal(2, auth.RequestCount);
 
@@ -100,7 +100,7 @@ public sealed class LoginPolicyGrainTests(LoginPolicyClusterFixture fixture)
         Assert.Equal(first, second);
         Assert.Equal(1, auth.RequestCount);
 
-        await Task.Delay(LoginPolicyClusterFixture.Policy.AuthCacheNegativeTtl + TimeSpan.FromSeconds(0.5), Ct);
+        fixture.Time.Advance(LoginPolicyClusterFixture.Policy.AuthCacheNegativeTtl + TimeSpan.FromSeconds(0.5));
         // Past the negative TTL, the same address is still refused locally (bruteforce_repeat_window); another asks again.
         Assert.Equal(LoginOutcome.Refused, (await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "typo", address), Ct)).Outcome);
         Assert.Equal(1, auth.RequestCount);
@@ -118,7 +118,7 @@ public sealed class LoginPolicyGrainTests(LoginPolicyClusterFixture fixture)
         var auth = await TestAuthServer.StartAsync(Users(new() { [login] = "pw" }, ("Auth-Cache-TTL", "1")));
         var address = UniqueAddress();
         Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "pw", address), Ct)).Outcome);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+        fixture.Time.Advance(TimeSpan.FromSeconds(1.5));
 
         // A timing-out auth server is an outage.
         auth.Handler = _ => AuthReply.Fail("never seen").After(TimeSpan.FromSeconds(5));

@@ -5,9 +5,9 @@ namespace OrleansMail.Tests.Grains;
 
 /// <summary>
 /// The cluster with small session limits and a short lease TTL, so limits are reached with a few logins and expiry
-/// is seen in seconds: 2 per login and address, 3 per login, 4 per address (trusted network exempt), TTL 3 s.
+/// is stepped through on virtual time: 2 per login and address, 3 per login, 4 per address (trusted network exempt), TTL 3 s.
 /// </summary>
-public sealed class SessionLimitClusterFixture() : GrainClusterFixture(Policy)
+public sealed class SessionLimitClusterFixture() : VirtualTimeClusterFixture(Policy)
 {
     public const string TrustedNetwork = "198.51.100.0/24";
 

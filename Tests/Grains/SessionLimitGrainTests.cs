@@ -112,11 +112,11 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         var kept = Granted(await LoginAsync(login, address));
         Granted(await LoginAsync(login, address, FrontEndB)); // front end B "dies": never renewed
 
-        var until = DateTimeOffset.UtcNow + Ttl * 1.7;
-        while (DateTimeOffset.UtcNow < until)
+        // A renewal every sixth of the TTL, for 1.7 TTLs of virtual time.
+        for (var step = 0; step < 10; step++)
         {
             await Grain(login).RenewSessions([kept]);
-            await Task.Delay(Ttl / 6, Ct);
+            fixture.Time.Advance(Ttl / 6);
         }
 
         // B's lease has expired, A's was renewed well past its first TTL: one slot free, not two.
@@ -133,7 +133,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         // As after a silo crash: the reactivated grain starts empty and learns the sessions from the renewals.
         var login = UniqueLogin();
         var address = UniqueAddress();
-        var now = DateTimeOffset.UtcNow;
+        var now = fixture.Time.GetUtcNow();
         SessionLease Lease() => new(Guid.NewGuid().ToString("N"), login, address, MailProtocol.Imap, FrontEndB, now);
 
         await Grain(login, FrontEndB).RenewSessions([Lease(), Lease()]);
@@ -223,7 +223,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         var session = Assert.Single(sessions);
         Assert.Equal(lease, session);
         Assert.Equal((address, FrontEndB, MailProtocol.Imap), (session.ClientAddress, session.FrontEnd, session.Protocol));
-        Assert.InRange(session.Started, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow);
+        Assert.InRange(session.Started, fixture.Time.GetUtcNow() - TimeSpan.FromMinutes(1), fixture.Time.GetUtcNow());
     }
 
     [Fact]

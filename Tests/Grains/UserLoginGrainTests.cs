@@ -227,7 +227,7 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login), Ct);
         var blocked = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, attemptNumber: 2), Ct);
-        await Task.Delay(blocked.Wait!.Value + TimeSpan.FromMilliseconds(100), Ct);
+        fixture.Time.Advance(blocked.Wait!.Value + TimeSpan.FromMilliseconds(100));
         auth.Handler = _ => AuthReply.Ok("10.0.0.1", 143);
         // A corrected password (the same wrong one would be refused locally for bruteforce_repeat_window).
         var allowed = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, secret: "corrected", attemptNumber: 2), Ct);

@@ -8,7 +8,8 @@ namespace OrleansMail.Tests.Support;
 /// <summary>
 /// A test PKI written as PEM files to a temp folder: a CA, server certificates (RSA and ECDSA for proxy.test,
 /// RSA for other.test and *.wild.test), an encrypted server key with its password file, client certificates
-/// (good, revoked, from an intermediate, self-signed) and the CA's CRL revoking the revoked one.
+/// (good, revoked, from an intermediate, self-signed) and the CA's CRL revoking the revoked one (current, expired and
+/// not yet valid).
 /// </summary>
 public sealed class TestCertificates : IDisposable
 {
@@ -25,7 +26,14 @@ public sealed class TestCertificates : IDisposable
 
     public string CaFile => Path("ca.pem");
 
+    /// <summary>The CA's CRL, current for a week.</summary>
     public string CrlFile => Path("ca.crl");
+
+    /// <summary>The same revocations in a CRL whose nextUpdate passed yesterday.</summary>
+    public string ExpiredCrlFile => Path("expired.crl");
+
+    /// <summary>The same revocations in a CRL issued tomorrow (thisUpdate in the future).</summary>
+    public string FutureCrlFile => Path("future.crl");
 
     /// <summary>The CA and the intermediate under it, as an ssl_client_certificate bundle.</summary>
     public string BundleFile => Path("bundle.pem");
@@ -92,10 +100,18 @@ public sealed class TestCertificates : IDisposable
         WriteClient("deep", "CN=deep", inter, interKey, serial: 1003, chainPem: intermediate.ExportCertificatePem() + "\n");
         File.WriteAllText(BundleFile, Ca.ExportCertificatePem() + "\n" + intermediate.ExportCertificatePem() + "\n");
 
+        WriteCrl(CrlFile, 1, thisUpdate: _now.AddHours(-1), nextUpdate: _now.AddDays(7));
+        WriteCrl(ExpiredCrlFile, 2, thisUpdate: _now.AddDays(-8), nextUpdate: _now.AddDays(-1));
+        WriteCrl(FutureCrlFile, 3, thisUpdate: _now.AddDays(1), nextUpdate: _now.AddDays(8));
+    }
+
+    /// <summary>A CRL of the CA revoking serial 1002 (the <c>revoked</c> client), with the given validity dates.</summary>
+    private void WriteCrl(string path, int number, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+    {
         var crl = new CertificateRevocationListBuilder();
-        crl.AddEntry(new BigInteger(1002).ToByteArray(isUnsigned: false, isBigEndian: true), DateTimeOffset.UtcNow.AddHours(-1));
-        var crlBytes = crl.Build(Ca, 1, DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        File.WriteAllText(CrlFile, PemEncoding.WriteString("X509 CRL", crlBytes) + "\n");
+        crl.AddEntry(new BigInteger(1002).ToByteArray(isUnsigned: false, isBigEndian: true), thisUpdate.AddHours(-1));
+        var crlBytes = crl.Build(Ca, number, nextUpdate, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, thisUpdate);
+        File.WriteAllText(path, PemEncoding.WriteString("X509 CRL", crlBytes) + "\n");
     }
 
     private void WriteServer(string name, string host, AsymmetricAlgorithm key, string? password = null)

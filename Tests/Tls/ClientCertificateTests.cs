@@ -71,6 +71,31 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
         Assert.Contains(fixture.Proxy.Logs.Lines, l => l.Contains("client SSL certificate verify error"));
     }
 
+    /// <summary>
+    /// OpenSSL refuses a CRL outside its thisUpdate..nextUpdate (X509_V_ERR_CRL_HAS_EXPIRED / _NOT_YET_VALID), so
+    /// nginx refuses even a good certificate with its "SSL certificate error" (src/mail/ngx_mail_handler.c,
+    /// ngx_mail_verify_cert); the verify error names the list's fault in OpenSSL's words.
+    /// </summary>
+    [Theory]
+    [InlineData("crlexpired", "client", "CRL has expired")]
+    [InlineData("crlfuture", "client", "CRL is not yet valid")]
+    [InlineData("crlexpired", "revoked", "certificate revoked")]
+    public async Task ACrlOutsideItsDatesRefusesTheCertificate(string listener, string certificate, string reason)
+    {
+        await using var client = await ConnectAsync(listener, certificate);
+        Assert.Equal("* BYE SSL certificate error", await client.ReadLineAsync());
+        Assert.Null(await client.ReadLineAsync());
+        Assert.Contains(fixture.Proxy.Logs.Lines, l => l.Contains("client SSL certificate verify error: FAILED:" + reason));
+    }
+
+    [Fact]
+    public async Task ACurrentCrlAcceptsAGoodCertificateUnderOptional()
+    {
+        fixture.ResetAuth();
+        await using var client = await ConnectAsync("certoptional", "client");
+        Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
+    }
+
     [Fact]
     public async Task DepthTwoAcceptsACertificateFromAnIntermediate()
     {

@@ -9,6 +9,7 @@ namespace OrleansMail.Tests.Tls;
 /// <c>pop3tls</c>, <c>smtptls</c> (starttls on), <c>smtpnone</c> (starttls on, smtp_auth none); <c>imaponly</c>, <c>pop3only</c>, <c>smtponly</c> (starttls only,
 /// SMTP with smtp_auth none too); <c>certon</c>, <c>certoptional</c>, <c>certnoca</c>, <c>certdeep</c>, <c>certshallow</c>
 /// (ssl_verify_client on / optional / optional_no_ca with the CA, CRL and auth_http_pass_client_cert; on with the CA + intermediate bundle, depth 2 and the default 1);
+/// <c>crlexpired</c>, <c>crlfuture</c> (optional, with a CRL past its nextUpdate / before its thisUpdate);
 /// <c>multi</c> (RSA + ECDSA, SNI names other.test and *.wild.test, encrypted key); <c>reload</c> (a certificate
 /// file the tests replace); <c>quick</c> (timeout 2s).
 /// </summary>
@@ -68,6 +69,8 @@ public sealed class TlsProxyFixture : IAsyncLifetime
                 ["certon"] = Certificates("on"),
                 ["certoptional"] = Certificates("optional"),
                 ["certnoca"] = Certificates("optional_no_ca"),
+                ["crlexpired"] = Certificates("optional", Pki.ExpiredCrlFile),
+                ["crlfuture"] = Certificates("optional", Pki.FutureCrlFile),
                 ["certdeep"] = [("Listen", "127.0.0.1:{port} ssl"), ("SslVerifyClient", "on"), ("SslClientCertificate", Pki.BundleFile), ("SslVerifyDepth", "2")],
                 ["certshallow"] = [("Listen", "127.0.0.1:{port} ssl"), ("SslVerifyClient", "on"), ("SslClientCertificate", Pki.BundleFile)],
                 ["multi"] = [("Listen", "127.0.0.1:{port} ssl"),
@@ -81,10 +84,10 @@ public sealed class TlsProxyFixture : IAsyncLifetime
             });
     }
 
-    private (string, string)[] Certificates(string mode) =>
+    private (string, string)[] Certificates(string mode, string? crl = null) =>
     [
         ("Listen", "127.0.0.1:{port} ssl"), ("SslVerifyClient", mode), ("SslClientCertificate", Pki.CaFile),
-        ("SslCrl", Pki.CrlFile), ("AuthHttpPassClientCert", "on"), ("ImapAuth", "plain external"),
+        ("SslCrl", crl ?? Pki.CrlFile), ("AuthHttpPassClientCert", "on"), ("ImapAuth", "plain external"),
     ];
 
     public void ResetAuth() => Auth.Handler = DefaultHandler;
