@@ -10,6 +10,11 @@ namespace OrleansMail.Frontend.Auth;
 /// <see cref="LoginOutcome.RetryLater"/> answers (a cluster-wide Auth-Wait or <c>Auth-Status: WAIT</c>) here, in
 /// the front end, so no grain is ever held by a sleeping client.
 /// </summary>
+/// <param name="grains">References to the login grains.</param>
+/// <param name="cluster">The grain-call retry budget.</param>
+/// <param name="policy">The login policy: how a login is cased into its grain key.</param>
+/// <param name="time">The clock of every deadline, pause and wait.</param>
+/// <param name="logger">Where retries and failures are logged.</param>
 /// <param name="random">The retry pauses' jitter; <see cref="Random.Shared"/> unless a test seeds one.</param>
 internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginDecider> logger,
     Random? random = null)
