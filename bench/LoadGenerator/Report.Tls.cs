@@ -98,6 +98,10 @@ internal sealed partial class Report
             if (!scenario.Resume || scenario.Kind == TlsScenarioKind.Relay) continue;
             if (FindRow($"{key}_resumed_percent") is not { } resumed || targets.Any(t => resumed.Medians.GetValueOrDefault(t.Name) is null))
                 problems.Add($"report: row {key}_resumed_percent is missing a target");
+            // nginx is the oracle: with its session cache and tickets on it resumes, so none resumed there means the
+            // client did not offer its session (and every side's 0 would be the client's doing, not the server's).
+            else if (targets.Any(t => t.Name == "nginx") && resumed.Medians["nginx"] is not > 0)
+                problems.Add($"{key}: not one handshake resumed even with nginx: the client did not offer its sessions");
         }
     }
 }

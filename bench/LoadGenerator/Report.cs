@@ -433,7 +433,7 @@ internal sealed partial class Report
             : "";
         sb.AppendLine(CultureInfo.InvariantCulture, $"Run {_finished:yyyy-MM-dd HH:mm} UTC, mode `{_options.Mode}`, {Environment.ProcessorCount} cores, " +
             $"median of {_options.Rounds} interleaved round(s); logins {_options.LoginSeconds:0.#} s × concurrency {_options.Concurrency}, " +
-            $"relay {_options.RelaySeconds:0.#} s on 1 connection, {_options.IdleSessions} idle sessions" +
+            $"relay {_options.RelaySeconds:0.#} s on 1 connection{(_options.OnlyTls ? "" : $", {_options.IdleSessions} idle sessions")}" +
             $"{smtpSettings}{(_options.OnlyTls ? "; TLS scenarios only (--only tls)" : "")}. {_options.Versions}");
         sb.AppendLine();
         sb.Append("| metric |");
