@@ -5,11 +5,15 @@
 #
 #   bash bench/run.sh                 full run (3 rounds, 10 s logins, 8 s relay and SMTP messages, 5,000 idle sessions)
 #   bash bench/run.sh --smoke         CI smoke run (1 round, ~1 s per scenario, 50 idle sessions; output checked)
+#   bash bench/run.sh --only tls      the TLS scenarios alone (with --rounds, --seconds, --relay-seconds as below)
 #
 # Scenarios (README "Benchmark"): IMAP logins (cold, auth cache warm, and through the cluster target: Redis, two Silo
 # processes, two Frontends), IMAP OAUTHBEARER logins (a 6,000-byte bearer token: direct Dovecot and OrleansMail), relay of a 10 MB message, steady-state small commands (20 clients logged in, sequential
 # and pipelined), idle sessions, POP3 and SMTP logins, SMTP messages; the Frontends'
-# bytes allocated per login from their /metrics.
+# bytes allocated per login from their /metrics. The TLS scenarios (README "Benchmark"), next to nginx and
+# direct Dovecot/Postfix with TLS configured on them too: IMAP logins over implicit TLS with a full handshake (an
+# RSA-2048 and an ECDSA P-256 certificate, made with openssl in the temp folder), with session resumption, over
+# STARTTLS; POP3 over implicit TLS; SMTP submission (STARTTLS, AUTH PLAIN, one message); the relay over implicit TLS.
 #
 # Options (after --smoke, if any, to override it):
 #   --sessions N        idle sessions held at once (default 5000; at most 9000: 20,000 fds, 2 per proxied session)
@@ -26,6 +30,7 @@
 #   --token-bytes N     bearer token length of the OAUTHBEARER logins (default 6000; at most 6100, Dovecot 2.3's limit)
 #   --out PREFIX        result files PREFIX.json/.md/.svg (default bench/results/latest; smoke: bench/results/smoke)
 #   --keep              keep the temp folder (configs, logs) after the run
+#   --only tls          only the TLS scenarios: no cluster target, no metrics-off or warm-cache OrleansMail, no flood
 #
 # Last, the connection flood (README "Connection limits"): a third OrleansMail with the default per-address pre-login
 # limit holds --flood-held idle pre-login connections from many loopback addresses (RSS per connection), then takes
@@ -50,6 +55,7 @@ COMMANDS_CLIENTS=20 COMMANDS_DEPTH=4 TOKEN_BYTES=6000
 ORLEANS_PROTOCOLS="imap pop3 smtp"
 OUT=bench/results/latest
 KEEP=0
+ONLY=""
 CHECK=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -76,7 +82,8 @@ while [ $# -gt 0 ]; do
         --token-bytes) TOKEN_BYTES=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        --only) [ "$2" = tls ] || { echo "run.sh: --only: the one subset is tls" >&2; exit 2; }; ONLY=$2; shift ;;
+        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -123,9 +130,16 @@ read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GAT
     P_WARM P_WARM_SILO P_WARM_GATEWAY P_FLOOD P_FLOOD_SILO P_FLOOD_GATEWAY \
     P_OFF P_OFF_SILO P_OFF_GATEWAY P_ORLEANS_METRICS P_WARM_METRICS \
     P_NGINX_FLOOD P_REDIS P_C_SILO1 P_C_GATEWAY1 P_C_HEALTH1 P_C_SILO2 P_C_GATEWAY2 P_C_HEALTH2 P_C_FRONTEND1 P_C_FRONTEND2 \
-    P_ORLEANS_OAUTH < <(dotnet "$LOADGEN" free-ports 36)
+    P_ORLEANS_OAUTH P_DOVECOT_IMAPS P_DOVECOT_POP3S P_NGINX_IMAPS P_NGINX_IMAPS_ECDSA P_NGINX_STARTTLS P_NGINX_POP3S \
+    P_NGINX_SUBMISSION P_NGINX64_IMAPS P_ORLEANS_IMAPS P_ORLEANS_IMAPS_ECDSA P_ORLEANS_STARTTLS P_ORLEANS_POP3S \
+    P_ORLEANS_SUBMISSION < <(dotnet "$LOADGEN" free-ports 49)
 USERS=200
 PASSWORD=benchpass
+
+# --- the TLS scenarios' server certificates: RSA-2048 and ECDSA P-256, self-signed, for localhost and
+# *.bench.localhost (the load generator's SNI names), given to every server alike; the load generator pins them ------
+TLS="$WORK/tls"
+make_server_certificates "$TLS"
 
 
 # --- Dovecot, tuned so its own cost does not hide the proxies' -----------------------------------------------
@@ -143,7 +157,7 @@ else
     MAIL_UID=$(id -u) MAIL_GID=$(id -g) INTERNAL_USER=$(id -un) INTERNAL_GROUP=$(id -gn) LOGIN_USER=$(id -un)
     CHROOT="chroot ="
 fi
-write_dovecot() { # name port user-prefix imap-service-settings [protocols] [more-services]
+write_dovecot() { # name port user-prefix imap-service-settings [protocols] [more-services] [imaps-port]
     local d="$WORK/$1"
     mkdir -p "$d/home"
     chmod 1777 "$d/home"
@@ -167,7 +181,16 @@ log_path = $d/dovecot.log
 instance_name = orleansmail-bench-$1-$(basename "$WORK")
 protocols = ${5:-imap}
 listen = 127.0.0.1
-ssl = no
+# TLS for the TLS scenarios' direct rows (STARTTLS on the plaintext listeners, imaps/pop3s where a port is given):
+# the run's RSA-2048 certificate, and its ECDSA P-256 one for clients that ask for ecdsa.bench.localhost (SNI).
+ssl = yes
+ssl_cert = <$TLS/rsa.crt
+ssl_key = <$TLS/rsa.key
+ssl_min_protocol = TLSv1.2
+local_name ecdsa.bench.localhost {
+  ssl_cert = <$TLS/ecdsa.crt
+  ssl_key = <$TLS/ecdsa.key
+}
 disable_plaintext_auth = no
 auth_mechanisms = plain login oauthbearer xoauth2
 auth_failure_delay = 0
@@ -207,7 +230,8 @@ service imap-login {
     port = $2
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = ${7:-0}
   }
   service_count = 0
   process_min_avail = 2
@@ -244,7 +268,8 @@ write_dovecot dovecot "$P_DOVECOT" bench "  service_count = 1000
     port = $P_DOVECOT_POP3
   }
   inet_listener pop3s {
-    port = 0
+    address = 127.0.0.1
+    port = $P_DOVECOT_POP3S
   }
   service_count = 0
   process_min_avail = 2
@@ -259,7 +284,7 @@ service auth {
   unix_listener auth-postfix {
     mode = 0666
   }
-}"
+}" "$P_DOVECOT_IMAPS"
 # Up to 250 sessions per imap process (all users share one uid, so Dovecot allows it).
 write_dovecot dovecot-idle "$P_DOVECOT_IDLE" idle "  service_count = 0
   client_limit = 250
@@ -268,6 +293,8 @@ write_dovecot dovecot-idle "$P_DOVECOT_IDLE" idle "  service_count = 0
 start_dovecot dovecot "$P_DOVECOT"
 DOVECOT_PID=$STARTED_PID
 wait_port dovecot-pop3 "$P_DOVECOT_POP3" "$DOVECOT_PID"
+wait_port dovecot-imaps "$P_DOVECOT_IMAPS" "$DOVECOT_PID"
+wait_port dovecot-pop3s "$P_DOVECOT_POP3S" "$DOVECOT_PID"
 start_dovecot dovecot-idle "$P_DOVECOT_IDLE"
 
 # --- the one auth_http server both proxies ask (Kestrel; OK + Dovecot's address for bench users) ---------------
@@ -285,7 +312,10 @@ wait_port auth "$P_AUTH" "$AUTH_PID"
 PF="$WORK/postfix"
 write_postfix "$PF" "$POSTFIX_QUEUE" "$P_POSTFIX" $((CONCURRENCY * 2 + 100)) "smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
-smtpd_sasl_path = $WORK/dovecot/run/auth-postfix"
+smtpd_sasl_path = $WORK/dovecot/run/auth-postfix
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $TLS/rsa.crt
+smtpd_tls_key_file = $TLS/rsa.key"
 log "starting Postfix on 127.0.0.1:$P_POSTFIX (queue $POSTFIX_QUEUE)"
 start_postfix "$PF" "$WORK/postfix-master.log"
 POSTFIX_PID=$STARTED_PID
@@ -313,6 +343,13 @@ mail {
     server_name localhost;
     auth_http 127.0.0.1:$P_AUTH/auth;
     imap_capabilities IMAP4 IMAP4rev1 UIDPLUS;
+    # TLS (the TLS scenarios): the run's RSA-2048 certificate; sessions resumable through the cache and tickets; the
+    # protocols OrleansMail offers by default (nginx 1.22's default leaves TLSv1.3 out, which 1.23.4 added).
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate $TLS/rsa.crt;
+    ssl_certificate_key $TLS/rsa.key;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_tickets on;
     $3
     server {
         listen 127.0.0.1:$2;
@@ -338,10 +375,44 @@ start_nginx nginx "$P_NGINX" "" "    server {
         protocol smtp;
         smtp_auth plain login;
         xclient on;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX_IMAPS ssl;
+        protocol imap;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX_IMAPS_ECDSA ssl;
+        protocol imap;
+        ssl_certificate $TLS/ecdsa.crt;
+        ssl_certificate_key $TLS/ecdsa.key;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX_STARTTLS;
+        protocol imap;
+        starttls on;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX_POP3S ssl;
+        protocol pop3;
+        pop3_auth plain;
+    }
+    server {
+        listen 127.0.0.1:$P_NGINX_SUBMISSION;
+        protocol smtp;
+        smtp_auth plain login;
+        starttls on;
+        xclient on;
     }"
 NGINX_PID=$STARTED_PID
-start_nginx nginx-64k "$P_NGINX64" "proxy_buffer 64k;"
+start_nginx nginx-64k "$P_NGINX64" "proxy_buffer 64k;" "    server {
+        listen 127.0.0.1:$P_NGINX64_IMAPS ssl;
+        protocol imap;
+    }"
 NGINX64_PID=$STARTED_PID
+for port in "$P_NGINX_IMAPS" "$P_NGINX_IMAPS_ECDSA" "$P_NGINX_STARTTLS" "$P_NGINX_POP3S" "$P_NGINX_SUBMISSION"; do
+    wait_port nginx-tls "$port" "$NGINX_PID"
+done
+wait_port nginx-64k-tls "$P_NGINX64_IMAPS" "$NGINX64_PID"
 
 # One more OrleansMail with a single IMAP listener and its own embedded silo: NAME PORT SILO_PORT GATEWAY_PORT [settings...];
 # quiet logging; its pid in STARTED_PID once it accepts.
@@ -385,6 +456,21 @@ done
 ORLEANS_SERVERS+=(--Mail:Servers:$n:Name=imap-oauth --Mail:Servers:$n:Listen="127.0.0.1:$P_ORLEANS_OAUTH" --Mail:Servers:$n:Protocol=imap
     --Mail:Servers:$n:ImapAuth="plain oauthbearer" --Mail:Servers:$n:ImapCapabilities="IMAP4 IMAP4rev1 UIDPLUS SASL-IR"
     --Mail:Servers:$n:SaslOauthPlaintext=on)
+# The TLS listeners, as nginx's above: implicit TLS with the RSA-2048 certificate (the full-handshake, resumption and
+# TLS relay rows) and with the ECDSA P-256 one, IMAP STARTTLS, POP3 over implicit TLS, SMTP submission with STARTTLS;
+# the certificate and nginx's session settings (ssl_session_cache shared:SSL:10m, ssl_session_tickets on) for all.
+n=$((n + 1))
+ORLEANS_SERVERS+=(--Mail:SslCertificate:0="$TLS/rsa.crt" --Mail:SslCertificateKey:0="$TLS/rsa.key"
+    --Mail:SslSessionCache="shared:SSL:10m" --Mail:SslSessionTickets=on
+    --Mail:Servers:$n:Name=imaps --Mail:Servers:$n:Listen="127.0.0.1:$P_ORLEANS_IMAPS ssl" --Mail:Servers:$n:Protocol=imap
+    --Mail:Servers:$((n + 1)):Name=imaps-ecdsa --Mail:Servers:$((n + 1)):Listen="127.0.0.1:$P_ORLEANS_IMAPS_ECDSA ssl" --Mail:Servers:$((n + 1)):Protocol=imap
+    --Mail:Servers:$((n + 1)):SslCertificate:0="$TLS/ecdsa.crt" --Mail:Servers:$((n + 1)):SslCertificateKey:0="$TLS/ecdsa.key"
+    --Mail:Servers:$((n + 2)):Name=imap-starttls --Mail:Servers:$((n + 2)):Listen="127.0.0.1:$P_ORLEANS_STARTTLS" --Mail:Servers:$((n + 2)):Protocol=imap
+    --Mail:Servers:$((n + 2)):Starttls=on
+    --Mail:Servers:$((n + 3)):Name=pop3s --Mail:Servers:$((n + 3)):Listen="127.0.0.1:$P_ORLEANS_POP3S ssl" --Mail:Servers:$((n + 3)):Protocol=pop3
+    --Mail:Servers:$((n + 3)):ServerName=localhost
+    --Mail:Servers:$((n + 4)):Name=submission --Mail:Servers:$((n + 4)):Listen="127.0.0.1:$P_ORLEANS_SUBMISSION" --Mail:Servers:$((n + 4)):Protocol=smtp
+    --Mail:Servers:$((n + 4)):ServerName=localhost --Mail:Servers:$((n + 4)):Starttls=on)
 # /metrics on a loopback health port, scraped by the load generator only around its IMAP login runs: the runtime's
 # allocation counter (dotnet.gc.heap.total_allocated) gives bytes allocated per login (README "Benchmark"). No admin
 # token here, so anonymous scraping; stopped at once (no shutdown_delay, which Health:Listen would otherwise turn on).
@@ -408,6 +494,9 @@ ORLEANS_PID=$!
 PIDS+=("$ORLEANS_PID")
 wait_port orleansmail "$P_ORLEANS" "$ORLEANS_PID"
 wait_port orleansmail-oauth "$P_ORLEANS_OAUTH" "$ORLEANS_PID"
+for port in "$P_ORLEANS_IMAPS" "$P_ORLEANS_IMAPS_ECDSA" "$P_ORLEANS_STARTTLS" "$P_ORLEANS_POP3S" "$P_ORLEANS_SUBMISSION"; do
+    wait_port orleansmail-tls "$port" "$ORLEANS_PID"
+done
 for protocol in $ORLEANS_PROTOCOLS; do
     case "$protocol" in
         pop3) wait_port orleansmail-pop3 "$P_ORLEANS_POP3" "$ORLEANS_PID"
@@ -417,108 +506,133 @@ for protocol in $ORLEANS_PROTOCOLS; do
     esac
 done
 
-# The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
-# metrics, metrics on being the default (README "Metrics"), per login and per GB relayed, in the same interleaved
-# rounds.
-log "starting OrleansMail (metrics off) on 127.0.0.1:$P_OFF"
-start_imap_orleansmail orleansmail-metrics-off "$P_OFF" "$P_OFF_SILO" "$P_OFF_GATEWAY" \
-    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
-    --Metrics:Enabled=false
-OFF_PID=$STARTED_PID
+# The targets only the full run has (--only tls leaves them out: a quick before/after of the TLS scenarios).
+if [ "$ONLY" != tls ]; then
+    # The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
+    # metrics, metrics on being the default (README "Metrics"), per login and per GB relayed, in the same interleaved rounds.
+    log "starting OrleansMail (metrics off) on 127.0.0.1:$P_OFF"
+    start_imap_orleansmail orleansmail-metrics-off "$P_OFF" "$P_OFF_SILO" "$P_OFF_GATEWAY" \
+        --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
+        --Metrics:Enabled=false
+    OFF_PID=$STARTED_PID
 
-# A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (README
-# "LoginPolicy").
-log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
-start_imap_orleansmail orleansmail-warm "$P_WARM" "$P_WARM_SILO" "$P_WARM_GATEWAY" --PreloginConnectionsPerAddress=0 \
-    "${METRICS_ENDPOINT[@]}" --Health:Listen="127.0.0.1:$P_WARM_METRICS"
-WARM_PID=$STARTED_PID
+    # A second OrleansMail with the auth-decision cache on (its default, 60 s): the warm-cache login rate (README "LoginPolicy").
+    log "starting OrleansMail (auth cache on) on 127.0.0.1:$P_WARM"
+    start_imap_orleansmail orleansmail-warm "$P_WARM" "$P_WARM_SILO" "$P_WARM_GATEWAY" --PreloginConnectionsPerAddress=0 \
+        "${METRICS_ENDPOINT[@]}" --Health:Listen="127.0.0.1:$P_WARM_METRICS"
+    WARM_PID=$STARTED_PID
 
-# --- the cluster target (README "The cluster target"): Redis, two Silo processes and two Frontends as Orleans clients
-# of that cluster, all on loopback (README "Running a cluster"), cluster TLS on as a Redis cluster requires ("Cluster
-# security"): a throwaway CA and one member certificate (server + client authentication) made here with openssl. Login
-# policy as the first OrleansMail's: every login decided by the auth server, no session limit, no per-address pre-login
-# limit.
-CLUSTER_PKI="$WORK/cluster-pki"
-make_cluster_pki "$CLUSTER_PKI"
-log "starting the cluster target: Redis on 127.0.0.1:$P_REDIS"
-mkdir -p "$WORK/redis"
-redis-server --bind 127.0.0.1 --port "$P_REDIS" --save "" --appendonly no --dir "$WORK/redis" --daemonize no \
-    > "$WORK/redis.log" 2>&1 &
-REDIS_PID=$!
-PIDS+=("$REDIS_PID")
-wait_port redis "$P_REDIS" "$REDIS_PID"
-CLUSTER_SETTINGS=(--Cluster:Mode=Redis --Cluster:Redis="127.0.0.1:$P_REDIS" --Cluster:ServiceId=orleansmail-bench
-    --Cluster:ClusterId="bench-$(basename "$WORK")" --Cluster:Tls:Certificate="$CLUSTER_PKI/member.crt"
-    --Cluster:Tls:Key="$CLUSTER_PKI/member.key" --Cluster:Tls:Ca="$CLUSTER_PKI/ca.crt"
-    --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning)
-start_silo() { # name silo-port gateway-port health-port
-    log "starting $1 (Silo.dll) on 127.0.0.1:$2, gateway $3"
-    dotnet "$SILO" "${CLUSTER_SETTINGS[@]}" --Cluster:SiloPort="$2" --Cluster:GatewayPort="$3" --Cluster:AdvertisedIp=127.0.0.1 \
-        --Health:Urls="http://127.0.0.1:$4" --ShutdownTimeout=5s > "$WORK/$1.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
-}
-start_silo cluster-silo1 "$P_C_SILO1" "$P_C_GATEWAY1" "$P_C_HEALTH1"
-SILO1_PID=$STARTED_PID
-start_silo cluster-silo2 "$P_C_SILO2" "$P_C_GATEWAY2" "$P_C_HEALTH2"
-SILO2_PID=$STARTED_PID
-for health in "$P_C_HEALTH1" "$P_C_HEALTH2"; do
-    for _ in $(seq 1 600); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$health/health/ready" 2>/dev/null && break
-        kill -0 "$SILO1_PID" 2>/dev/null && kill -0 "$SILO2_PID" 2>/dev/null || { echo "run.sh: a cluster silo exited during start-up" >&2; exit 1; }
-        sleep 0.1
+    # --- the cluster target (README "The cluster target"): Redis, two Silo processes and two Frontends as Orleans clients of that cluster,
+    # all on loopback (README "Running a cluster"), cluster TLS on as a Redis cluster requires ("Cluster security"): a
+    # throwaway CA and one member certificate (server + client authentication) made here with openssl. Login policy as
+    # the first OrleansMail's: every login decided by the auth server, no session limit, no per-address pre-login limit.
+    CLUSTER_PKI="$WORK/cluster-pki"
+    make_cluster_pki "$CLUSTER_PKI"
+    log "starting the cluster target: Redis on 127.0.0.1:$P_REDIS"
+    mkdir -p "$WORK/redis"
+    redis-server --bind 127.0.0.1 --port "$P_REDIS" --save "" --appendonly no --dir "$WORK/redis" --daemonize no \
+        > "$WORK/redis.log" 2>&1 &
+    REDIS_PID=$!
+    PIDS+=("$REDIS_PID")
+    wait_port redis "$P_REDIS" "$REDIS_PID"
+    CLUSTER_SETTINGS=(--Cluster:Mode=Redis --Cluster:Redis="127.0.0.1:$P_REDIS" --Cluster:ServiceId=orleansmail-bench
+        --Cluster:ClusterId="bench-$(basename "$WORK")" --Cluster:Tls:Certificate="$CLUSTER_PKI/member.crt"
+        --Cluster:Tls:Key="$CLUSTER_PKI/member.key" --Cluster:Tls:Ca="$CLUSTER_PKI/ca.crt"
+        --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0
+        --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning)
+    start_silo() { # name silo-port gateway-port health-port
+        log "starting $1 (Silo.dll) on 127.0.0.1:$2, gateway $3"
+        dotnet "$SILO" "${CLUSTER_SETTINGS[@]}" --Cluster:SiloPort="$2" --Cluster:GatewayPort="$3" --Cluster:AdvertisedIp=127.0.0.1 \
+            --Health:Urls="http://127.0.0.1:$4" --ShutdownTimeout=5s > "$WORK/$1.log" 2>&1 &
+        STARTED_PID=$!
+        PIDS+=("$STARTED_PID")
+    }
+    start_silo cluster-silo1 "$P_C_SILO1" "$P_C_GATEWAY1" "$P_C_HEALTH1"
+    SILO1_PID=$STARTED_PID
+    start_silo cluster-silo2 "$P_C_SILO2" "$P_C_GATEWAY2" "$P_C_HEALTH2"
+    SILO2_PID=$STARTED_PID
+    for health in "$P_C_HEALTH1" "$P_C_HEALTH2"; do
+        for _ in $(seq 1 600); do
+            curl -fsS -o /dev/null "http://127.0.0.1:$health/health/ready" 2>/dev/null && break
+            kill -0 "$SILO1_PID" 2>/dev/null && kill -0 "$SILO2_PID" 2>/dev/null || { echo "run.sh: a cluster silo exited during start-up" >&2; exit 1; }
+            sleep 0.1
+        done
+        curl -fsS -o /dev/null "http://127.0.0.1:$health/health/ready" || { echo "run.sh: a cluster silo was not ready within 60 s" >&2; exit 1; }
     done
-    curl -fsS -o /dev/null "http://127.0.0.1:$health/health/ready" || { echo "run.sh: a cluster silo was not ready within 60 s" >&2; exit 1; }
-done
-start_cluster_frontend() { # name port
-    log "starting $1 (Frontend.dll, client of the cluster) on 127.0.0.1:$2"
-    dotnet "$FRONTEND" "${CLUSTER_SETTINGS[@]}" --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
-        --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$2" --Mail:Servers:0:Protocol=imap \
-        --PreloginConnectionsPerAddress=0 > "$WORK/$1.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
-    wait_port "$1" "$2" "$STARTED_PID"
-}
-start_cluster_frontend cluster-frontend1 "$P_C_FRONTEND1"
-FRONTEND1_PID=$STARTED_PID
-start_cluster_frontend cluster-frontend2 "$P_C_FRONTEND2"
-FRONTEND2_PID=$STARTED_PID
-CLUSTER="ports=$P_C_FRONTEND1,$P_C_FRONTEND2;frontends=$FRONTEND1_PID,$FRONTEND2_PID;silos=$SILO1_PID,$SILO2_PID;redis=$REDIS_PID"
+    start_cluster_frontend() { # name port
+        log "starting $1 (Frontend.dll, client of the cluster) on 127.0.0.1:$2"
+        dotnet "$FRONTEND" "${CLUSTER_SETTINGS[@]}" --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+            --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$2" --Mail:Servers:0:Protocol=imap \
+            --PreloginConnectionsPerAddress=0 > "$WORK/$1.log" 2>&1 &
+        STARTED_PID=$!
+        PIDS+=("$STARTED_PID")
+        wait_port "$1" "$2" "$STARTED_PID"
+    }
+    start_cluster_frontend cluster-frontend1 "$P_C_FRONTEND1"
+    FRONTEND1_PID=$STARTED_PID
+    start_cluster_frontend cluster-frontend2 "$P_C_FRONTEND2"
+    FRONTEND2_PID=$STARTED_PID
+    CLUSTER="ports=$P_C_FRONTEND1,$P_C_FRONTEND2;frontends=$FRONTEND1_PID,$FRONTEND2_PID;silos=$SILO1_PID,$SILO2_PID;redis=$REDIS_PID"
+fi
 
 VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -d -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
 
 # --- the measurements (the load generator interleaves the targets and reads /proc) -------------------------------
-dotnet "$LOADGEN" bench \
-    --target "direct:$P_DOVECOT" \
-    --target "nginx:$P_NGINX:$NGINX_PID" \
-    --target "nginx-64k:$P_NGINX64:$NGINX64_PID" \
-    --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" \
-    --target "orleansmail-metrics-off:$P_OFF:$OFF_PID" \
-    "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" --warm-target "orleansmail-warm:$P_WARM:$WARM_PID" \
-    --oauth-target "direct:$P_DOVECOT" --oauth-target "orleansmail:$P_ORLEANS_OAUTH:$ORLEANS_PID" --token-bytes "$TOKEN_BYTES" \
+# The TLS scenarios' targets: direct is Dovecot's imaps/pop3s listeners and STARTTLS on its IMAP port, and
+# Postfix's smtpd with STARTTLS; the ECDSA row reaches Dovecot's ECDSA certificate by its SNI name. The relay over TLS
+# runs against nginx 64k, the plaintext relay's better nginx.
+TLS_TARGETS=(--tls-certificate rsa="$TLS/rsa.crt" --tls-certificate ecdsa="$TLS/ecdsa.crt")
+for scenario in imaps_rsa imaps_resumed; do
+    TLS_TARGETS+=(--tls-target "$scenario=direct:$P_DOVECOT_IMAPS" --tls-target "$scenario=nginx:$P_NGINX_IMAPS:$NGINX_PID"
+        --tls-target "$scenario=orleansmail:$P_ORLEANS_IMAPS:$ORLEANS_PID")
+done
+TLS_TARGETS+=(--tls-target "imaps_ecdsa=direct:$P_DOVECOT_IMAPS" --tls-target "imaps_ecdsa=nginx:$P_NGINX_IMAPS_ECDSA:$NGINX_PID"
+    --tls-target "imaps_ecdsa=orleansmail:$P_ORLEANS_IMAPS_ECDSA:$ORLEANS_PID"
+    --tls-target "imap_starttls=direct:$P_DOVECOT" --tls-target "imap_starttls=nginx:$P_NGINX_STARTTLS:$NGINX_PID"
+    --tls-target "imap_starttls=orleansmail:$P_ORLEANS_STARTTLS:$ORLEANS_PID"
+    --tls-target "pop3s=direct:$P_DOVECOT_POP3S" --tls-target "pop3s=nginx:$P_NGINX_POP3S:$NGINX_PID"
+    --tls-target "pop3s=orleansmail:$P_ORLEANS_POP3S:$ORLEANS_PID"
+    --tls-target "submission=direct:$P_POSTFIX" --tls-target "submission=nginx:$P_NGINX_SUBMISSION:$NGINX_PID"
+    --tls-target "submission=orleansmail:$P_ORLEANS_SUBMISSION:$ORLEANS_PID"
+    --tls-target "tls_relay=direct:$P_DOVECOT_IMAPS" --tls-target "tls_relay=nginx-64k:$P_NGINX64_IMAPS:$NGINX64_PID"
+    --tls-target "tls_relay=orleansmail:$P_ORLEANS_IMAPS:$ORLEANS_PID")
+if [ "$ONLY" = tls ]; then
+    PLAINTEXT_TARGETS=(--only tls)
+else
+    PLAINTEXT_TARGETS=(
+        --target "direct:$P_DOVECOT"
+        --target "nginx:$P_NGINX:$NGINX_PID"
+        --target "nginx-64k:$P_NGINX64:$NGINX64_PID"
+        --target "orleansmail:$P_ORLEANS:$ORLEANS_PID"
+        --target "orleansmail-metrics-off:$P_OFF:$OFF_PID"
+        "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}" --warm-target "orleansmail-warm:$P_WARM:$WARM_PID"
+        --oauth-target "direct:$P_DOVECOT" --oauth-target "orleansmail:$P_ORLEANS_OAUTH:$ORLEANS_PID" --token-bytes "$TOKEN_BYTES"
+        --metrics "orleansmail=http://127.0.0.1:$P_ORLEANS_METRICS/metrics" --metrics "orleansmail-warm=http://127.0.0.1:$P_WARM_METRICS/metrics"
+        --cluster "$CLUSTER"
+        --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY")
+fi
+dotnet "$LOADGEN" bench "${PLAINTEXT_TARGETS[@]}" "${TLS_TARGETS[@]}" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \
     --postfix-pid "$POSTFIX_PID" --smtp-concurrency "$SMTP_CONCURRENCY" \
-    --metrics "orleansmail=http://127.0.0.1:$P_ORLEANS_METRICS/metrics" --metrics "orleansmail-warm=http://127.0.0.1:$P_WARM_METRICS/metrics" \
-    --cluster "$CLUSTER" \
-    --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY" \
     --rounds "$ROUNDS" --login-seconds "$SECONDS_LOGIN" --relay-seconds "$SECONDS_RELAY" --warmup-seconds "$WARMUP" \
     --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
     --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"
 
-# --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
-# held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
-# A fresh nginx too (no other client has used it), which holds the same idle pre-login connections first: nginx's RSS
-# per idle pre-login connection next to the fresh OrleansMail's (README "Connection flood").
-start_nginx nginx-flood "$P_NGINX_FLOOD" ""
-NGINX_FLOOD_PID=$STARTED_PID
-log "starting OrleansMail (connection flood) on 127.0.0.1:$P_FLOOD"
-start_imap_orleansmail orleansmail-flood "$P_FLOOD" "$P_FLOOD_SILO" "$P_FLOOD_GATEWAY" --WorkerConnections=$((FLOOD_HELD + PRELOGIN_PER_ADDRESS + 1000))
-FLOOD_PID=$STARTED_PID
-log "connection flood: $FLOOD_HELD idle pre-login connections held (nginx-flood first, then OrleansMail), then $FLOOD from 127.0.0.1, the real user from 127.0.0.2"
-dotnet "$LOADGEN" flood "$P_FLOOD" "$FLOOD_PID" "$FLOOD_HELD" "$PRELOGIN_PER_ADDRESS" "$FLOOD" bench0 "$PASSWORD" "$OUT-flood" \
-    --nginx "$P_NGINX_FLOOD" "$NGINX_FLOOD_PID" "${CHECK[@]}"
+if [ "$ONLY" != tls ]; then
+    # --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
+    # held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
+    # A fresh nginx too (no other client has used it), which holds the same idle pre-login connections first: nginx's RSS
+    # per idle pre-login connection next to the fresh OrleansMail's (README "Connection flood").
+    start_nginx nginx-flood "$P_NGINX_FLOOD" ""
+    NGINX_FLOOD_PID=$STARTED_PID
+    log "starting OrleansMail (connection flood) on 127.0.0.1:$P_FLOOD"
+    start_imap_orleansmail orleansmail-flood "$P_FLOOD" "$P_FLOOD_SILO" "$P_FLOOD_GATEWAY" --WorkerConnections=$((FLOOD_HELD + PRELOGIN_PER_ADDRESS + 1000))
+    FLOOD_PID=$STARTED_PID
+    log "connection flood: $FLOOD_HELD idle pre-login connections held (nginx-flood first, then OrleansMail), then $FLOOD from 127.0.0.1, the real user from 127.0.0.2"
+    dotnet "$LOADGEN" flood "$P_FLOOD" "$FLOOD_PID" "$FLOOD_HELD" "$PRELOGIN_PER_ADDRESS" "$FLOOD" bench0 "$PASSWORD" "$OUT-flood" \
+        --nginx "$P_NGINX_FLOOD" "$NGINX_FLOOD_PID" "${CHECK[@]}"
+fi
 
 for pid in "${PIDS[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then echo "run.sh: a server (pid $pid) died during the run" >&2; exit 1; fi
@@ -531,11 +645,13 @@ stop_and_wait() { # pid...
         for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     done
 }
-log "stopping the cluster target"
-stop_and_wait "$FRONTEND1_PID" "$FRONTEND2_PID"
-stop_and_wait "$SILO2_PID"
-stop_and_wait "$SILO1_PID"
-stop_and_wait "$REDIS_PID"
+if [ "$ONLY" != tls ]; then
+    log "stopping the cluster target"
+    stop_and_wait "$FRONTEND1_PID" "$FRONTEND2_PID"
+    stop_and_wait "$SILO2_PID"
+    stop_and_wait "$SILO1_PID"
+    stop_and_wait "$REDIS_PID"
+fi
 # Every message the SMTP scenario sent went through Postfix's queue into discard(8), none stayed behind (qmgr may
 # still be finishing the last ones: up to 10 s).
 for _ in $(seq 1 100); do
@@ -549,4 +665,4 @@ if [ "$MODE" = smoke ] && { [ "$DISCARDED" -eq 0 ] || [ "$QUEUED" -ne 0 ]; }; th
     echo "run.sh: Postfix did not discard the SMTP scenario's messages" >&2
     exit 1
 fi
-log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg $OUT-flood.json $OUT-flood.md"
+log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg$([ "$ONLY" = tls ] || echo " $OUT-flood.json $OUT-flood.md")"

@@ -37,6 +37,12 @@ internal sealed class BenchOptions
     /// cannot proxy OAUTHBEARER, so OrleansMail is compared with its own LOGIN figure of the same round and with direct.
     /// </summary>
     public List<BenchTarget> OAuthTargets { get; } = [];
+    /// <summary>TLS scenario key (<see cref="TlsScenarios"/>) → its targets, from <c>--tls-target KEY=name:port[:pid]</c>.</summary>
+    public Dictionary<string, List<BenchTarget>> TlsTargets { get; } = [];
+    /// <summary>The run's server certificates (PEM) by name, <c>rsa</c> and <c>ecdsa</c>: the TLS client accepts exactly these.</summary>
+    public Dictionary<string, string> TlsCertificates { get; } = [];
+    /// <summary><c>--only tls</c>: the TLS scenarios alone (a quick before/after of handshake work).</summary>
+    public bool OnlyTls { get; set; }
     /// <summary>Bearer token length of the OAUTHBEARER logins (<see cref="BearerTokens"/>).</summary>
     public int TokenBytes { get; set; } = DefaultTokenBytes;
     public const int DefaultTokenBytes = 6000;
@@ -90,13 +96,28 @@ internal sealed class BenchOptions
                 case "--warm-target": o.WarmTargets.Add(Target(Value())); break;
                 case "--oauth-target": o.OAuthTargets.Add(Target(Value())); break;
                 case "--token-bytes": o.TokenBytes = Int(); break;
+                case "--tls-target":
+                    {
+                        var (key, target) = Pair(Value(), "--tls-target KEY=name:port[:pid]");
+                        var scenario = TlsScenarios.Get(key);
+                        if (!o.TlsTargets.TryGetValue(scenario.Key, out var list)) o.TlsTargets[scenario.Key] = list = [];
+                        list.Add(Target(target));
+                        break;
+                    }
+                case "--tls-certificate":
+                    {
+                        var (name, path) = Pair(Value(), "--tls-certificate rsa|ecdsa=PATH");
+                        o.TlsCertificates[name] = path;
+                        break;
+                    }
+                case "--only":
+                    o.OnlyTls = Value() == "tls" ? true : throw new ArgumentException("--only: the one subset is tls");
+                    break;
                 case "--postfix-pid": o.PostfixPid = Int(); break;
                 case "--metrics":
                     {
-                        var value = Value();
-                        var at = value.IndexOf('=');
-                        if (at <= 0) throw new ArgumentException("--metrics name=url");
-                        o.MetricsUrls[value[..at]] = value[(at + 1)..];
+                        var (name, url) = Pair(Value(), "--metrics name=url");
+                        o.MetricsUrls[name] = url;
                         break;
                     }
                 case "--cluster": o.Cluster = ParseCluster(Value()); break;
@@ -129,7 +150,13 @@ internal sealed class BenchOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        if (o.Targets.Count == 0) throw new ArgumentException("no --target");
+        if (o.Targets.Count == 0 && !o.OnlyTls) throw new ArgumentException("no --target");
+        if (o.OnlyTls && o.TlsTargets.Count == 0) throw new ArgumentException("--only tls without --tls-target");
+        foreach (var key in o.TlsTargets.Keys)
+        {
+            var certificate = TlsScenarios.Get(key).Certificate;
+            if (!o.TlsCertificates.ContainsKey(certificate)) throw new ArgumentException($"--tls-target {key}=... needs --tls-certificate {certificate}=PATH");
+        }
         if (o.DirectPort == 0 || o.DovecotPid == 0 || o.AuthPort == 0 || o.AuthPid == 0)
         {
             throw new ArgumentException("--direct-port, --dovecot-pid, --auth-port and --auth-pid are required");
@@ -145,6 +172,13 @@ internal sealed class BenchOptions
         if (o.TokenBytes is < 64 or > 6100) throw new ArgumentException("--token-bytes 64..6100 (Dovecot 2.3 takes a SASL response of at most 8192 base64 bytes)");
         if (o.IdleSessions > 9000) throw new ArgumentException("--idle-sessions at most 9000 (20,000 fds per process, 2 per proxied session)");
         return o;
+    }
+
+    /// <summary>KEY=VALUE.</summary>
+    private static (string Key, string Value) Pair(string text, string usage)
+    {
+        var at = text.IndexOf('=');
+        return at > 0 ? (text[..at], text[(at + 1)..]) : throw new ArgumentException(usage);
     }
 
     private static ClusterTarget ParseCluster(string text)

@@ -5,7 +5,12 @@ namespace OrleansMail.Bench;
 internal sealed record LoginSample(
     string Target, int Round, long Logins, long Errors, double Seconds, double LoginsPerSecond, double P50Ms, double P99Ms,
     double? ProxyCpuMsPerLogin, double AuthCpuMsPerLogin, double DovecotCpuMsPerLogin, double? PostfixCpuMsPerLogin,
-    double LoadGeneratorCpuMsPerLogin, long AuthDecisions, long ListenOverflows, string? FirstError, double? AllocatedBytesPerLogin = null);
+    double LoadGeneratorCpuMsPerLogin, long AuthDecisions, long ListenOverflows, string? FirstError, double? AllocatedBytesPerLogin = null,
+    long? TlsHandshakes = null, long? TlsResumed = null, string? TlsNegotiated = null)
+{
+    /// <summary>Share of the run's TLS handshakes that were resumed, in percent (TLS scenarios only).</summary>
+    public double? TlsResumedPercent => TlsHandshakes is > 0 && TlsResumed is { } resumed ? resumed * 100.0 / TlsHandshakes.Value : null;
+}
 
 internal sealed record MessageSample(
     string Target, int Round, long Messages, long Bytes, long Errors, double Seconds, double MessagesPerSecond,
@@ -31,7 +36,7 @@ internal sealed record IdleSample(
 /// Runs the scenarios: a warm-up per target, then <see cref="BenchOptions.Rounds"/> rounds; in each round every
 /// scenario runs for every target, targets interleaved and their order rotated from round to round.
 /// </summary>
-internal sealed class BenchRunner(BenchOptions options)
+internal sealed partial class BenchRunner(BenchOptions options)
 {
     private readonly BenchUsers _users = new(options.Users, options.Password);
     private readonly ImapLoginDialogue _imap = new(new BenchUsers(options.Users, options.Password));
@@ -63,6 +68,12 @@ internal sealed class BenchRunner(BenchOptions options)
     {
         Log($"relay message: APPEND {options.MessageBytes} bytes to {BenchUsers.RelayUser} (direct)");
         MessageBytes = await Scenarios.EnsureRelayMessageAsync(options.DirectPort, options.MessageBytes, _users);
+        if (options.OnlyTls)
+        {
+            await WarmUpTlsAsync();
+            for (var round = 1; round <= options.Rounds; round++) await MeasureTlsRoundAsync(round);
+            return;
+        }
         Log($"steady-state commands: {SteadyCommands.MessagesPerMailbox} messages in the INBOX of bench0..bench{options.CommandsClients - 1} (direct)");
         await SteadyCommands.EnsureMailboxesAsync(options.DirectPort, options.CommandsClients, _users);
 
@@ -102,6 +113,7 @@ internal sealed class BenchRunner(BenchOptions options)
             Log($"warm-up SMTP {target.Name}: {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}; " +
                 $"{messages.Rate:F0} messages/s, {messages.Errors} errors{Err(messages.FirstError)}");
         }
+        await WarmUpTlsAsync();
 
         for (var round = 1; round <= options.Rounds; round++)
         {
@@ -118,21 +130,24 @@ internal sealed class BenchRunner(BenchOptions options)
             var smtpOrder = Rotate(options.SmtpTargets, round - 1);
             foreach (var target in smtpOrder) SmtpLogins.Add(await MeasureLoginsAsync(target, round, _smtp));
             foreach (var target in smtpOrder) Messages.Add(await MeasureMessagesAsync(target, round));
+            await MeasureTlsRoundAsync(round);
         }
     }
 
     private static List<BenchTarget> Rotate(List<BenchTarget> targets, int by) => targets.Count == 0 ? [] :
         targets.Skip(by % targets.Count).Concat(targets.Take(by % targets.Count)).ToList();
 
-    private async Task<LoginSample> MeasureLoginsAsync(BenchTarget target, int round, ILoginDialogue dialogue)
+    private async Task<LoginSample> MeasureLoginsAsync(BenchTarget target, int round, ILoginDialogue dialogue, int? concurrency = null)
     {
+        var (handshakesBefore, resumedBefore) = (dialogue.Tls?.Handshakes ?? 0, dialogue.Tls?.Resumed ?? 0);
         var (authBefore, _) = await AuthServer.ReadStatsAsync(_http, options.AuthPort);
         var overflowsBefore = ProcessTree.ListenOverflows();
         var metricsUrl = dialogue is ImapLoginDialogue ? options.MetricsUrls.GetValueOrDefault(target.Name) : null;
         var allocatedBefore = metricsUrl is null ? null : await AllocationCounter.ReadAsync(_http, metricsUrl);
         var before = Snapshot(target);
-        var run = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, dialogue);
+        var run = await Scenarios.LoginsAsync(target.Port, concurrency ?? options.Concurrency, TimeSpan.FromSeconds(options.LoginSeconds), options.MaxLogins, dialogue);
         var after = Snapshot(target);
+        var (handshakes, resumed) = (dialogue.Tls?.Handshakes - handshakesBefore, dialogue.Tls?.Resumed - resumedBefore);
         double? allocatedPerLogin = null;
         if (metricsUrl is not null && allocatedBefore is { } a0 && await AllocationCounter.ReadAsync(_http, metricsUrl) is { } a1 && run.Logins > 0)
         {
@@ -146,14 +161,18 @@ internal sealed class BenchRunner(BenchOptions options)
         var sample = new LoginSample(target.Name, round, run.Logins, run.Errors, run.Seconds, run.Rate, run.P50Ms, run.P99Ms,
             target.IsProxy ? PerLogin(after.Proxy - before.Proxy) : null,
             PerLogin(after.Auth - before.Auth), PerLogin(after.Dovecot - before.Dovecot),
-            dialogue is SmtpLoginDialogue ? PerLogin(after.Postfix - before.Postfix) : null, PerLogin(after.Self - before.Self),
-            authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError, allocatedPerLogin);
+            dialogue.ReachesPostfix ? PerLogin(after.Postfix - before.Postfix) : null, PerLogin(after.Self - before.Self),
+            authAfter - authBefore, ProcessTree.ListenOverflows() - overflowsBefore, run.FirstError, allocatedPerLogin,
+            handshakes, resumed, dialogue.Tls?.Negotiated);
         var allocated = allocatedPerLogin is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"; allocated {bytes / 1024:F1} KB/login") : "";
         var postfix = sample.PostfixCpuMsPerLogin is { } p ? string.Create(CultureInfo.InvariantCulture, $"postfix {p:F3} ") : "";
+        var tls = sample.TlsResumedPercent is { } percent
+            ? string.Create(CultureInfo.InvariantCulture, $"; {sample.TlsNegotiated}, {resumed}/{handshakes} handshakes resumed ({percent:F0} %)")
+            : "";
         Log(string.Create(CultureInfo.InvariantCulture,
             $"round {round} {dialogue.Protocol} logins {target.Name,-12} {sample.LoginsPerSecond,7:F0}/s p50 {sample.P50Ms:F2} ms p99 {sample.P99Ms:F2} ms " +
             $"cpu/login proxy {sample.ProxyCpuMsPerLogin ?? 0:F3} auth {sample.AuthCpuMsPerLogin:F3} dovecot {sample.DovecotCpuMsPerLogin:F3} " +
-            $"{postfix}gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}{allocated}; errors {sample.Errors}{Err(run.FirstError)}"));
+            $"{postfix}gen {sample.LoadGeneratorCpuMsPerLogin:F3} ms; auth decisions {sample.AuthDecisions}; listen overflows {sample.ListenOverflows}{allocated}{tls}; errors {sample.Errors}{Err(run.FirstError)}"));
         return sample;
     }
 
@@ -196,10 +215,10 @@ internal sealed class BenchRunner(BenchOptions options)
         return sample;
     }
 
-    private async Task<RelaySample> MeasureRelayAsync(BenchTarget target, int round)
+    private async Task<RelaySample> MeasureRelayAsync(BenchTarget target, int round, TlsClient? tls = null)
     {
         var before = Snapshot(target);
-        var run = await Scenarios.RelayAsync(target.Port, TimeSpan.FromSeconds(options.RelaySeconds), options.MaxFetches, _users);
+        var run = await Scenarios.RelayAsync(target.Port, TimeSpan.FromSeconds(options.RelaySeconds), options.MaxFetches, _users, tls);
         var after = Snapshot(target);
         var gb = run.Bytes / 1e9;
         double PerGb(double seconds) => gb > 0 ? seconds / gb : 0;
@@ -207,7 +226,7 @@ internal sealed class BenchRunner(BenchOptions options)
             target.IsProxy ? PerGb(after.Proxy - before.Proxy) : null, PerGb(after.Dovecot - before.Dovecot), PerGb(after.Self - before.Self),
             run.Errors, run.FirstError);
         Log(string.Create(CultureInfo.InvariantCulture,
-            $"round {round} relay  {target.Name,-12} {sample.MegabytesPerSecond,7:F0} MB/s ({run.Fetches} fetches) " +
+            $"round {round} relay{(tls is null ? "  " : " TLS")} {target.Name,-12} {sample.MegabytesPerSecond,7:F0} MB/s ({run.Fetches} fetches) " +
             $"cpu s/GB proxy {sample.ProxyCpuSecondsPerGb ?? 0:F3} dovecot {sample.DovecotCpuSecondsPerGb:F3} gen {sample.LoadGeneratorCpuSecondsPerGb:F3}; errors {run.Errors}{Err(run.FirstError)}"));
         return sample;
     }

@@ -10,12 +10,14 @@ internal sealed class BenchProtocolException(string message) : Exception(message
 /// A deliberately cheap line-protocol client (IMAP, POP3, SMTP): one socket, one receive buffer, CRLF lines and
 /// literals read straight from that buffer. Lines are compared as bytes; only the few lines a scenario needs to look
 /// into become strings. The protocols' replies are read by <see cref="ImapReplies"/>, <see cref="Pop3Replies"/> and
-/// <see cref="SmtpReplies"/>. Connects to 127.0.0.1 only.
+/// <see cref="SmtpReplies"/>. Connects to 127.0.0.1 only. After <see cref="StartTlsAsync"/> (implicit TLS right after
+/// connecting, or after a STARTTLS go-ahead) the same reads and writes go through the TLS stream instead.
 /// </summary>
 internal sealed class LineConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly byte[] _buffer;
+    private Stream? _tls;
     private int _start;
     private int _end;
 
@@ -49,7 +51,20 @@ internal sealed class LineConnection : IDisposable
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        SendAllAsync(data, cancellationToken);
+        _tls is { } tls ? tls.WriteAsync(data, cancellationToken) : SendAllAsync(data, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="client"/>'s TLS handshake on this connection; from then on every read and write is
+    /// encrypted. Anything the server sent before its go-ahead and that is still unread here would be a plaintext
+    /// injection (CVE-2011-0411's kind): the scenario fails rather than read it as if it came under TLS.
+    /// </summary>
+    public async ValueTask StartTlsAsync(TlsClient client, CancellationToken cancellationToken)
+    {
+        if (_tls is not null) throw new BenchProtocolException("TLS started twice");
+        if (_end != _start) throw new BenchProtocolException("the server sent data after its TLS go-ahead, before the handshake");
+        _start = _end = 0;
+        _tls = await client.AuthenticateAsync(new NetworkStream(_socket, ownsSocket: false), cancellationToken);
+    }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
@@ -108,10 +123,16 @@ internal sealed class LineConnection : IDisposable
 
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
-        var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+        var read = _tls is { } tls
+            ? await tls.ReadAsync(_buffer.AsMemory(_end), cancellationToken)
+            : await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
         if (read == 0) throw new BenchProtocolException("connection closed by the server");
         _end += read;
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
 }

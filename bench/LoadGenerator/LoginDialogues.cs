@@ -16,6 +16,12 @@ internal interface ILoginDialogue
 
     /// <summary>Logout and its reply.</summary>
     ValueTask LogoutAsync(LineConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>The TLS client of a TLS dialogue (its handshake counters are read around each run); null in plaintext.</summary>
+    TlsClient? Tls => null;
+
+    /// <summary>Whether the login reaches Postfix (SMTP), whose CPU per login is then reported.</summary>
+    bool ReachesPostfix => false;
 }
 
 /// <summary>Builds a per-user command from a format such as <c>"a LOGIN {0} {1}\r\n"</c> (user, password).</summary>
@@ -116,9 +122,17 @@ internal sealed class SmtpLoginDialogue(BenchUsers users) : ILoginDialogue
 
     public string Protocol => "SMTP";
 
+    public bool ReachesPostfix => true;
+
     public async ValueTask LoginAsync(LineConnection connection, long userIndex, CancellationToken cancellationToken)
     {
         await connection.ExpectSmtpReplyAsync(Code220, cancellationToken);
+        await AuthenticateAsync(connection, userIndex, cancellationToken);
+    }
+
+    /// <summary>After the greeting (or after STARTTLS): EHLO, 250, AUTH PLAIN with the initial response, 235.</summary>
+    public async ValueTask AuthenticateAsync(LineConnection connection, long userIndex, CancellationToken cancellationToken)
+    {
         await connection.SendAsync(Ehlo, cancellationToken);
         await connection.ExpectSmtpReplyAsync(Code250, cancellationToken);
         await connection.SendAsync(_auth[(int)(userIndex % _auth.Length)], cancellationToken);

@@ -15,7 +15,7 @@ internal sealed record MetricRow(
 internal sealed record TargetCheck(string Target, string Measured, bool Met);
 
 /// <summary>Medians, ratios, target checks; writes the JSON, Markdown and SVG files; checks a smoke run.</summary>
-internal sealed class Report
+internal sealed partial class Report
 {
     public const string Orleans = "orleansmail";
     public const string Direct = "direct";
@@ -23,6 +23,7 @@ internal sealed class Report
     /// <summary>The same OrleansMail with <c>Metrics:Enabled=false</c>: what collecting metrics costs.</summary>
     public const string MetricsOff = "orleansmail-metrics-off";
     private static readonly string[] NginxVariants = ["nginx", "nginx-64k"];
+    private static readonly string[] UsualColumns = [Direct, "nginx", "nginx-64k", Orleans];
 
     private readonly BenchOptions _options;
     private readonly BenchRunner _runner;
@@ -36,7 +37,9 @@ internal sealed class Report
         _runner = runner;
         _elapsedSeconds = elapsedSeconds;
         // Columns: every target name of any protocol (direct, nginx, nginx-64k, orleansmail), IMAP's order first.
-        _targetNames = options.Targets.Concat(options.Pop3Targets).Concat(options.SmtpTargets).Select(t => t.Name).Distinct().ToList();
+        // The four usual columns in their usual order, whichever scenario named them first (--only tls has no plaintext targets).
+        _targetNames = options.Targets.Concat(options.Pop3Targets).Concat(options.SmtpTargets).Concat(options.TlsTargets.Values.SelectMany(t => t))
+            .Select(t => t.Name).Distinct().OrderBy(name => Array.IndexOf(UsualColumns, name) is var i and >= 0 ? i : UsualColumns.Length).ToList();
         if (runner.ClusterLogins.Count > 0) _targetNames.Add(ClusterTarget.Name);
         Rows = BuildRows();
         Checks = BuildChecks();
@@ -53,27 +56,37 @@ internal sealed class Report
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /// <summary>One row: each target's median of <paramref name="value"/> over its samples, and OrleansMail's ratios.</summary>
+    private void AddRow<T>(List<MetricRow> rows, string key, string label, string unit, bool higher, List<T> samples, Func<T, string> target,
+        Func<T, double?> value, bool proxiesOnly = false, bool ratios = true, bool vsDirect = true)
+    {
+        var medians = new Dictionary<string, double?>();
+        foreach (var name in _targetNames)
+        {
+            if (proxiesOnly && name == Direct) { medians[name] = null; continue; }
+            var mine = samples.Where(s => target(s) == name).Select(value).ToList();
+            medians[name] = mine.Count == 0 ? null : Median(mine);
+        }
+        string? best = null;
+        foreach (var n in NginxVariants)
+        {
+            if (medians.GetValueOrDefault(n) is not { } v) continue;
+            if (best is null || (higher ? v > medians[best]!.Value : v < medians[best]!.Value)) best = n;
+        }
+        double? Ratio(string? other) =>
+            ratios && other is not null && medians.GetValueOrDefault(Orleans) is { } o && medians.GetValueOrDefault(other) is { } d && d != 0 ? o / d : null;
+        rows.Add(new MetricRow(key, label, unit, higher, medians, best, Ratio(best), vsDirect ? Ratio(Direct) : null));
+    }
+
     private List<MetricRow> BuildRows()
     {
         var rows = new List<MetricRow>();
-        void Add<T>(string key, string label, string unit, bool higher, List<T> samples, Func<T, string> target, Func<T, double?> value, bool proxiesOnly = false, bool ratios = true, bool vsDirect = true)
+        void Add<T>(string key, string label, string unit, bool higher, List<T> samples, Func<T, string> target, Func<T, double?> value, bool proxiesOnly = false, bool ratios = true, bool vsDirect = true) =>
+            AddRow(rows, key, label, unit, higher, samples, target, value, proxiesOnly, ratios, vsDirect);
+        if (_options.OnlyTls)
         {
-            var medians = new Dictionary<string, double?>();
-            foreach (var name in _targetNames)
-            {
-                if (proxiesOnly && name == Direct) { medians[name] = null; continue; }
-                var mine = samples.Where(s => target(s) == name).Select(value).ToList();
-                medians[name] = mine.Count == 0 ? null : Median(mine);
-            }
-            string? best = null;
-            foreach (var n in NginxVariants)
-            {
-                if (medians.GetValueOrDefault(n) is not { } v) continue;
-                if (best is null || (higher ? v > medians[best]!.Value : v < medians[best]!.Value)) best = n;
-            }
-            double? Ratio(string? other) =>
-                ratios && other is not null && medians.GetValueOrDefault(Orleans) is { } o && medians.GetValueOrDefault(other) is { } d && d != 0 ? o / d : null;
-            rows.Add(new MetricRow(key, label, unit, higher, medians, best, Ratio(best), vsDirect ? Ratio(Direct) : null));
+            AddTlsRows(rows);
+            return rows;
         }
 
         var logins = _runner.Logins;
@@ -240,6 +253,7 @@ internal sealed class Report
                 protocolErrors.Medians[name] = mine.Count == 0 ? null : mine.Sum();
             }
         }
+        AddTlsRows(rows);
         return rows;
     }
 
@@ -250,6 +264,11 @@ internal sealed class Report
     private List<TargetCheck> BuildChecks()
     {
         var checks = new List<TargetCheck>();
+        if (_options.OnlyTls)
+        {
+            AddTlsChecks(checks);
+            return checks;
+        }
         string F(double? v, string format = "F2") => v?.ToString(format, CultureInfo.InvariantCulture) ?? "n/a";
         void Ratio(string key, string text, double limit, bool atLeast, string? against = null)
         {
@@ -276,15 +295,8 @@ internal sealed class Report
         Ratio("login_p99_ms", "p99 login latency ≤ nginx's", 1, false);
 
         // The targets of README "Benchmark", as ratios of the same run.
-        void Versus(string text, string key, string? versusKey, string versusTarget, double limit, bool atLeast, string? versusLabel = null)
-        {
-            if (FindRow(key) is not { } row || FindRow(versusKey ?? key) is not { } other) return;
-            var mine = row.Medians.GetValueOrDefault(Orleans);
-            var theirs = other.Medians.GetValueOrDefault(versusTarget);
-            double? ratio = mine is { } m && theirs is { } t && t != 0 ? m / t : null;
-            var met = ratio is { } r && (atLeast ? r >= limit : r <= limit);
-            checks.Add(new TargetCheck(text, $"{F(mine, "F3")} vs {versusLabel ?? versusTarget} {F(theirs, "F3")} {row.Unit}: ratio {F(ratio)}", met));
-        }
+        void Versus(string text, string key, string? versusKey, string versusTarget, double limit, bool atLeast, string? versusLabel = null) =>
+            AddVersus(checks, text, key, versusKey, versusTarget, limit, atLeast, versusLabel);
         Versus("warm: proxy (+ silo) CPU per login ≤ nginx's proxy + auth server CPU per login", "warm_proxy_cpu_ms_per_login", "warm_proxy_auth_cpu_ms_per_login",
             "nginx", 1, false, "nginx proxy + auth");
         Versus("warm: proxy (+ silo) CPU per login ≤ 0.8 × OrleansMail's cold login", "warm_proxy_cpu_ms_per_login", "proxy_cpu_ms_per_login", Orleans, 0.8, false, "cold");
@@ -301,7 +313,23 @@ internal sealed class Report
         Allocations("warm_allocated_kb_per_login", "bytes allocated per login ≤ 8 KB (auth cache warm)");
         MetricsCost(checks, "proxy_cpu_ms_per_login", "metrics on: proxy CPU per login < 3 % over metrics off");
         MetricsCost(checks, "proxy_cpu_s_per_gb", "metrics on: proxy CPU per GB relayed < 3 % over metrics off");
+        AddTlsChecks(checks);
         return checks;
+    }
+
+    /// <summary>
+    /// OrleansMail's figure of row <paramref name="key"/> against <paramref name="versusTarget"/>'s figure of row
+    /// <paramref name="versusKey"/> (the same row when null), checked against <paramref name="limit"/>; absent rows add nothing.
+    /// </summary>
+    private void AddVersus(List<TargetCheck> checks, string text, string key, string? versusKey, string versusTarget, double limit, bool atLeast, string? versusLabel = null)
+    {
+        static string F(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "n/a";
+        if (FindRow(key) is not { } row || FindRow(versusKey ?? key) is not { } other) return;
+        var mine = row.Medians.GetValueOrDefault(Orleans);
+        var theirs = other.Medians.GetValueOrDefault(versusTarget);
+        double? ratio = mine is { } m && theirs is { } t && t != 0 ? m / t : null;
+        var met = ratio is { } r && (atLeast ? r >= limit : r <= limit);
+        checks.Add(new TargetCheck(text, $"{F(mine, "F3")} vs {versusLabel ?? versusTarget} {F(theirs, "F3")} {row.Unit}: ratio {F(ratio, "F2")}", met));
     }
 
     /// <summary>
@@ -349,6 +377,8 @@ internal sealed class Report
                 SmtpTargets = _options.SmtpTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 WarmTargets = _options.WarmTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
                 OAuthTargets = _options.OAuthTargets.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList(),
+                TlsTargets = _options.TlsTargets.ToDictionary(p => p.Key, p => p.Value.Select(t => new { t.Name, t.Port, Proxy = t.IsProxy }).ToList()),
+                _options.OnlyTls,
                 _options.TokenBytes,
                 _options.SmtpConcurrency, _options.SmtpMessageBytes, _options.MessagesPerConnection,
                 _options.CommandsClients, _options.CommandsDepth, _options.CommandsSeconds,
@@ -361,6 +391,7 @@ internal sealed class Report
                 Pop3Logins = _runner.Pop3Logins, SmtpLogins = _runner.SmtpLogins, SmtpMessages = _runner.Messages,
                 WarmLogins = _runner.WarmLogins, Commands = _runner.Commands, PipelinedCommands = _runner.PipelinedCommands,
                 ClusterLogins = _runner.ClusterLogins, OAuthLogins = _runner.OAuthLogins,
+                TlsLogins = _runner.TlsLogins, TlsRelay = _runner.TlsRelays,
             },
         };
         return JsonSerializer.Serialize(document, JsonOptions) + "\n";
@@ -388,6 +419,7 @@ internal sealed class Report
             "×" => "F2",
             "s/GB" => "F3",
             "KB" => "F1",
+            "%" => "F0",
             _ => "N0",
         };
         return v.ToString(format, CultureInfo.InvariantCulture);
@@ -401,8 +433,8 @@ internal sealed class Report
             : "";
         sb.AppendLine(CultureInfo.InvariantCulture, $"Run {_finished:yyyy-MM-dd HH:mm} UTC, mode `{_options.Mode}`, {Environment.ProcessorCount} cores, " +
             $"median of {_options.Rounds} interleaved round(s); logins {_options.LoginSeconds:0.#} s × concurrency {_options.Concurrency}, " +
-            $"relay {_options.RelaySeconds:0.#} s on 1 connection, {_options.IdleSessions} idle sessions" +
-            $"{smtpSettings}. {_options.Versions}");
+            $"relay {_options.RelaySeconds:0.#} s on 1 connection{(_options.OnlyTls ? "" : $", {_options.IdleSessions} idle sessions")}" +
+            $"{smtpSettings}{(_options.OnlyTls ? "; TLS scenarios only (--only tls)" : "")}. {_options.Versions}");
         sb.AppendLine();
         sb.Append("| metric |");
         foreach (var name in _targetNames) sb.Append(CultureInfo.InvariantCulture, $" {Display(name)} |");
@@ -426,8 +458,9 @@ internal sealed class Report
             "direct: Dovecot for IMAP and POP3; for SMTP Postfix's smtpd, whose AUTH PLAIN asks Dovecot's auth service (SASL), " +
             "while the proxies answer 235 themselves after their auth_http request and send XCLIENT to Postfix (xclient on). " +
             "Postfix discards every message (discard transport, queue in memory).");
+        if (_options.TlsTargets.Count > 0) sb.AppendLine().AppendLine(TlsNote);
         sb.AppendLine();
-        sb.AppendLine("| target (issues 3 part 2, 16) | measured | met |");
+        sb.AppendLine("| target (README \"Benchmark\") | measured | met |");
         sb.AppendLine("|---|---|:-:|");
         foreach (var check in Checks) sb.AppendLine(CultureInfo.InvariantCulture, $"| {check.Target} | {check.Measured} | {(check.Met ? "yes" : "**no**")} |");
         sb.AppendLine();
@@ -483,6 +516,7 @@ internal sealed class Report
     public List<string> Problems(string prefix)
     {
         var problems = new List<string>();
+        AddTlsProblems(problems);
         List<LoginSample> CheckLogins(string protocol, BenchTarget target, List<LoginSample> samples)
         {
             var mine = samples.Where(s => s.Target == target.Name).ToList();
@@ -551,11 +585,12 @@ internal sealed class Report
             if (mine.Any(s => s.AuthDecisions > _options.Users)) problems.Add($"{target.Name}: the auth cache did not answer (auth requests {string.Join(", ", mine.Select(s => s.AuthDecisions))})");
         }
         // The rows of README "Benchmark"'s scenarios are in the table, with OrleansMail's (or the cluster's) figure.
-        var rows = new List<(string Key, string Column)>
+        var rows = new List<(string Key, string Column)>();
+        if (!_options.OnlyTls)
         {
-            ("commands_per_second", Orleans), ("proxy_cpu_ms_per_1000_commands", Orleans),
-            ("pipelined_commands_per_second", Orleans), ("pipelined_proxy_cpu_ms_per_1000_commands", Orleans),
-        };
+            rows.AddRange([("commands_per_second", Orleans), ("proxy_cpu_ms_per_1000_commands", Orleans),
+                ("pipelined_commands_per_second", Orleans), ("pipelined_proxy_cpu_ms_per_1000_commands", Orleans)]);
+        }
         if (_options.MetricsUrls.ContainsKey(Orleans)) rows.Add(("allocated_kb_per_login", Orleans));
         if (_options.OAuthTargets.Any(t => t.Name == Orleans))
         {

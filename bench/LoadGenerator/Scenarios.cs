@@ -148,7 +148,8 @@ internal static class Scenarios
     /// One connection as <see cref="BenchUsers.RelayUser"/>: LOGIN, SELECT INBOX, then <c>FETCH 1 BODY.PEEK[]</c>
     /// (the 10 MB message) one after another until <paramref name="duration"/> or <paramref name="maxFetches"/>.
     /// </summary>
-    public static async Task<RelayRun> RelayAsync(int port, TimeSpan duration, long maxFetches, BenchUsers users)
+    /// <param name="tls">Implicit TLS: the handshake right after connecting (the FETCHes then run encrypted); null: plaintext.</param>
+    public static async Task<RelayRun> RelayAsync(int port, TimeSpan duration, long maxFetches, BenchUsers users, TlsClient? tls = null)
     {
         using var overall = new CancellationTokenSource(duration + StepTimeout + StepTimeout);
         var token = overall.Token;
@@ -157,6 +158,7 @@ internal static class Scenarios
         try
         {
             using var connection = await LineConnection.ConnectAsync(port, 256 * 1024, token);
+            if (tls is not null) await connection.StartTlsAsync(tls, token);
             await connection.ExpectImapGreetingAsync(token);
             await connection.SendAsync(users.RelayLogin, token);
             await connection.ExpectTaggedOkAsync(TagA, token);
@@ -275,14 +277,12 @@ internal static class Scenarios
     /// passed or <paramref name="maxMessages"/> were started. A message counts once its end-of-data 250 arrived.
     /// </summary>
     public static async Task<MessageRun> SmtpMessagesAsync(
-        int port, int concurrency, TimeSpan duration, long maxMessages, int messagesPerConnection, byte[] message, SmtpLoginDialogue dialogue)
+        int port, int concurrency, TimeSpan duration, long maxMessages, int messagesPerConnection, byte[] message, ILoginDialogue dialogue)
     {
         long started = 0, messages = 0, errors = 0;
         string? firstError = null;
         var stopwatch = Stopwatch.StartNew();
-        var data = new byte[message.Length + DataEnd.Length];
-        message.CopyTo(data, 0);
-        DataEnd.CopyTo(data.AsMemory(message.Length));
+        var data = WithDataEnd(message);
 
         async Task Worker(int w)
         {
@@ -297,14 +297,7 @@ internal static class Scenarios
                     await dialogue.LoginAsync(connection, w + k * concurrency, token);
                     for (var m = 0; m < messagesPerConnection && stopwatch.Elapsed < duration && Interlocked.Increment(ref started) <= maxMessages; m++)
                     {
-                        await connection.SendAsync(MailFrom, token);
-                        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
-                        await connection.SendAsync(RcptTo, token);
-                        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
-                        await connection.SendAsync(Data, token);
-                        await connection.ExpectSmtpReplyAsync(Code354, token);
-                        await connection.SendAsync(data, token);
-                        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+                        await SendMessageAsync(connection, data, token);
                         Interlocked.Increment(ref messages);
                     }
                     await dialogue.LogoutAsync(connection, token);
@@ -320,6 +313,31 @@ internal static class Scenarios
 
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(() => Worker(w))));
         return new MessageRun(messages, messages * message.Length, stopwatch.Elapsed.TotalSeconds, errors, firstError);
+    }
+
+    /// <summary>
+    /// One SMTP transaction, no pipelining: MAIL FROM, 250, RCPT TO, 250, DATA, 354, <paramref name="dataWithDot"/> (the
+    /// message and the final dot), 250.
+    /// </summary>
+    public static async ValueTask SendMessageAsync(LineConnection connection, ReadOnlyMemory<byte> dataWithDot, CancellationToken token)
+    {
+        await connection.SendAsync(MailFrom, token);
+        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+        await connection.SendAsync(RcptTo, token);
+        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+        await connection.SendAsync(Data, token);
+        await connection.ExpectSmtpReplyAsync(Code354, token);
+        await connection.SendAsync(dataWithDot, token);
+        await connection.ExpectSmtpReplyAsync(SmtpLoginDialogue.Code250, token);
+    }
+
+    /// <summary>The message followed by the end-of-data line (<c>.</c> CRLF).</summary>
+    public static byte[] WithDataEnd(byte[] message)
+    {
+        var data = new byte[message.Length + DataEnd.Length];
+        message.CopyTo(data, 0);
+        DataEnd.CopyTo(data.AsMemory(message.Length));
+        return data;
     }
 
     /// <summary>
