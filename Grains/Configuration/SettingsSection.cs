@@ -24,8 +24,8 @@ namespace OrleansMail.Grains.Configuration;
 /// </summary>
 public class SettingsSection
 {
-    private readonly IConfigurationSection _home;
-    private readonly IReadOnlyList<IConfigurationSection> _lookup;
+    private readonly IConfiguration _home;
+    private readonly IReadOnlyList<IConfiguration> _lookup;
     private readonly Func<string, string?> _alias;
     private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
 
@@ -33,6 +33,11 @@ public class SettingsSection
     /// <param name="lookup">Where a key is looked up, most specific first; <paramref name="home"/> alone when null.</param>
     /// <param name="alias">A key's nginx-style name (<see cref="SnakeCase"/>), or null when it has none.</param>
     public SettingsSection(IConfigurationSection home, IReadOnlyList<IConfigurationSection>? lookup = null, Func<string, string?>? alias = null)
+        : this((IConfiguration)home, lookup, alias)
+    {
+    }
+
+    private SettingsSection(IConfiguration home, IReadOnlyList<IConfiguration>? lookup, Func<string, string?>? alias)
     {
         _home = home;
         _lookup = lookup ?? [home];
@@ -43,12 +48,18 @@ public class SettingsSection
     public static SettingsSection Of(IConfiguration configuration, string name, Func<string, string?>? alias = null) =>
         new(configuration.GetSection(name), alias: alias);
 
+    /// <summary>
+    /// The top-level keys (<c>ShutdownTimeout</c>, <c>WorkerConnections</c>), read with the same grammar. The root also
+    /// holds environment variables and .NET's own sections, so <see cref="RefuseUnknownKeys(string[])"/> is not for it.
+    /// </summary>
+    public static SettingsSection Root(IConfiguration configuration) => new(configuration, null, null);
+
     /// <summary>The nginx-style name of a PascalCase key: <c>AuthCacheTtl</c> → <c>auth_cache_ttl</c>, <c>BruteforceIpv4Prefix</c> → <c>bruteforce_ipv4_prefix</c>.</summary>
     public static string SnakeCase(string key) =>
         string.Concat(key.Select((c, i) => i > 0 && char.IsAsciiLetterUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     /// <summary>The section's own path, e.g. <c>LoginPolicy</c> or <c>Mail:Servers:0</c>.</summary>
-    public string Path => _home.Path;
+    public string Path => _home is IConfigurationSection section ? section.Path : "";
 
     /// <summary>The configuration section that holds <paramref name="key"/> (under either name), most specific first; null when none does.</summary>
     protected IConfigurationSection? Find(string key)
@@ -65,7 +76,7 @@ public class SettingsSection
     }
 
     /// <summary>The full path of <paramref name="key"/> as written, or under the home section when it is set nowhere.</summary>
-    public string KeyPath(string key) => Find(key)?.Path ?? $"{_home.Path}:{key}";
+    public string KeyPath(string key) => Find(key)?.Path ?? (Path.Length > 0 ? $"{Path}:{key}" : key);
 
     public InvalidConfigurationException Invalid(string key, string? value, string reason) => new(KeyPath(key), value, reason);
 
@@ -159,7 +170,7 @@ public class SettingsSection
     /// Call it once the section has been read.
     /// </summary>
     public void RefuseUnknownKeys(params string[] alsoKnown) =>
-        RefuseUnknownKeys(_home, _read.Concat(alsoKnown).ToHashSet(StringComparer.OrdinalIgnoreCase), "unknown setting; see the README's table of this section");
+        RefuseUnknownKeys(_home as IConfigurationSection ?? throw new InvalidOperationException("the root holds keys of other sources too"), _read.Concat(alsoKnown).ToHashSet(StringComparer.OrdinalIgnoreCase), "unknown setting; see the README's table of this section");
 
     /// <summary>Refuses every key of <paramref name="section"/> not in <paramref name="known"/>, naming the first one found.</summary>
     public static void RefuseUnknownKeys(IConfigurationSection section, IReadOnlySet<string> known, string reason)

@@ -123,4 +123,15 @@ public sealed class SettingsSectionTests
         Assert.Equal(3, scope.Int("MaxErrors", 5, 0));
         Assert.Equal("Mail:Servers:0:ProxyBuffer", scope.KeyPath("ProxyBuffer"));
     }
+
+    [Fact]
+    public void TopLevelKeysAreReadWithTheSameGrammarAndNamedAsWritten()
+    {
+        var root = SettingsSection.Root(new ConfigurationBuilder().AddInMemoryCollection([
+            new("ShutdownTimeout", "soon"), new("WorkerConnections", "+5"), new("ShutdownDelay", "1m")]).Build());
+        Assert.Equal("ShutdownTimeout", Assert.Throws<InvalidConfigurationException>(() => root.Time("ShutdownTimeout", TimeSpan.Zero)).Key);
+        Assert.Equal("WorkerConnections", Assert.Throws<InvalidConfigurationException>(() => root.Int("WorkerConnections", 1, 1)).Key);
+        Assert.Equal(TimeSpan.FromMinutes(1), root.Time("ShutdownDelay", TimeSpan.Zero));
+        Assert.Equal("PreloginConnectionsPerAddress", root.KeyPath("PreloginConnectionsPerAddress"));
+    }
 }
