@@ -25,6 +25,7 @@ try
     UpstreamPoolSettings.From(builder.Configuration);
     AdminToken.From(builder.Configuration);
     MetricsSettings.From(builder.Configuration);
+    HealthSettings.RefuseUnknownKeys(builder.Configuration);
     if (cluster.Mode == ClusterMode.Embedded)
         throw new InvalidConfigurationException("Cluster:Mode", "Embedded", "a Silo process runs Localhost or Redis clustering; Embedded is for Frontend");
     kubernetes = KubernetesHosting.From(builder.Configuration);

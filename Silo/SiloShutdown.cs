@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Configuration;
 
 namespace OrleansMail.Silo;
 
@@ -16,12 +16,6 @@ internal static class SiloShutdown
 {
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
 
-    public static TimeSpan Timeout(IConfiguration configuration)
-    {
-        var text = configuration["ShutdownTimeout"];
-        if (text is null) return Default;
-        return NginxValueParser.TryParseTime(text, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new InvalidConfigurationException("ShutdownTimeout", text, "expected a time such as 30s or 1m");
-    }
+    public static TimeSpan Timeout(IConfiguration configuration) =>
+        SettingsSection.Root(configuration).Time("ShutdownTimeout", Default, minimum: TimeSpan.FromMilliseconds(1));
 }

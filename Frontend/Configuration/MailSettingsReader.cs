@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using OrleansMail.Frontend.ProxyProtocol;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Hosting;
 using OrleansMail.Grains.Interfaces;
 
@@ -45,14 +46,8 @@ public static partial class MailSettingsReader
     /// A misspelt key would otherwise be a setting silently left at its default. The known keys are those of the
     /// directive table the nginx configuration uses (<see cref="Nginx.NginxDirectives"/>), so both sources agree.
     /// </summary>
-    private static void RefuseUnknownKeys(IConfigurationSection section, IReadOnlySet<string> known)
-    {
-        foreach (var child in section.GetChildren())
-        {
-            if (!known.Contains(child.Key))
-                throw new InvalidConfigurationException(child.Path, child.Value, "unknown setting; the keys are nginx's mail directives in PascalCase (see the README's table)");
-        }
-    }
+    private static void RefuseUnknownKeys(IConfigurationSection section, IReadOnlySet<string> known) =>
+        SettingsSection.RefuseUnknownKeys(section, known, "unknown setting; the keys are nginx's mail directives in PascalCase (see the README's table)");
 
     private static ServerSettings ReadServer(Scope scope)
     {
@@ -156,83 +151,19 @@ public static partial class MailSettingsReader
         return uri.ToString();
     }
 
-    /// <summary>A server section and the mail section it inherits from; for a per-upstream override, that entry first.</summary>
+    /// <summary>
+    /// A server section and the mail section it inherits from; for a per-upstream override, that entry first. The
+    /// values are read with the one grammar of every section (<see cref="SettingsSection"/>); what only the mail
+    /// directives need (SASL mechanisms, resolvers, headers, SNI names) is here.
+    /// </summary>
     internal sealed class Scope(IConfigurationSection mail, IConfigurationSection server, IConfigurationSection? upstream = null)
+        : SettingsSection(server, upstream is null ? [server, mail] : [upstream, server, mail])
     {
-        public IConfigurationSection Mail => mail;
+        public IConfigurationSection Mail { get; } = mail;
 
-        public IConfigurationSection Server => server;
+        public IConfigurationSection Server { get; } = server;
 
-        private IConfigurationSection? SectionWith(string key)
-        {
-            if (upstream is not null && upstream.GetSection(key).Exists()) return upstream.GetSection(key);
-            if (server.GetSection(key).Exists()) return server.GetSection(key);
-            if (mail.GetSection(key).Exists()) return mail.GetSection(key);
-            return null;
-        }
-
-        private string KeyPath(string key) => SectionWith(key)?.Path ?? $"{server.Path}:{key}";
-
-        public InvalidConfigurationException Invalid(string key, string? value, string reason) => new(KeyPath(key), value, reason);
-
-        public string? ServerOnly(string key) => server[key];
-
-        public string? Get(string key) => SectionWith(key)?.Value;
-
-        public TimeSpan Time(string key, TimeSpan fallback)
-        {
-            var text = Get(key);
-            if (text is null) return fallback;
-            return NginxValueParser.TryParseTime(text, out var value) ? value : throw Invalid(key, text, "expected a time such as 500ms, 60s, 10m, 24h");
-        }
-
-        /// <summary>
-        /// A size, as nginx's ngx_conf_set_size_slot() takes it: any value its parser reads, 0 included (nginx accepts
-        /// <c>smtp_client_buffer 128</c>; a line longer than the buffer gets the protocol's error, as in nginx). The
-        /// buffers are longest-line limits, not allocations, so a value beyond 2 GB means the same as 2 GB.
-        /// </summary>
-        public int Size(string key, int fallback)
-        {
-            var text = Get(key);
-            if (text is null) return fallback;
-            if (!NginxValueParser.TryParseAnySize(text, out var value)) throw Invalid(key, text, "expected a size such as 4096, 4k, 1m");
-            return (int)Math.Min(value, int.MaxValue);
-        }
-
-        /// <summary>A number, as nginx's ngx_conf_set_num_slot() takes it (digits; a larger value than fits means "no limit").</summary>
-        public int Int(string key, int fallback, int min)
-        {
-            var text = Get(key);
-            if (text is null) return fallback;
-            var trimmed = text.Trim();
-            if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit))
-            {
-                var value = long.TryParse(trimmed, out var n) ? Math.Min(n, int.MaxValue) : int.MaxValue;
-                if (value >= min) return (int)value;
-            }
-            return int.TryParse(trimmed, out var signed) && signed >= min ? signed : throw Invalid(key, text, $"expected a whole number >= {min}");
-        }
-
-        public bool Bool(string key, bool fallback)
-        {
-            var text = Get(key);
-            return text?.Trim().ToLowerInvariant() switch
-            {
-                null => fallback,
-                "on" or "true" or "yes" or "1" => true,
-                "off" or "false" or "no" or "0" => false,
-                _ => throw Invalid(key, text, "expected on or off"),
-            };
-        }
-
-        public IReadOnlyList<string> List(string key, IReadOnlyList<string> fallback)
-        {
-            var section = SectionWith(key);
-            if (section is null) return fallback;
-            var children = section.GetChildren().ToList();
-            if (children.Count > 0) return children.Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList();
-            return (section.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        }
+        public string? ServerOnly(string key) => Server[key];
 
         /// <summary>An <c>*_auth</c> list; each protocol allows its own names (nginx refuses the others too).</summary>
         public SaslMechanisms Mechanisms(string key, IReadOnlyList<string> fallback, params string[] allowed)
@@ -293,12 +224,12 @@ public static partial class MailSettingsReader
 
         /// <summary>The names under a section (e.g. the server names under SslSni), the server's own else the mail's.</summary>
         public IReadOnlyList<string> Children(string key) =>
-            SectionWith(key)?.GetChildren().Select(c => c.Key).ToList() ?? [];
+            Find(key)?.GetChildren().Select(c => c.Key).ToList() ?? [];
 
         /// <summary>A repeatable directive whose entries hold spaces: an array, or one string for a single entry.</summary>
         public IReadOnlyList<string> Entries(string key)
         {
-            var section = SectionWith(key);
+            var section = Find(key);
             if (section is null) return [];
             var children = section.GetChildren().ToList();
             return children.Count > 0 ? children.Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList() : [section.Value ?? ""];
@@ -307,7 +238,7 @@ public static partial class MailSettingsReader
         public IReadOnlyList<KeyValuePair<string, string>> Headers(string key)
         {
             // A server's own list replaces the inherited one, as auth_http_header does in nginx.
-            var section = SectionWith(key);
+            var section = Find(key);
             if (section is null) return [];
             var headers = new List<KeyValuePair<string, string>>();
             foreach (var child in section.GetChildren())

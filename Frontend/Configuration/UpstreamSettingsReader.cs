@@ -40,31 +40,17 @@ internal static class UpstreamSettingsReader
 
     private static UpstreamSettings ReadOne(MailSettingsReader.Scope scope)
     {
-        var proxyProtocol = scope.Get("ProxyProtocol")?.Trim().ToLowerInvariant() switch
-        {
-            null or "off" => ProxyProtocolVersion.Off,
-            "on" => ProxyProtocolVersion.V1,
-            "v2" => ProxyProtocolVersion.V2,
-            var other => throw scope.Invalid("ProxyProtocol", other, "expected off, on or v2"),
-        };
-        var oauthLogin = scope.Get("ProxyOAuthLogin")?.Trim().ToLowerInvariant() switch
-        {
-            null or "token" => UpstreamOAuthLogin.Token,
-            "password" => UpstreamOAuthLogin.Password,
-            var other => throw scope.Invalid("ProxyOAuthLogin", other, "expected token or password"),
-        };
+        var proxyProtocol = scope.Choice("ProxyProtocol", ProxyProtocolVersion.Off,
+            ("off", ProxyProtocolVersion.Off), ("on", ProxyProtocolVersion.V1), ("v2", ProxyProtocolVersion.V2));
+        var oauthLogin = scope.Choice("ProxyOAuthLogin", UpstreamOAuthLogin.Token,
+            ("token", UpstreamOAuthLogin.Token), ("password", UpstreamOAuthLogin.Password));
         return new UpstreamSettings(proxyProtocol, scope.Bool("ProxyImapId", false), ReadTls(scope), oauthLogin);
     }
 
     private static UpstreamTlsSettings ReadTls(MailSettingsReader.Scope scope)
     {
-        var mode = scope.Get("ProxySsl")?.Trim().ToLowerInvariant() switch
-        {
-            null or "off" => UpstreamTlsMode.Off,
-            "on" => UpstreamTlsMode.On,
-            "starttls" => UpstreamTlsMode.StartTls,
-            var other => throw scope.Invalid("ProxySsl", other, "expected off, on or starttls"),
-        };
+        var mode = scope.Choice("ProxySsl", UpstreamTlsMode.Off,
+            ("off", UpstreamTlsMode.Off), ("on", UpstreamTlsMode.On), ("starttls", UpstreamTlsMode.StartTls));
 
         X509Certificate2Collection? trusted = null;
         if (scope.Get("ProxySslTrustedCertificate") is { } caPath)

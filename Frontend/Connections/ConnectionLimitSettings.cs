@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Frontend.Connections;
@@ -63,12 +64,6 @@ public sealed record ConnectionLimitSettings(int WorkerConnections, int Prelogin
         return null;
     }
 
-    private static int Count(IConfiguration configuration, string key, int fallback, int min)
-    {
-        var value = configuration[key];
-        if (value is null) return fallback;
-        if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < min)
-            throw new InvalidConfigurationException(key, value, $"expected a whole number of at least {min}");
-        return count;
-    }
+    private static int Count(IConfiguration configuration, string key, int fallback, int min) =>
+        SettingsSection.Root(configuration).Int(key, fallback, min);
 }

@@ -91,6 +91,7 @@ public static class MailProxyApplication
         {
             adminListen = EmbeddedAdminListen(builder.Configuration, cluster);
             healthListen = HealthListen(builder.Configuration);
+            HealthSettings.RefuseUnknownKeys(builder.Configuration);
             MetricsSettings.From(builder.Configuration);
         }
         catch (InvalidConfigurationException e) when (nginx is not null) { throw nginx.At(e); }

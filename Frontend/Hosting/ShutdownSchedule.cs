@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using OrleansMail.Frontend.Configuration.Nginx;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Frontend.Hosting;
@@ -47,10 +48,7 @@ internal sealed record ShutdownSchedule(TimeSpan Delay, TimeSpan Timeout)
 
     private static TimeSpan Time(IConfiguration configuration, NginxConfiguration? nginx, string key, TimeSpan fallback)
     {
-        var text = configuration[key];
-        if (text is null) return fallback;
-        if (NginxValueParser.TryParseTime(text, out var value)) return value;
-        var error = new InvalidConfigurationException(key, text, "expected a time such as 0, 5s, 30s or 5m");
-        throw nginx is null ? error : nginx.At(error);
+        try { return SettingsSection.Root(configuration).Time(key, fallback); }
+        catch (InvalidConfigurationException error) when (nginx is not null) { throw nginx.At(error); }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Grains.Admin;
@@ -18,7 +19,10 @@ public static class AdminToken
     /// <summary>The token, or null when none is set (the admin API is then off); throws for one too short.</summary>
     public static string? From(IConfiguration configuration)
     {
-        var token = configuration[Key]?.Trim();
+        var section = SettingsSection.Of(configuration, "Admin");
+        var token = section.Get("Token")?.Trim();
+        // Admin:Listen is the Frontend's (the embedded silo's admin API, Frontend/Hosting/MailProxyApplication.cs).
+        section.RefuseUnknownKeys("Listen");
         if (string.IsNullOrEmpty(token)) return null;
         var bytes = Encoding.UTF8.GetByteCount(token);
         if (bytes < MinimumBytes)

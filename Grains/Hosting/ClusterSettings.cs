@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Configuration;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -43,106 +44,84 @@ public sealed record ClusterSettings(
 
     public const string SectionName = "Cluster";
 
+    /// <summary>Read by the Silo alone (Silo/Kubernetes/KubernetesHosting.cs), known here so both processes accept one file.</summary>
+    public const string KubernetesKey = "Kubernetes";
+
     /// <summary>Reads and validates the section; a bad value stops start-up naming the key.</summary>
     public static ClusterSettings From(IConfiguration configuration, ClusterMode defaultMode)
     {
-        var section = configuration.GetSection(SectionName);
-        var modeText = section["Mode"];
-        var mode = defaultMode;
-        if (!string.IsNullOrWhiteSpace(modeText) && !Enum.TryParse(modeText, ignoreCase: true, out mode))
-            throw new InvalidConfigurationException($"{SectionName}:Mode", modeText, "expected Embedded, Localhost or Redis");
+        var section = SettingsSection.Of(configuration, SectionName, key => key == "AllowedAuthServers" ? "allowed_auth_servers" : null);
+        var mode = string.IsNullOrWhiteSpace(section.Get("Mode"))
+            ? defaultMode
+            : section.Choice("Mode", defaultMode, Enum.GetValues<ClusterMode>().Select(m => (m.ToString(), m)).ToArray());
 
-        var redis = section["Redis"];
+        var redis = section.Get("Redis");
         if (mode == ClusterMode.Redis && string.IsNullOrWhiteSpace(redis))
-            throw new InvalidConfigurationException($"{SectionName}:Redis", redis, "Redis clustering needs a Redis connection string, e.g. 127.0.0.1:6379");
+            throw section.Invalid("Redis", redis, "Redis clustering needs a Redis connection string, e.g. 127.0.0.1:6379");
         if (mode == ClusterMode.Redis)
         {
             // The error shows the connection string and the parser's reason without the password (README "Cluster").
             try { StackExchange.Redis.ConfigurationOptions.Parse(redis!); }
             catch (Exception e)
             {
-                throw new InvalidConfigurationException($"{SectionName}:Redis", RedisConnectionString.Redacted(redis), RedisConnectionString.Scrub(e.Message, redis!));
+                throw section.Invalid("Redis", RedisConnectionString.Redacted(redis), RedisConnectionString.Scrub(e.Message, redis!));
             }
         }
 
-        return new ClusterSettings(
+        section.Child("Tls");
+        var settings = new ClusterSettings(
             mode,
             redis,
             NonEmpty(section, "ServiceId", "orleansmail"),
             NonEmpty(section, "ClusterId", "default"),
-            Port(section, "SiloPort", 11111),
-            Port(section, "GatewayPort", 30000),
+            section.Int("SiloPort", 11111, 0, 65535),
+            section.Int("GatewayPort", 30000, 0, 65535),
             Address(section, "AdvertisedIp"))
         {
-            ProbeTimeout = Time(section, "ProbeTimeout", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100)),
-            MissedProbesLimit = Count(section, "MissedProbesLimit", 3, 1, 10),
-            LoginRetryBudget = Time(section, "LoginRetryBudget", TimeSpan.FromSeconds(10), TimeSpan.Zero),
+            ProbeTimeout = section.Time("ProbeTimeout", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100)),
+            MissedProbesLimit = section.Int("MissedProbesLimit", 3, 1, 10),
+            LoginRetryBudget = section.Time("LoginRetryBudget", TimeSpan.FromSeconds(10)),
             Tls = ClusterTlsSettings.From(configuration, mode),
             RedisTlsCa = RedisCa(section, mode == ClusterMode.Redis ? redis : null),
             AllowedAuthServers = AuthServers(section),
         };
+        section.RefuseUnknownKeys(KubernetesKey);
+        return settings;
     }
 
-    private static PrivateCa? RedisCa(IConfigurationSection section, string? redis)
+    private static PrivateCa? RedisCa(SettingsSection section, string? redis)
     {
-        var path = section["RedisTlsCa"];
+        var path = section.Get("RedisTlsCa");
         if (string.IsNullOrWhiteSpace(path)) return null;
         // Without ssl=true the CA would silently protect nothing.
         if (redis is not null && !StackExchange.Redis.ConfigurationOptions.Parse(redis).Ssl)
-            throw new InvalidConfigurationException($"{SectionName}:RedisTlsCa", path, $"{SectionName}:Redis has no ssl=true, so there is no server certificate to check");
-        return PrivateCa.Load($"{SectionName}:RedisTlsCa", path.Trim());
+            throw section.Invalid("RedisTlsCa", path, $"{SectionName}:Redis has no ssl=true, so there is no server certificate to check");
+        return PrivateCa.Load(section.KeyPath("RedisTlsCa"), path.Trim());
     }
 
-    private static IReadOnlyList<string> AuthServers(IConfigurationSection section)
+    private static IReadOnlyList<string> AuthServers(SettingsSection section)
     {
-        var (key, items) = SettingsValues.List(section, "AllowedAuthServers", "allowed_auth_servers");
+        var items = section.List("AllowedAuthServers", []);
         foreach (var item in items)
             if (!AuthHttp.AuthServerUrl.TryNormalize(item, out _))
-                throw new InvalidConfigurationException(key, item, "expected auth_http URLs such as http://auth.internal:9000/auth");
+                throw section.Invalid("AllowedAuthServers", item, "expected auth_http URLs such as http://auth.internal:9000/auth");
         return items;
     }
 
-    private static TimeSpan Time(IConfigurationSection section, string key, TimeSpan fallback, TimeSpan minimum)
+    private static string NonEmpty(SettingsSection section, string key, string fallback)
     {
-        var value = section[key];
+        var value = section.Get(key);
         if (value is null) return fallback;
-        if (!NginxValueParser.TryParseTime(value, out var time) || time < minimum)
-            throw new InvalidConfigurationException($"{SectionName}:{key}", value, $"expected a time of at least {minimum.TotalMilliseconds} ms, such as 500ms, 2s or 1m");
-        return time;
-    }
-
-    private static int Count(IConfigurationSection section, string key, int fallback, int min, int max)
-    {
-        var value = section[key];
-        if (value is null) return fallback;
-        if (!int.TryParse(value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) || count < min || count > max)
-            throw new InvalidConfigurationException($"{SectionName}:{key}", value, $"expected a whole number {min}-{max}");
-        return count;
-    }
-
-    private static string NonEmpty(IConfigurationSection section, string key, string fallback)
-    {
-        var value = section[key];
-        if (value is null) return fallback;
-        if (value.Trim().Length == 0) throw new InvalidConfigurationException($"{SectionName}:{key}", value, "must not be empty");
+        if (value.Trim().Length == 0) throw section.Invalid(key, value, "must not be empty");
         return value.Trim();
     }
 
-    private static System.Net.IPAddress? Address(IConfigurationSection section, string key)
+    private static System.Net.IPAddress? Address(SettingsSection section, string key)
     {
-        var value = section[key];
+        var value = section.Get(key);
         if (string.IsNullOrWhiteSpace(value)) return null;
         if (!System.Net.IPAddress.TryParse(value, out var address))
-            throw new InvalidConfigurationException($"{SectionName}:{key}", value, "expected an IP address that other silos and front ends can reach");
+            throw section.Invalid(key, value, "expected an IP address that other silos and front ends can reach");
         return address;
-    }
-
-    private static int Port(IConfigurationSection section, string key, int fallback)
-    {
-        var value = section[key];
-        if (value is null) return fallback;
-        if (!int.TryParse(value, out var port) || port is < 0 or > 65535)
-            throw new InvalidConfigurationException($"{SectionName}:{key}", value, "expected a port number 0-65535");
-        return port;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Configuration;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -27,32 +28,21 @@ public sealed record ClusterTlsSettings(bool On, bool ExplicitlyOff, X509Certifi
     /// <summary>Reads and validates the section for a process of the given cluster mode.</summary>
     public static ClusterTlsSettings From(IConfiguration configuration, ClusterMode mode)
     {
-        var section = configuration.GetSection(SectionName);
-        var modeText = section["Mode"];
-        var certificatePath = section["Certificate"];
-        bool on;
-        switch (modeText?.Trim().ToLowerInvariant())
-        {
-            case null or "":
-                on = !string.IsNullOrWhiteSpace(certificatePath);
-                // A Redis cluster is reachable over the network: a login's password crosses it to the grains, and
-                // anyone who reaches a gateway can call them. Plain transport is a decision to write down, not a default.
-                if (!on && mode == ClusterMode.Redis)
-                    throw new InvalidConfigurationException($"{SectionName}:Mode", modeText,
-                        $"a Redis cluster needs transport TLS: set {SectionName}:Certificate, {SectionName}:Key and {SectionName}:Ca (PEM files), or {SectionName}:Mode=Off to run it in clear");
-                break;
-            case "on":
-                on = true;
-                break;
-            case "off":
-                return new ClusterTlsSettings(false, true, null, null);
-            default:
-                throw new InvalidConfigurationException($"{SectionName}:Mode", modeText, "expected On or Off");
-        }
+        var section = new SettingsSection(configuration.GetSection(SectionName));
+        var certificatePath = section.Get("Certificate");
+        var keyPath = section.Get("Key");
+        var caPath = section.Get("Ca");
+        var explicitMode = string.IsNullOrWhiteSpace(section.Get("Mode")) ? null : section.OptionalBool("Mode");
+        section.RefuseUnknownKeys();
+        if (explicitMode == false) return new ClusterTlsSettings(false, true, null, null);
+        var on = explicitMode ?? !string.IsNullOrWhiteSpace(certificatePath);
+        // A Redis cluster is reachable over the network: a login's password crosses it to the grains, and anyone who
+        // reaches a gateway can call them. Plain transport is a decision to write down, not a default.
+        if (!on && mode == ClusterMode.Redis)
+            throw section.Invalid("Mode", section.Get("Mode"),
+                $"a Redis cluster needs transport TLS: set {SectionName}:Certificate, {SectionName}:Key and {SectionName}:Ca (PEM files), or {SectionName}:Mode=Off to run it in clear");
 
         if (!on) return Off;
-        var keyPath = section["Key"];
-        var caPath = section["Ca"];
         Require(certificatePath, "Certificate", "the member's certificate (PEM)");
         Require(keyPath, "Key", "the certificate's private key (PEM)");
         Require(caPath, "Ca", "the CA bundle (PEM) that signs every member of the cluster");

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Interfaces;
 
 namespace OrleansMail.Grains.Hosting;
@@ -132,73 +133,44 @@ public sealed record LoginPolicySettings
     /// <summary>Reads and validates the section; a bad value stops start-up naming the key.</summary>
     public static LoginPolicySettings From(IConfiguration configuration)
     {
-        var section = configuration.GetSection(SectionName);
+        var section = SettingsSection.Of(configuration, SectionName, SettingsSection.SnakeCase);
         var defaults = new LoginPolicySettings();
-        return new LoginPolicySettings
+        var settings = new LoginPolicySettings
         {
-            AuthCacheTtl = Time(section, "AuthCacheTtl", "auth_cache_ttl", defaults.AuthCacheTtl),
-            AuthCacheTokenTtl = Time(section, "AuthCacheTokenTtl", "auth_cache_token_ttl", defaults.AuthCacheTokenTtl),
-            AuthCacheNegativeTtl = Time(section, "AuthCacheNegativeTtl", "auth_cache_negative_ttl", defaults.AuthCacheNegativeTtl),
-            AuthCacheStaleIfError = Time(section, "AuthCacheStaleIfError", "auth_cache_stale_if_error", defaults.AuthCacheStaleIfError),
-            AuthCacheClientAddress = Flag(section, "AuthCacheClientAddress", "auth_cache_client_address", defaults.AuthCacheClientAddress),
-            AuthCacheDigestLocal = Flag(section, "AuthCacheDigestLocal", "auth_cache_digest_local", defaults.AuthCacheDigestLocal),
-            BruteforceLoginThreshold = Number(section, "BruteforceLoginThreshold", "bruteforce_login_threshold", defaults.BruteforceLoginThreshold, 0, 100_000),
-            BruteforceAddressThreshold = Number(section, "BruteforceAddressThreshold", "bruteforce_address_threshold", defaults.BruteforceAddressThreshold, 0, 100_000),
-            BruteforceWindow = Time(section, "BruteforceWindow", "bruteforce_window", defaults.BruteforceWindow),
-            BruteforceDelay = Time(section, "BruteforceDelay", "bruteforce_delay", defaults.BruteforceDelay),
-            BruteforceDelayMax = Time(section, "BruteforceDelayMax", "bruteforce_delay_max", defaults.BruteforceDelayMax),
-            BruteforceIpv4Prefix = Number(section, "BruteforceIpv4Prefix", "bruteforce_ipv4_prefix", defaults.BruteforceIpv4Prefix, 1, 32),
-            BruteforceIpv6Prefix = Number(section, "BruteforceIpv6Prefix", "bruteforce_ipv6_prefix", defaults.BruteforceIpv6Prefix, 1, 128),
-            BruteforceRepeatWindow = Time(section, "BruteforceRepeatWindow", "bruteforce_repeat_window", defaults.BruteforceRepeatWindow),
-            BruteforceLoginBudget = Number(section, "BruteforceLoginBudget", "bruteforce_login_budget", defaults.BruteforceLoginBudget, 0, 1_000_000),
-            BruteforceLoginBudgetWindow = AtLeastOneSecond(section, "BruteforceLoginBudgetWindow", "bruteforce_login_budget_window", defaults.BruteforceLoginBudgetWindow),
-            BruteforceAdmissionInterval = Time(section, "BruteforceAdmissionInterval", "bruteforce_admission_interval", defaults.BruteforceAdmissionInterval),
-            BruteforceKnownPrefixTtl = Time(section, "BruteforceKnownPrefixTtl", "bruteforce_known_prefix_ttl", defaults.BruteforceKnownPrefixTtl),
-            LoginCase = Case(section, "LoginCase", "login_case", defaults.LoginCase),
-            TrustedNetworks = Networks(section, "TrustedNetworks", "trusted_networks"),
-            SecretHashKey = Key(section, "SecretHashKey", "secret_hash_key"),
-            SessionLimitPerLoginAddress = Number(section, "SessionLimitPerLoginAddress", "session_limit_per_login_address", defaults.SessionLimitPerLoginAddress, 0, 1_000_000),
-            SessionLimitPerLogin = Number(section, "SessionLimitPerLogin", "session_limit_per_login", defaults.SessionLimitPerLogin, 0, 1_000_000),
-            SessionLimitPerAddress = Number(section, "SessionLimitPerAddress", "session_limit_per_address", defaults.SessionLimitPerAddress, 0, 1_000_000),
-            SessionLeaseTtl = AtLeastOneSecond(section, "SessionLeaseTtl", "session_lease_ttl", defaults.SessionLeaseTtl),
+            AuthCacheTtl = section.Time("AuthCacheTtl", defaults.AuthCacheTtl),
+            AuthCacheTokenTtl = section.Time("AuthCacheTokenTtl", defaults.AuthCacheTokenTtl),
+            AuthCacheNegativeTtl = section.Time("AuthCacheNegativeTtl", defaults.AuthCacheNegativeTtl),
+            AuthCacheStaleIfError = section.Time("AuthCacheStaleIfError", defaults.AuthCacheStaleIfError),
+            AuthCacheClientAddress = section.Bool("AuthCacheClientAddress", defaults.AuthCacheClientAddress),
+            AuthCacheDigestLocal = section.Bool("AuthCacheDigestLocal", defaults.AuthCacheDigestLocal),
+            BruteforceLoginThreshold = section.Int("BruteforceLoginThreshold", defaults.BruteforceLoginThreshold, 0, 100_000),
+            BruteforceAddressThreshold = section.Int("BruteforceAddressThreshold", defaults.BruteforceAddressThreshold, 0, 100_000),
+            BruteforceWindow = section.Time("BruteforceWindow", defaults.BruteforceWindow),
+            BruteforceDelay = section.Time("BruteforceDelay", defaults.BruteforceDelay),
+            BruteforceDelayMax = section.Time("BruteforceDelayMax", defaults.BruteforceDelayMax),
+            BruteforceIpv4Prefix = section.Int("BruteforceIpv4Prefix", defaults.BruteforceIpv4Prefix, 1, 32),
+            BruteforceIpv6Prefix = section.Int("BruteforceIpv6Prefix", defaults.BruteforceIpv6Prefix, 1, 128),
+            BruteforceRepeatWindow = section.Time("BruteforceRepeatWindow", defaults.BruteforceRepeatWindow),
+            BruteforceLoginBudget = section.Int("BruteforceLoginBudget", defaults.BruteforceLoginBudget, 0, 1_000_000),
+            BruteforceLoginBudgetWindow = section.Time("BruteforceLoginBudgetWindow", defaults.BruteforceLoginBudgetWindow, TimeSpan.FromSeconds(1)),
+            BruteforceAdmissionInterval = section.Time("BruteforceAdmissionInterval", defaults.BruteforceAdmissionInterval),
+            BruteforceKnownPrefixTtl = section.Time("BruteforceKnownPrefixTtl", defaults.BruteforceKnownPrefixTtl),
+            LoginCase = section.Choice("LoginCase", defaults.LoginCase, ("insensitive", LoginCase.Insensitive), ("sensitive", LoginCase.Sensitive)),
+            TrustedNetworks = Networks(section),
+            SecretHashKey = Key(section),
+            SessionLimitPerLoginAddress = section.Int("SessionLimitPerLoginAddress", defaults.SessionLimitPerLoginAddress, 0, 1_000_000),
+            SessionLimitPerLogin = section.Int("SessionLimitPerLogin", defaults.SessionLimitPerLogin, 0, 1_000_000),
+            SessionLimitPerAddress = section.Int("SessionLimitPerAddress", defaults.SessionLimitPerAddress, 0, 1_000_000),
+            SessionLeaseTtl = section.Time("SessionLeaseTtl", defaults.SessionLeaseTtl, TimeSpan.FromSeconds(1)),
         };
+        section.RefuseUnknownKeys();
+        return settings;
     }
 
-    // The readers are shared with the UpstreamPools section (SettingsValues); these names keep the list above short.
-    private static TimeSpan Time(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback) =>
-        SettingsValues.Time(section, pascal, nginx, fallback);
-
-    private static bool Flag(IConfigurationSection section, string pascal, string nginx, bool fallback) =>
-        SettingsValues.Flag(section, pascal, nginx, fallback);
-
-    /// <summary>A time of at least a second: a lease renewed every third of its life must outlive a grain call.</summary>
-    private static TimeSpan AtLeastOneSecond(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback)
+    private static IReadOnlyList<IPNetwork> Networks(SettingsSection section)
     {
-        var time = Time(section, pascal, nginx, fallback);
-        if (time >= TimeSpan.FromSeconds(1)) return time;
-        var (key, value) = SettingsValues.Find(section, pascal, nginx);
-        throw new InvalidConfigurationException(key, value!, "expected a time of at least 1s");
-    }
-
-    private static LoginCase Case(IConfigurationSection section, string pascal, string nginx, LoginCase fallback)
-    {
-        var (key, value) = SettingsValues.Find(section, pascal, nginx);
-        return value?.Trim().ToLowerInvariant() switch
-        {
-            null or "" => fallback,
-            "insensitive" => LoginCase.Insensitive,
-            "sensitive" => LoginCase.Sensitive,
-            _ => throw new InvalidConfigurationException(key, value, "expected insensitive or sensitive"),
-        };
-    }
-
-    private static int Number(IConfigurationSection section, string pascal, string nginx, int fallback, int min, int max) =>
-        SettingsValues.Number(section, pascal, nginx, fallback, min, max);
-
-    /// <summary>A list: either the children of the key (JSON array) or one value separated by spaces or commas.</summary>
-    private static IReadOnlyList<IPNetwork> Networks(IConfigurationSection section, string pascal, string nginx)
-    {
-        var (key, texts) = SettingsValues.List(section, pascal, nginx);
+        const string key = "TrustedNetworks";
+        var texts = section.List(key, []);
         var networks = new List<IPNetwork>(texts.Count);
         foreach (var text in texts)
         {
@@ -208,18 +180,19 @@ public sealed record LoginPolicySettings
             else if (IPAddress.TryParse(trimmed, out var address))
                 networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
             else
-                throw new InvalidConfigurationException(key, text, "expected an address or a network such as 10.0.0.0/8 or 2001:db8::/32");
+                throw section.Invalid(key, text, "expected an address or a network such as 10.0.0.0/8 or 2001:db8::/32");
         }
         return networks;
     }
 
-    private static byte[]? Key(IConfigurationSection section, string pascal, string nginx)
+    private static byte[]? Key(SettingsSection section)
     {
-        var (key, value) = SettingsValues.Find(section, pascal, nginx);
+        const string key = "SecretHashKey";
+        var value = section.Get(key);
         if (string.IsNullOrWhiteSpace(value)) return null;
         byte[] bytes;
         try { bytes = Convert.FromBase64String(value.Trim()); }
-        catch (FormatException) { throw new InvalidConfigurationException(key, "(hidden)", "expected base64"); }
-        return bytes.Length >= 32 ? bytes : throw new InvalidConfigurationException(key, "(hidden)", "expected at least 32 bytes of key");
+        catch (FormatException) { throw section.Invalid(key, "(hidden)", "expected base64"); }
+        return bytes.Length >= 32 ? bytes : throw section.Invalid(key, "(hidden)", "expected at least 32 bytes of key");
     }
 }

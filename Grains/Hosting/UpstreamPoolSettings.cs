@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using OrleansMail.Grains.Interfaces;
 using OrleansMail.Grains.Upstreams;
-using static OrleansMail.Grains.Hosting.SettingsValues;
+using OrleansMail.Grains.Configuration;
 
 namespace OrleansMail.Grains.Hosting;
 
@@ -58,41 +58,46 @@ public sealed record UpstreamPoolSettings
     public IEnumerable<(MailProtocol Protocol, PoolUpstream Upstream)> All() =>
         Enum.GetValues<MailProtocol>().SelectMany(p => Pool(p).Select(u => (p, u)));
 
+    /// <summary>The nginx-style directive of each key (they name the pool, so they are not the keys in snake case).</summary>
+    private static readonly Dictionary<string, string> NginxNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Imap"] = "imap_upstream_pool", ["Pop3"] = "pop3_upstream_pool", ["Smtp"] = "smtp_upstream_pool",
+        ["Prefer"] = "upstream_pool_prefer", ["Tries"] = "upstream_pool_tries",
+        ["CheckInterval"] = "upstream_check_interval", ["CheckTimeout"] = "upstream_check_timeout",
+        ["CheckFails"] = "upstream_check_fails", ["CheckPasses"] = "upstream_check_passes",
+    };
+
     /// <summary>Reads and validates the section; a bad value stops start-up naming the key.</summary>
     public static UpstreamPoolSettings From(IConfiguration configuration)
     {
-        var section = configuration.GetSection(SectionName);
+        var section = SettingsSection.Of(configuration, SectionName, key => NginxNames.GetValueOrDefault(key));
         var defaults = new UpstreamPoolSettings();
-        return new UpstreamPoolSettings
+        var settings = new UpstreamPoolSettings
         {
-            Imap = Upstreams(section, "Imap", "imap_upstream_pool"),
-            Pop3 = Upstreams(section, "Pop3", "pop3_upstream_pool"),
-            Smtp = Upstreams(section, "Smtp", "smtp_upstream_pool"),
-            Prefer = Flag(section, "Prefer", "upstream_pool_prefer", defaults.Prefer),
-            Tries = Number(section, "Tries", "upstream_pool_tries", defaults.Tries, 1, 16),
-            CheckInterval = Positive(section, "CheckInterval", "upstream_check_interval", defaults.CheckInterval),
-            CheckTimeout = Positive(section, "CheckTimeout", "upstream_check_timeout", defaults.CheckTimeout),
-            CheckFails = Number(section, "CheckFails", "upstream_check_fails", defaults.CheckFails, 1, 100),
-            CheckPasses = Number(section, "CheckPasses", "upstream_check_passes", defaults.CheckPasses, 1, 100),
+            Imap = Upstreams(section, "Imap"),
+            Pop3 = Upstreams(section, "Pop3"),
+            Smtp = Upstreams(section, "Smtp"),
+            Prefer = section.Bool("Prefer", defaults.Prefer),
+            Tries = section.Int("Tries", defaults.Tries, 1, 16),
+            CheckInterval = section.Time("CheckInterval", defaults.CheckInterval, TimeSpan.FromMilliseconds(1)),
+            CheckTimeout = section.Time("CheckTimeout", defaults.CheckTimeout, TimeSpan.FromMilliseconds(1)),
+            CheckFails = section.Int("CheckFails", defaults.CheckFails, 1, 100),
+            CheckPasses = section.Int("CheckPasses", defaults.CheckPasses, 1, 100),
         };
+        section.RefuseUnknownKeys();
+        return settings;
     }
 
-    private static TimeSpan Positive(IConfigurationSection section, string pascal, string nginx, TimeSpan fallback)
+    private static IReadOnlyList<PoolUpstream> Upstreams(SettingsSection section, string key)
     {
-        var time = Time(section, pascal, nginx, fallback);
-        return time > TimeSpan.Zero ? time : throw new InvalidConfigurationException(Find(section, pascal, nginx).Key, "0", "must be more than 0");
-    }
-
-    private static IReadOnlyList<PoolUpstream> Upstreams(IConfigurationSection section, string pascal, string nginx)
-    {
-        var (key, items) = List(section, pascal, nginx);
+        var items = section.List(key, []);
         var pool = new List<PoolUpstream>(items.Count);
         foreach (var item in items)
         {
             if (!PoolUpstream.TryParse(item, out var upstream))
-                throw new InvalidConfigurationException(key, item, "expected host:port, e.g. 10.0.0.2:143 or [2001:db8::2]:143");
+                throw section.Invalid(key, item, "expected host:port, e.g. 10.0.0.2:143 or [2001:db8::2]:143");
             if (pool.Any(u => u.Address == upstream.Address))
-                throw new InvalidConfigurationException(key, item, "listed twice");
+                throw section.Invalid(key, item, "listed twice");
             pool.Add(upstream);
         }
         return pool;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry;
-using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Login;
 
 namespace OrleansMail.Grains.Telemetry;
@@ -19,9 +19,14 @@ public sealed class GrainKeyRedaction(bool keepLogins) : BaseProcessor<Activity>
     private const string LoginGrain = UserLoginGrain.GrainTypeName + "/";
     private const string AddressGrain = ClientAddressGrain.GrainTypeName + "/";
 
-    /// <summary><c>Telemetry:TraceLogins</c>, read with the rules of every other on/off setting.</summary>
-    public static bool TraceLogins(IConfiguration configuration) =>
-        SettingsValues.Flag(configuration.GetSection("Telemetry"), "TraceLogins", "trace_logins", fallback: false);
+    /// <summary><c>Telemetry:TraceLogins</c> (or <c>trace_logins</c>), the <c>Telemetry</c> section's only key.</summary>
+    public static bool TraceLogins(IConfiguration configuration)
+    {
+        var section = SettingsSection.Of(configuration, "Telemetry", SettingsSection.SnakeCase);
+        var traceLogins = section.Bool("TraceLogins", false);
+        section.RefuseUnknownKeys();
+        return traceLogins;
+    }
 
     public override void OnEnd(Activity data) => Redact(data, keepLogins);
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using OrleansMail.Grains.Hosting;
+using OrleansMail.Grains.Configuration;
 
 namespace OrleansMail.Grains.Telemetry;
 
@@ -14,9 +14,9 @@ public sealed record MetricsSettings(bool Enabled, bool AnonymousScrape)
 
     public static MetricsSettings From(IConfiguration configuration)
     {
-        var section = configuration.GetSection(Section);
-        return new(
-            SettingsValues.Flag(section, "Enabled", "enabled", fallback: true),
-            SettingsValues.Flag(section, "AnonymousScrape", "anonymous_scrape", fallback: false));
+        var section = SettingsSection.Of(configuration, Section, SettingsSection.SnakeCase);
+        var settings = new MetricsSettings(section.Bool("Enabled", true), section.Bool("AnonymousScrape", false));
+        section.RefuseUnknownKeys();
+        return settings;
     }
 }

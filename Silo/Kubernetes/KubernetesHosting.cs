@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using OrleansMail.Grains.Configuration;
 using OrleansMail.Grains.Hosting;
 
 namespace OrleansMail.Silo.Kubernetes;
@@ -34,13 +35,8 @@ public sealed record KubernetesHosting(string PodName, string Namespace, IPAddre
     /// <summary>Null unless <c>Cluster:Kubernetes</c> is true; throws naming the setting that cannot be used.</summary>
     public static KubernetesHosting? From(IConfiguration configuration)
     {
-        var text = configuration[Key];
-        var enabled = text?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "false" or "off" => false,
-            "true" or "on" => true,
-            _ => throw new InvalidConfigurationException(Key, text, "expected true or false"),
-        };
+        var cluster = SettingsSection.Of(configuration, ClusterSettings.SectionName);
+        var enabled = !string.IsNullOrWhiteSpace(cluster.Get(ClusterSettings.KubernetesKey)) && cluster.Bool(ClusterSettings.KubernetesKey, false);
         if (!enabled) return null;
 
         var podName = Environment.GetEnvironmentVariable(PodNameVariable) is { Length: > 0 } name ? name : Environment.MachineName;

@@ -20,6 +20,12 @@ public sealed class InvalidConfigurationTests
         { "Silo", "Cluster:Mode", "Redis", "Cluster:Redis" },
         { "Silo", "LoginPolicy:bruteforce_window", "forever", "LoginPolicy:bruteforce_window" },
         { "Frontend", "LoginPolicy:trusted_networks", "10.0.0.0/99", "LoginPolicy:trusted_networks" },
+        // A misspelt key, in any section, is refused rather than left at its default (README "Configuration").
+        { "Frontend", "Mail:Timout", "30s", "Mail:Timout" },
+        { "Frontend", "Cluster:ProbeTimout", "2s", "Cluster:ProbeTimout" },
+        { "Silo", "LoginPolicy:BruteforceWindwo", "15m", "LoginPolicy:BruteforceWindwo" },
+        { "Silo", "UpstreamPools:CheckIntervall", "5s", "UpstreamPools:CheckIntervall" },
+        { "Silo", "Health:Url", "http://127.0.0.1:8081", "Health:Url" },
     };
 
     [Theory]
