@@ -58,7 +58,7 @@ public static partial class MailSettingsReader
             SessionCache: SessionCache(scope),
             SessionTickets: scope.Bool("SslSessionTickets", true),
             SessionTimeout: scope.Time("SslSessionTimeout", TimeSpan.FromMinutes(5)),
-            SessionTicketKeys: SessionTicketKeys(scope),
+            SessionTicketKeys: scope.List("SslSessionTicketKey", []),
             ConfCommands: ConfCommands(scope),
             VerifyClient: verify,
             VerifyDepth: scope.Int("SslVerifyDepth", 1, min: 0),
@@ -179,33 +179,6 @@ public static partial class MailSettingsReader
             result = lower is "off" or "none" || result is not { Enabled: true, Size: > 1 } ? next : next with { Size = Math.Max(result.Size.Value, next.Size ?? 0) };
         }
         return result ?? SessionCacheSettings.None;
-    }
-
-    /// <summary>
-    /// <c>ssl_session_ticket_key</c>: each file read now, and again on every reload, so keys rotate with a reload
-    /// (README, "TLS settings"). A file must be 48 or 80 bytes, as nginx requires.
-    /// </summary>
-    private static IReadOnlyList<byte[]> SessionTicketKeys(Scope scope)
-    {
-        var keys = new List<byte[]>();
-        var files = scope.List("SslSessionTicketKey", []);
-        foreach (var (file, i) in files.Select((file, i) => (file, i)))
-        {
-            var key = EntryKey(scope, "SslSessionTicketKey", i);
-            byte[] bytes;
-            try
-            {
-                bytes = File.ReadAllBytes(file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw scope.Invalid(key, file, $"cannot be read: {e.Message}");
-            }
-            if (!Tls.SessionTicketKeys.IsValidLength(bytes.Length))
-                throw scope.Invalid(key, file, $"\"{file}\" must be 48 or 80 bytes (it has {bytes.Length}); make one with: openssl rand 80 > ticket.key");
-            keys.Add(bytes);
-        }
-        return keys;
     }
 
     /// <summary>The key of a repeatable directive's entry <paramref name="index"/> (so an nginx file names that line), else the directive's.</summary>

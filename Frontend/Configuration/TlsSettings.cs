@@ -57,7 +57,7 @@ public sealed record SslConfCommand(string Name, string Value);
 /// <param name="SessionCache"><c>ssl_session_cache</c>.</param>
 /// <param name="SessionTickets"><c>ssl_session_tickets</c>.</param>
 /// <param name="SessionTimeout"><c>ssl_session_timeout</c>: the lifetime of cached sessions and tickets.</param>
-/// <param name="SessionTicketKeys"><c>ssl_session_ticket_key</c>: each file's 48 or 80 bytes, the first encrypting.</param>
+/// <param name="SessionTicketKeys"><c>ssl_session_ticket_key</c>: files of 48 or 80 bytes, read with the certificates; the first encrypts.</param>
 /// <param name="ConfCommands"><c>ssl_conf_command</c>, in order.</param>
 /// <param name="VerifyClient"><c>ssl_verify_client</c>.</param>
 /// <param name="VerifyDepth"><c>ssl_verify_depth</c>: the most intermediate certificates between a client's and the CA.</param>
@@ -80,7 +80,7 @@ public sealed record TlsSettings(
     SessionCacheSettings SessionCache,
     bool SessionTickets,
     TimeSpan SessionTimeout,
-    IReadOnlyList<byte[]> SessionTicketKeys,
+    IReadOnlyList<string> SessionTicketKeys,
     IReadOnlyList<SslConfCommand> ConfCommands,
     ClientCertificateMode VerifyClient,
     int VerifyDepth,

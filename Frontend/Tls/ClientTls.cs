@@ -40,10 +40,11 @@ internal sealed partial class ClientTls
         _alpn = [new SslApplicationProtocol(server.Protocol.ToString().ToLowerInvariant())];
         _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings);
         var trust = _verifier?.NamedAuthorities is { Count: > 0 } named ? named : null;
+        var ticketKeys = SessionTicketKeys.Read(_settings.SessionTicketKeys);
         SslCertificate Load(CertificateFiles files, IReadOnlyList<CertificateFiles> set)
         {
             var certificate = CertificateLoader.Load(files, _settings.PasswordFile, trust, sendTrust: true);
-            Configure(certificate, files, set);
+            Configure(certificate, files, set, ticketKeys);
             return certificate;
         }
         var setLogger = loggers.CreateLogger<CertificateSet>();
@@ -55,7 +56,7 @@ internal sealed partial class ClientTls
     /// Sets this listener's TLS directives on the SSL_CTX .NET serves <paramref name="certificate"/> with, before any
     /// client reaches it (ServerSslContext). A runtime that does not expose it fails start-up naming the directives.
     /// </summary>
-    private void Configure(SslCertificate certificate, CertificateFiles files, IReadOnlyList<CertificateFiles> set)
+    private void Configure(SslCertificate certificate, CertificateFiles files, IReadOnlyList<CertificateFiles> set, IReadOnlyList<byte[]> ticketKeys)
     {
         try
         {
@@ -68,7 +69,7 @@ internal sealed partial class ClientTls
             });
             var leaves = set.Select(pair => pair == files ? certificate.Certificate : X509CertificateLoader.LoadCertificateFromFile(pair.Certificate));
             var sessionIdContext = SessionIdContext.Compute(leaves, _verifier?.NamedAuthorities ?? []);
-            OpenSslContextSettings.Apply(ctx, _settings, sessionIdContext);
+            OpenSslContextSettings.Apply(ctx, _settings, ticketKeys, sessionIdContext);
         }
         catch (Exception e) when (e is PlatformNotSupportedException or InvalidOperationException or AuthenticationException or System.Security.Cryptography.CryptographicException)
         {

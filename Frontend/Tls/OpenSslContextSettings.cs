@@ -19,13 +19,13 @@ internal static unsafe class OpenSslContextSettings
     private static readonly ConcurrentDictionary<nint, string> Applied = new();
 
     /// <summary>Applies every setting; an OpenSSL refusal throws naming the directive.</summary>
-    public static void Apply(nint ctx, TlsSettings settings, byte[] sessionIdContext)
+    public static void Apply(nint ctx, TlsSettings settings, IReadOnlyList<byte[]> ticketKeys, byte[] sessionIdContext)
     {
         var fingerprint = string.Join('|', settings.Ciphers, settings.PreferServerCiphers, settings.EcdhCurve, settings.DhParamFile,
             settings.SessionCache, settings.SessionTickets, settings.SessionTimeout, Convert.ToHexString(sessionIdContext), string.Join(';', settings.ConfCommands));
         if (Applied.TryGetValue(ctx, out var previous) && previous == fingerprint)
         {
-            SessionTicketKeys.Install(ctx, settings.SessionTicketKeys);
+            SessionTicketKeys.Install(ctx, ticketKeys);
             return;
         }
         Require(SetCiphers(ctx, settings.Ciphers));
@@ -37,7 +37,7 @@ internal static unsafe class OpenSslContextSettings
         LibSsl.SSL_CTX_set_timeout(ctx, (nint)settings.SessionTimeout.TotalSeconds);
         if (settings.SessionTickets) LibSsl.SSL_CTX_clear_options(ctx, LibSsl.OptionNoTicket);
         else LibSsl.SSL_CTX_set_options(ctx, LibSsl.OptionNoTicket);
-        SessionTicketKeys.Install(ctx, settings.SessionTicketKeys);
+        SessionTicketKeys.Install(ctx, ticketKeys);
         fixed (byte* id = sessionIdContext)
         {
             if (LibSsl.SSL_CTX_set_session_id_context(ctx, id, (uint)sessionIdContext.Length) != 1)

@@ -34,8 +34,15 @@ internal static unsafe class SessionTicketKeys
         public int Reserved;
     }
 
-    /// <summary>Whether a key file's length is one nginx takes.</summary>
-    public static bool IsValidLength(int length) => length is 48 or 80;
+    /// <summary>
+    /// Reads the key files, as the certificates are read: at start-up and on every reload (so a reload rotates keys).
+    /// A file that cannot be read, or is not 48 or 80 bytes, throws in nginx's words naming the directive.
+    /// </summary>
+    public static IReadOnlyList<byte[]> Read(IReadOnlyList<string> files) => files.Select(file =>
+    {
+        var bytes = TlsFileException.Read("ssl_session_ticket_key", file, File.ReadAllBytes);
+        return bytes.Length is 48 or 80 ? bytes : throw new TlsFileException("ssl_session_ticket_key", file, $"\"{file}\" must be 48 or 80 bytes");
+    }).ToList();
 
     /// <summary>Makes <paramref name="ctx"/> encrypt and decrypt tickets with these keys (none: OpenSSL's own per-process keys).</summary>
     public static void Install(nint ctx, IReadOnlyList<byte[]> files)
@@ -57,7 +64,6 @@ internal static unsafe class SessionTicketKeys
 
     private static void Fill(ref Key key, byte[] file)
     {
-        if (!IsValidLength(file.Length)) throw new ArgumentException("ssl_session_ticket_key: a key file must be 48 or 80 bytes");
         var size = file.Length == 48 ? 16 : 32;
         key.Length = size;
         fixed (byte* name = key.Name, hmac = key.Hmac, aes = key.Aes)

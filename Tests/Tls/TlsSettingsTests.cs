@@ -63,7 +63,6 @@ public sealed class TlsSettingsTests
     [InlineData("SslConfCommand:0", "NoSuchCommand on")]
     [InlineData("SslConfCommand:0", "Ciphersuites TLS_NO_SUCH_SUITE")]
     [InlineData("SslConfCommand:0", "Ciphersuites")]
-    [InlineData("SslSessionTicketKey:0", "/nonexistent/ticket.key")]
     [InlineData("SslCertificateCompression", "on")]
     [InlineData("SslSessionCache", "shared:SSL")]
     [InlineData("SslVerifyClient", "on")]
@@ -104,12 +103,12 @@ public sealed class TlsSettingsTests
         Assert.Equal("ECDHE+AESGCM", tls.Ciphers);
         Assert.False(tls.SessionTickets);
         Assert.Equal("secp384r1:X25519", tls.EcdhCurve);
-        Assert.Equal(48, Assert.Single(tls.SessionTicketKeys).Length);
+        Assert.Equal(key, Assert.Single(tls.SessionTicketKeys));
         Assert.Equal(new SslConfCommand("Options", "-SessionTicket"), Assert.Single(tls.ConfCommands));
         Assert.Equal(new SessionCacheSettings(false, null), Read(("Mail:SslSessionCache", "off")).SessionCache);
     }
 
-    /// <summary>A ticket key file must be 48 or 80 bytes, as nginx requires.</summary>
+    /// <summary>A ticket key file must be 48 or 80 bytes, as nginx requires, and is read with the certificates.</summary>
     [Theory]
     [InlineData(0)]
     [InlineData(47)]
@@ -119,8 +118,18 @@ public sealed class TlsSettingsTests
     {
         var key = Path.Combine(Support.ServerProcess.CreateTempDirectory("orleansmail-tls-settings-"), "ticket.key");
         File.WriteAllBytes(key, new byte[length]);
-        var e = Assert.Throws<InvalidConfigurationException>(() => Read(("Mail:SslSessionTicketKey:0", key)));
-        Assert.Contains("must be 48 or 80 bytes", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<TlsFileException>(() => SessionTicketKeys.Read([key]));
+        Assert.Equal($"\"{key}\" must be 48 or 80 bytes", e.Message);
+        Assert.Equal("ssl_session_ticket_key", e.Directive);
+        Assert.Equal([48, 80], SessionTicketKeys.Read([WriteKey(48), WriteKey(80)]).Select(k => k.Length));
+        Assert.Throws<TlsFileException>(() => SessionTicketKeys.Read(["/nonexistent/ticket.key"]));
+    }
+
+    private static string WriteKey(int length)
+    {
+        var key = Path.Combine(Support.ServerProcess.CreateTempDirectory("orleansmail-tls-settings-"), "ticket.key");
+        File.WriteAllBytes(key, new byte[length]);
+        return key;
     }
 
     // RFC 7919's ffdhe2048 group, as `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048` writes it.
