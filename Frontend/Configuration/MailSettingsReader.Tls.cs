@@ -7,8 +7,8 @@ namespace OrleansMail.Frontend.Configuration;
 
 /// <summary>
 /// The TLS directives (nginx's <c>ngx_mail_ssl_module</c>, src/mail/ngx_mail_ssl_module.c; nginx.org/en/docs/mail/). Each directive is mapped onto the
-/// platform (SslStream over OpenSSL), accepted with a start-up warning saying what the platform does instead, or
-/// refused naming the key: none is silently ignored.
+/// platform (SslStream over OpenSSL; what .NET has no option for is set on its SSL_CTX by Frontend/Tls/OpenSslContextSettings.cs)
+/// or refused naming the key and the reason: none is accepted without being applied.
 /// </summary>
 public static partial class MailSettingsReader
 {
@@ -42,7 +42,7 @@ public static partial class MailSettingsReader
         if (verify is ClientCertificateMode.On or ClientCertificateMode.Optional && clientCas is null && trustedCas is null)
             throw scope.Invalid("SslVerifyClient", scope.Get("SslVerifyClient"), "ssl_verify_client on|optional needs ssl_client_certificate or ssl_trusted_certificate (as in nginx)");
 
-        RefuseOrWarnUnsupported(scope, warnings);
+        RefuseCertificateCompression(scope);
 
         return new TlsSettings(
             Implicit: implicitTls,
@@ -51,9 +51,15 @@ public static partial class MailSettingsReader
             SniCertificates: sni,
             PasswordFile: scope.Get("SslPasswordFile"),
             Protocols: Protocols(scope, warnings),
-            CipherSuites: Ciphers(scope, warnings),
-            SessionResumption: SessionResumption(scope, warnings),
-            SessionTimeout: SessionTimeout(scope, warnings),
+            Ciphers: Ciphers(scope),
+            PreferServerCiphers: scope.Bool("SslPreferServerCiphers", false),
+            EcdhCurve: EcdhCurve(scope),
+            DhParamFile: DhParam(scope),
+            SessionCache: SessionCache(scope),
+            SessionTickets: scope.Bool("SslSessionTickets", true),
+            SessionTimeout: scope.Time("SslSessionTimeout", TimeSpan.FromMinutes(5)),
+            SessionTicketKeys: scope.List("SslSessionTicketKey", []),
+            ConfCommands: ConfCommands(scope),
             VerifyClient: verify,
             VerifyDepth: scope.Int("SslVerifyDepth", 1, min: 0),
             ClientCertificateAuthorities: clientCas,
@@ -122,79 +128,87 @@ public static partial class MailSettingsReader
     }
 
     /// <summary>
-    /// <c>ssl_ciphers</c>. Unset, the platform's own list applies (OpenSSL's default, which like nginx's
-    /// <c>HIGH:!aNULL:!MD5</c> has no anonymous, MD5 or export suites): .NET resumes sessions only without a
-    /// CipherSuitesPolicy, so an explicit list costs resumption, which the warning says.
+    /// <c>ssl_ciphers</c>: the OpenSSL cipher string, set on the SSL_CTX as nginx sets it (TLS 1.2 and older; TLS 1.3
+    /// suites through <c>ssl_conf_command Ciphersuites</c>, as in nginx). Checked here by OpenSSL itself, so a string it
+    /// refuses stops start-up with the directive's place.
     /// </summary>
-    private static IReadOnlyList<System.Net.Security.TlsCipherSuite>? Ciphers(Scope scope, List<string> warnings)
+    private static string Ciphers(Scope scope)
     {
-        if (scope.Get("SslCiphers") is not { } text) return null;
-        try
-        {
-            var suites = OpenSslCipherString.Evaluate(text);
-            warnings.Add("ssl_ciphers: with an explicit cipher list the platform does not resume TLS sessions (no session cache or tickets)");
-            return suites;
-        }
-        catch (FormatException e)
-        {
-            throw scope.Invalid("SslCiphers", text, e.Message);
-        }
+        var text = scope.Get("SslCiphers") ?? TlsSettings.DefaultCiphers;
+        return OpenSslContextSettings.Check(ctx => OpenSslContextSettings.SetCiphers(ctx, text)) is { } problem ? throw scope.Invalid("SslCiphers", text, problem) : text;
+    }
+
+    /// <summary><c>ssl_ecdh_curve</c>: auto, or groups OpenSSL knows (checked by OpenSSL here).</summary>
+    private static string EcdhCurve(Scope scope)
+    {
+        var text = scope.Get("SslEcdhCurve") ?? "auto";
+        return OpenSslContextSettings.Check(ctx => OpenSslContextSettings.SetEcdhCurve(ctx, text)) is { } problem ? throw scope.Invalid("SslEcdhCurve", text, problem) : text;
+    }
+
+    /// <summary><c>ssl_dhparam</c>: a PEM file OpenSSL reads as DH parameters (read here, so a bad file stops start-up).</summary>
+    private static string? DhParam(Scope scope)
+    {
+        if (scope.Get("SslDhparam") is not { } file) return null;
+        return OpenSslContextSettings.Check(ctx => OpenSslContextSettings.SetDhParam(ctx, file)) is { } problem ? throw scope.Invalid("SslDhparam", file, problem) : file;
     }
 
     /// <summary>
-    /// <c>ssl_session_cache</c> and <c>ssl_session_tickets</c>. The platform has one switch for resumption (session
-    /// cache and tickets together, AllowTlsResume), kept per process with its own size; so the cache's size and a
-    /// "shared" zone's name are accepted with a warning, and off/none with tickets off turns resumption off.
+    /// <c>ssl_session_cache off | none | builtin[:size] | shared:name:size</c>, as nginx's ngx_ssl_session_cache.
+    /// A shared zone is shared by nginx's worker processes on one host; OrleansMail is one process per host, so
+    /// the zone is that process's cache, sized as nginx sizes it (about 4000 sessions a megabyte, nginx.org/en/docs/mail/ngx_mail_ssl_module.html).
+    /// With builtin and shared together, the larger size applies.
     /// </summary>
-    private static bool SessionResumption(Scope scope, List<string> warnings)
+    private static SessionCacheSettings SessionCache(Scope scope)
     {
-        var cache = false;
-        foreach (var word in scope.List("SslSessionCache", ["none"]))
+        var words = scope.List("SslSessionCache", ["none"]);
+        SessionCacheSettings? result = null;
+        foreach (var word in words)
         {
             var lower = word.ToLowerInvariant();
-            if (lower is "off" or "none") continue;
-            if (lower == "builtin" || lower.StartsWith("builtin:", StringComparison.Ordinal) && int.TryParse(lower.AsSpan(8), out _))
-                cache = true;
-            else if (lower.StartsWith("shared:", StringComparison.Ordinal) && lower.Split(':') is [_, { Length: > 0 }, var size] && NginxValueParser.TryParseSize(size, out _))
-                cache = true;
+            SessionCacheSettings next;
+            if (lower == "off") next = new SessionCacheSettings(false, null);
+            else if (lower == "none") next = SessionCacheSettings.None;
+            else if (lower == "builtin") next = new SessionCacheSettings(true, SessionCacheSettings.OpenSslDefaultSize);
+            else if (lower.StartsWith("builtin:", StringComparison.Ordinal) && int.TryParse(lower.AsSpan(8), out var count) && count > 0)
+                next = new SessionCacheSettings(true, count);
+            else if (lower.StartsWith("shared:", StringComparison.Ordinal) && lower.Split(':') is [_, { Length: > 0 }, var size] && NginxValueParser.TryParseSize(size, out var bytes))
+                next = new SessionCacheSettings(true, (int)Math.Clamp(bytes / 256, 1, int.MaxValue));
             else
                 throw scope.Invalid("SslSessionCache", word, "expected off, none, builtin[:size] or shared:name:size");
-            if (lower != "builtin")
-                warnings.Add($"ssl_session_cache {word}: sessions are cached per process by the platform, which chooses the size; a zone is not shared between processes");
+            // As nginx's ngx_mail_ssl_session_cache: off and none replace what came before; builtin and shared add up.
+            result = lower is "off" or "none" || result is not { Enabled: true, Size: > 1 } ? next : next with { Size = Math.Max(result.Size.Value, next.Size ?? 0) };
         }
-        var tickets = scope.Bool("SslSessionTickets", true);
-        if (cache && !tickets)
-            warnings.Add("ssl_session_tickets off with a session cache: the platform resumes sessions by cache and tickets together, so tickets stay on");
-        return cache || tickets;
+        return result ?? SessionCacheSettings.None;
+    }
+
+    /// <summary>The key of a repeatable directive's entry <paramref name="index"/> (so an nginx file names that line), else the directive's.</summary>
+    private static string EntryKey(Scope scope, string key, int index) =>
+        scope.Children(key).Count > 0 ? $"{key}:{index}" : key;
+
+    /// <summary><c>ssl_conf_command name value</c>: each checked by OpenSSL's SSL_CONF_cmd now, applied to the SSL_CTX last, as in nginx.</summary>
+    private static IReadOnlyList<SslConfCommand> ConfCommands(Scope scope)
+    {
+        var commands = new List<SslConfCommand>();
+        foreach (var (entry, i) in scope.Entries("SslConfCommand").Select((entry, i) => (entry, i)))
+        {
+            var key = EntryKey(scope, "SslConfCommand", i);
+            var space = entry.IndexOf(' ');
+            if (space <= 0) throw scope.Invalid(key, entry, "each entry reads \"Name value\", e.g. \"Ciphersuites TLS_AES_128_GCM_SHA256\"");
+            var command = new SslConfCommand(entry[..space], entry[(space + 1)..].Trim());
+            if (OpenSslContextSettings.Check(ctx => OpenSslContextSettings.SetConfCommands(ctx, [command])) is { } problem)
+                throw scope.Invalid(key, entry, problem);
+            commands.Add(command);
+        }
+        return commands;
     }
 
     /// <summary>
-    /// <c>ssl_session_timeout</c>: .NET offers no way to set OpenSSL's session lifetime, so a configured value is
-    /// accepted with a warning saying so (the platform's own lifetimes apply).
+    /// <c>ssl_certificate_compression on</c> needs OpenSSL 3.2 (RFC 8879); with an older libssl it is refused rather
+    /// than ignored (nginx ignores it there with a warning).
     /// </summary>
-    private static TimeSpan SessionTimeout(Scope scope, List<string> warnings)
+    private static void RefuseCertificateCompression(Scope scope)
     {
-        var timeout = scope.Time("SslSessionTimeout", TimeSpan.FromMinutes(5));
-        if (scope.Get("SslSessionTimeout") is { } text)
-            warnings.Add($"ssl_session_timeout {text}: not applied; the platform sets session lifetimes itself (OpenSSL: 2 hours for TLS 1.3 tickets)");
-        return timeout;
-    }
-
-    private static void RefuseOrWarnUnsupported(Scope scope, List<string> warnings)
-    {
-        // Accepted as nginx accepts them, with a warning saying what the platform does instead (none changes which
-        // clients can connect beyond what the platform's defaults allow).
-        if (scope.Get("SslEcdhCurve") is { } curve && !curve.Equals("auto", StringComparison.OrdinalIgnoreCase))
-            warnings.Add($"ssl_ecdh_curve {curve}: not applied; the platform chooses the curves (X25519, P-256, P-384); restrict them through OpenSSL's configuration (OPENSSL_CONF)");
-        if (scope.Get("SslDhparam") is { } dhparam)
-            warnings.Add($"ssl_dhparam {dhparam}: not read; DHE suites use OpenSSL's built-in groups (RFC 7919)");
-        if (scope.Bool("SslPreferServerCiphers", false))
-            warnings.Add("ssl_prefer_server_ciphers on: the cipher order is the platform's; the setting has no effect");
-        if (scope.List("SslSessionTicketKey", []) is { Count: > 0 } ticketKeys)
-            warnings.Add($"ssl_session_ticket_key {string.Join(' ', ticketKeys)}: not read; the platform makes its own ticket keys in each process, so a ticket resumes only on the node that issued it");
-        if (scope.Entries("SslConfCommand") is { Count: > 0 } confCommands)
-            warnings.Add($"ssl_conf_command {string.Join("; ", confCommands)}: not applied; OpenSSL commands cannot be passed through the platform; use OPENSSL_CONF");
         if (scope.Bool("SslCertificateCompression", false))
-            warnings.Add("ssl_certificate_compression on: the platform does not compress certificates");
+            throw scope.Invalid("SslCertificateCompression", scope.Get("SslCertificateCompression"), "certificate compression (RFC 8879) needs OpenSSL 3.2 or later; this platform's libssl.so.3 does not have it, so use off");
     }
 }

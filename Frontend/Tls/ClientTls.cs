@@ -18,7 +18,9 @@ internal sealed record TlsHandshakeResult(TlsTransport? Transport, TlsFacts? Fac
 
 /// <summary>
 /// The TLS front door of one listener, built once at start-up: its certificates (default pairs and per SNI name,
-/// reloaded from disk on change), protocols, cipher policy, resumption, ALPN and client-certificate checks. One
+/// reloaded from disk on change), protocols, ALPN and client-certificate checks; the directives .NET has no option
+/// for (ciphers, session cache, tickets and their keys, ssl_conf_command) are set on the SSL_CTX .NET keeps per
+/// certificate (<see cref="Configure"/>), with no CipherSuitesPolicy, which would make .NET build one per handshake. One
 /// <see cref="HandshakeAsync"/> serves implicit TLS (before the greeting) and STARTTLS/STLS (mid-session): SslStream
 /// over the connection's current pipes, then the connection's transport becomes pipes over the SslStream.
 /// </summary>
@@ -28,7 +30,6 @@ internal sealed partial class ClientTls
     private readonly CertificateSet _default;
     private readonly Dictionary<string, CertificateSet> _byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly ClientCertificateVerifier? _verifier;
-    private readonly CipherSuitesPolicy? _ciphers;
     private readonly List<SslApplicationProtocol> _alpn;
 
     public ClientTls(ServerSettings server, ILoggerFactory loggers, TimeProvider time)
@@ -36,16 +37,45 @@ internal sealed partial class ClientTls
         _settings = server.Tls;
         var logger = loggers.CreateLogger<ClientTls>();
         foreach (var warning in _settings.Warnings) LogSettingWarning(logger, server.Name, warning);
-        _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings, time);
-        var trust = _verifier?.NamedAuthorities is { Count: > 0 } named ? named : null;
-        SslCertificate Load(CertificateFiles files) => CertificateLoader.Load(files, _settings.PasswordFile, trust, sendTrust: true);
-        var setLogger = loggers.CreateLogger<CertificateSet>();
-        _default = new CertificateSet(_settings.Certificates, Load, setLogger, time);
-        foreach (var (name, files) in _settings.SniCertificates) _byName[name] = new CertificateSet(files, Load, setLogger, time);
-        // CipherSuitesPolicy exists on Linux and macOS; on Windows the system's policy applies (README, TLS).
-        _ciphers = _settings.CipherSuites is { } suites && !OperatingSystem.IsWindows() ? new CipherSuitesPolicy(suites) : null;
         // ALPACA mitigation as nginx 1.21.4: a client that offers ALPN must offer this listener's protocol.
         _alpn = [new SslApplicationProtocol(server.Protocol.ToString().ToLowerInvariant())];
+        _verifier = _settings.VerifyClient == ClientCertificateMode.Off ? null : new ClientCertificateVerifier(_settings, time);
+        var trust = _verifier?.NamedAuthorities is { Count: > 0 } named ? named : null;
+        var ticketKeys = SessionTicketKeys.Read(_settings.SessionTicketKeys);
+        SslCertificate Load(CertificateFiles files, IReadOnlyList<CertificateFiles> set)
+        {
+            var certificate = CertificateLoader.Load(files, _settings.PasswordFile, trust, sendTrust: true);
+            Configure(certificate, files, set, ticketKeys);
+            return certificate;
+        }
+        var setLogger = loggers.CreateLogger<CertificateSet>();
+        _default = new CertificateSet(_settings.Certificates, files => Load(files, _settings.Certificates), setLogger, time);
+        foreach (var (name, set) in _settings.SniCertificates) _byName[name] = new CertificateSet(set, files => Load(files, set), setLogger, time);
+    }
+
+    /// <summary>
+    /// Sets this listener's TLS directives on the SSL_CTX .NET serves <paramref name="certificate"/> with, before any
+    /// client reaches it (ServerSslContext). A runtime that does not expose it fails start-up naming the directives.
+    /// </summary>
+    private void Configure(SslCertificate certificate, CertificateFiles files, IReadOnlyList<CertificateFiles> set, IReadOnlyList<byte[]> ticketKeys)
+    {
+        try
+        {
+            var ctx = ServerSslContext.Prime(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = certificate.Context,
+                EnabledSslProtocols = _settings.Protocols,
+                ApplicationProtocols = _alpn,
+                AllowTlsResume = true,
+            });
+            var leaves = set.Select(pair => pair == files ? certificate.Certificate : X509CertificateLoader.LoadCertificateFromFile(pair.Certificate));
+            var sessionIdContext = SessionIdContext.Compute(leaves, _verifier?.NamedAuthorities ?? []);
+            OpenSslContextSettings.Apply(ctx, _settings, ticketKeys, sessionIdContext);
+        }
+        catch (Exception e) when (e is PlatformNotSupportedException or InvalidOperationException or AuthenticationException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new TlsFileException("ssl_certificate", files.Certificate, $"cannot set up TLS for certificate \"{files.Certificate}\": {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -65,8 +95,7 @@ internal sealed partial class ClientTls
             var options = new SslServerAuthenticationOptions
             {
                 EnabledSslProtocols = _settings.Protocols,
-                CipherSuitesPolicy = _ciphers,
-                AllowTlsResume = _settings.SessionResumption,
+                AllowTlsResume = true, // so .NET keeps the SSL_CTX Configure set the directives on; they say what resumes
                 ApplicationProtocols = _alpn,
                 ClientCertificateRequired = _verifier is not null,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

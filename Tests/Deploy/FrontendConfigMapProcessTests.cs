@@ -23,8 +23,13 @@ public sealed class FrontendConfigMapProcessTests
         // The cluster certificate as deploy/README.md's commands make it.
         using var pki = GuideClusterPki.Create();
 
+        var ticketKeys = Directory.CreateDirectory(Path.Combine(directory, "ticket-keys")).FullName;
+        File.WriteAllBytes(Path.Combine(ticketKeys, "ticket.key"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(80));
+
         var file = Path.Combine(directory, "nginx.conf");
-        await File.WriteAllTextAsync(file, m.GeneratedConfigMap("orleansmail-frontend-config").Data["nginx.conf"].Replace("/etc/orleansmail/tls/", mailTls + "/", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, m.GeneratedConfigMap("orleansmail-frontend-config").Data["nginx.conf"]
+            .Replace("/etc/orleansmail/tls/", mailTls + "/", StringComparison.Ordinal)
+            .Replace("/etc/orleansmail/ticket-keys/", ticketKeys + "/", StringComparison.Ordinal), TestContext.Current.CancellationToken);
         var environment = pki.Mount(PodEnvironment.Resolve(m.Frontend, m), "frontend");
 
         await using var frontend = DotnetAppProcess.StartWithArguments("Frontend", "frontend -t (ConfigMap)", directory, file, environment, "-c", file, "-t");

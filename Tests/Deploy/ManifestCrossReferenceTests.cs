@@ -297,7 +297,7 @@ public sealed class ManifestCrossReferenceTests
         Assert.All(m.Objects.Cast<k8s.IKubernetesObject<V1ObjectMeta>>().Where(o => o.Kind != "Namespace"), o => Assert.Equal(ns, o.Metadata.NamespaceProperty));
         Assert.Equal("restricted", m.One<V1Namespace>(ns).Metadata.Labels["pod-security.kubernetes.io/enforce"]);
         // The Secret templates are typed too, and never part of what `apply -k` sends.
-        Assert.Equal(6, m.SecretTemplates.Count);
+        Assert.Equal(7, m.SecretTemplates.Count);
         Assert.DoesNotContain("kind: Secret", m.Yaml, StringComparison.Ordinal);
     }
 

@@ -65,11 +65,14 @@ public sealed partial class PodSimulationTests
         var scratch = ServerProcess.CreateTempDirectory("orleansmail-sim-");
         var kubeconfig = api.WriteKubeconfig(scratch);
         var redisEndpoint = $"{redis.Host}:{P(redis.Port)}";
+        var ticketKey = Path.Combine(scratch, "ticket.key");
+        File.WriteAllBytes(ticketKey, System.Security.Cryptography.RandomNumberGenerator.GetBytes(80));
 
         string SecretFile(GuideClusterPki cluster, string secret, string key) => (secret, key) switch
         {
             ("orleansmail-mail-tls", "tls.crt") => mailCertificates.ServerCertificatePath,
             ("orleansmail-mail-tls", "tls.key") => mailCertificates.ServerKeyPath,
+            ("orleansmail-ticket-keys", "ticket.key") => ticketKey,
             ("orleansmail-cluster-ca", "ca.crt") => Path.Combine(cluster.Directory, "cluster-ca.crt"),
             ("orleansmail-silo-cluster-tls", _) => Path.Combine(cluster.Directory, "silo" + Path.GetExtension(key)),
             ("orleansmail-frontend-cluster-tls", _) => Path.Combine(cluster.Directory, "frontend" + Path.GetExtension(key)),

@@ -24,8 +24,12 @@ public sealed class TlsSettingsTests
         Assert.True(tls.Implicit);
         Assert.Equal(StarttlsMode.Off, tls.Starttls);
         Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, tls.Protocols);
-        Assert.Null(tls.CipherSuites);
-        Assert.True(tls.SessionResumption);
+        Assert.Equal("HIGH:!aNULL:!MD5", tls.Ciphers);
+        Assert.Equal(SessionCacheSettings.None, tls.SessionCache);
+        Assert.True(tls.SessionTickets);
+        Assert.Equal(TimeSpan.FromMinutes(5), tls.SessionTimeout);
+        Assert.Empty(tls.SessionTicketKeys);
+        Assert.Empty(tls.ConfCommands);
         Assert.Equal(ClientCertificateMode.Off, tls.VerifyClient);
         Assert.Equal(1, tls.VerifyDepth);
         Assert.Empty(tls.Warnings);
@@ -53,14 +57,20 @@ public sealed class TlsSettingsTests
 
     [Theory]
     [InlineData("Starttls", "maybe")]
-    [InlineData("SslCiphers", "HIGH:!aNULL:FANCY")]
+    [InlineData("SslCiphers", "FANCY:!aNULL")]
+    [InlineData("SslEcdhCurve", "nosuchcurve")]
+    [InlineData("SslDhparam", "/nonexistent/dhparam.pem")]
+    [InlineData("SslConfCommand:0", "NoSuchCommand on")]
+    [InlineData("SslConfCommand:0", "Ciphersuites TLS_NO_SUCH_SUITE")]
+    [InlineData("SslConfCommand:0", "Ciphersuites")]
+    [InlineData("SslCertificateCompression", "on")]
     [InlineData("SslSessionCache", "shared:SSL")]
     [InlineData("SslVerifyClient", "on")]
     [InlineData("Servers:0:SslCertificate", "/a.pem /b.pem")]
     public void UnusableValuesAreRefusedNamingTheKey(string key, string value)
     {
         var e = Assert.Throws<InvalidConfigurationException>(() => Read(("Mail:" + key, value)));
-        Assert.Contains(key, e.Message);
+        Assert.Contains(key, e.Message); // an entry of a repeatable directive is named with its index
     }
 
     [Fact]
@@ -72,15 +82,67 @@ public sealed class TlsSettingsTests
         Assert.Contains("SslCertificate", e.Message);
     }
 
+    /// <summary>Every TLS directive nginx has is read into what is set on OpenSSL, none with a "not applied" warning.</summary>
     [Fact]
-    public void WhatThePlatformCannotDoIsAcceptedWithAWarning()
+    public void EveryTlsDirectiveIsReadToBeAppliedWithoutAWarning()
     {
-        var tls = Read(("Mail:SslDhparam", "/dh.pem"), ("Mail:SslSessionTimeout", "10m"), ("Mail:SslPreferServerCiphers", "on"),
-            ("Mail:SslSessionCache", "shared:SSL:10m"), ("Mail:SslCiphers", "HIGH:!aNULL:!MD5"),
-            // nginx accepts these too; refusing them would break the operator's file (README "TLS settings")
-            ("Mail:SslEcdhCurve", "secp384r1"), ("Mail:SslSessionTicketKey:0", "/ticket.key"), ("Mail:SslConfCommand:0", "Options -SessionTicket"));
-        Assert.Equal(8, tls.Warnings.Count);
+        var directory = Support.ServerProcess.CreateTempDirectory("orleansmail-tls-settings-");
+        var dhparam = Path.Combine(directory, "dhparam.pem");
+        File.WriteAllText(dhparam, Ffdhe2048);
+        var key = Path.Combine(directory, "ticket.key");
+        File.WriteAllBytes(key, new byte[48]);
+        var tls = Read(("Mail:SslDhparam", dhparam), ("Mail:SslSessionTimeout", "10m"), ("Mail:SslPreferServerCiphers", "on"),
+            ("Mail:SslSessionCache", "builtin:1000 shared:SSL:1m"), ("Mail:SslCiphers", "ECDHE+AESGCM"), ("Mail:SslSessionTickets", "off"),
+            ("Mail:SslEcdhCurve", "secp384r1:X25519"), ("Mail:SslSessionTicketKey:0", key), ("Mail:SslConfCommand:0", "Options -SessionTicket"),
+            ("Mail:SslCertificateCompression", "off"));
+        Assert.Empty(tls.Warnings);
+        Assert.Equal(dhparam, tls.DhParamFile);
+        Assert.Equal(TimeSpan.FromMinutes(10), tls.SessionTimeout);
+        Assert.True(tls.PreferServerCiphers);
+        Assert.Equal(new SessionCacheSettings(true, 4096), tls.SessionCache); // the larger: 1m at nginx's ~4000 sessions a megabyte
+        Assert.Equal("ECDHE+AESGCM", tls.Ciphers);
+        Assert.False(tls.SessionTickets);
+        Assert.Equal("secp384r1:X25519", tls.EcdhCurve);
+        Assert.Equal(key, Assert.Single(tls.SessionTicketKeys));
+        Assert.Equal(new SslConfCommand("Options", "-SessionTicket"), Assert.Single(tls.ConfCommands));
+        Assert.Equal(new SessionCacheSettings(false, null), Read(("Mail:SslSessionCache", "off")).SessionCache);
     }
+
+    /// <summary>A ticket key file must be 48 or 80 bytes, as nginx requires, and is read with the certificates.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(47)]
+    [InlineData(64)]
+    [InlineData(81)]
+    public void ATicketKeyFileOfAnotherLengthIsRefused(int length)
+    {
+        var key = Path.Combine(Support.ServerProcess.CreateTempDirectory("orleansmail-tls-settings-"), "ticket.key");
+        File.WriteAllBytes(key, new byte[length]);
+        var e = Assert.Throws<TlsFileException>(() => SessionTicketKeys.Read([key]));
+        Assert.Equal($"\"{key}\" must be 48 or 80 bytes", e.Message);
+        Assert.Equal("ssl_session_ticket_key", e.Directive);
+        Assert.Equal([48, 80], SessionTicketKeys.Read([WriteKey(48), WriteKey(80)]).Select(k => k.Length));
+        Assert.Throws<TlsFileException>(() => SessionTicketKeys.Read(["/nonexistent/ticket.key"]));
+    }
+
+    private static string WriteKey(int length)
+    {
+        var key = Path.Combine(Support.ServerProcess.CreateTempDirectory("orleansmail-tls-settings-"), "ticket.key");
+        File.WriteAllBytes(key, new byte[length]);
+        return key;
+    }
+
+    // RFC 7919's ffdhe2048 group, as `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048` writes it.
+    private const string Ffdhe2048 = """
+-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+""";
 
     [Fact]
     public void NginxsDefaultCipherStringKeepsStrongAuthenticatedSuites()
