@@ -20,7 +20,7 @@ namespace OrleansMail.Grains.Configuration;
 /// </list>
 /// A section may inherit from others (a <c>Mail:Servers:N</c> server from <c>Mail</c>, as nginx's server{} from mail{}):
 /// a key is looked up in each, most specific first. The reader remembers the keys it was asked for, so
-/// <see cref="RefuseUnknownKeys"/> knows exactly the keys the section's reader reads.
+/// <see cref="RefuseUnknownKeys(string[])"/> knows exactly the keys the section's reader reads.
 /// </summary>
 public class SettingsSection
 {
@@ -29,7 +29,7 @@ public class SettingsSection
     private readonly Func<string, string?> _alias;
     private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <param name="home">The section errors name when a key is set nowhere, and whose keys <see cref="RefuseUnknownKeys"/> checks.</param>
+    /// <param name="home">The section errors name when a key is set nowhere, and whose keys <see cref="RefuseUnknownKeys(string[])"/> checks.</param>
     /// <param name="lookup">Where a key is looked up, most specific first; <paramref name="home"/> alone when null.</param>
     /// <param name="alias">A key's nginx-style name (<see cref="SnakeCase"/>), or null when it has none.</param>
     public SettingsSection(IConfigurationSection home, IReadOnlyList<IConfigurationSection>? lookup = null, Func<string, string?>? alias = null)

@@ -54,6 +54,7 @@ public sealed class ClusterAttackTests(TwoSiloClusterFixture fixture) : IClassFi
             var error = await ClusterImap.TryLoginAsync(fixture.Frontends[logins.Count % 2], user, "frank-password", from: "127.0.0.62", cancellationToken: Ct);
             Assert.True(error is null, $"login {logins.Count}: {error}\n{fixture.Diagnostics()}");
             logins.Add(timer.Elapsed);
+            // Real time is the point: a user logging in every 2 s on real processes while the attack runs.
             await Task.Delay(TimeSpan.FromSeconds(2), Ct);
         }
         await attack;
@@ -118,6 +119,7 @@ public sealed class ClusterAttackTests(TwoSiloClusterFixture fixture) : IClassFi
         // Past the cache TTL (counted from the auth server's answer), so both logins below are decided afresh.
         var answered = fixture.AuthLog.Last(r => r.User == user && r.Password == "heidi-password").Timestamp;
         var untilExpired = TwoSiloClusterFixture.CacheTtl + TimeSpan.FromSeconds(1) - Stopwatch.GetElapsedTime(answered);
+        // Real time is the point: the Silo processes' cache TTL runs on their own clock.
         if (untilExpired > TimeSpan.Zero) await Task.Delay(untilExpired, Ct);
 
         // From home: never slowed.

@@ -5,10 +5,12 @@ using MailKit.Net.Imap;
 namespace OrleansMail.Tests.Cluster;
 
 /// <summary>
-/// Faults (README "Running a cluster", "Failover": a lost Silo, a restarted Redis) on real processes: Redis, two Silo
-/// processes, two Frontend processes, Dovecot and an HTTP auth server. A Silo is killed with SIGKILL in the middle of a
-/// login load, and Redis is restarted: established sessions never drop (the relay is local to the front end) and logins
-/// recover within seconds. Each test gets its own deployment, since each breaks it.
+/// README "Failover" on real processes: Redis, two Silo processes, two Frontend processes, Dovecot and an HTTP auth
+/// server. A Silo is killed with SIGKILL in the middle of a login load, and Redis is restarted: established sessions
+/// never drop (the relay is local to the front end), no login fails (a login whose grain was on the dead silo waits
+/// for it to be reactivated, at most the call's deadline plus the retry budget), and logins keep being served. Each
+/// test gets its own deployment, since each breaks it. Real time is the point: real processes, Orleans membership
+/// declaring a killed silo dead, Redis restarting.
 /// </summary>
 public sealed class ClusterFaultTests : IAsyncLifetime
 {
@@ -20,12 +22,15 @@ public sealed class ClusterFaultTests : IAsyncLifetime
 
     private readonly List<ImapClient> _sessions = [];
 
+    /// <summary>README "Failover": a login may take the grain call's deadline (auth_http_timeout 5 s + 2 s) plus the retry budget (10 s); 1 s for the client's own exchange.</summary>
+    private static readonly TimeSpan LongestLogin = TimeSpan.FromSeconds(5 + 2 + 10 + 1);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public ValueTask InitializeAsync() => _deployment.InitializeAsync();
 
     [Fact]
-    public async Task KillingASiloUnderLoginLoadLosesNoSessionAndLoginsRecoverWithinSeconds()
+    public async Task KillingASiloUnderLoginLoadLosesNoSessionAndFailsNoLogin()
     {
         var output = TestContext.Current.TestOutputHelper;
         await OpenSessionsAsync();
@@ -60,8 +65,10 @@ public sealed class ClusterFaultTests : IAsyncLifetime
                           $"slowest login {slowest.TotalSeconds:0.0} s; before: {results.Count - after.Count} logins");
         foreach (var f in failed.Take(5)) output?.WriteLine($"  +{(f.Start - killedAt).TotalSeconds:0.0} s: {f.Error}");
 
-        // Logins failed (if at all) only within the first seconds, and the load kept going.
-        Assert.True(lastFailure < TimeSpan.FromSeconds(15), $"logins still failed {lastFailure} after the kill\n{_deployment.Diagnostics()}");
+        // README "Failover": no login failed, none took longer than the call's deadline plus the retry budget
+        // (auth_http_timeout 5 s + 2 s, then 10 s), and the load kept going.
+        Assert.True(failed.Count == 0, $"{failed.Count} logins failed, the last {lastFailure} after the kill\n{_deployment.Diagnostics()}");
+        Assert.True(slowest <= LongestLogin, $"the slowest login took {slowest}\n{_deployment.Diagnostics()}");
         Assert.True(after.Count(r => r.Error is null && r.Start > killedAt + TimeSpan.FromSeconds(15)) >= Users.Length,
             $"too few logins succeeded in the last 10 s\n{_deployment.Diagnostics()}");
         await AssertSessionsAliveAsync();

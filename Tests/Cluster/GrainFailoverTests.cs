@@ -100,6 +100,7 @@ public sealed class GrainFailoverTests : IAsyncLifetime
             storm.Add(StormAsync($"guess {i}", attacker, LoginOutcome.Refused));
         }
 
+        // Real time is the point: the storm runs against real silos, and the kill lands while it runs.
         await Task.Delay(500, Ct);
         var killed = Stopwatch.StartNew();
         await _cluster.KillSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.Equals(host)), Ct);
@@ -120,6 +121,7 @@ public sealed class GrainFailoverTests : IAsyncLifetime
             }
         }
         output?.WriteLine($"the grain answered again {killed.Elapsed.TotalSeconds:0.0} s after the kill");
+        // Real time is the point: the storm keeps going against the survivors for a moment after recovery.
         await Task.Delay(1000, Ct);
         await stop.CancelAsync();
         await Task.WhenAll(storm);

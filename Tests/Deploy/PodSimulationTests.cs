@@ -187,6 +187,7 @@ public sealed partial class PodSimulationTests
             await LoginAndOutAsync(frontendB);
             // Past the ShutdownDelay (the listeners closed) the established session still works.
             var untilClosed = ShutdownDelay + TimeSpan.FromSeconds(0.5) - termed.Elapsed;
+            // Real time is the point: the Frontend process's ShutdownDelay after SIGTERM.
             if (untilClosed > TimeSpan.Zero) await Task.Delay(untilClosed, Ct);
             await session.NoOpAsync(Ct);
             Assert.Equal(0, await frontendA.App.WaitForExitAsync(ShutdownDelay + Drain + TimeSpan.FromSeconds(15)));

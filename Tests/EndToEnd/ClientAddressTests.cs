@@ -28,7 +28,6 @@ public sealed class ClientAddressTests(UpstreamTlsFixture fixture)
     [InlineData(2)]
     public async Task ATrustedHeaderIsTheClientForTheAuthServerAndForDovecotViaImapId(int version)
     {
-        fixture.Auth.Handler = fixture.Route(fixture.Dovecot.ImapPort);
         var mark = fixture.Dovecot.ReadLog().Length;
         var source = version == 1 ? "203.0.113.9" : "203.0.113.10";
 
@@ -46,7 +45,6 @@ public sealed class ClientAddressTests(UpstreamTlsFixture fixture)
     [Fact]
     public async Task AnUntrustedPeersHeaderGoesOnlyToTheAuthServer()
     {
-        fixture.Auth.Handler = fixture.Route(fixture.Dovecot.ImapPort);
         var mark = fixture.Dovecot.ReadLog().Length;
 
         var lines = await UpstreamTlsTests.ImapLoginAsync(fixture.Proxy.Port("ppuntrusted"), "alice", "alice-password", V1("203.0.113.9", 40123));
@@ -63,7 +61,7 @@ public sealed class ClientAddressTests(UpstreamTlsFixture fixture)
     [InlineData(2)]
     public async Task TheProxySendsTheRealClientToDovecotsHaproxyListener(int version)
     {
-        fixture.Auth.Handler = fixture.Route(version == 1 ? fixture.HaproxyV1Port : fixture.HaproxyV2Port);
+        using var answer = fixture.Stack.AnswerFor("alice", fixture.Route(version == 1 ? fixture.HaproxyV1Port : fixture.HaproxyV2Port));
         var mark = fixture.Dovecot.ReadLog().Length;
         var source = version == 1 ? "192.0.2.71" : "192.0.2.72";
 
@@ -78,7 +76,7 @@ public sealed class ClientAddressTests(UpstreamTlsFixture fixture)
     public async Task TheHeaderToTheUpstreamComesFirstWithTheRealClientAndTheAddressItReached()
     {
         await using var upstream = new ScriptedStartTlsUpstream("unused");
-        fixture.Auth.Handler = fixture.Route(upstream.Port);
+        using var answer = fixture.Stack.AnswerFor("alice", fixture.Route(upstream.Port));
 
         await UpstreamTlsTests.ImapLoginAsync(fixture.Proxy.Port("ppout"), "alice", "alice-password", V1("192.0.2.99", 4444));
 

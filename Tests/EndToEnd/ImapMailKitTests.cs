@@ -22,7 +22,6 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
     [Fact]
     public async Task LoginSelectFetchAndLogoutThroughTheProxy()
     {
-        fixture.ResetAuth();
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Sender", "sender@example.com"));
         message.To.Add(new MailboxAddress("Alice", "alice@example.com"));
@@ -54,7 +53,6 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
     [Fact]
     public async Task AuthenticatePlainWorksWithAndWithoutAnInitialResponse()
     {
-        fixture.ResetAuth();
         // MailKit sends the initial response only when the server advertises SASL-IR, which the "mechs" listener does.
         foreach (var listener in new[] { "imap", "mechs" })
         {
@@ -70,7 +68,6 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
     [Fact]
     public async Task AuthenticateLoginAndNonAsciiCredentialsReachDovecotIntact()
     {
-        fixture.ResetAuth();
         using var client = await ConnectAsync();
         await client.AuthenticateAsync(new SaslMechanismLogin("j\u00f6rg@example.com", "p\u00e4ss w\"rd"), Timeout);
         Assert.True(client.IsAuthenticated);
@@ -83,7 +80,6 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
     [Fact]
     public async Task IdleDeliversNewMailThroughTheRelay()
     {
-        fixture.ResetAuth();
         using var client = await ConnectAsync();
         await client.AuthenticateAsync("bob", "bob-password", Timeout);
         var inbox = client.Inbox;
@@ -94,6 +90,7 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
 
         using var done = new CancellationTokenSource();
         var idle = client.IdleAsync(done.Token, Timeout);
+        // Real time is the point: MailKit has no signal for "IDLE accepted"; the Frontend process and Dovecot need a moment.
         await Task.Delay(300, Timeout);
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("x", "x@example.com"));
@@ -112,32 +109,25 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
     [Fact]
     public async Task AWrongPasswordWithAuthWaitIsRefusedAfterTheWaitAndARetrySucceeds()
     {
-        fixture.Auth.Handler = TestAuthServer.UsersAndPasswords(fixture.Dovecot.Users, fixture.Dovecot.Host, fixture.Dovecot.ImapPort, waitOnFailureSeconds: 2);
-        try
-        {
-            using var client = await ConnectAsync();
-            var started = System.Diagnostics.Stopwatch.StartNew();
-            // A wrong password of its own: another test here has "wrong" refused without Auth-Wait, and the grains'
-            // repeated-refusal rule (bruteforce_repeat_window, on in this fixture) would repeat that refusal locally for
-            // 60 s, Auth-Wait-less, so the proxy would close instead of waiting (CI failed so once).
-            await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync("alice", "wrong-then-wait", Timeout));
-            Assert.True(started.Elapsed >= TimeSpan.FromSeconds(1.9), $"refused after {started.Elapsed}");
-            // Auth-Wait keeps the connection open: the same connection may try again.
-            Assert.True(client.IsConnected);
-            await client.AuthenticateAsync("alice", "alice-password", Timeout);
-            Assert.True(client.IsAuthenticated);
-            await client.DisconnectAsync(true, Timeout);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        // Alice's refusals carry Auth-Wait for this test only.
+        using var answer = fixture.Stack.AnswerFor("alice", TestAuthServer.UsersAndPasswords(fixture.Dovecot.Users, fixture.Dovecot.Host, fixture.Dovecot.ImapPort, waitOnFailureSeconds: 2));
+        using var client = await ConnectAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        // A wrong password of its own: another test here has "wrong" refused without Auth-Wait, and the grains'
+        // repeated-refusal rule (bruteforce_repeat_window, on in this fixture) would repeat that refusal locally for
+        // 60 s, Auth-Wait-less, so the proxy would close instead of waiting (CI failed so once).
+        await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync("alice", "wrong-then-wait", Timeout));
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(1.9), $"refused after {started.Elapsed}");
+        // Auth-Wait keeps the connection open: the same connection may try again.
+        Assert.True(client.IsConnected);
+        await client.AuthenticateAsync("alice", "alice-password", Timeout);
+        Assert.True(client.IsAuthenticated);
+        await client.DisconnectAsync(true, Timeout);
     }
 
     [Fact]
     public async Task AWrongPasswordWithoutAuthWaitIsRefusedAndTheConnectionClosed()
     {
-        fixture.ResetAuth();
         await using var wire = await LineClient.ConnectAsync(fixture.Proxy.Port());
         Assert.Equal("* OK IMAP4 ready", await wire.ReadLineAsync());
         await wire.SendAsync("a1 LOGIN alice wrong\r\n");
@@ -148,7 +138,6 @@ public sealed class ImapMailKitTests(ImapProxyFixture fixture) : IClassFixture<I
     [Fact]
     public async Task PasswordsNeverReachTheLogs()
     {
-        fixture.ResetAuth();
         using (var client = await ConnectAsync())
         {
             await client.AuthenticateAsync("alice", "alice-password", Timeout);

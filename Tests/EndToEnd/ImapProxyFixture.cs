@@ -12,9 +12,12 @@ public sealed class ImapProxyFixture : IAsyncLifetime
 {
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     /// <summary>The auth handler the tests start from: Dovecot's users with their passwords.</summary>
     public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
@@ -22,13 +25,13 @@ public sealed class ImapProxyFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // Dovecot's default auth_username_chars refuses non-ASCII logins; real deployments with IDN users open it up.
-        Dovecot = await DovecotServer.StartAsync(
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync(
             [("alice", "alice-password"), ("bob", "bob-password"), ("j\u00f6rg@example.com", "p\u00e4ss w\"rd")],
-            extraConfig: "auth_username_chars =");
+            extraConfig: "auth_username_chars ="));
         DefaultHandler = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
-        Auth = await TestAuthServer.StartAsync(DefaultHandler);
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
+        await Stack.StartAuthAsync(DefaultHandler);
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["imap"] = [],
@@ -40,12 +43,10 @@ public sealed class ImapProxyFixture : IAsyncLifetime
     }
 
     /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Auth.Handler = DefaultHandler;
+    public void ResetAuth() => Stack.ResetAuth();
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
     }
 }

@@ -49,6 +49,7 @@ public sealed class ImapRelayTimeoutTests(ImapProxyFixture fixture) : IClassFixt
             do update = await wire.ReadLineAsync(TimeSpan.FromSeconds(5));
             while (update is not null && !update.EndsWith("EXISTS", StringComparison.Ordinal));
             Assert.NotNull(update);
+            // Real time is the point: the Frontend process's proxy_timeout must not end a session its upstream keeps busy.
             await Task.Delay(1000, TestContext.Current.CancellationToken);
         }
 

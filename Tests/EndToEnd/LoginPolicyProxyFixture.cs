@@ -14,21 +14,24 @@ public sealed class LoginPolicyProxyFixture : IAsyncLifetime
 
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public string AdminUrl { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
     {
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password")]);
-        Auth = await TestAuthServer.StartAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort));
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password")]));
+        await Stack.StartAuthAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort));
         var down = $"http://127.0.0.1:{RawTcpResponder.UnusedPort()}/auth";
         var adminPort = ServerProcess.GetFreeTcpPorts(1)[0];
         AdminUrl = $"http://127.0.0.1:{adminPort}";
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["imap"] = [],
@@ -49,8 +52,6 @@ public sealed class LoginPolicyProxyFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
     }
 }

@@ -47,7 +47,6 @@ public sealed class Pop3MailKitTests(Pop3ProxyFixture fixture) : IClassFixture<P
     [Fact]
     public async Task UserAndPassThenRetrReturnsExactlyTheStoredMessage()
     {
-        fixture.ResetAuth();
         var stored = await StoreMessageAsync("alice");
         using var client = await ConnectAsync();
         Assert.True(client.Capabilities.HasFlag(Pop3Capabilities.User));
@@ -66,7 +65,6 @@ public sealed class Pop3MailKitTests(Pop3ProxyFixture fixture) : IClassFixture<P
     [Fact]
     public async Task SaslPlainAndLogin()
     {
-        fixture.ResetAuth();
         var stored = await StoreMessageAsync("bob");
         foreach (SaslMechanism mechanism in new SaslMechanism[] { new SaslMechanismPlain("bob", "bob-password"), new SaslMechanismLogin("bob", "bob-password") })
         {
@@ -82,7 +80,6 @@ public sealed class Pop3MailKitTests(Pop3ProxyFixture fixture) : IClassFixture<P
     [Fact]
     public async Task ApopWhereTheAuthServerReturnsTheClearPassword()
     {
-        fixture.ResetAuth();
         var stored = await StoreMessageAsync("alice");
         using var client = await ConnectAsync("mechs");
         // MailKit sees the greeting's timestamp and prefers APOP.
@@ -97,7 +94,6 @@ public sealed class Pop3MailKitTests(Pop3ProxyFixture fixture) : IClassFixture<P
     [Fact]
     public async Task CramMd5WhereTheAuthServerReturnsTheClearPassword()
     {
-        fixture.ResetAuth();
         var stored = await StoreMessageAsync("bob");
         using var client = await ConnectAsync("mechs");
         Assert.Contains("CRAM-MD5", client.AuthenticationMechanisms);
@@ -111,7 +107,6 @@ public sealed class Pop3MailKitTests(Pop3ProxyFixture fixture) : IClassFixture<P
     [Fact]
     public async Task AWrongPasswordIsAnAuthenticationError()
     {
-        fixture.ResetAuth();
         using var client = await ConnectAsync();
         client.AuthenticationMechanisms.Clear();
         await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync("alice", "wrong", Timeout));

@@ -14,9 +14,12 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
 {
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     /// <summary>
     /// The auth handler the tests start from: Dovecot's users; plain compares the password, apop and cram-md5 check
@@ -27,12 +30,12 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Dovecot = await DovecotServer.StartAsync(
-            [("alice", "alice-password"), ("bob", "bob-password"), ("carol", ("carol has spaces " + new string('p', 1000))[..1000])]);
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync(
+            [("alice", "alice-password"), ("bob", "bob-password"), ("carol", ("carol has spaces " + new string('p', 1000))[..1000])]));
         DefaultHandler = UsersWithDigests(Dovecot.Users, Dovecot.Host, Dovecot.Pop3Port);
-        Auth = await TestAuthServer.StartAsync(DefaultHandler);
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
+        await Stack.StartAuthAsync(DefaultHandler);
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["pop3"] = [("Protocol", "pop3")],
@@ -44,7 +47,7 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
     }
 
     /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Auth.Handler = DefaultHandler;
+    public void ResetAuth() => Stack.ResetAuth();
 
     /// <summary>APOP's digest (RFC 1939 §7): MD5 of the greeting's timestamp followed by the secret, lower-case hex.</summary>
     public static string ApopDigest(string salt, string password) =>
@@ -75,8 +78,6 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
     }
 }

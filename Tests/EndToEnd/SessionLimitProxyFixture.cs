@@ -17,20 +17,23 @@ public sealed class SessionLimitProxyFixture : IAsyncLifetime
 
     public PostfixServer Postfix { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public string AdminUrl { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
     {
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"), ("dave", "dave-password")]);
-        Postfix = await PostfixServer.StartAsync();
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"), ("dave", "dave-password")]));
+        Postfix = await Stack.StartAsync(PostfixServer.StartAsync());
         var imap = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
         var pop3 = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.Pop3Port);
         var smtp = TestAuthServer.UsersAndPasswords(Dovecot.Users, Postfix.Host, Postfix.Port);
-        Auth = await TestAuthServer.StartAsync(request => request["Auth-Protocol"] switch
+        await Stack.StartAuthAsync(request => request["Auth-Protocol"] switch
         {
             "pop3" => pop3(request),
             "smtp" => smtp(request),
@@ -38,8 +41,8 @@ public sealed class SessionLimitProxyFixture : IAsyncLifetime
         });
         var adminPort = ServerProcess.GetFreeTcpPorts(1)[0];
         AdminUrl = $"http://127.0.0.1:{adminPort}";
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "20s")],
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "20s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["imap"] = [],
@@ -56,9 +59,6 @@ public sealed class SessionLimitProxyFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Postfix is not null) await Postfix.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
     }
 }

@@ -107,6 +107,7 @@ public sealed class SessionLimitProxyTests(SessionLimitProxyFixture fixture) : I
         await second.Inbox.OpenAsync(FolderAccess.ReadOnly, Ct);
 
         // Held past the lease TTL: the front end's renewals keep both slots.
+        // Real time is the point: the Frontend process renews the leases on its own clock; the lease TTL is its schedule.
         await Task.Delay(SessionLimitProxyFixture.LeaseTtl + TimeSpan.FromSeconds(2), Ct);
         await AssertImapRefusedAsync("alice");
 

@@ -12,16 +12,9 @@ namespace OrleansMail.Tests.EndToEnd;
 /// MailKit's SmtpClient through the proxy to a real Postfix: the message arrives byte for byte, and Postfix records
 /// the client's address, port, HELO name and login that XCLIENT gave it (src/mail/ngx_mail_proxy_module.c).
 /// </summary>
-public sealed class SmtpMailKitTests : IClassFixture<SmtpProxyFixture>
+/// <remarks>A test that needs another auth answer sets it for its login only (<see cref="ProxyStack.AnswerFor"/>).</remarks>
+public sealed class SmtpMailKitTests(SmtpProxyFixture fixture) : IClassFixture<SmtpProxyFixture>
 {
-    private readonly SmtpProxyFixture fixture;
-
-    /// <summary>xunit makes one instance per test: each test starts from the default auth handler.</summary>
-    public SmtpMailKitTests(SmtpProxyFixture fixture)
-    {
-        this.fixture = fixture;
-        fixture.ResetAuth();
-    }
 
     [Theory]
     [InlineData("PLAIN")]
@@ -75,7 +68,7 @@ public sealed class SmtpMailKitTests : IClassFixture<SmtpProxyFixture>
     [Fact]
     public async Task ALoginWithSpecialCharactersReachesPostfixAsOneXtextValue()
     {
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Postfix.Host, fixture.Postfix.Port, user: "evil ADDR=10.9.8.7 a+b=c", pass: "x");
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok(fixture.Postfix.Host, fixture.Postfix.Port, user: "evil ADDR=10.9.8.7 a+b=c", pass: "x"));
         var message = NewMimeMessage();
         var clientPort = await SendAsync("smtp", message, client => client.AuthenticateAsync(new SaslMechanismPlain("alice", "alice-password")));
         await fixture.Postfix.WaitForLogLineAsync(l =>

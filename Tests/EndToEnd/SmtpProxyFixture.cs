@@ -18,21 +18,24 @@ public sealed class SmtpProxyFixture : IAsyncLifetime
 
     public PostfixServer Postfix { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     /// <summary>The auth handler the tests start from.</summary>
     public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
-        Postfix = await PostfixServer.StartAsync();
+        Postfix = await Stack.StartAsync(PostfixServer.StartAsync());
         var users = TestAuthServer.UsersAndPasswords(Users, Postfix.Host, Postfix.Port);
         DefaultHandler = request => request["Auth-Method"] == "none" ? AuthReply.Ok(Postfix.Host, Postfix.Port) : users(request);
-        Auth = await TestAuthServer.StartAsync(DefaultHandler);
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s")],
+        await Stack.StartAuthAsync(DefaultHandler);
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["smtp"] = Smtp(),
@@ -51,12 +54,10 @@ public sealed class SmtpProxyFixture : IAsyncLifetime
     private static (string, string)[] Smtp(params (string, string)[] settings) => [("Protocol", "smtp"), .. settings];
 
     /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Auth.Handler = DefaultHandler;
+    public void ResetAuth() => Stack.ResetAuth();
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Postfix is not null) await Postfix.DisposeAsync();
+        await Stack.DisposeAsync();
     }
 }

@@ -13,22 +13,25 @@ public sealed class SmtpUpstreamAddressFixture : IAsyncLifetime
 
     public PostfixServer Postfix { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public async ValueTask InitializeAsync()
     {
-        Postfix = await PostfixServer.StartAsync($"""
+        Postfix = await Stack.StartAsync(PostfixServer.StartAsync($"""
             smtpd_tls_cert_file = {Certificates.ServerCertificatePath}
             smtpd_tls_key_file = {Certificates.ServerKeyPath}
             smtpd_tls_security_level = may
             smtpd_tls_loglevel = 1
             smtpd_tls_received_header = yes
-            """);
-        Auth = await TestAuthServer.StartAsync(TestAuthServer.UsersAndPasswords(SmtpProxyFixture.Users, Postfix.Host, Postfix.Port));
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s")],
+            """));
+        await Stack.StartAuthAsync(TestAuthServer.UsersAndPasswords(SmtpProxyFixture.Users, Postfix.Host, Postfix.Port));
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["pp"] = [("Protocol", "smtp"), ("Listen", "127.0.0.1:{port} proxy_protocol"), ("SetRealIpFrom", "127.0.0.1")],
@@ -38,9 +41,7 @@ public sealed class SmtpUpstreamAddressFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Postfix is not null) await Postfix.DisposeAsync();
+        await Stack.DisposeAsync();
         Certificates.Dispose();
     }
 }

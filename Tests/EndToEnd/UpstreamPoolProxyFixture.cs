@@ -18,9 +18,12 @@ public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
 
     public DovecotServer[] Backends { get; } = new DovecotServer[2];
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public string AdminUrl { get; private set; } = "";
 
@@ -30,19 +33,19 @@ public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
     {
         for (var i = 0; i < Backends.Length; i++)
         {
-            Backends[i] = await DovecotServer.StartAsync(Users);
+            Backends[i] = await Stack.StartAsync(DovecotServer.StartAsync(Users));
             await BackendMarkers.AppendAsync(Backends[i], i, Users.Select(u => u.Item1));
         }
 
         var users = Users.ToDictionary(u => u.Item1, u => u.Item2);
-        Auth = await TestAuthServer.StartAsync(request =>
+        await Stack.StartAuthAsync(request =>
             request.Decoded("Auth-User") is { } user && users.TryGetValue(user, out var password) && request.Decoded("Auth-Pass") == password
                 ? AuthReply.With(("Auth-Status", "OK"))
                 : AuthReply.Fail("Invalid login or password"));
         var adminPort = ServerProcess.GetFreeTcpPorts(1)[0];
         AdminUrl = $"http://127.0.0.1:{adminPort}";
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("Timeout", "10s")],
+        await Stack.StartProxyAsync(
+            [("Timeout", "10s")],
             new Dictionary<string, (string, string)[]> { ["imap"] = [] },
             [
                 ("UpstreamPools:Imap:0", Address(Backends[0])),
@@ -56,11 +59,5 @@ public sealed class UpstreamPoolProxyFixture : IAsyncLifetime
             ]);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        foreach (var backend in Backends)
-            if (backend is not null) await backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => Stack.DisposeAsync();
 }

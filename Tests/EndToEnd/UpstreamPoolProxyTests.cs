@@ -69,6 +69,7 @@ public sealed class UpstreamPoolProxyTests(UpstreamPoolProxyFixture fixture) : I
             Assert.True(DateTime.UtcNow < deadline, $"backend {backend} not {state} within 30 s");
             await Task.Delay(100, Ct);
         }
+        // Real time is the point: the Frontend process's health cache refreshes on its own check interval.
         await Task.Delay(UpstreamPoolProxyFixture.CheckInterval * 2, Ct);
     }
 

@@ -20,9 +20,12 @@ public sealed class UpstreamTlsFixture : IAsyncLifetime
 
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public int ImapsPort { get; private set; }
 
@@ -71,11 +74,11 @@ public sealed class UpstreamTlsFixture : IAsyncLifetime
               }
             }
             """;
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password")], tls);
-        Auth = await TestAuthServer.StartAsync(Route(Dovecot.ImapPort));
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password")], tls));
+        await Stack.StartAuthAsync(Route(Dovecot.ImapPort));
         var ca = Certificates.CaPath;
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s"),
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s"),
              ("Upstreams:0:Address", $"127.0.0.1:{ImapsPort}"), ("Upstreams:0:ProxySsl", "on"),
              ("Upstreams:1:Address", $"127.0.0.1:{Dovecot.ImapPort}"), ("Upstreams:1:ProxySsl", "starttls"),
              ("Upstreams:2:Address", $"127.0.0.1:{Pop3sPort}"), ("Upstreams:2:ProxySsl", "on"),
@@ -105,9 +108,7 @@ public sealed class UpstreamTlsFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
         Certificates.Dispose();
     }
 }

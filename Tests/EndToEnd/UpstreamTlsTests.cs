@@ -57,7 +57,7 @@ public sealed class UpstreamTlsTests(UpstreamTlsFixture fixture)
     public async Task ImapLogsInOverVerifiedTls(string listener, bool implicitTls)
     {
         var port = implicitTls ? fixture.ImapsPort : fixture.Dovecot.ImapPort;
-        fixture.Auth.Handler = fixture.Route(port);
+        using var answer = fixture.Stack.AnswerFor("alice", fixture.Route(port));
         var mark = fixture.Dovecot.ReadLog().Length;
 
         var lines = await ImapLoginAsync(fixture.Proxy.Port(listener), "alice", "alice-password");
@@ -73,7 +73,7 @@ public sealed class UpstreamTlsTests(UpstreamTlsFixture fixture)
     public async Task Pop3LogsInOverVerifiedTls(bool implicitTls)
     {
         var port = implicitTls ? fixture.Pop3sPort : fixture.Dovecot.Pop3Port;
-        fixture.Auth.Handler = fixture.Route(port);
+        using var answer = fixture.Stack.AnswerFor("alice", fixture.Route(port));
         var mark = fixture.Dovecot.ReadLog().Length;
 
         await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("pop3"));
@@ -97,7 +97,7 @@ public sealed class UpstreamTlsTests(UpstreamTlsFixture fixture)
     public async Task AFailedVerificationIsAnInternalErrorNeverPlaintext(string listener, bool implicitTls, string reason)
     {
         var port = implicitTls ? fixture.ImapsPort : fixture.Dovecot.ImapPort;
-        fixture.Auth.Handler = fixture.Route(port);
+        using var answer = fixture.Stack.AnswerFor("bob", fixture.Route(port));
 
         var lines = await ImapLoginAsync(fixture.Proxy.Port(listener), "bob", "bob-password");
 
@@ -116,7 +116,7 @@ public sealed class UpstreamTlsTests(UpstreamTlsFixture fixture)
     public async Task AStartTlsThatGoesWrongEndsTheSessionBeforeLogin(string startTlsReply, string logged)
     {
         await using var upstream = new ScriptedStartTlsUpstream(startTlsReply);
-        fixture.Auth.Handler = fixture.Route(upstream.Port);
+        using var answer = fixture.Stack.AnswerFor("bob", fixture.Route(upstream.Port));
 
         var lines = await ImapLoginAsync(fixture.Proxy.Port("starttls"), "bob", "bob-password");
 

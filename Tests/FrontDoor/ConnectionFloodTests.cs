@@ -258,6 +258,7 @@ public sealed class ConnectionFloodTests(ConnectionFloodFixture fixture) : IClas
             {
                 await client.SendAsync("a NOOP\r\n");
                 if (await client.ReadLineAsync(TimeSpan.FromSeconds(5)) is null) break;
+                // Real time is the point: a session kept alive through a real flood of the Frontend process.
                 await Task.Delay(1000, Ct);
             }
         }

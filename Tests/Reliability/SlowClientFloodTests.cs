@@ -72,6 +72,7 @@ public sealed class SlowClientFloodTests(SlowClientFloodFixture fixture) : IClas
             await clients.RunAsync(1, 1, warm.Token);
         }
         Assert.Empty(clients.Failures);
+        // Real time is the point: the Frontend process settles before its idle RSS is read.
         await Task.Delay(1000, Ct);
         var idleRss = fixture.FrontendRss();
         var warmLogins = clients.Logins.Count;
@@ -145,6 +146,7 @@ public sealed class SlowClientFloodTests(SlowClientFloodFixture fixture) : IClas
         const string header = "PROXY TCP4 192.0.2.77 198.51.100.1 40000 143\r\n";
         for (var part = 0; part < 4; part++)
         {
+            // Real time is the point: a slow client against the Frontend process's own timeout.
             if (part > 0) await Task.Delay(800, Ct);
             await client.SendAsync(header[(part * header.Length / 4)..((part + 1) * header.Length / 4)]);
         }

@@ -18,7 +18,6 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task AGoodCertificateLogsInAndTheAuthServerSeesItsFacts()
     {
-        fixture.ResetAuth();
         await using var client = await ConnectAsync("certon", "client");
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
         await client.SendAsync("a LOGIN alice alice-password\r\n");
@@ -37,7 +36,6 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task SaslExternalIsBackedByTheCertificate()
     {
-        fixture.ResetAuth();
         await using var client = await ConnectAsync("certon", "client");
         await client.ReadLineAsync();
         await client.SendAsync("a AUTHENTICATE EXTERNAL =\r\n");
@@ -91,7 +89,6 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task ACurrentCrlAcceptsAGoodCertificateUnderOptional()
     {
-        fixture.ResetAuth();
         await using var client = await ConnectAsync("certoptional", "client");
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
     }
@@ -99,7 +96,6 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task DepthTwoAcceptsACertificateFromAnIntermediate()
     {
-        fixture.ResetAuth();
         await using var client = await ConnectAsync("certdeep", "deep");
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
     }
@@ -107,7 +103,6 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task OptionalWithoutACertificateSaysNone()
     {
-        fixture.ResetAuth();
         await using var client = await ConnectAsync("certoptional", null);
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
         await client.SendAsync("a LOGIN alice alice-password\r\n");
@@ -120,7 +115,6 @@ public sealed class ClientCertificateTests(TlsProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task OptionalNoCaLetsAnUnknownIssuerThroughForTheAuthServerToJudge()
     {
-        fixture.ResetAuth();
         await using var client = await ConnectAsync("certnoca", "selfsigned");
         Assert.Equal("* OK IMAP4 ready", await client.ReadLineAsync());
         await client.SendAsync("a LOGIN alice alice-password\r\n");

@@ -75,6 +75,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
 
         await File.WriteAllTextAsync(fixture.ReloadCertificate, "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n", TestContext.Current.CancellationToken);
         File.SetLastWriteTimeUtc(fixture.ReloadCertificate, DateTime.UtcNow.AddSeconds(5));
+        // Real time is the point: the Frontend process polls the certificate file on its own clock.
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
         Assert.Equal(before.Thumbprint, (await ServerCertificateAsync("reload", "proxy.test")).Thumbprint);
         Assert.True(await LoggedAsync("certificate reload failed"));
@@ -82,6 +83,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         File.Copy(fixture.Pki.Path("renewed.key"), fixture.ReloadKey, overwrite: true);
         File.Copy(fixture.Pki.Path("renewed.pem"), fixture.ReloadCertificate, overwrite: true);
         File.SetLastWriteTimeUtc(fixture.ReloadCertificate, DateTime.UtcNow.AddSeconds(10));
+        // Real time is the point: the Frontend process polls the certificate file on its own clock.
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
         Assert.Equal(renewed.Thumbprint, (await ServerCertificateAsync("reload", "proxy.test")).Thumbprint);
     }

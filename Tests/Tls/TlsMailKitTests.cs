@@ -21,7 +21,6 @@ public sealed class TlsMailKitTests(TlsProxyFixture fixture) : IClassFixture<Tls
     [InlineData("imaponly", SecureSocketOptions.StartTls)]
     public async Task ImapLogsInOverTlsAndTheAuthServerHearsOfIt(string listener, SecureSocketOptions security)
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         using var client = new ImapClient { Timeout = 30_000, ServerCertificateValidationCallback = Pinned };
         await client.ConnectAsync("localhost", fixture.Proxy.Port(listener), security, Timeout);
@@ -44,7 +43,6 @@ public sealed class TlsMailKitTests(TlsProxyFixture fixture) : IClassFixture<Tls
     [InlineData("pop3only", SecureSocketOptions.StartTls)]
     public async Task Pop3LogsInOverTls(string listener, SecureSocketOptions security)
     {
-        fixture.ResetAuth();
         using var client = new Pop3Client { Timeout = 30_000, ServerCertificateValidationCallback = Pinned };
         await client.ConnectAsync("localhost", fixture.Proxy.Port(listener), security, Timeout);
         Assert.True(client.IsSecure);
@@ -60,7 +58,6 @@ public sealed class TlsMailKitTests(TlsProxyFixture fixture) : IClassFixture<Tls
     [InlineData("smtponly", SecureSocketOptions.StartTls)]
     public async Task SmtpAuthenticatesAndSendsOverTls(string listener, SecureSocketOptions security)
     {
-        fixture.ResetAuth();
         using var client = new SmtpClient { LocalDomain = "mailkit.example", Timeout = 30_000, ServerCertificateValidationCallback = Pinned };
         await client.ConnectAsync("localhost", fixture.Proxy.Port(listener), security, Timeout);
         Assert.True(client.IsSecure);

@@ -21,11 +21,12 @@ public sealed class TlsProxyFixture : IAsyncLifetime
 
     public PostfixServer Postfix { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
 
-    public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     /// <summary>The certificate file of the <c>reload</c> listener.</summary>
     public string ReloadCertificate => Pki.Path("reload.pem");
@@ -36,12 +37,12 @@ public sealed class TlsProxyFixture : IAsyncLifetime
     {
         File.Copy(Pki.Path("server-rsa.pem"), ReloadCertificate);
         File.Copy(Pki.Path("server-rsa.key"), ReloadKey);
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password")]);
-        Postfix = await PostfixServer.StartAsync();
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password"), ("bob", "bob-password")]));
+        Postfix = await Stack.StartAsync(PostfixServer.StartAsync());
         var imap = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
         var pop3 = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.Pop3Port);
         var smtp = TestAuthServer.UsersAndPasswords(Dovecot.Users, Postfix.Host, Postfix.Port);
-        DefaultHandler = request => request["Auth-Protocol"] switch
+        Func<RecordedAuthRequest, AuthReply> answer = request => request["Auth-Protocol"] switch
         {
             "pop3" => pop3(request),
             "smtp" when request["Auth-Method"] == "none" => AuthReply.Ok(Postfix.Host, Postfix.Port),
@@ -49,10 +50,10 @@ public sealed class TlsProxyFixture : IAsyncLifetime
             _ when request["Auth-Method"] == "external" => AuthReply.Ok(Dovecot.Host, Dovecot.ImapPort, user: "alice", pass: "alice-password"),
             _ => imap(request),
         };
-        Auth = await TestAuthServer.StartAsync(DefaultHandler);
+        await Stack.StartAuthAsync(answer);
         var rsa = (Pki.Path("server-rsa.pem"), Pki.Path("server-rsa.key"));
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s"),
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s"),
              ("SslCertificate", rsa.Item1), ("SslCertificateKey", rsa.Item2)],
             new Dictionary<string, (string, string)[]>
             {
@@ -90,14 +91,9 @@ public sealed class TlsProxyFixture : IAsyncLifetime
         ("SslCrl", crl ?? Pki.CrlFile), ("AuthHttpPassClientCert", "on"), ("ImapAuth", "plain external"),
     ];
 
-    public void ResetAuth() => Auth.Handler = DefaultHandler;
-
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Postfix is not null) await Postfix.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
         Pki.Dispose();
     }
 }
