@@ -55,6 +55,20 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("multi", "proxy.test")).Subject);
     }
 
+    /// <summary>
+    /// A listener with one certificate and no SNI names (its handshakes share one set of options, no selection) serves
+    /// that certificate whatever name a client asks for, or none, as nginx does.
+    /// </summary>
+    [Fact]
+    public async Task AListenerWithOneCertificateServesItForEveryName()
+    {
+        Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("imaps", "other.test")).Subject);
+        Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("imaps", "proxy.test")).Subject);
+        var output = await OpenSslClient.RunAsync(fixture.Proxy.Port("imaps"), "a LOGOUT\r\n", "-noservername");
+        Assert.Contains("* OK IMAP4 ready", output);
+        Assert.Contains("subject=CN = proxy.test", output);
+    }
+
     /// <summary>RSA (with an encrypted key opened by ssl_password_file) and ECDSA side by side.</summary>
     [Fact]
     public async Task AClientThatTakesEcdsaGetsTheEcdsaCertificateAndAnRsaOnlyClientTheRsaOne()
