@@ -57,7 +57,8 @@ internal sealed partial class ClientTls
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         deadline.CancelAfter(timeout);
         var plain = connection.Transport;
-        var ssl = new SslStream(new DuplexPipeStream(plain), leaveInnerStreamOpen: false);
+        var underneath = new DuplexPipeStream(plain);
+        var ssl = new SslStream(underneath, leaveInnerStreamOpen: false);
         X509Certificate2Collection? sentChain = null;
         try
         {
@@ -93,6 +94,7 @@ internal sealed partial class ClientTls
             return new TlsHandshakeResult(null, null, null, reason);
         }
 
+        underneath.ResetReadsAsEnd = true;
         var transport = new TlsTransport(ssl);
         connection.Transport = transport;
         var client = ssl.RemoteCertificate is null ? null : ssl.RemoteCertificate as X509Certificate2 ?? new X509Certificate2(ssl.RemoteCertificate);
