@@ -31,6 +31,7 @@ internal sealed partial class ClientTls
     private readonly Dictionary<string, CertificateSet> _byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly ClientCertificateVerifier? _verifier;
     private readonly List<SslApplicationProtocol> _alpn;
+    private OptionsFor? _fixedOptions;
 
     public ClientTls(ServerSettings server, ILoggerFactory loggers, TimeProvider time)
     {
@@ -87,31 +88,33 @@ internal sealed partial class ClientTls
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         deadline.CancelAfter(timeout);
         var plain = connection.Transport;
-        var ssl = new SslStream(new DuplexPipeStream(plain), leaveInnerStreamOpen: false);
+        var underneath = new DuplexPipeStream(plain);
+        var ssl = new SslStream(underneath, leaveInnerStreamOpen: false);
         X509Certificate2Collection? sentChain = null;
         try
         {
-            var ecdsa = await ProbeAsync(plain.Input, deadline.Token);
-            var options = new SslServerAuthenticationOptions
+            if (_verifier is null && _byName.Count == 0 && _settings.Certificates.Count == 1)
             {
-                EnabledSslProtocols = _settings.Protocols,
-                AllowTlsResume = true, // so .NET keeps the SSL_CTX Configure set the directives on; they say what resumes
-                ApplicationProtocols = _alpn,
-                ClientCertificateRequired = _verifier is not null,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                // One certificate for every client and no client certificate to keep: the same options each time,
+                // so no selection callback (SslStream then skips its own ClientHello parse for it) and no probe.
+                await ssl.AuthenticateAsServerAsync(FixedOptions(_default.Current[0]), deadline.Token);
+            }
+            else
+            {
+                var ecdsa = await ProbeAsync(plain.Input, deadline.Token);
                 // The certificate is judged after the handshake (src/mail/ngx_mail_ssl_module.c), so a bad one gets nginx's reply
                 // instead of a bare alert; here only the chain the client sent is kept for that check.
-                RemoteCertificateValidationCallback = (_, _, chain, _) =>
+                var options = Options(null, (_, _, chain, _) =>
                 {
                     sentChain = chain is null ? null : [.. chain.ChainPolicy.ExtraStore];
                     return true;
-                },
-            };
-            await ssl.AuthenticateAsServerAsync((_, hello, _, _) =>
-            {
-                options.ServerCertificateContext = Choose(hello.ServerName, ecdsa).Context;
-                return ValueTask.FromResult(options);
-            }, null, deadline.Token);
+                });
+                await ssl.AuthenticateAsServerAsync((_, hello, _, _) =>
+                {
+                    options.ServerCertificateContext = Choose(hello.ServerName, ecdsa).Context;
+                    return ValueTask.FromResult(options);
+                }, null, deadline.Token);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -122,12 +125,41 @@ internal sealed partial class ClientTls
             return new TlsHandshakeResult(null, null, null, reason);
         }
 
+        underneath.ResetReadsAsEnd = true;
         var transport = new TlsTransport(ssl);
         connection.Transport = transport;
         var client = ssl.RemoteCertificate is null ? null : ssl.RemoteCertificate as X509Certificate2 ?? new X509Certificate2(ssl.RemoteCertificate);
         var check = _verifier?.Check(client, sentChain);
         return new TlsHandshakeResult(transport, TlsFactsBuilder.Build(ssl, client, check, _settings.PassClientCertificate), check, null);
     }
+
+    private SslServerAuthenticationOptions Options(SslStreamCertificateContext? certificate, RemoteCertificateValidationCallback? validation) => new()
+    {
+        ServerCertificateContext = certificate,
+        EnabledSslProtocols = _settings.Protocols,
+        AllowTlsResume = true, // so .NET keeps the SSL_CTX Configure set the directives on; they say what resumes
+        ApplicationProtocols = _alpn,
+        ClientCertificateRequired = _verifier is not null,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = validation,
+    };
+
+    /// <summary>
+    /// The options of a listener with one certificate and no client certificates, built once per certificate (again
+    /// after a reload): SslStream copies what it needs from them, so every handshake shares one instance.
+    /// </summary>
+    private SslServerAuthenticationOptions FixedOptions(SslCertificate certificate)
+    {
+        var current = Volatile.Read(ref _fixedOptions);
+        if (current?.Certificate != certificate)
+        {
+            current = new OptionsFor(certificate, Options(certificate.Context, null));
+            Volatile.Write(ref _fixedOptions, current);
+        }
+        return current.Options;
+    }
+
+    private sealed record OptionsFor(SslCertificate Certificate, SslServerAuthenticationOptions Options);
 
     /// <summary>Whether the client's ClientHello accepts ECDSA; null when there is no ECDSA/RSA choice to make.</summary>
     private async Task<bool?> ProbeAsync(System.IO.Pipelines.PipeReader input, CancellationToken cancellationToken)

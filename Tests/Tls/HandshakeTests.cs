@@ -21,14 +21,14 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
     }
 
     /// <summary>The proxy logs after the client has seen the outcome: wait a little for the line.</summary>
-    private async Task<bool> LoggedAsync(string text)
+    private Task<bool> LoggedAsync(string text) =>
+        WaitAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)));
+
+    /// <summary>Whether <paramref name="condition"/> holds within 5 s.</summary>
+    private static async Task<bool> WaitAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 50; i++)
-        {
-            if (fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return true;
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        return false;
+        for (var i = 0; i < 50 && !condition(); i++) await Task.Delay(100, TestContext.Current.CancellationToken);
+        return condition();
     }
 
     [Fact]
@@ -53,6 +53,20 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         Assert.Equal("CN=other.test", (await ServerCertificateAsync("multi", "other.test")).Subject);
         Assert.Equal("CN=*.wild.test", (await ServerCertificateAsync("multi", "mail.wild.test")).Subject);
         Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("multi", "proxy.test")).Subject);
+    }
+
+    /// <summary>
+    /// A listener with one certificate and no SNI names (its handshakes share one set of options, no selection) serves
+    /// that certificate whatever name a client asks for, or none, as nginx does.
+    /// </summary>
+    [Fact]
+    public async Task AListenerWithOneCertificateServesItForEveryName()
+    {
+        Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("imaps", "other.test")).Subject);
+        Assert.Equal("CN=proxy.test", (await ServerCertificateAsync("imaps", "proxy.test")).Subject);
+        var output = await OpenSslClient.RunAsync(fixture.Proxy.Port("imaps"), "a LOGOUT\r\n", "-noservername");
+        Assert.Contains("* OK IMAP4 ready", output);
+        Assert.Contains("subject=CN = proxy.test", output);
     }
 
     /// <summary>RSA (with an encrypted key opened by ssl_password_file) and ECDSA side by side.</summary>
@@ -98,6 +112,32 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         Assert.Contains("* OK IMAP4 ready", first);
         var second = await OpenSslClient.RunAsync(fixture.Proxy.Port("imaps"), "a LOGOUT\r\n", protocol, "-servername", "proxy.test", "-sess_in", session);
         Assert.Contains("Reused, TLSv1.", second);
+    }
+
+    /// <summary>
+    /// A client that resets the connection after the handshake with the greeting unread (what openssl s_time -new
+    /// does) ends its session as a client's close, one line, no failure.
+    /// </summary>
+    [Fact]
+    public async Task AResetAfterTheHandshakeEndsTheSessionAsTheClientsClose()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, fixture.Proxy.Port("imaps"), TestContext.Current.CancellationToken);
+        var ssl = new SslStream(tcp.GetStream());
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "proxy.test",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => fixture.Pki.ValidateServer(certificate as X509Certificate2),
+        }, TestContext.Current.CancellationToken);
+        for (var i = 0; i < 100 && tcp.Available == 0; i++) await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.True(tcp.Available > 0, "the greeting arrived");
+        var client = $"client 127.0.0.1:{((System.Net.IPEndPoint)tcp.Client.LocalEndPoint!).Port},";
+        tcp.Client.LingerState = new LingerOption(true, 0); // close() with unread bytes and no linger: a reset
+        tcp.Close();
+
+        Assert.True(await WaitAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains("session closed (client_closed)", StringComparison.Ordinal) && l.Contains(client, StringComparison.Ordinal))),
+            string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
+        Assert.DoesNotContain(fixture.Proxy.Logs.Lines, l => l.Contains(client, StringComparison.Ordinal) && l.Contains("session failed", StringComparison.Ordinal));
     }
 
     [Fact]
