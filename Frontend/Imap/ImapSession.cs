@@ -22,6 +22,9 @@ internal sealed class ImapSession(
     SessionServices services,
     ILogger logger) : MailSession(connection, settings, services, logger)
 {
+    /// <summary>Reads this client's commands; keeps its place in a command that arrives over several reads.</summary>
+    private readonly ImapCommandParser _parser = new();
+
     /// <summary>The tag of the login command being decided: the refusal and the upstream LOGIN reuse it.</summary>
     private string _tag = "*";
 
@@ -62,18 +65,25 @@ internal sealed class ImapSession(
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
         var acknowledgedLiterals = 0;
+        var limit = ClientBuffer;
         while (true)
         {
             var read = await Client.ReadAsync();
             var buffer = read.Buffer;
-            var parsed = ImapCommandParser.Parse(buffer, acknowledgedLiterals, ClientBuffer);
-            // An AUTHENTICATE XOAUTH2/OAUTHBEARER command, literal included, may be as long as sasl_oauth_buffer.
-            if (parsed.Status == ImapParseStatus.TooLong && BearerLineLength > ClientBuffer
+            var parsed = _parser.Parse(buffer, acknowledgedLiterals, limit);
+            // An AUTHENTICATE XOAUTH2/OAUTHBEARER command, literal included, may be as long as sasl_oauth_buffer: parsed
+            // again from its start under that limit, which then holds until the command is read (a command too long
+            // for imap_client_buffer stays too long as more of it arrives).
+            if (parsed.Status == ImapParseStatus.TooLong && limit < BearerLineLength
                 && BearerTokenCommand.Starts(buffer, UsableBearerMechanisms, imap: true, complete: false))
-                parsed = ImapCommandParser.Parse(buffer, acknowledgedLiterals, BearerLineLength);
+            {
+                limit = BearerLineLength;
+                parsed = _parser.Parse(buffer, acknowledgedLiterals, limit);
+            }
             switch (parsed.Status)
             {
                 case ImapParseStatus.Incomplete:
+                    // Everything was examined: the next read returns when more has arrived, and the parser resumes there.
                     Client.Input.AdvanceTo(buffer.Start, buffer.End);
                     if (read.IsCompleted) return NextStep.Close;
                     continue;
