@@ -67,10 +67,10 @@ internal sealed class Pop3Session(
 
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
-        var (status, line) = await ReadLineAsync();
+        var (status, command) = await ReadCommandLineAsync(Pop3CommandParser.Parse);
         if (status == LineStatus.Closed) return NextStep.Close;
         if (status == LineStatus.TooLong) return await TooLongAsync();
-        if (Pop3CommandParser.Parse(line) is not { } command)
+        if (command is null)
         {
             _user = null;
             return await InvalidAsync(Pop3Replies.InvalidCommand, counts: true);

@@ -108,10 +108,10 @@ internal sealed class SmtpSession(
 
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
-        var (status, line) = await ReadLineAsync();
+        var (status, command) = await ReadCommandLineAsync(SmtpCommandParser.Parse);
         if (status == LineStatus.Closed) return NextStep.Close;
         if (status == LineStatus.TooLong) return await TooLongAsync();
-        if (SmtpCommandParser.Parse(line) is not { } command) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
+        if (command is null) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
 
         switch (command.Name)
         {
