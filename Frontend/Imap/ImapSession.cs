@@ -115,35 +115,39 @@ internal sealed class ImapSession(
     private async ValueTask<NextStep> HandleAsync(ImapCommand command)
     {
         var args = command.Arguments;
-        switch (command.Name)
+        if (command.Name is "LOGIN" or "AUTHENTICATE" && StarttlsRequired)
         {
-            case "CAPABILITY" when args.Count == 0:
+            // starttls only: nginx answers the invalid-command reply, not counted (src/mail/ngx_mail_ssl_module.c).
+            return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
+        }
+        if (ImapStateTable.Find(ImapState.NotAuthenticated, command.Name) is not { } transition)
+            return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
+        switch (transition.Action)
+        {
+            case ImapAction.Capability when args.Count == 0:
                 await Client.SendAsync((IsTls ? capabilities : capabilitiesBeforeTls) + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
-            case "NOOP" when args.Count == 0:
+            case ImapAction.Noop when args.Count == 0:
                 await Client.SendAsync(ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
-            case "LOGOUT" when args.Count == 0:
+            case ImapAction.Logout when args.Count == 0:
                 await Client.SendAsync(ImapReplies.Bye + ImapReplies.Completed(command.Tag));
                 return CloseFor(SessionEnd.Quit);
-            case "ID" when args.Count == 1 && IsIdParameterList(args[0]):
+            case ImapAction.Id when args.Count == 1 && IsIdParameterList(args[0]):
                 await Client.SendAsync(ImapReplies.IdNil + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
-            case "STARTTLS" when args.Count == 0 && StarttlsOffered:
+            case ImapAction.StartTls when args.Count == 0 && StarttlsOffered:
                 return await StartTlsAsync(ImapReplies.Completed(command.Tag));
-            case "LOGIN" or "AUTHENTICATE" when StarttlsRequired:
-                // starttls only: nginx answers the invalid-command reply, not counted (src/mail/ngx_mail_ssl_module.c).
-                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
-            case "LOGIN":
+            case ImapAction.StartTls:
+                // STARTTLS while off (or with arguments): nginx counts it like an unknown command.
+                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
+            case ImapAction.Login:
                 return await LoginAsync(command);
-            case "AUTHENTICATE":
+            case ImapAction.Authenticate:
                 return await AuthenticateAsync(command);
-            case "CAPABILITY" or "NOOP" or "LOGOUT" or "ID":
+            default:
                 // Known command, wrong arguments: a handler rejection, which nginx does not count toward max_errors.
                 return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
-            default:
-                // Unknown to the pre-login parser (SELECT, ENABLE, STARTTLS while off, ...): nginx counts these.
-                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
         }
     }
 
