@@ -1,20 +1,20 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace OrleansMail.Frontend.Imap;
 
 /// <summary>
-/// Parses one IMAP command from the start of the client's input (RFC 9051 §2.2, §4; nginx's ngx_mail_imap_parse_command).
-/// Like Kestrel's HttpParser it never consumes an incomplete command: it returns
-/// <see cref="ImapParseStatus.Incomplete"/> and the caller parses again from the same start when more has arrived.
-/// The whole command, literals included, must fit in <c>maxLength</c> bytes (<c>imap_client_buffer</c>), which also
-/// bounds the work and the copy made when the input spans several buffer segments.
-/// It runs once per client line, so it allocates only what it hands back: the tag, one array per argument value
-/// and the argument and command objects. Command names are the cached constants of <see cref="KnownCommands"/>,
-/// and arguments are gathered on the stack before being copied into an array of the exact size.
+/// Parses one IMAP command from the start of the client's input (RFC 9051 §2.2, §4; nginx's ngx_mail_imap_parse_command
+/// in src/mail/ngx_mail_parse.c), incrementally in the style of Kestrel's HttpParser: a <see cref="SequenceReader{T}"/>
+/// over the buffered input, nothing consumed until a whole command (or a whole bad line) is there.
+/// One instance reads one client's commands. Between reads of the same command it keeps where it stopped (the element
+/// being parsed and the arguments already decoded), so each read examines only the bytes that arrived since, and a
+/// literal's bytes are skipped by count, never scanned: a command of n bytes costs O(n) however it is split.
+/// The caller passes the unconsumed input, which starts at the same command until a result other than
+/// <see cref="ImapParseStatus.Incomplete"/> or <see cref="ImapParseStatus.NeedsContinuation"/>; after one the
+/// parser is ready for the next command. Everything past <c>maxLength</c> bytes (<c>imap_client_buffer</c>) is ignored.
 /// </summary>
-internal static class ImapCommandParser
+internal sealed partial class ImapCommandParser
 {
     private const byte CR = (byte)'\r';
     private const byte LF = (byte)'\n';
@@ -29,288 +29,165 @@ internal static class ImapCommandParser
     /// </summary>
     private static readonly string[] KnownCommands = ["CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "LOGIN", "AUTHENTICATE", "ID"];
 
+    /// <summary>The longest of <see cref="KnownCommands"/>: a longer name is unknown without looking at it.</summary>
+    private const int MaxCommandLength = 12;
+
     /// <summary>ID sends at most 30 field-value pairs (RFC 2971 §3.3); anything longer is not a real client.</summary>
     private const int MaxArguments = 64;
 
-    /// <param name="input">The unconsumed client input.</param>
+    /// <summary>Where the command being read stands; each phase resumes at the reader's position.</summary>
+    private enum Phase
+    {
+        Tag,
+        Name,
+        LineEndOrSpace,
+        Argument,
+        Atom,
+        Quoted,
+        LiteralHeader,
+        LiteralBody,
+        AfterLiteral,
+        ListSeparator,
+        AfterList,
+        SkipLine,
+    }
+
+    private Phase _phase;
+
+    // Where the last read stopped examining, as an offset from the command's start and as a position in the input it
+    // was read from: a later read of the same pipe buffer resumes there without walking the segments before it.
+    private long _resumeOffset;
+    private SequencePosition _resumePosition;
+    private object? _inputStart;
+    private int _inputStartIndex;
+
+    private int _tagLength;
+    private string? _name;
+    private readonly List<ImapArgument> _arguments = [];
+    private readonly List<ImapArgument> _listItems = [];
+    private bool _inList;
+    private int _literalsSeen;
+
+    // The element being parsed: where it starts, and its partial state.
+    private long _elementStart;
+    private int _escapes;
+    private long _literalLength;
+    private int _literalDigits;
+    private long _literalEnd;
+    private bool _literalSynchronising;
+    private int _literalIndex;
+    private long _skipFrom;
+
+    /// <param name="input">The unconsumed client input: the command being read and whatever follows it.</param>
     /// <param name="acknowledgedLiterals">How many synchronising literals of this command already got <c>+ OK</c>.</param>
     /// <param name="maxLength">The longest command accepted.</param>
-    public static ImapParseResult Parse(in ReadOnlySequence<byte> input, int acknowledgedLiterals, int maxLength)
+    public ImapParseResult Parse(in ReadOnlySequence<byte> input, int acknowledgedLiterals, int maxLength)
     {
-        var window = (int)Math.Min(input.Length, maxLength);
-        if (input.IsSingleSegment)
-            return Parse(input.FirstSpan[..window], acknowledgedLiterals, maxLength);
-
-        var rented = ArrayPool<byte>.Shared.Rent(window);
-        try
+        // Slicing a multi-segment sequence walks its segments: only when there is more than the limit.
+        var visible = input.Length <= maxLength ? input : input.Slice(0, maxLength);
+        var reader = new SequenceReader<byte>(visible.Slice(ResumePosition(visible)));
+        var result = new Step(this, visible, reader, _resumeOffset, acknowledgedLiterals, maxLength).Run();
+        if (result.Status is ImapParseStatus.Incomplete or ImapParseStatus.NeedsContinuation)
         {
-            input.Slice(0, window).CopyTo(rented);
-            return Parse(rented.AsSpan(0, window), acknowledgedLiterals, maxLength);
+            // A command that is still incomplete when it already fills the buffer can never complete.
+            if (result.Status == ImapParseStatus.Incomplete && visible.Length >= maxLength)
+            {
+                Reset();
+                return ImapParseResult.TooLong;
+            }
+            return result;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        Reset();
+        return result;
     }
 
-    private static ImapParseResult Parse(ReadOnlySpan<byte> data, int acknowledgedLiterals, int maxLength)
+    /// <summary>Forgets the command being read: the next call parses from the start of its input.</summary>
+    public void Reset()
     {
-        var result = new Cursor(data, acknowledgedLiterals, maxLength).ParseCommand();
-        // A command that is still incomplete when it already fills the buffer can never complete.
-        return result.Status == ImapParseStatus.Incomplete && data.Length >= maxLength ? ImapParseResult.TooLong : result;
+        _phase = Phase.Tag;
+        _resumeOffset = 0;
+        _inputStart = null;
+        _tagLength = 0;
+        _name = null;
+        _arguments.Clear();
+        _listItems.Clear();
+        _inList = false;
+        _literalsSeen = 0;
     }
 
-    private ref struct Cursor(ReadOnlySpan<byte> data, int acknowledgedLiterals, int maxLength)
+    private SequencePosition ResumePosition(in ReadOnlySequence<byte> visible)
     {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _pos;
-        private int _literalsSeen;
-        // The tag's length once it proved valid. The string is made only for a result that carries it: a command
-        // split across reads is parsed again from its start each time, and its Incomplete parses allocate nothing for it.
-        private int _tagLength;
+        if (_resumeOffset > visible.Length) _resumeOffset = visible.Length;
+        // The same buffer grown by a read: the saved position is still valid. Any other input: count from its start.
+        var sameInput = _inputStart is not null && ReferenceEquals(visible.Start.GetObject(), _inputStart)
+            && visible.Start.GetInteger() == _inputStartIndex;
+        return sameInput ? _resumePosition : visible.GetPosition(_resumeOffset);
+    }
 
-        public ImapParseResult ParseCommand()
+    private void SaveResume(in ReadOnlySequence<byte> visible, in SequenceReader<byte> reader, long offset)
+    {
+        _resumeOffset = offset;
+        _resumePosition = reader.Position;
+        _inputStart = visible.Start.GetObject();
+        _inputStartIndex = visible.Start.GetInteger();
+    }
+
+    /// <summary>The cached name for a command name of ASCII letters, compared case-insensitively; null when unknown.</summary>
+    private static string? KnownCommand(in ReadOnlySequence<byte> name)
+    {
+        if (name.Length > MaxCommandLength) return null;
+        Span<byte> letters = stackalloc byte[MaxCommandLength];
+        name.CopyTo(letters);
+        foreach (var known in KnownCommands)
         {
-            // tag SP
-            var tagEnd = _data.IndexOfAny(SP, CR, LF);
-            if (tagEnd < 0) return ImapParseResult.Incomplete;
-            if (tagEnd == 0 || tagEnd > MaxTagLength || !IsValidTag(_data[..tagEnd]) || _data[tagEnd] != SP) return Invalid(tagEnd);
-            _tagLength = tagEnd;
-            _pos = tagEnd + 1;
-
-            // command name: letters only, ends at SP, CR or LF (src/mail/ngx_mail_handler.c)
-            var nameStart = _pos;
-            while (_pos < _data.Length && char.IsAsciiLetter((char)_data[_pos])) _pos++;
-            if (_pos == _data.Length) return ImapParseResult.Incomplete;
-            if (_pos == nameStart || _data[_pos] is not (SP or CR or LF)) return Invalid(_pos);
-            // Like nginx's parser, know the pre-login commands only: the arguments of anything else are never
-            // parsed, so an unknown command cannot make us send "+ OK" and read its literal.
-            if (KnownCommand(_data[nameStart.._pos]) is not { } name) return Invalid(_pos);
-
-            var arguments = new ArgumentBuffer();
-            var count = 0;
-            while (true)
-            {
-                var end = TryLineEnd(out var endLength);
-                if (end == Step.Incomplete) return ImapParseResult.Incomplete;
-                if (end == Step.Ok)
-                {
-                    var tag = Tag();
-                    var command = new ImapCommand(tag, name, ToArray(arguments, count));
-                    return new ImapParseResult(ImapParseStatus.Complete, command, _pos + endLength, tag, false);
-                }
-                if (_data[_pos] != SP) return Invalid(_pos);
-                _pos++;
-                if (count == MaxArguments) return Invalid(_pos);
-
-                var step = ParseArgument(out var argument, allowList: true);
-                if (step == Step.Ok) { arguments[count++] = argument!; continue; }
-                if (step == Step.Invalid) return Invalid(_pos);
-                return step == Step.NeedsContinuation ? ImapParseResult.NeedsContinuation
-                    : step == Step.TooLong ? ImapParseResult.TooLong with { ReplyTag = Tag() }
-                    : ImapParseResult.Incomplete;
-            }
+            if (Ascii.EqualsIgnoreCase(letters[..(int)name.Length], known)) return known;
         }
+        return null;
+    }
 
-        private enum Step { Ok, Incomplete, Invalid, NeedsContinuation, TooLong, NotHere }
-
-        /// <summary>
-        /// Room for <see cref="MaxArguments"/> arguments on the stack: a command's arguments (or a list's items) are
-        /// collected here and copied once into an array of the right size, instead of growing a List.
-        /// </summary>
-        [InlineArray(MaxArguments)]
-        private struct ArgumentBuffer
+    private static bool IsValidTag(in ReadOnlySequence<byte> tag)
+    {
+        foreach (var segment in tag)
         {
-            private ImapArgument _first;
-        }
-
-        private static ImapArgument[] ToArray(ReadOnlySpan<ImapArgument> arguments, int count) =>
-            count == 0 ? [] : arguments[..count].ToArray();
-
-        /// <summary>The cached name for a command name of ASCII letters, compared case-insensitively; null when unknown.</summary>
-        private static string? KnownCommand(ReadOnlySpan<byte> name)
-        {
-            foreach (var known in KnownCommands)
-            {
-                if (Ascii.EqualsIgnoreCase(name, known)) return known;
-            }
-            return null;
-        }
-
-        /// <summary>CRLF, or a bare LF as nginx accepts; a CR not followed by LF is invalid.</summary>
-        private readonly Step TryLineEnd(out int length)
-        {
-            length = 0;
-            if (_pos >= _data.Length) return Step.Incomplete;
-            if (_data[_pos] == LF) { length = 1; return Step.Ok; }
-            if (_data[_pos] != CR) return Step.NotHere;
-            if (_pos + 1 >= _data.Length) return Step.Incomplete;
-            if (_data[_pos + 1] != LF) return Step.Invalid;
-            length = 2;
-            return Step.Ok;
-        }
-
-        private Step ParseArgument(out ImapArgument? argument, bool allowList)
-        {
-            argument = null;
-            if (_pos >= _data.Length) return Step.Incomplete;
-            return _data[_pos] switch
-            {
-                (byte)'"' => ParseQuoted(out argument),
-                (byte)'{' => ParseLiteral(out argument),
-                (byte)'(' when allowList => ParseList(out argument),
-                _ => ParseAtom(out argument),
-            };
-        }
-
-        private Step ParseAtom(out ImapArgument? argument)
-        {
-            argument = null;
-            var start = _pos;
-            while (_pos < _data.Length && _data[_pos] is not (SP or CR or LF or (byte)')'))
-            {
-                // Atoms exclude specials and controls (RFC 9051 §9 ATOM-CHAR); bytes >= 0x80 are let through for UTF-8 logins.
-                if (_data[_pos] is < 0x20 or 0x7F or (byte)'(' or (byte)'{' or (byte)'"') return Step.Invalid;
-                _pos++;
-            }
-            if (_pos == _data.Length) return Step.Incomplete;
-            if (_pos == start) return Step.Invalid;
-            argument = new ImapArgument(ImapArgumentKind.Atom, _data[start.._pos].ToArray());
-            return Step.Ok;
-        }
-
-        private Step ParseQuoted(out ImapArgument? argument)
-        {
-            argument = null;
-            _pos++; // opening quote
-            var start = _pos;
-            var escapes = 0;
-            while (true)
-            {
-                if (_pos >= _data.Length) return Step.Incomplete;
-                var b = _data[_pos++];
-                if (b == (byte)'"') break;
-                if (b is CR or LF or 0) return Step.Invalid;
-                if (b == (byte)'\\')
-                {
-                    // Only \" and \\ are quoted-specials; an escape before CR/LF is invalid (src/mail/ngx_mail_imap_handler.c).
-                    if (_pos >= _data.Length) return Step.Incomplete;
-                    b = _data[_pos++];
-                    if (b is not ((byte)'"' or (byte)'\\')) return Step.Invalid;
-                    escapes++;
-                }
-            }
-            // The first pass validated and counted; now copy into an array of the decoded size.
-            var quoted = _data[start..(_pos - 1)];
-            argument = new ImapArgument(ImapArgumentKind.Quoted, escapes == 0 ? quoted.ToArray() : Unescape(quoted, escapes));
-            return Step.Ok;
-        }
-
-        /// <summary>Drops the backslash of each <c>\"</c> and <c>\\</c> of a validated quoted string.</summary>
-        private static byte[] Unescape(ReadOnlySpan<byte> quoted, int escapes)
-        {
-            var value = new byte[quoted.Length - escapes];
-            var written = 0;
-            for (var i = 0; i < quoted.Length; i++)
-            {
-                if (quoted[i] == (byte)'\\') i++;
-                value[written++] = quoted[i];
-            }
-            return value;
-        }
-
-        private Step ParseLiteral(out ImapArgument? argument)
-        {
-            argument = null;
-            _pos++; // '{'
-            long length = 0;
-            var digits = 0;
-            while (_pos < _data.Length && char.IsAsciiDigit((char)_data[_pos]))
-            {
-                // The length is capped by the buffer long before it could overflow (nginx 1.29.6 fixed an overflow here).
-                length = length * 10 + (_data[_pos] - '0');
-                if (length > maxLength) return Step.TooLong;
-                digits++;
-                _pos++;
-            }
-            if (_pos >= _data.Length) return Step.Incomplete;
-            if (digits == 0) return Step.Invalid;
-            var synchronising = true;
-            if (_data[_pos] == (byte)'+') { synchronising = false; _pos++; }
-            if (_pos >= _data.Length) return Step.Incomplete;
-            if (_data[_pos++] != (byte)'}') return Step.Invalid;
-            var end = TryLineEnd(out var endLength);
-            if (end == Step.Incomplete) return Step.Incomplete;
-            if (end != Step.Ok) return Step.Invalid;
-            _pos += endLength;
-
-            var literalIndex = _literalsSeen++;
-            if (_data.Length - _pos < length)
-            {
-                // The client sends a synchronising literal only after our "+ OK" (RFC 9051 §4.3).
-                return synchronising && literalIndex >= acknowledgedLiterals ? Step.NeedsContinuation : Step.Incomplete;
-            }
-            argument = new ImapArgument(ImapArgumentKind.Literal, _data.Slice(_pos, (int)length).ToArray());
-            _pos += (int)length;
-            // After a literal only SP or the line end may follow (nginx 1.29.6).
-            if (_pos >= _data.Length) return Step.Incomplete;
-            return _data[_pos] is SP or CR or LF or (byte)')' ? Step.Ok : Step.Invalid;
-        }
-
-        private Step ParseList(out ImapArgument? argument)
-        {
-            argument = null;
-            _pos++; // '('
-            var items = new ArgumentBuffer();
-            var count = 0;
-            while (true)
-            {
-                if (_pos >= _data.Length) return Step.Incomplete;
-                if (_data[_pos] == (byte)')') { _pos++; break; }
-                if (count > 0)
-                {
-                    if (_data[_pos] != SP) return Step.Invalid;
-                    _pos++;
-                }
-                if (count == MaxArguments) return Step.Invalid;
-                var step = ParseArgument(out var item, allowList: false);
-                if (step != Step.Ok) return step;
-                items[count++] = item!;
-            }
-            if (_pos >= _data.Length) return Step.Incomplete;
-            if (_data[_pos] is not (SP or CR or LF)) return Step.Invalid;
-            argument = new ImapArgument(ImapArgumentKind.List, [], ToArray(items, count));
-            return Step.Ok;
-        }
-
-        private static bool IsValidTag(ReadOnlySpan<byte> tag)
-        {
-            foreach (var b in tag)
+            foreach (var b in segment.Span)
                 if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)'-')) return false;
-            return true;
         }
+        return true;
+    }
 
-        /// <summary>The client's tag for the reply, or <c>*</c> while no valid tag has been read.</summary>
-        private readonly string Tag() => _tagLength == 0 ? "*" : Encoding.ASCII.GetString(_data[.._tagLength]);
-
-        /// <summary>Consumes the rest of the bad line so the next command starts clean; waits for its end if need be.</summary>
-        private readonly ImapParseResult Invalid(int at)
+    /// <summary>The bytes of a quoted string less the backslash of each <c>\"</c> and <c>\\</c> (already validated).</summary>
+    private static byte[] Unescape(in ReadOnlySequence<byte> quoted, int escapes)
+    {
+        if (escapes == 0) return quoted.ToArray();
+        var value = new byte[quoted.Length - escapes];
+        var written = 0;
+        var escaped = false;
+        foreach (var segment in quoted)
         {
-            var lf = _data[Math.Min(at, _data.Length)..].IndexOf(LF);
-            if (lf < 0) return ImapParseResult.Incomplete;
-            var lineEnd = Math.Min(at, _data.Length) + lf;
-            var line = _data[..lineEnd];
-            if (line.Length > 0 && line[^1] == CR) line = line[..^1];
-            return new ImapParseResult(ImapParseStatus.Invalid, null, lineEnd + 1, Tag(), EndsWithNonSynchronisingLiteral(line));
+            foreach (var b in segment.Span)
+            {
+                if (b == (byte)'\\' && !escaped) { escaped = true; continue; }
+                escaped = false;
+                value[written++] = b;
+            }
         }
+        return value;
+    }
 
-        private static bool EndsWithNonSynchronisingLiteral(ReadOnlySpan<byte> line)
-        {
-            if (!line.EndsWith("+}"u8)) return false;
-            var open = line.LastIndexOf((byte)'{');
-            if (open < 0) return false;
-            var digits = line[(open + 1)..^2];
-            return digits.Length > 0 && digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
-        }
+    /// <summary>
+    /// An invalid line that ends in a non-synchronising literal <c>{n+}</c>: its data is already on the way and
+    /// would otherwise be parsed as commands, so nginx replies and closes (src/mail/ngx_mail_imap_handler.c).
+    /// </summary>
+    private static bool EndsWithNonSynchronisingLiteral(in ReadOnlySequence<byte> lineWithEnd)
+    {
+        // Once per bad line; the line is normally short and in one segment.
+        ReadOnlySpan<byte> line = lineWithEnd.IsSingleSegment ? lineWithEnd.FirstSpan : lineWithEnd.ToArray();
+        line = line[..^1];
+        if (line.Length > 0 && line[^1] == CR) line = line[..^1];
+        if (!line.EndsWith("+}"u8)) return false;
+        var open = line.LastIndexOf((byte)'{');
+        if (open < 0) return false;
+        var digits = line[(open + 1)..^2];
+        return digits.Length > 0 && digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
     }
 }

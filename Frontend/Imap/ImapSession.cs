@@ -22,6 +22,9 @@ internal sealed class ImapSession(
     SessionServices services,
     ILogger logger) : MailSession(connection, settings, services, logger)
 {
+    /// <summary>Reads this client's commands; keeps its place in a command that arrives over several reads.</summary>
+    private readonly ImapCommandParser _parser = new();
+
     /// <summary>The tag of the login command being decided: the refusal and the upstream LOGIN reuse it.</summary>
     private string _tag = "*";
 
@@ -62,18 +65,25 @@ internal sealed class ImapSession(
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
         var acknowledgedLiterals = 0;
+        var limit = ClientBuffer;
         while (true)
         {
             var read = await Client.ReadAsync();
             var buffer = read.Buffer;
-            var parsed = ImapCommandParser.Parse(buffer, acknowledgedLiterals, ClientBuffer);
-            // An AUTHENTICATE XOAUTH2/OAUTHBEARER command, literal included, may be as long as sasl_oauth_buffer.
-            if (parsed.Status == ImapParseStatus.TooLong && BearerLineLength > ClientBuffer
+            var parsed = _parser.Parse(buffer, acknowledgedLiterals, limit);
+            // An AUTHENTICATE XOAUTH2/OAUTHBEARER command, literal included, may be as long as sasl_oauth_buffer: parsed
+            // again from its start under that limit, which then holds until the command is read (a command too long
+            // for imap_client_buffer stays too long as more of it arrives).
+            if (parsed.Status == ImapParseStatus.TooLong && limit < BearerLineLength
                 && BearerTokenCommand.Starts(buffer, UsableBearerMechanisms, imap: true, complete: false))
-                parsed = ImapCommandParser.Parse(buffer, acknowledgedLiterals, BearerLineLength);
+            {
+                limit = BearerLineLength;
+                parsed = _parser.Parse(buffer, acknowledgedLiterals, limit);
+            }
             switch (parsed.Status)
             {
                 case ImapParseStatus.Incomplete:
+                    // Everything was examined: the next read returns when more has arrived, and the parser resumes there.
                     Client.Input.AdvanceTo(buffer.Start, buffer.End);
                     if (read.IsCompleted) return NextStep.Close;
                     continue;
@@ -105,35 +115,39 @@ internal sealed class ImapSession(
     private async ValueTask<NextStep> HandleAsync(ImapCommand command)
     {
         var args = command.Arguments;
-        switch (command.Name)
+        if (command.Name is "LOGIN" or "AUTHENTICATE" && StarttlsRequired)
         {
-            case "CAPABILITY" when args.Count == 0:
+            // starttls only: nginx answers the invalid-command reply, not counted (src/mail/ngx_mail_ssl_module.c).
+            return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
+        }
+        if (ImapStateTable.Find(ImapState.NotAuthenticated, command.Name) is not { } transition)
+            return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
+        switch (transition.Action)
+        {
+            case ImapAction.Capability when args.Count == 0:
                 await Client.SendAsync((IsTls ? capabilities : capabilitiesBeforeTls) + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
-            case "NOOP" when args.Count == 0:
+            case ImapAction.Noop when args.Count == 0:
                 await Client.SendAsync(ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
-            case "LOGOUT" when args.Count == 0:
+            case ImapAction.Logout when args.Count == 0:
                 await Client.SendAsync(ImapReplies.Bye + ImapReplies.Completed(command.Tag));
                 return CloseFor(SessionEnd.Quit);
-            case "ID" when args.Count == 1 && IsIdParameterList(args[0]):
+            case ImapAction.Id when args.Count == 1 && IsIdParameterList(args[0]):
                 await Client.SendAsync(ImapReplies.IdNil + ImapReplies.Completed(command.Tag));
                 return NextStep.Continue;
-            case "STARTTLS" when args.Count == 0 && StarttlsOffered:
+            case ImapAction.StartTls when args.Count == 0 && StarttlsOffered:
                 return await StartTlsAsync(ImapReplies.Completed(command.Tag));
-            case "LOGIN" or "AUTHENTICATE" when StarttlsRequired:
-                // starttls only: nginx answers the invalid-command reply, not counted (src/mail/ngx_mail_ssl_module.c).
-                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
-            case "LOGIN":
+            case ImapAction.StartTls:
+                // STARTTLS while off (or with arguments): nginx counts it like an unknown command.
+                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
+            case ImapAction.Login:
                 return await LoginAsync(command);
-            case "AUTHENTICATE":
+            case ImapAction.Authenticate:
                 return await AuthenticateAsync(command);
-            case "CAPABILITY" or "NOOP" or "LOGOUT" or "ID":
+            default:
                 // Known command, wrong arguments: a handler rejection, which nginx does not count toward max_errors.
                 return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: false);
-            default:
-                // Unknown to the pre-login parser (SELECT, ENABLE, STARTTLS while off, ...): nginx counts these.
-                return await InvalidAsync(ImapReplies.InvalidCommand(command.Tag), counts: true);
         }
     }
 

@@ -29,8 +29,11 @@ internal sealed class Pop3Session(
     /// </summary>
     private readonly string? _salt = listener.GreetsWithSalt ? SaltGenerator.Create(settings.ServerName, services.Time) : null;
 
-    /// <summary>The login of an accepted USER, until PASS or any rejection.</summary>
+    /// <summary>The login of an accepted USER (state <see cref="Pop3State.UserGiven"/>), until PASS or any rejection.</summary>
     private string? _user;
+
+    /// <summary>Which commands <see cref="Pop3StateTable"/> allows now.</summary>
+    private Pop3State _state = Pop3State.Start;
 
     protected override string InternalErrorReply => Pop3Replies.InternalError;
 
@@ -67,55 +70,55 @@ internal sealed class Pop3Session(
 
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
-        var (status, line) = await ReadLineAsync();
+        var (status, command) = await ReadCommandLineAsync(Pop3CommandParser.Parse);
         if (status == LineStatus.Closed) return NextStep.Close;
         if (status == LineStatus.TooLong) return await TooLongAsync();
-        if (Pop3CommandParser.Parse(line) is not { } command)
-        {
-            _user = null;
-            return await InvalidAsync(Pop3Replies.InvalidCommand, counts: true);
-        }
+        if (command is null) return await RejectAsync(counts: true);
         return await HandleAsync(command);
     }
 
     private async ValueTask<NextStep> HandleAsync(Pop3Command command)
     {
         var args = command.Arguments;
-        switch (command.Name)
+        if (command.Name is Pop3Command.User or Pop3Command.Apop or Pop3Command.Auth && StarttlsRequired)
         {
-            case Pop3Command.Capa when args.Length == 0:
+            // starttls only: every way to log in, even AUTH without arguments (src/mail/ngx_mail_ssl_module.c).
+            return await RejectAsync(counts: false);
+        }
+        if (Pop3StateTable.Find(_state, command.Name) is not { } transition)
+            return await RejectAsync(Pop3StateTable.RefusalCounts(command.Name));
+        switch (transition.Action)
+        {
+            case Pop3Action.Capa when args.Length == 0:
                 // nginx's quirk: CAPA after USER never shows STLS.
-                await Client.SendAsync(IsTls ? listener.Capa : _user is not null && !StarttlsRequired ? listener.CapaPlaintextAfterUser : listener.CapaBeforeTls);
+                await Client.SendAsync(IsTls ? listener.Capa
+                    : _state == Pop3State.UserGiven && !StarttlsRequired ? listener.CapaPlaintextAfterUser : listener.CapaBeforeTls);
                 return NextStep.Continue;
-            case Pop3Command.Noop when args.Length == 0:
+            case Pop3Action.Noop when args.Length == 0:
                 await Client.SendAsync(Pop3Replies.Ok);
                 return NextStep.Continue;
-            case Pop3Command.Quit when args.Length == 0:
+            case Pop3Action.Quit when args.Length == 0:
                 await Client.SendAsync(Pop3Replies.Ok);
                 return CloseFor(SessionEnd.Quit);
-            case Pop3Command.Stls when args.Length == 0 && _user is null && StarttlsOffered:
+            case Pop3Action.Stls when args.Length == 0 && StarttlsOffered:
                 return await StartTlsAsync(Pop3Replies.Ok);
-            case Pop3Command.Stls:
+            case Pop3Action.Stls:
                 // starttls off, or TLS already: counted like STARTTLS on IMAP and SMTP, as an unknown command.
                 return await RejectAsync(counts: true);
-            case Pop3Command.User or Pop3Command.Apop or Pop3Command.Auth when StarttlsRequired:
-                // starttls only: every way to log in, even AUTH without arguments (src/mail/ngx_mail_ssl_module.c).
-                return await RejectAsync(counts: false);
-            case Pop3Command.User when _user is null && args.Length == 1:
-                return await UserAsync(args[0]);
-            case Pop3Command.Pass when _user is not null && args.Length == 1:
-                return await PassAsync(args[0]);
-            case Pop3Command.Apop when _user is null && Settings.Pop3.Apop && args.Length == 2 && IsDigest(args[1]):
+            case Pop3Action.User when args.Length == 1:
+                return await UserAsync(args[0], transition.Next);
+            case Pop3Action.Pass when args.Length == 1:
+                return await PassAsync(args[0], transition.Next);
+            case Pop3Action.Apop when Settings.Pop3.Apop && args.Length == 2 && IsDigest(args[1]):
                 return await ApopAsync(args[0], args[1]);
-            case Pop3Command.Auth when _user is null && args.Length == 0:
+            case Pop3Action.Auth when args.Length == 0:
                 await Client.SendAsync(IsTls ? listener.AuthList : listener.AuthListBeforeTls);
                 return NextStep.Continue;
-            case Pop3Command.Auth when _user is null && args.Length <= 2:
+            case Pop3Action.Auth when args.Length <= 2:
                 return await AuthenticateAsync(args[0], args.Length == 2 ? args[1] : null);
             default:
-                // A known command with the wrong arguments, in the wrong state (PASS without USER, USER twice), or
-                // APOP while disabled: a handler rejection, which nginx does not count toward max_errors; like
-                // nginx, it returns the session to the start state.
+                // A known command with the wrong arguments, or APOP while disabled: a handler rejection, which nginx
+                // does not count toward max_errors; like nginx, it returns the session to the start state.
                 return await RejectAsync(counts: false);
         }
     }
@@ -123,24 +126,27 @@ internal sealed class Pop3Session(
     private ValueTask<NextStep> RejectAsync(bool counts)
     {
         _user = null;
+        _state = Pop3State.Start;
         return InvalidAsync(Pop3Replies.InvalidCommand, counts);
     }
 
-    private async ValueTask<NextStep> UserAsync(string login)
+    private async ValueTask<NextStep> UserAsync(string login, Pop3State next)
     {
         // Hardening beyond nginx: a NUL in a login never reaches the auth server or the upstream's USER line.
         if (!SaslDecoder.IsSafe(login)) return await RejectAsync(counts: true);
         _user = login;
+        _state = next;
         await Client.SendAsync(Pop3Replies.Ok);
         return NextStep.Continue;
     }
 
-    private async ValueTask<NextStep> PassAsync(string password)
+    private async ValueTask<NextStep> PassAsync(string password, Pop3State next)
     {
         if (!SaslDecoder.IsSafe(password)) return await RejectAsync(counts: true);
         var login = _user!;
         // Whatever the auth server decides, a retry after Auth-Wait starts again from USER (nginx's start state).
         _user = null;
+        _state = next;
         return await DecideAsync(new Credentials(AuthMethod.Plain, login, password), LoginMechanism.User);
     }
 

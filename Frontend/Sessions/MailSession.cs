@@ -363,10 +363,10 @@ internal abstract partial class MailSession : ISaslChannel
 
     /// <summary>
     /// Reads one POP3/SMTP command line of at most <see cref="ClientBuffer"/> bytes, or <see cref="BearerLineLength"/>
-    /// for an AUTH naming a usable bearer-token mechanism.
+    /// for an AUTH naming a usable bearer-token mechanism, and parses it in place with <paramref name="parse"/>.
     /// </summary>
-    protected ValueTask<(LineStatus Status, string Line)> ReadLineAsync() =>
-        LineReader.ReadLineAsync(Client.Input, new LineLimit(ClientBuffer, BearerLineLength, UsableBearerMechanisms), Client.ReadAsync);
+    protected ValueTask<(LineStatus Status, T? Command)> ReadCommandLineAsync<T>(LineParser<T> parse) =>
+        LineReader.ReadLineAsync(Client.Input, new LineLimit(ClientBuffer, BearerLineLength, UsableBearerMechanisms), Client.ReadAsync, parse);
 
     /// <summary>Reads one SASL answer line: at most <see cref="ClientBuffer"/> bytes, <see cref="BearerLineLength"/> for a bearer token.</summary>
     private ValueTask<(LineStatus Status, string Line)> ReadSaslLineAsync(bool bearerToken) =>

@@ -34,6 +34,9 @@ internal sealed class SmtpSession(
 
     private bool _esmtp;
 
+    /// <summary>Which commands <see cref="SmtpStateTable"/> allows now.</summary>
+    private SmtpState _state = SmtpState.Idle;
+
     /// <summary>smtp_auth none: the whole MAIL line, kept across a refused RCPT (nginx-tests mail_smtp.t).</summary>
     private string? _mailFrom;
 
@@ -108,58 +111,65 @@ internal sealed class SmtpSession(
 
     protected override async ValueTask<NextStep> ReadCommandAsync()
     {
-        var (status, line) = await ReadLineAsync();
+        var (status, command) = await ReadCommandLineAsync(SmtpCommandParser.Parse);
         if (status == LineStatus.Closed) return NextStep.Close;
         if (status == LineStatus.TooLong) return await TooLongAsync();
-        if (SmtpCommandParser.Parse(line) is not { } command) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
+        if (command is null) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
 
-        switch (command.Name)
+        // starttls only refuses before the state is looked at (src/mail/ngx_mail_smtp_handler.c).
+        if (command.Name == "AUTH" && StarttlsRequired) return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
+        if (command.Name is "MAIL" or "RCPT" && StarttlsRequired && Settings.Smtp.AllowUnauthenticated)
         {
-            case "HELO" or "EHLO":
-                return await HelloAsync(command);
-            case "STARTTLS" when command.Arguments.Count == 0 && StarttlsOffered:
+            // Beyond nginx, which checks starttls only at AUTH alone (src/mail/ngx_mail_smtp_handler.c; the fix,
+            // github.com/nginx/nginx/pull/705, is open): smtp_auth none must not let mail in before TLS either.
+            return await InvalidAsync(SmtpReplies.StarttlsFirst, counts: false);
+        }
+        if (SmtpStateTable.Find(_state, command.Name) is not { } transition)
+        {
+            var refusal = SmtpStateTable.Refusal(command.Name);
+            return await InvalidAsync(refusal.Reply, refusal.Counts);
+        }
+        switch (transition.Action)
+        {
+            case SmtpAction.Hello:
+                return await HelloAsync(command, transition.Next);
+            case SmtpAction.StartTls when command.Arguments.Count == 0 && StarttlsOffered:
                 // RFC 3207 §4.2: the client forgets what the server said and the server what the client said.
                 _helo = _mailFrom = _rcptTo = null;
                 _esmtp = false;
+                _state = transition.Next;
                 return await StartTlsAsync(SmtpReplies.StartTls);
-            case "AUTH" when StarttlsRequired:
-                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
-            case "MAIL" or "RCPT" when StarttlsRequired && Settings.Smtp.AllowUnauthenticated:
-                // Beyond nginx, which checks starttls only at AUTH alone (src/mail/ngx_mail_smtp_handler.c; the fix,
-                // github.com/nginx/nginx/pull/705, is open): smtp_auth none must not let mail in before TLS either.
-                return await InvalidAsync(SmtpReplies.StarttlsFirst, counts: false);
-            case "AUTH":
+            case SmtpAction.StartTls:
+                // STARTTLS while off (or with arguments): unknown to nginx's parser, counted.
+                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
+            case SmtpAction.Auth:
                 return await AuthAsync(command);
-            case "MAIL":
-                return await MailAsync(command);
-            case "RCPT":
+            case SmtpAction.Mail:
+                return await MailAsync(command, transition.Next);
+            case SmtpAction.Rcpt:
                 return await RcptAsync(command);
-            case "RSET":
+            case SmtpAction.Reset:
                 _mailFrom = _rcptTo = null;
+                _state = transition.Next;
                 await Client.SendAsync(SmtpReplies.Ok);
                 return NextStep.Continue;
-            case "NOOP":
+            case SmtpAction.Noop:
                 await Client.SendAsync(SmtpReplies.Ok);
                 return NextStep.Continue;
-            case "QUIT":
+            default:
                 await Client.SendAsync(SmtpReplies.Bye);
                 return CloseFor(SessionEnd.Quit);
-            case "VRFY" or "EXPN" or "HELP":
-                // Known to nginx's parser, refused by its handler: not counted by max_errors (src/mail/ngx_mail_handler.c).
-                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: false);
-            default:
-                // DATA, BDAT, STARTTLS while off, XCLIENT and anything unknown: a parser rejection, counted.
-                return await InvalidAsync(SmtpReplies.InvalidCommand, counts: true);
         }
     }
 
-    private async ValueTask<NextStep> HelloAsync(SmtpCommand command)
+    private async ValueTask<NextStep> HelloAsync(SmtpCommand command, SmtpState next)
     {
         if (command.Arguments.Count != 1) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
         // A new greeting starts a new transaction (RFC 5321 §4.1.4).
         _helo = command.Arguments[0];
         _esmtp = command.Name == "EHLO";
         _mailFrom = _rcptTo = null;
+        _state = next;
         await Client.SendAsync(_esmtp ? IsTls ? ehloReply : ehloReplyBeforeTls : SmtpReplies.Helo(Settings.ServerName));
         return NextStep.Continue;
     }
@@ -179,19 +189,18 @@ internal sealed class SmtpSession(
         };
     }
 
-    private async ValueTask<NextStep> MailAsync(SmtpCommand command)
+    private async ValueTask<NextStep> MailAsync(SmtpCommand command, SmtpState next)
     {
         if (!Settings.Smtp.AllowUnauthenticated) return await InvalidAsync(SmtpReplies.AuthenticationRequired, counts: false);
-        if (_mailFrom is not null) return await InvalidAsync(SmtpReplies.BadSequence, counts: false);
         if (command.Arguments.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
         _mailFrom = command.Line;
+        _state = next;
         await Client.SendAsync(SmtpReplies.Ok);
         return NextStep.Continue;
     }
 
     private async ValueTask<NextStep> RcptAsync(SmtpCommand command)
     {
-        if (_mailFrom is null) return await InvalidAsync(SmtpReplies.BadSequence, counts: false);
         if (command.Arguments.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
         _rcptTo = command.Line;
         // CVE-2025-53859: fresh, empty credentials; nothing from an earlier failed AUTH can reach this request.

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Text;
 using OrleansMail.Frontend.Pop3;
+using OrleansMail.Fuzz.Harness;
 
 namespace OrleansMail.Tests.Pop3;
 
@@ -18,11 +21,17 @@ public sealed class Pop3CommandParserTests
     [InlineData("quit", "QUIT", new string[0])]
     public void ParsesKnownCommands(string line, string name, string[] arguments)
     {
-        var command = Pop3CommandParser.Parse(line);
+        var command = Parse(line);
         Assert.NotNull(command);
         Assert.Equal(name, command.Name);
         Assert.Equal(arguments, command.Arguments);
+        // The same from one segment per byte, as a pipe may hand it over.
+        var segmented = Pop3CommandParser.Parse(Segments.Bytewise(Encoding.UTF8.GetBytes(line)));
+        Assert.Equal(name, segmented!.Name);
+        Assert.Equal(arguments, segmented.Arguments);
     }
+
+    private static Pop3Command? Parse(string line) => Pop3CommandParser.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(line)));
 
     [Theory]
     [InlineData("")]
@@ -36,5 +45,5 @@ public sealed class Pop3CommandParserTests
     [InlineData("STAT")]
     [InlineData("RETR 1")]
     [InlineData("GET / HTTP/1.1")]
-    public void RefusesWhatNginxsParserRefuses(string line) => Assert.Null(Pop3CommandParser.Parse(line));
+    public void RefusesWhatNginxsParserRefuses(string line) => Assert.Null(Parse(line));
 }

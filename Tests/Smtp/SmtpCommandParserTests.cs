@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Text;
 using OrleansMail.Frontend.Smtp;
+using OrleansMail.Fuzz.Harness;
 
 namespace OrleansMail.Tests.Smtp;
 
@@ -15,12 +18,19 @@ public sealed class SmtpCommandParserTests
     [InlineData("StartTls", "STARTTLS", new string[0])]
     public void ValidLinesSplitIntoNameAndArguments(string line, string name, string[] arguments)
     {
-        var command = SmtpCommandParser.Parse(line);
+        var command = Parse(line);
         Assert.NotNull(command);
         Assert.Equal(name, command.Name);
         Assert.Equal(arguments, command.Arguments);
-        Assert.Equal(line, command.Line);
+        // Only MAIL and RCPT are replayed upstream as sent; no other line becomes a string.
+        Assert.Equal(name is "MAIL" or "RCPT" ? line : null, command.Line);
+        // The same from one segment per byte, as a pipe may hand it over.
+        var segmented = SmtpCommandParser.Parse(Segments.Bytewise(Encoding.UTF8.GetBytes(line)));
+        Assert.Equal((command.Name, command.Line), (segmented!.Name, segmented.Line));
+        Assert.Equal(arguments, segmented.Arguments);
     }
+
+    private static SmtpCommand? Parse(string line) => SmtpCommandParser.Parse(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(line)));
 
     [Theory]
     [InlineData("")]
@@ -33,9 +43,9 @@ public sealed class SmtpCommandParserTests
     [InlineData("MAIL FROM:<a@b.example>\rRCPT TO:<c@d.example>")] // a bare CR (RFC 5321 §2.3.8)
     [InlineData("EHLO client\0.example")]
     [InlineData("NOOP\r")]
-    public void MalformedLinesAreInvalid(string line) => Assert.Null(SmtpCommandParser.Parse(line));
+    public void MalformedLinesAreInvalid(string line) => Assert.Null(Parse(line));
 
     [Fact]
     public void TenArgumentsAreTheMost() =>
-        Assert.Equal(10, SmtpCommandParser.Parse("RCPT 1 2 3 4 5 6 7 8 9 10")!.Arguments.Count);
+        Assert.Equal(10, Parse("RCPT 1 2 3 4 5 6 7 8 9 10")!.Arguments.Count);
 }

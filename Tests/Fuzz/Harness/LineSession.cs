@@ -27,7 +27,7 @@ internal static class LineSession
     /// <param name="describe">Checks a parse result's invariants and describes it for the transcript.</param>
     /// <param name="perByte">Bytes a parse may allocate per input byte (<see cref="Invariant.AllocationBounded"/>).</param>
     /// <param name="parser">The parser's name in failure messages.</param>
-    public static void Check<T>(ReadOnlyMemory<byte> input, Func<string, T> parse, Func<T, string> describe, long perByte, string parser)
+    public static void Check<T>(ReadOnlyMemory<byte> input, LineParser<T> parse, Func<T, string> describe, long perByte, string parser)
     {
         var reader = PipeReader.Create(new ReadOnlySequence<byte>(input));
         var whole = Transcript(reader, () => reader.ReadAsync(), true, parse, describe, perByte, parser);
@@ -58,22 +58,28 @@ internal static class LineSession
     }
 
     private static string Transcript<T>(PipeReader reader, Func<ValueTask<ReadResult>> read, bool checkAllocation,
-        Func<string, T> parse, Func<T, string> describe, long perByte, string parser)
+        LineParser<T> parse, Func<T, string> describe, long perByte, string parser)
     {
         var transcript = new StringBuilder();
+        long lineLength = 0;
+        LineParser<T> measured = (in ReadOnlySequence<byte> line) =>
+        {
+            lineLength = line.Length;
+            return parse(line);
+        };
         while (true)
         {
+            lineLength = 0;
             var before = GC.GetAllocatedBytesForCurrentThread();
-            var reading = LineReader.ReadLineAsync(reader, Limit, read);
+            var reading = LineReader.ReadLineAsync(reader, Limit, read, measured);
             // Everything is already in the pipe, or the pipe is complete: a read never has to wait.
             Invariant.That(reading.IsCompletedSuccessfully, "LineReader waited with the whole input in the pipe");
-            var (status, line) = reading.Result;
-            var parsed = status == LineStatus.Line ? parse(line) : default;
+            var (status, parsed) = reading.Result;
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             var described = status == LineStatus.Line ? describe(parsed!) : "";
-            // The line's string and the parser's: measured worst 1 KB + 39 bytes a byte, for invalid UTF-8 (.NET's
+            // The parser's strings, parsed in place: measured worst 1 KB + 39 bytes a byte, for invalid UTF-8 (.NET's
             // replacement fallback allocates per bad sequence). Not while pieces arrive: that writing is the harness's.
-            if (checkAllocation) Invariant.AllocationBounded(allocated, line.Length + 2, 1024, perByte, $"LineReader and {parser}");
+            if (checkAllocation) Invariant.AllocationBounded(allocated, lineLength + 2, 1024, perByte, $"LineReader and {parser}");
             transcript.Append(status).Append(' ').Append(described).Append('\n');
             if (status != LineStatus.Line) break;
         }

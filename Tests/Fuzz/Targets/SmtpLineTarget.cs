@@ -21,6 +21,7 @@ internal sealed class SmtpLineTarget : IFuzzTarget
         Invariant.That(command.Name.Length > 0 && command.Name.All(char.IsAsciiLetterUpper), $"SMTP command name {command.Name}");
         Invariant.That(command.Arguments.Count <= 10, "more than ten SMTP arguments");
         Invariant.That(command.Line.AsSpan().IndexOfAny('\r', '\n', '\0') < 0, "an SMTP line with CR, LF or NUL");
+        Invariant.That((command.Line is not null) == (command.Name is "MAIL" or "RCPT"), "an SMTP line kept for a command that is not MAIL or RCPT");
         foreach (var argument in command.Arguments)
             Invariant.That(argument.Length > 0 && !argument.Contains(' '), "an empty SMTP argument, or one with a space");
         return $"{command.Name} [{string.Join("|", command.Arguments)}]";
