@@ -56,11 +56,11 @@ public sealed record LoginDecision(
     public static LoginDecision Refuse(string message, TimeSpan? wait, string? smtpErrorCode) =>
         new(LoginOutcome.Refused, Message: message, Wait: wait, SmtpErrorCode: smtpErrorCode);
 
+    public static LoginDecision InternalError(string reason) =>
+        new(LoginOutcome.InternalError, Message: reason);
+
     public static LoginDecision TemporaryFailure(string reason) =>
         new(LoginOutcome.TemporaryFailure, Message: reason);
-
-    public static LoginDecision Unavailable(string reason) =>
-        new(LoginOutcome.Unavailable, Message: reason);
 
     /// <summary>The auth server allowed the login, but a session limit is reached; <paramref name="message"/> says which.</summary>
     public static LoginDecision OverSessionLimit(string message) =>

@@ -11,7 +11,7 @@ public enum LoginOutcome
     Refused = 1,
 
     /// <summary>The decision could not be made (auth server down, slow or garbled): internal error, then close.</summary>
-    TemporaryFailure = 2,
+    InternalError = 2,
 
     /// <summary>
     /// Not decided yet: ask again after <see cref="LoginDecision.Wait"/>. Either another attempt for this login
@@ -26,7 +26,7 @@ public enum LoginOutcome
     /// (stale-if-error). The front end sends the protocol's temporary-failure reply and closes, so the client
     /// retries later instead of treating it as a wrong password.
     /// </summary>
-    Unavailable = 4,
+    TemporaryFailure = 4,
 
     /// <summary>
     /// The auth server allowed the login, but the login or the client address already holds as many sessions as the

@@ -14,7 +14,7 @@ namespace OrleansMail.Frontend.Hosting;
 /// </summary>
 internal sealed class ListenerState
 {
-    private ListenerState(ServerSettings settings, ListenerLabels labels, IListenerFeature feature, ClientTls? tls, ProxyProtocolMiddleware? proxyProtocol)
+    private ListenerState(ServerSettings settings, ListenerLabels labels, ISessionFactory feature, ClientTls? tls, ProxyProtocolMiddleware? proxyProtocol)
     {
         Settings = settings;
         Labels = labels;
@@ -28,7 +28,7 @@ internal sealed class ListenerState
     /// <summary>The protocol and listener labels of this listener's measurements, also set on every connection it accepts.</summary>
     public ListenerLabels Labels { get; }
 
-    public IListenerFeature Feature { get; }
+    public ISessionFactory Feature { get; }
 
     public ClientTls? Tls { get; }
 
@@ -42,7 +42,7 @@ internal sealed class ListenerState
         return new(
             settings,
             labels,
-            Listeners.For(settings),
+            SessionFactories.For(settings),
             settings.Tls.Enabled ? new ClientTls(settings, loggers, time) : null,
             settings.ListenParameters.ProxyProtocol
                 ? new ProxyProtocolMiddleware(settings.SetRealIpFrom, settings.Timeout, metrics, labels, loggers.CreateLogger<ProxyProtocolMiddleware>())

@@ -68,7 +68,7 @@ public static class MailProxyApplication
         builder.Services.AddSingleton(cluster);
         builder.Services.TryAddSingleton(policy);
         builder.Services.AddSingleton<LoginGrains>();
-        builder.Services.AddSingleton<LoginDecider>();
+        builder.Services.AddSingleton<LoginGrainClient>();
         builder.Services.AddSingleton<UpstreamConnector>();
         builder.Services.AddSingleton<UpstreamFailureReports>();
         builder.Services.AddSingleton<RelayIdleMonitor>();

@@ -19,7 +19,7 @@ namespace OrleansMail.Frontend.Pop3;
 internal sealed class Pop3Session(
     ConnectionContext connection,
     ServerSettings settings,
-    Pop3Listener listener,
+    Pop3SessionFactory listener,
     SessionServices services,
     ILogger logger) : MailSession(connection, settings, services, logger)
 {

@@ -11,7 +11,7 @@ internal sealed class MailConnectionHandler(SessionServices services) : Connecti
 {
     public override Task OnConnectedAsync(ConnectionContext connection)
     {
-        var listener = connection.Features.Get<IListenerFeature>() ?? throw new InvalidOperationException("listener feature missing");
+        var listener = connection.Features.Get<ISessionFactory>() ?? throw new InvalidOperationException("listener feature missing");
         return listener.CreateSession(connection, services).RunAsync();
     }
 }

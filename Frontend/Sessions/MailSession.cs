@@ -460,7 +460,7 @@ internal abstract partial class MailSession : ISaslChannel
                 await Client.SendAsync(LoginFailedReply(decision));
                 return CloseFor(SessionEnd.LoginFailed);
 
-            case LoginOutcome.Unavailable:
+            case LoginOutcome.TemporaryFailure:
                 LogInternalError(reason);
                 await Client.SendAsync(TemporaryFailureReply);
                 return CloseFor(SessionEnd.LoginFailed);

@@ -8,7 +8,7 @@ namespace OrleansMail.Frontend.Sessions;
 
 /// <summary>The process-wide services every mail session uses, whatever its protocol; one instance per process.</summary>
 internal sealed record SessionServices(
-    LoginDecider Decider,
+    LoginGrainClient Decider,
     UpstreamConnector Connector,
     RelayIdleMonitor RelayMonitor,
     TimeProvider Time,

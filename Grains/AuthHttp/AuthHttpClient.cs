@@ -10,8 +10,8 @@ namespace OrleansMail.Grains.AuthHttp;
 /// <summary>
 /// Asks the auth server about one attempt and turns the reply into a <see cref="LoginDecision"/>
 /// (nginx's <c>ngx_mail_auth_http_module</c>). Never throws for anything the network or the auth server does:
-/// a transport error or timeout is <see cref="LoginOutcome.Unavailable"/> (the temporary-failure reply), a reply that
-/// makes no sense is <see cref="LoginOutcome.TemporaryFailure"/>, nginx's "internal server error" (where
+/// a transport error or timeout is <see cref="LoginOutcome.TemporaryFailure"/> (the temporary-failure reply), a reply that
+/// makes no sense is <see cref="LoginOutcome.InternalError"/>, nginx's "internal server error" (where
 /// src/mail/ngx_mail_auth_http_module.c calls ngx_mail_session_internal_server_error).
 /// </summary>
 /// <remarks>
@@ -92,7 +92,7 @@ internal sealed partial class AuthHttpClient(
         }
         catch (FormatException e)
         {
-            return new AuthHttpAnswer(LoginDecision.TemporaryFailure(e.Message), null, Error.Other);
+            return new AuthHttpAnswer(LoginDecision.InternalError(e.Message), null, Error.Other);
         }
 
         // auth_http_timeout is one total deadline: nginx arms the read timer at connect and never re-arms it
@@ -118,18 +118,18 @@ internal sealed partial class AuthHttpClient(
                 var cacheTtl = parsed.CacheTtlSeconds is int seconds ? AuthHttpLimits.CacheTtl(seconds) : (TimeSpan?)null;
                 var decision = AuthHttpDecision.Decide(attempt, parsed, pools.Pool(attempt.Protocol).Count > 0);
                 // A reply nginx cannot use: a web server's error page (no Auth-Status) is told apart by its status.
-                var error = decision.Outcome != LoginOutcome.TemporaryFailure ? null
+                var error = decision.Outcome != LoginOutcome.InternalError ? null
                     : response.IsSuccessStatusCode ? Error.Malformed : Error.HttpStatus;
                 return new AuthHttpAnswer(decision, cacheTtl, error);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new AuthHttpAnswer(LoginDecision.Unavailable("auth http server timed out"), null, Error.Timeout);
+            return new AuthHttpAnswer(LoginDecision.TemporaryFailure("auth http server timed out"), null, Error.Timeout);
         }
         catch (OperationCanceledException)
         {
-            return LoginDecision.Unavailable("auth http request cancelled");
+            return LoginDecision.TemporaryFailure("auth http request cancelled");
         }
         catch (Exception e)
         {
@@ -137,8 +137,8 @@ internal sealed partial class AuthHttpClient(
             // Only the type is kept: messages may quote reply headers, which can carry Auth-Pass.
             var reason = "auth http server error: " + e.GetType().Name;
             return IsUnreachable(e)
-                ? new AuthHttpAnswer(LoginDecision.Unavailable(reason), null, Error.Connect)
-                : new AuthHttpAnswer(LoginDecision.TemporaryFailure(reason), null, ErrorType(e));
+                ? new AuthHttpAnswer(LoginDecision.TemporaryFailure(reason), null, Error.Connect)
+                : new AuthHttpAnswer(LoginDecision.InternalError(reason), null, ErrorType(e));
         }
     }
 

@@ -28,7 +28,7 @@ internal static class AuthHttpDecision
         // line makes the answer invalid (nginx's internal-error reply), whatever it says.
         if (ControlCharacterIn(response) is { } header)
         {
-            return LoginDecision.TemporaryFailure($"auth http server sent a control character in {header}");
+            return LoginDecision.InternalError($"auth http server sent a control character in {header}");
         }
 
         // 1. Error status: refuse; Auth-Wait > 0 means "wait, show the error, let the client retry" instead of closing.
@@ -49,14 +49,14 @@ internal static class AuthHttpDecision
         // nginx treats a reply without any Auth-Status like OK; we refuse to log anyone in on a reply that says nothing.
         if (!response.Ok)
         {
-            return LoginDecision.TemporaryFailure("auth http server did not send Auth-Status");
+            return LoginDecision.InternalError("auth http server did not send Auth-Status");
         }
 
         // 3. OK. An error for the client's SASL exchange in a success makes no sense: freenginx fails the login too
         // ("auth http server returned SASL error to auth success").
         if (SaslError(attempt, response) is not null)
         {
-            return LoginDecision.TemporaryFailure("auth server returned a SASL error to a successful login");
+            return LoginDecision.InternalError("auth server returned a SASL error to a successful login");
         }
 
         if (string.IsNullOrEmpty(response.Server) || string.IsNullOrEmpty(response.Port))
@@ -66,25 +66,25 @@ internal static class AuthHttpDecision
             {
                 return TryPassword(attempt, response, out var poolPassword)
                     ? new LoginDecision(LoginOutcome.Allowed, UpstreamLogin: response.User ?? attempt.Login, UpstreamPassword: poolPassword)
-                    : LoginDecision.TemporaryFailure("auth http server did not send password");
+                    : LoginDecision.InternalError("auth http server did not send password");
             }
 
-            return LoginDecision.TemporaryFailure("auth http server did not send server or port");
+            return LoginDecision.InternalError("auth http server did not send server or port");
         }
 
         if (AuthHttpServerAddress.Normalize(response.Server) is not { } host)
         {
-            return LoginDecision.TemporaryFailure("auth http server sent invalid server address");
+            return LoginDecision.InternalError("auth http server sent invalid server address");
         }
 
         if (!AuthHttpResponseParser.TryParseDigits(response.Port, out var port) || port is < 1 or > 65535)
         {
-            return LoginDecision.TemporaryFailure("auth http server sent invalid port");
+            return LoginDecision.InternalError("auth http server sent invalid port");
         }
 
         return TryPassword(attempt, response, out var password)
             ? new LoginDecision(LoginOutcome.Allowed, host, port, response.User ?? attempt.Login, password)
-            : LoginDecision.TemporaryFailure("auth http server did not send password");
+            : LoginDecision.InternalError("auth http server did not send password");
     }
 
     /// <summary>The first header whose value holds a control character, or null.</summary>

@@ -23,7 +23,7 @@ internal sealed partial class AuthServerAllowList(IReadOnlyList<string> allowedU
         if (_allowed.Count == 0) return null;
         if (AuthServerUrl.TryNormalize(attempt.AuthServer.Url, out var url) && _allowed.Contains(url)) return null;
         LogRefused(logger, AuthHttpClient.SafeServer(attempt.AuthServer.Url));
-        return LoginDecision.TemporaryFailure("auth_http URL not in Cluster:AllowedAuthServers");
+        return LoginDecision.InternalError("auth_http URL not in Cluster:AllowedAuthServers");
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,

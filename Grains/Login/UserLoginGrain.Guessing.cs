@@ -40,7 +40,7 @@ internal sealed partial class UserLoginGrain
         {
             null => null,
             { } wait when wait == TimeSpan.MaxValue =>
-                Throttled(LoginDecision.Unavailable("too many logins waiting for the auth server"), ThrottleRule.AdmissionQueue),
+                Throttled(LoginDecision.TemporaryFailure("too many logins waiting for the auth server"), ThrottleRule.AdmissionQueue),
             { } wait => Throttled(LoginDecision.RetryAfter(wait), ThrottleRule.LoginBudget),
         };
     }

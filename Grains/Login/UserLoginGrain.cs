@@ -165,7 +165,7 @@ internal sealed partial class UserLoginGrain(
                     ? decision with { Delay = await CountFailureAsync(prefix, secretHash, question, decision, now) }
                     : decision;
 
-            case LoginOutcome.Unavailable when cacheKey is not null && _cache.Stale(cacheKey, now, settings.AuthCacheStaleIfError) is { } stale:
+            case LoginOutcome.TemporaryFailure when cacheKey is not null && _cache.Stale(cacheKey, now, settings.AuthCacheStaleIfError) is { } stale:
                 // stale-if-error: the auth server allowed exactly this question not long ago and cannot answer now.
                 return stale;
 

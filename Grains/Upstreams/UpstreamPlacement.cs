@@ -25,7 +25,7 @@ public sealed class UpstreamPlacement(UpstreamPoolSettings settings, UpstreamHea
         var order = Candidates(protocol, decision.UpstreamLogin ?? "");
         if (order.Count == 0)
         {
-            return named ? decision : LoginDecision.TemporaryFailure($"no upstream of the {protocol.ToString().ToLowerInvariant()} pool is in service");
+            return named ? decision : LoginDecision.InternalError($"no upstream of the {protocol.ToString().ToLowerInvariant()} pool is in service");
         }
 
         return decision with

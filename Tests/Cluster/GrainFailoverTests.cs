@@ -86,7 +86,7 @@ public sealed class GrainFailoverTests : IAsyncLifetime
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The front end retries these within its budget (LoginDecider); here they are only counted.
+                    // The front end retries these within its budget (LoginGrainClient); here they are only counted.
                     Interlocked.Increment(ref failedCalls);
                     await Task.Delay(100, Ct);
                 }

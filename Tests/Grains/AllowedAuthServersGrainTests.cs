@@ -46,8 +46,8 @@ public sealed class AllowedAuthServersGrainTests(AllowedAuthServersClusterFixtur
         var otherPath = fixture.Listed.Endpoint() with { Url = fixture.Listed.BaseUrl + "/other" };
         var otherPathDecision = await fixture.Grain(login).DecideLogin(Attempt(otherPath, login, "right"), Ct);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
-        Assert.Equal(LoginOutcome.TemporaryFailure, otherPathDecision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, otherPathDecision.Outcome);
         Assert.Equal(before, fixture.Unlisted.RequestCount);
         Assert.DoesNotContain(fixture.Listed.Requests, r => r.Decoded("Auth-User") == login);
         // One warning per refused attempt, naming the server (scheme, host and port).

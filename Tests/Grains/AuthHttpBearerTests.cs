@@ -127,7 +127,7 @@ public sealed class AuthHttpBearerTests : IAsyncDisposable
 
         var decision = await Client.DecideAsync(Attempt(server, AuthMethod.OAuthBearer, "token"), TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginDecision.TemporaryFailure("auth server returned a SASL error to a successful login"), decision);
+        Assert.Equal(LoginDecision.InternalError("auth server returned a SASL error to a successful login"), decision);
         Assert.Contains(_logs.Lines, l => l.StartsWith("Error OrleansMail.Grains.AuthHttp.AuthHttpClient[4]: auth http server " + server.BaseUrl + ": auth server returned a SASL error to a successful login", StringComparison.Ordinal));
     }
 

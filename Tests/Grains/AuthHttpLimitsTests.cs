@@ -41,7 +41,7 @@ public sealed class AuthHttpLimitsTests
     {
         var decision = Decide(("Auth-Status", "OK"), ("Auth-Server", "10.0.0.5"), ("Auth-Port", "143"), (header, value));
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
         Assert.Contains(header, decision.Message);
         Assert.DoesNotContain(value, decision.Message);
     }
@@ -54,7 +54,7 @@ public sealed class AuthHttpLimitsTests
     {
         var headers = header == "Auth-Status" ? new[] { (header, value) } : [("Auth-Status", "Invalid login"), (header, value)];
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, Decide(headers).Outcome);
+        Assert.Equal(LoginOutcome.InternalError, Decide(headers).Outcome);
     }
 
     [Fact]

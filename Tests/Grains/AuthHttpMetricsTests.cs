@@ -80,7 +80,7 @@ public sealed class AuthHttpMetricsTests : IAsyncDisposable
     [Fact]
     public async Task AnAuthServerThatIsDownIsAConnectError()
     {
-        Assert.Equal(LoginOutcome.Unavailable, (await AskAsync($"http://127.0.0.1:{RawTcpResponder.UnusedPort()}/auth")).Outcome);
+        Assert.Equal(LoginOutcome.TemporaryFailure, (await AskAsync($"http://127.0.0.1:{RawTcpResponder.UnusedPort()}/auth")).Outcome);
 
         Measured("error", "connect");
     }
@@ -90,7 +90,7 @@ public sealed class AuthHttpMetricsTests : IAsyncDisposable
     {
         await using var raw = new RawTcpResponder(null);
 
-        Assert.Equal(LoginDecision.Unavailable("auth http server timed out"), await AskAsync(raw.Url, TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(LoginDecision.TemporaryFailure("auth http server timed out"), await AskAsync(raw.Url, TimeSpan.FromMilliseconds(300)));
 
         Measured("error", "timeout");
         Assert.InRange(Assert.Single(_duration.All).Value, 0.25, 3);

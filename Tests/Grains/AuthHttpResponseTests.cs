@@ -154,7 +154,7 @@ public sealed class AuthHttpResponseTests
     {
         var d = Decide(("Auth-Status", "OK"), ("Auth-Server", "10.0.0.5"), ("Auth-Port", port));
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, d.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, d.Outcome);
     }
 
     [Theory]
@@ -199,19 +199,19 @@ public sealed class AuthHttpResponseTests
     {
         var d = Decide(("Auth-Status", "OK"), ("Auth-Server", server), ("Auth-Port", "143"));
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, d.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, d.Outcome);
     }
 
     [Fact]
     public void OkWithoutServerOrPortIsAnInternalError()
     {
-        Assert.Equal(LoginOutcome.TemporaryFailure, Decide(("Auth-Status", "OK"), ("Auth-Port", "143")).Outcome);
-        Assert.Equal(LoginOutcome.TemporaryFailure, Decide(("Auth-Status", "OK"), ("Auth-Server", "10.0.0.5")).Outcome);
+        Assert.Equal(LoginOutcome.InternalError, Decide(("Auth-Status", "OK"), ("Auth-Port", "143")).Outcome);
+        Assert.Equal(LoginOutcome.InternalError, Decide(("Auth-Status", "OK"), ("Auth-Server", "10.0.0.5")).Outcome);
     }
 
     [Fact]
     public void NoAuthStatusAtAllIsAnInternalError() =>
-        Assert.Equal(LoginOutcome.TemporaryFailure, Decide(("Auth-Server", "10.0.0.5"), ("Auth-Port", "143")).Outcome);
+        Assert.Equal(LoginOutcome.InternalError, Decide(("Auth-Server", "10.0.0.5"), ("Auth-Port", "143")).Outcome);
 
     [Theory]
     [InlineData(MailProtocol.Imap, AuthMethod.Apop)]
@@ -225,7 +225,7 @@ public sealed class AuthHttpResponseTests
         var without = Decide(attempt, ("Auth-Status", "OK"), ("Auth-Server", "10.0.0.5"), ("Auth-Port", "110"));
         var with = Decide(attempt, ("Auth-Status", "OK"), ("Auth-Server", "10.0.0.5"), ("Auth-Port", "110"), ("Auth-Pass", "clear"));
 
-        Assert.Equal(LoginDecision.TemporaryFailure("auth http server did not send password"), without);
+        Assert.Equal(LoginDecision.InternalError("auth http server did not send password"), without);
         Assert.Equal(LoginDecision.Allow("10.0.0.5", 110, "alice", "clear"), with);
     }
 

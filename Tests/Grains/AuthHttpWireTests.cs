@@ -131,7 +131,7 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
 
         var decision = await Client.DecideAsync(Attempt(raw.Url), TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
     }
 
     [Theory]
@@ -145,12 +145,12 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
 
         var decision = await Client.DecideAsync(Attempt(raw.Url), TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
     }
 
     [Theory]
     [InlineData(700, LoginOutcome.Allowed)]
-    [InlineData(1100, LoginOutcome.TemporaryFailure)]
+    [InlineData(1100, LoginOutcome.InternalError)]
     public async Task HeadersOverOneKilobyteAreAnInternalError(int padding, LoginOutcome expected)
     {
         var reply = "HTTP/1.1 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 10.1.1.1\r\nAuth-Port: 143\r\nX-Pad: " + new string('a', padding) + "\r\nContent-Length: 0\r\n\r\n";
@@ -169,7 +169,7 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
 
         var decision = await Client.DecideAsync(Attempt(raw.Url, TimeSpan.FromMilliseconds(300)), TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginDecision.Unavailable("auth http server timed out"), decision);
+        Assert.Equal(LoginDecision.TemporaryFailure("auth http server timed out"), decision);
         Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3));
     }
 
@@ -178,7 +178,7 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
     {
         var decision = await Client.DecideAsync(Attempt("ftp://127.0.0.1/auth"), TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class AuthHttpWireTests : IAsyncDisposable
 
         var decision = await Client.DecideAsync(attempt, TestContext.Current.CancellationToken);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
         Assert.All(raw.Requests, r => Assert.DoesNotContain("admin", Encoding.UTF8.GetString(r), StringComparison.Ordinal));
     }
 

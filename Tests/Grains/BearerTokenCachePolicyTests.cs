@@ -34,7 +34,7 @@ public sealed class BearerTokenCachePolicyTests(LoginPolicyClusterFixture fixtur
         var endpoint = auth.Endpoint(TimeSpan.FromSeconds(2));
         await auth.DisposeAsync();
         // The auth server said the token is good for 1 s: an outage does not stretch that (auth_cache_stale_if_error is 10 min).
-        Assert.Equal(LoginOutcome.Unavailable, (await fixture.Grain(tokenLogin).DecideLogin(Attempt(endpoint, tokenLogin, "token-1", address), Ct)).Outcome);
+        Assert.Equal(LoginOutcome.TemporaryFailure, (await fixture.Grain(tokenLogin).DecideLogin(Attempt(endpoint, tokenLogin, "token-1", address), Ct)).Outcome);
         // A password's decision is (README "LoginPolicy"): the difference is the token's.
         Assert.Equal(LoginOutcome.Allowed, (await fixture.Grain(passwordLogin).DecideLogin(Attempt(endpoint, passwordLogin, "pw", address, AuthMethod.Plain), Ct)).Outcome);
     }

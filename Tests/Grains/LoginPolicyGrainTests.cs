@@ -128,7 +128,7 @@ public sealed class LoginPolicyGrainTests(LoginPolicyClusterFixture fixture)
         var endpoint = auth.Endpoint(TimeSpan.FromSeconds(2));
         await auth.DisposeAsync();
         Assert.Equal(LoginDecision.Allow(Backend, 143, login, "pw"), await fixture.Grain(login).DecideLogin(Attempt(endpoint, login, "pw", address), Ct));
-        Assert.Equal(LoginOutcome.Unavailable, (await fixture.Grain(login).DecideLogin(Attempt(endpoint, login, "other", address), Ct)).Outcome);
+        Assert.Equal(LoginOutcome.TemporaryFailure, (await fixture.Grain(login).DecideLogin(Attempt(endpoint, login, "other", address), Ct)).Outcome);
     }
 
     [Fact]

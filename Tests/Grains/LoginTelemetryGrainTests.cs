@@ -126,7 +126,7 @@ public sealed class LoginTelemetryGrainTests(LoginAttackClusterFixture fixture) 
 
         Assert.Equal((LoginOutcome.Refused, null), (bots[0].Outcome, bots[0].ThrottledBy));
         Assert.All(bots[1..61], b => Assert.Equal((LoginOutcome.RetryLater, "login_budget"), (b.Outcome, b.ThrottledBy)));
-        Assert.Equal((LoginOutcome.Unavailable, "admission_queue"), (bots[61].Outcome, bots[61].ThrottledBy));
+        Assert.Equal((LoginOutcome.TemporaryFailure, "admission_queue"), (bots[61].Outcome, bots[61].ThrottledBy));
         Assert.Equal((60, 1), (_throttle.Sum(("rule", "login_budget")), _throttle.Sum(("rule", "admission_queue"))));
         Assert.Equal(11, _authHttp.All.Count);
 

@@ -138,7 +138,7 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
         await using var auth = await NoUpstreamAuthServerAsync();
         var decision = await fixture.Cluster.Client.GetGrain<IUserLoginGrain>("smtp@example.org")
             .DecideLogin(Attempt(MailProtocol.Smtp, auth.Endpoint(), "smtp@example.org"), Ct);
-        Assert.Equal(LoginDecision.TemporaryFailure("auth http server did not send server or port"), decision);
+        Assert.Equal(LoginDecision.InternalError("auth http server did not send server or port"), decision);
     }
 
     [Fact]

@@ -181,7 +181,7 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var decision = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login), Ct);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var decision = await Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, "0123456789abcdef0123456789abcdef", MailProtocol.Pop3, AuthMethod.Apop, "<1.2@mx>"), Ct);
 
-        Assert.Equal(LoginDecision.TemporaryFailure("auth http server did not send password"), decision);
+        Assert.Equal(LoginDecision.InternalError("auth http server did not send password"), decision);
     }
 
     [Fact]
@@ -265,7 +265,7 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var decision = await Grain(login).DecideLogin(Attempt(auth.Endpoint(TimeSpan.FromMilliseconds(500)), login), Ct);
 
-        Assert.Equal(LoginDecision.Unavailable("auth http server timed out"), decision);
+        Assert.Equal(LoginDecision.TemporaryFailure("auth http server timed out"), decision);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(3));
     }
 
@@ -277,7 +277,7 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var decision = await Grain(login).DecideLogin(Attempt(new AuthHttpEndpoint(raw.Url, TimeSpan.FromSeconds(2), []), login), Ct);
 
-        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
+        Assert.Equal(LoginOutcome.InternalError, decision.Outcome);
         Assert.Single(raw.Requests);
     }
 
@@ -289,6 +289,6 @@ public sealed class UserLoginGrainTests(LoginClusterFixture fixture)
 
         var decision = await Grain(login).DecideLogin(Attempt(new AuthHttpEndpoint(url, TimeSpan.FromSeconds(2), []), login), Ct);
 
-        Assert.Equal(LoginOutcome.Unavailable, decision.Outcome);
+        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
     }
 }

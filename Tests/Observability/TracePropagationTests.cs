@@ -39,7 +39,7 @@ public sealed class TracePropagationTests
         {
             Assert.NotNull(span);
             traceId = span.TraceId;
-            var decision = await proxy.Services.GetRequiredService<LoginDecider>().DecideAsync(attempt, TimeSpan.FromSeconds(10), Ct);
+            var decision = await proxy.Services.GetRequiredService<LoginGrainClient>().DecideAsync(attempt, TimeSpan.FromSeconds(10), Ct);
             Assert.NotEqual(LoginOutcome.Allowed, decision.Outcome);
         }
 

@@ -227,7 +227,7 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
         Assert.Equal("throttled", LoginResultLabels.Of(LoginDecision.Refuse("Invalid login or password", null, null) with { ThrottledBy = "login_threshold" }).Label());
         Assert.Equal("throttled", LoginResultLabels.Of(LoginDecision.RetryAfter(TimeSpan.FromSeconds(1)) with { ThrottledBy = "auth_wait" }).Label());
         Assert.Equal("failed", LoginResultLabels.Of(LoginDecision.Refuse("Invalid login or password", null, null)).Label());
-        Assert.Equal("temporary_failure", LoginResultLabels.Of(LoginDecision.Unavailable("login grain unavailable")).Label());
+        Assert.Equal("temporary_failure", LoginResultLabels.Of(LoginDecision.TemporaryFailure("login grain unavailable")).Label());
         Assert.Equal("session_limit", LoginResultLabels.Of(LoginDecision.OverSessionLimit("too many sessions")).Label());
     }
 

@@ -15,7 +15,7 @@ namespace OrleansMail.Tests.Auth;
 /// the whole budget to outlast membership declaring the silo dead; the chaos soak saw logins fail when the budget ran
 /// from the start and the in-flight call had spent 7 s of its 10.
 /// </summary>
-public sealed class LoginDeciderRetryTests
+public sealed class LoginGrainClientRetryTests
 {
     private static readonly TimeSpan AuthTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CallDeadline = AuthTimeout + TimeSpan.FromSeconds(2);
@@ -47,7 +47,7 @@ public sealed class LoginDeciderRetryTests
 
         var decision = await DecideWhileTimePassesAsync(grain);
 
-        Assert.Equal(LoginOutcome.Unavailable, decision.Outcome);
+        Assert.Equal(LoginOutcome.TemporaryFailure, decision.Outcome);
         // In flight until its deadline, then retried for the budget: never longer than both (plus the last backoff).
         Assert.InRange(_time.GetUtcNow() - start, CallDeadline + Budget - TimeSpan.FromSeconds(2), CallDeadline + Budget + TimeSpan.FromSeconds(2.5));
     }
@@ -97,8 +97,8 @@ public sealed class LoginDeciderRetryTests
     private static async Task<LoginDecision> DecideWhileTimePassesAsync(DyingSiloGrain grain, FakeTimeProvider time, Random? random)
     {
         var cluster = new ClusterSettings(ClusterMode.Redis, "127.0.0.1:6379", "svc", "cluster", 11111, 30000, null) { LoginRetryBudget = Budget };
-        var decider = new LoginDecider(new LoginGrains(FixedGrainFactory.For(grain)), cluster, new LoginPolicySettings(), time,
-            NullLogger<LoginDecider>.Instance, random);
+        var decider = new LoginGrainClient(new LoginGrains(FixedGrainFactory.For(grain)), cluster, new LoginPolicySettings(), time,
+            NullLogger<LoginGrainClient>.Instance, random);
         var attempt = new LoginAttempt(MailProtocol.Imap, AuthMethod.Plain, "alice", "secret", null, "192.0.2.1", 1, null,
             new AuthHttpEndpoint("http://127.0.0.1:9/auth", AuthTimeout, []));
         var decide = decider.DecideAsync(attempt, TimeSpan.FromMinutes(1), CancellationToken.None);

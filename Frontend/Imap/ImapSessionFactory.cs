@@ -7,7 +7,7 @@ using OrleansMail.Frontend.Sessions;
 namespace OrleansMail.Frontend.Imap;
 
 /// <summary>An IMAP listener: its settings and its CAPABILITY line, built once; makes one <see cref="ImapSession"/> per connection.</summary>
-internal sealed class ImapListener(ServerSettings settings) : IListenerFeature
+internal sealed class ImapSessionFactory(ServerSettings settings) : ISessionFactory
 {
     private readonly string _capabilities = ImapCapabilities.Build(settings.Imap);
     private readonly string _capabilitiesBeforeTls = ImapCapabilities.Build(

@@ -8,7 +8,7 @@ namespace OrleansMail.Frontend.Hosting;
 /// Tells the connection handler which listener accepted the connection: set on every connection by a tiny
 /// connection middleware in front of the handler, so one handler type serves any number of listeners.
 /// </summary>
-internal interface IListenerFeature
+internal interface ISessionFactory
 {
     ServerSettings Settings { get; }
 

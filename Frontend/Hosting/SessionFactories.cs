@@ -7,13 +7,13 @@ using OrleansMail.Grains.Interfaces;
 namespace OrleansMail.Frontend.Hosting;
 
 /// <summary>The one place a listener's protocol picks its session type.</summary>
-internal static class Listeners
+internal static class SessionFactories
 {
-    public static IListenerFeature For(ServerSettings server) => server.Protocol switch
+    public static ISessionFactory For(ServerSettings server) => server.Protocol switch
     {
-        MailProtocol.Imap => new ImapListener(server),
-        MailProtocol.Pop3 => new Pop3Listener(server),
-        MailProtocol.Smtp => new SmtpListener(server),
+        MailProtocol.Imap => new ImapSessionFactory(server),
+        MailProtocol.Pop3 => new Pop3SessionFactory(server),
+        MailProtocol.Smtp => new SmtpSessionFactory(server),
         _ => throw new InvalidOperationException($"protocol {server.Protocol} has no listener"),
     };
 }

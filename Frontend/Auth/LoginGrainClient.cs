@@ -16,7 +16,7 @@ namespace OrleansMail.Frontend.Auth;
 /// <param name="time">The clock of every deadline, pause and wait.</param>
 /// <param name="logger">Where retries and failures are logged.</param>
 /// <param name="random">The retry pauses' jitter; <see cref="Random.Shared"/> unless a test seeds one.</param>
-internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginDecider> logger,
+internal sealed partial class LoginGrainClient(LoginGrains grains, ClusterSettings cluster, LoginPolicySettings policy, TimeProvider time, ILogger<LoginGrainClient> logger,
     Random? random = null)
 {
     private readonly Random _random = random ?? Random.Shared;
@@ -67,18 +67,18 @@ internal sealed partial class LoginDecider(LoginGrains grains, ClusterSettings c
                     continue;
                 }
                 LogGrainCallFailed(e, attempt.Login);
-                return LoginDecision.Unavailable("login grain unavailable");
+                return LoginDecision.TemporaryFailure("login grain unavailable");
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // Anything else (storage down, a bug) is not cured by waiting: the temporary failure at once.
                 LogGrainCallFailed(e, attempt.Login);
-                return LoginDecision.Unavailable("login grain failed");
+                return LoginDecision.TemporaryFailure("login grain failed");
             }
 
             if (decision.Outcome != LoginOutcome.RetryLater) return decision;
             var wait = decision.Wait is { } w && w > TimeSpan.Zero ? w : TimeSpan.FromSeconds(1);
-            if (time.GetUtcNow() + wait > giveUpAt) return LoginDecision.Unavailable("gave up waiting for the auth server");
+            if (time.GetUtcNow() + wait > giveUpAt) return LoginDecision.TemporaryFailure("gave up waiting for the auth server");
             await Task.Delay(wait, time, cancellationToken);
         }
     }

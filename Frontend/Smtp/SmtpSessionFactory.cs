@@ -7,7 +7,7 @@ using OrleansMail.Frontend.Sessions;
 namespace OrleansMail.Frontend.Smtp;
 
 /// <summary>An SMTP listener: its settings and its EHLO reply, built once; makes one <see cref="SmtpSession"/> per connection.</summary>
-internal sealed class SmtpListener(ServerSettings settings) : IListenerFeature
+internal sealed class SmtpSessionFactory(ServerSettings settings) : ISessionFactory
 {
     private readonly string _ehloReply = SmtpEhloReply.Build(settings.ServerName, settings.Smtp);
     private readonly string _ehloReplyBeforeTls = SmtpEhloReply.Build(

@@ -10,7 +10,7 @@ namespace OrleansMail.Frontend.Pop3;
 /// A POP3 listener: its settings and its CAPA and AUTH-list replies, built once; makes one <see cref="Pop3Session"/>
 /// per connection.
 /// </summary>
-internal sealed class Pop3Listener(ServerSettings settings) : IListenerFeature
+internal sealed class Pop3SessionFactory(ServerSettings settings) : ISessionFactory
 {
     public ServerSettings Settings => settings;
 
