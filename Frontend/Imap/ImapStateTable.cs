@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using OrleansMail.Frontend.Sessions;
 
 namespace OrleansMail.Frontend.Imap;
 
@@ -24,9 +24,6 @@ internal enum ImapAction
     Authenticate,
 }
 
-/// <summary>A command the table allows: what the session does, and the state it is in once that succeeds.</summary>
-internal readonly record struct ImapTransition(ImapAction Action, ImapState Next);
-
 /// <summary>
 /// The IMAP commands allowed before login, state by state (after SmtpServer's SmtpStateTable), as nginx's
 /// ngx_mail_imap_auth_state allows them (src/mail/ngx_mail_imap_handler.c), plus ID (RFC 2971). A command the state
@@ -35,25 +32,22 @@ internal readonly record struct ImapTransition(ImapAction Action, ImapState Next
 /// </summary>
 internal static class ImapStateTable
 {
-    private static readonly FrozenDictionary<ImapState, FrozenDictionary<string, ImapTransition>> Table =
-        new Dictionary<ImapState, FrozenDictionary<string, ImapTransition>>
-        {
-            [ImapState.NotAuthenticated] = new Dictionary<string, ImapTransition>
-            {
-                ["CAPABILITY"] = new(ImapAction.Capability, ImapState.NotAuthenticated),
-                ["NOOP"] = new(ImapAction.Noop, ImapState.NotAuthenticated),
-                ["LOGOUT"] = new(ImapAction.Logout, ImapState.Logout),
-                ["ID"] = new(ImapAction.Id, ImapState.NotAuthenticated),
-                // RFC 9051 §6.2.1: after TLS the client starts again, still not authenticated.
-                ["STARTTLS"] = new(ImapAction.StartTls, ImapState.NotAuthenticated),
-                // A refused login leaves the client where it was; an accepted one hands it to the upstream.
-                ["LOGIN"] = new(ImapAction.Login, ImapState.NotAuthenticated),
-                ["AUTHENTICATE"] = new(ImapAction.Authenticate, ImapState.NotAuthenticated),
-            }.ToFrozenDictionary(),
-            [ImapState.Logout] = FrozenDictionary<string, ImapTransition>.Empty,
-        }.ToFrozenDictionary();
+    private static readonly CommandStateTable<ImapState, ImapAction> Table = new([], new Dictionary<ImapState, (string, ImapAction, ImapState)[]>
+    {
+        [ImapState.NotAuthenticated] =
+        [
+            ("CAPABILITY", ImapAction.Capability, ImapState.NotAuthenticated),
+            ("NOOP", ImapAction.Noop, ImapState.NotAuthenticated),
+            ("LOGOUT", ImapAction.Logout, ImapState.Logout),
+            ("ID", ImapAction.Id, ImapState.NotAuthenticated),
+            // RFC 9051 §6.2.1: after TLS the client starts again, still not authenticated.
+            ("STARTTLS", ImapAction.StartTls, ImapState.NotAuthenticated),
+            // A refused login leaves the client where it was; an accepted one hands it to the upstream.
+            ("LOGIN", ImapAction.Login, ImapState.NotAuthenticated),
+            ("AUTHENTICATE", ImapAction.Authenticate, ImapState.NotAuthenticated),
+        ],
+    });
 
     /// <summary>The transition for <paramref name="command"/> (an upper-case name) in <paramref name="state"/>; null when not allowed.</summary>
-    public static ImapTransition? Find(ImapState state, string command) =>
-        Table[state].TryGetValue(command, out var transition) ? transition : null;
+    public static Transition<ImapState, ImapAction>? Find(ImapState state, string command) => Table.Find(state, command);
 }

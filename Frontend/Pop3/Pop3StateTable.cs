@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using OrleansMail.Frontend.Sessions;
 
 namespace OrleansMail.Frontend.Pop3;
 
@@ -25,9 +25,6 @@ internal enum Pop3Action
     Auth,
 }
 
-/// <summary>A command the table allows: what the session does, and the state it is in once that succeeds.</summary>
-internal readonly record struct Pop3Transition(Pop3Action Action, Pop3State Next);
-
 /// <summary>
 /// The POP3 commands allowed before login, state by state (after SmtpServer's SmtpStateTable), as nginx's
 /// ngx_mail_pop3_auth_state allows them: each state lists its commands and the state each leads to. A command the
@@ -37,35 +34,23 @@ internal readonly record struct Pop3Transition(Pop3Action Action, Pop3State Next
 /// </summary>
 internal static class Pop3StateTable
 {
-    private static readonly FrozenDictionary<Pop3State, FrozenDictionary<string, Pop3Transition>> Table =
-        new Dictionary<Pop3State, FrozenDictionary<string, Pop3Transition>>
+    private static readonly CommandStateTable<Pop3State, Pop3Action> Table = new(
+        [(Pop3Command.Capa, Pop3Action.Capa, null), (Pop3Command.Noop, Pop3Action.Noop, null), (Pop3Command.Quit, Pop3Action.Quit, null)],
+        new Dictionary<Pop3State, (string, Pop3Action, Pop3State)[]>
         {
-            [Pop3State.Start] = Commands(Pop3State.Start,
-                (Pop3Command.Stls, new(Pop3Action.Stls, Pop3State.Start)),
-                (Pop3Command.User, new(Pop3Action.User, Pop3State.UserGiven)),
-                (Pop3Command.Apop, new(Pop3Action.Apop, Pop3State.Start)),
-                (Pop3Command.Auth, new(Pop3Action.Auth, Pop3State.Start))),
-            [Pop3State.UserGiven] = Commands(Pop3State.UserGiven,
-                // Whatever the auth server decides, a retry after Auth-Wait starts again from USER.
-                (Pop3Command.Pass, new(Pop3Action.Pass, Pop3State.Start))),
-        }.ToFrozenDictionary();
-
-    /// <summary>The commands every state allows (they leave it as it is), plus <paramref name="own"/>.</summary>
-    private static FrozenDictionary<string, Pop3Transition> Commands(Pop3State state, params (string Name, Pop3Transition Transition)[] own)
-    {
-        var commands = new Dictionary<string, Pop3Transition>
-        {
-            [Pop3Command.Capa] = new(Pop3Action.Capa, state),
-            [Pop3Command.Noop] = new(Pop3Action.Noop, state),
-            [Pop3Command.Quit] = new(Pop3Action.Quit, state),
-        };
-        foreach (var (name, transition) in own) commands[name] = transition;
-        return commands.ToFrozenDictionary();
-    }
+            [Pop3State.Start] =
+            [
+                (Pop3Command.Stls, Pop3Action.Stls, Pop3State.Start),
+                (Pop3Command.User, Pop3Action.User, Pop3State.UserGiven),
+                (Pop3Command.Apop, Pop3Action.Apop, Pop3State.Start),
+                (Pop3Command.Auth, Pop3Action.Auth, Pop3State.Start),
+            ],
+            // Whatever the auth server decides, a retry after Auth-Wait starts again from USER.
+            [Pop3State.UserGiven] = [(Pop3Command.Pass, Pop3Action.Pass, Pop3State.Start)],
+        });
 
     /// <summary>The transition for <paramref name="command"/> (one of <see cref="Pop3Command"/>'s names) in <paramref name="state"/>; null when not allowed.</summary>
-    public static Pop3Transition? Find(Pop3State state, string command) =>
-        Table[state].TryGetValue(command, out var transition) ? transition : null;
+    public static Transition<Pop3State, Pop3Action>? Find(Pop3State state, string command) => Table.Find(state, command);
 
     /// <summary>
     /// A command out of its state is a handler rejection, which nginx does not count toward max_errors; STLS is

@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using OrleansMail.Frontend.Sessions;
 
 namespace OrleansMail.Frontend.Smtp;
 
@@ -25,9 +25,6 @@ internal enum SmtpAction
     Quit,
 }
 
-/// <summary>A command the table allows: what the session does, and the state it is in once that succeeds.</summary>
-internal readonly record struct SmtpTransition(SmtpAction Action, SmtpState Next);
-
 /// <summary>The reply to a command the current state does not allow, and whether max_errors counts it.</summary>
 internal readonly record struct SmtpRefusal(string Reply, bool Counts);
 
@@ -39,37 +36,27 @@ internal readonly record struct SmtpRefusal(string Reply, bool Counts);
 /// </summary>
 internal static class SmtpStateTable
 {
-    private static readonly FrozenDictionary<SmtpState, FrozenDictionary<string, SmtpTransition>> Table =
-        new Dictionary<SmtpState, FrozenDictionary<string, SmtpTransition>>
+    private static readonly CommandStateTable<SmtpState, SmtpAction> Table = new(
+        [
+            // A new greeting, TLS and RSET each start afresh (RFC 5321 §4.1.4, RFC 3207 §4.2); NOOP, AUTH and QUIT
+            // leave the state as it is.
+            ("HELO", SmtpAction.Hello, SmtpState.Idle),
+            ("EHLO", SmtpAction.Hello, SmtpState.Idle),
+            ("STARTTLS", SmtpAction.StartTls, SmtpState.Idle),
+            ("RSET", SmtpAction.Reset, SmtpState.Idle),
+            ("AUTH", SmtpAction.Auth, null),
+            ("NOOP", SmtpAction.Noop, null),
+            ("QUIT", SmtpAction.Quit, null),
+        ],
+        new Dictionary<SmtpState, (string, SmtpAction, SmtpState)[]>
         {
-            [SmtpState.Idle] = Commands(SmtpState.Idle,
-                ("MAIL", new(SmtpAction.Mail, SmtpState.MailGiven))),
-            [SmtpState.MailGiven] = Commands(SmtpState.MailGiven,
-                // Refused with Auth-Wait, the RCPT leaves MAIL accepted and another RCPT may follow (nginx-tests mail_smtp.t).
-                ("RCPT", new(SmtpAction.Rcpt, SmtpState.MailGiven))),
-        }.ToFrozenDictionary();
-
-    /// <summary>The commands every state allows (NOOP, AUTH and QUIT leave it as it is), plus <paramref name="own"/>.</summary>
-    private static FrozenDictionary<string, SmtpTransition> Commands(SmtpState state, params (string Name, SmtpTransition Transition)[] own)
-    {
-        var commands = new Dictionary<string, SmtpTransition>
-        {
-            // A new greeting, TLS and RSET each start afresh (RFC 5321 §4.1.4, RFC 3207 §4.2).
-            ["HELO"] = new(SmtpAction.Hello, SmtpState.Idle),
-            ["EHLO"] = new(SmtpAction.Hello, SmtpState.Idle),
-            ["STARTTLS"] = new(SmtpAction.StartTls, SmtpState.Idle),
-            ["RSET"] = new(SmtpAction.Reset, SmtpState.Idle),
-            ["AUTH"] = new(SmtpAction.Auth, state),
-            ["NOOP"] = new(SmtpAction.Noop, state),
-            ["QUIT"] = new(SmtpAction.Quit, state),
-        };
-        foreach (var (name, transition) in own) commands[name] = transition;
-        return commands.ToFrozenDictionary();
-    }
+            [SmtpState.Idle] = [("MAIL", SmtpAction.Mail, SmtpState.MailGiven)],
+            // Refused with Auth-Wait, the RCPT leaves MAIL accepted and another RCPT may follow (nginx-tests mail_smtp.t).
+            [SmtpState.MailGiven] = [("RCPT", SmtpAction.Rcpt, SmtpState.MailGiven)],
+        });
 
     /// <summary>The transition for <paramref name="command"/> (an upper-case name) in <paramref name="state"/>; null when not allowed.</summary>
-    public static SmtpTransition? Find(SmtpState state, string command) =>
-        Table[state].TryGetValue(command, out var transition) ? transition : null;
+    public static Transition<SmtpState, SmtpAction>? Find(SmtpState state, string command) => Table.Find(state, command);
 
     /// <summary>
     /// nginx's answer to a command the state does not allow: MAIL twice or RCPT before MAIL is out of sequence;

@@ -48,7 +48,7 @@ public sealed class Pop3StateTableTests
     public void EveryActionIsReachableAndEveryStateEntered()
     {
         var transitions = Enum.GetValues<Pop3State>().SelectMany(state => Commands.Select(command => Pop3StateTable.Find(state, command)))
-            .OfType<Pop3Transition>().ToList();
+            .OfType<OrleansMail.Frontend.Sessions.Transition<Pop3State, Pop3Action>>().ToList();
         Assert.Equal(Enum.GetValues<Pop3Action>(), transitions.Select(t => t.Action).Distinct().Order());
         Assert.Equal(Enum.GetValues<Pop3State>(), transitions.Select(t => t.Next).Distinct().Order());
     }

@@ -56,7 +56,7 @@ public sealed class SmtpStateTableTests
     public void EveryActionIsReachableAndEveryStateEntered()
     {
         var transitions = Enum.GetValues<SmtpState>().SelectMany(state => Commands.Select(command => SmtpStateTable.Find(state, command)))
-            .OfType<SmtpTransition>().ToList();
+            .OfType<OrleansMail.Frontend.Sessions.Transition<SmtpState, SmtpAction>>().ToList();
         Assert.Equal(Enum.GetValues<SmtpAction>(), transitions.Select(t => t.Action).Distinct().Order());
         Assert.Equal(Enum.GetValues<SmtpState>(), transitions.Select(t => t.Next).Distinct().Order());
     }
