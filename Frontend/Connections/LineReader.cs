@@ -99,7 +99,7 @@ internal static class LineReader
         return status is not null;
     }
 
-    private static string Decode(in ReadOnlySequence<byte> line) => Encoding.UTF8.GetString(line);
+    private static string Decode(in ReadOnlySequence<byte> line) => SequenceText.Utf8(line);
 
     /// <summary>The line and CRLF in one string (decoding first and appending after would make two).</summary>
     private static string DecodeWithLineEnd(in ReadOnlySequence<byte> line)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using OrleansMail.Frontend.Connections;
 
 namespace OrleansMail.Frontend.Pop3;
 
@@ -39,7 +40,7 @@ internal static class Pop3CommandParser
 
         reader.AdvancePast(SP);
         if (reader.End) return new Pop3Command(command, []);
-        if (command is Pop3Command.User or Pop3Command.Pass) return new Pop3Command(command, [Encoding.UTF8.GetString(reader.UnreadSequence)]);
+        if (command is Pop3Command.User or Pop3Command.Pass) return new Pop3Command(command, [SequenceText.Utf8(reader.UnreadSequence)]);
 
         var arguments = new List<string>(2);
         while (!reader.End)
@@ -50,7 +51,7 @@ internal static class Pop3CommandParser
                 argument = reader.UnreadSequence;
                 reader.AdvanceToEnd();
             }
-            arguments.Add(Encoding.UTF8.GetString(argument));
+            arguments.Add(SequenceText.Utf8(argument));
             reader.AdvancePast(SP);
         }
         return new Pop3Command(command, [.. arguments]);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using OrleansMail.Frontend.Connections;
 
 namespace OrleansMail.Frontend.Smtp;
 
@@ -43,10 +44,10 @@ internal static class SmtpCommandParser
                 argument = reader.UnreadSequence;
                 reader.AdvanceToEnd();
             }
-            arguments.Add(Encoding.UTF8.GetString(argument));
+            arguments.Add(SequenceText.Utf8(argument));
         }
         var name = UpperCaseName(line.Slice(0, nameLength));
-        return new SmtpCommand(name, arguments, name is "MAIL" or "RCPT" ? Encoding.UTF8.GetString(line) : null);
+        return new SmtpCommand(name, arguments, name is "MAIL" or "RCPT" ? SequenceText.Utf8(line) : null);
     }
 
     /// <summary>The name's letters, upper-cased, in one string.</summary>

@@ -40,8 +40,11 @@ internal sealed class SmtpSession(
     /// <summary>smtp_auth none: the whole MAIL line, kept across a refused RCPT (nginx-tests mail_smtp.t).</summary>
     private string? _mailFrom;
 
-    /// <summary>smtp_auth none: the whole RCPT line, set only while it is being decided (and logged in upstream).</summary>
-    private string? _rcptTo;
+    /// <summary>
+    /// smtp_auth none: the MAIL and RCPT lines of the login being decided, set only while its RCPT is decided and
+    /// logged in upstream, where they are replayed. Null for a SASL login.
+    /// </summary>
+    private EnvelopeLines? _unauthenticatedLogin;
 
     protected override string InternalErrorReply => SmtpReplies.InternalError;
 
@@ -135,7 +138,7 @@ internal sealed class SmtpSession(
                 return await HelloAsync(command, transition.Next);
             case SmtpAction.StartTls when command.Arguments.Count == 0 && StarttlsOffered:
                 // RFC 3207 §4.2: the client forgets what the server said and the server what the client said.
-                _helo = _mailFrom = _rcptTo = null;
+                _helo = _mailFrom = null;
                 _esmtp = false;
                 _state = transition.Next;
                 return await StartTlsAsync(SmtpReplies.StartTls);
@@ -149,7 +152,7 @@ internal sealed class SmtpSession(
             case SmtpAction.Rcpt:
                 return await RcptAsync(command);
             case SmtpAction.Reset:
-                _mailFrom = _rcptTo = null;
+                _mailFrom = null;
                 _state = transition.Next;
                 await Client.SendAsync(SmtpReplies.Ok);
                 return NextStep.Continue;
@@ -168,7 +171,7 @@ internal sealed class SmtpSession(
         // A new greeting starts a new transaction (RFC 5321 §4.1.4).
         _helo = command.Arguments[0];
         _esmtp = command.Name == "EHLO";
-        _mailFrom = _rcptTo = null;
+        _mailFrom = null;
         _state = next;
         await Client.SendAsync(_esmtp ? IsTls ? ehloReply : ehloReplyBeforeTls : SmtpReplies.Helo(Settings.ServerName));
         return NextStep.Continue;
@@ -202,11 +205,11 @@ internal sealed class SmtpSession(
     private async ValueTask<NextStep> RcptAsync(SmtpCommand command)
     {
         if (command.Arguments.Count == 0) return await InvalidAsync(SmtpReplies.InvalidArgument, counts: false);
-        _rcptTo = command.Line;
+        _unauthenticatedLogin = new EnvelopeLines(_mailFrom!, command.Line!);
         // CVE-2025-53859: fresh, empty credentials; nothing from an earlier failed AUTH can reach this request.
         var next = await DecideAsync(new Credentials(AuthMethod.None, "", ""), LoginMechanism.None);
         // Refused with Auth-Wait: MAIL stays accepted and another RCPT may follow (nginx-tests mail_smtp.t).
-        _rcptTo = null;
+        _unauthenticatedLogin = null;
         return next;
     }
 
@@ -215,17 +218,19 @@ internal sealed class SmtpSession(
         base.CreateAttempt(credentials, attemptNumber) with
         {
             ClientHost = _clientHost,
-            Smtp = credentials.Method == AuthMethod.None ? new SmtpEnvelope(_helo ?? "", _mailFrom!, _rcptTo!) : null,
+            Smtp = _unauthenticatedLogin is { } envelope ? new SmtpEnvelope(_helo ?? "", envelope.MailFrom, envelope.RcptTo) : null,
         };
 
     protected override Task<UpstreamLoginResult> LoginUpstreamAsync(
         UpstreamConnection upstream, string login, string password, UpstreamBearerLogin? bearer, LoginDecision decision, CancellationToken cancellationToken)
     {
-        // An RCPT being decided means an smtp_auth none login: replay MAIL and RCPT; otherwise a SASL login.
-        var unauthenticated = _rcptTo is not null;
+        // smtp_auth none: MAIL and RCPT are replayed upstream; a SASL login has neither.
         var plan = new SmtpUpstreamPlan(Settings.ServerName, _helo, _esmtp, Settings.Smtp.Xclient, Settings.Smtp.ProxySmtpAuth,
             Client.ClientIp, Connection.RemoteEndPoint, Connection.LocalEndPoint, _clientHost, login, password,
-            unauthenticated ? _mailFrom : null, unauthenticated ? _rcptTo : null, bearer);
+            _unauthenticatedLogin?.MailFrom, _unauthenticatedLogin?.RcptTo, bearer);
         return SmtpUpstreamLogin.LoginAsync(upstream, plan, Settings.ProxyBuffer, cancellationToken);
     }
+
+    /// <summary>The MAIL and RCPT command lines of an smtp_auth none login, as the client sent them.</summary>
+    private sealed record EnvelopeLines(string MailFrom, string RcptTo);
 }
