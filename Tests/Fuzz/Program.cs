@@ -40,7 +40,7 @@ Fuzzer.Run(stream =>
     stream.CopyTo(copy);
     try
     {
-        target.Run(copy.GetBuffer().AsMemory(0, (int)copy.Length));
+        CheckedRun.Run(target, copy.GetBuffer().AsMemory(0, (int)copy.Length));
     }
     catch (Exception e) when (Environment.GetEnvironmentVariable("FUZZ_FAILURE_LOG") is { } log)
     {

@@ -41,7 +41,7 @@ public sealed class FuzzCorpusReplayTests
         foreach (var file in files)
         {
             var input = File.ReadAllBytes(file);
-            var failure = Record.Exception(() => target.Run(input));
+            var failure = Record.Exception(() => CheckedRun.Run(target, input));
             Assert.True(failure is null, $"{Path.GetFileName(file)}: {failure}");
         }
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using OrleansMail.Frontend.ProxyProtocol;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.ProxyProtocol;
 
@@ -55,7 +56,7 @@ public sealed class ProxyHeaderParserTests
         var whole = ProxyHeaderParser.TryParse(new ReadOnlySequence<byte>(header), out var expected, out _);
         for (var split = 1; split < header.Length; split++)
         {
-            var status = ProxyHeaderParser.TryParse(Segments(header[..split], header[split..]), out var parsed, out _);
+            var status = ProxyHeaderParser.TryParse(TwoSegments.Of(header[..split], header[split..]), out var parsed, out _);
             Assert.Equal(whole, status);
             Assert.Equal(expected, parsed);
         }
@@ -157,27 +158,4 @@ public sealed class ProxyHeaderParserTests
 
     internal static byte[] V2(byte versionCommand, byte family, byte[] body) =>
         [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, versionCommand, family, (byte)(body.Length >> 8), (byte)body.Length, .. body];
-
-    private static ReadOnlySequence<byte> Segments(byte[] first, byte[] second)
-    {
-        var start = new Segment(first, 0);
-        var end = start.Append(second);
-        return new ReadOnlySequence<byte>(start, 0, end, second.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(byte[] memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(byte[] memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
 }

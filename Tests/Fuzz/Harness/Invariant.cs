@@ -34,6 +34,6 @@ internal static class Invariant
         }
         var bound = fixedBytes + perByte * length;
         if (allocated > bound)
-            throw new InvariantViolationException($"{parse} allocated {allocated} bytes for {length} input bytes (bound {bound})");
+            throw new AllocationBoundExceededException($"{parse} allocated {allocated} bytes for {length} input bytes (bound {bound})");
     }
 }

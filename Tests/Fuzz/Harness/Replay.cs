@@ -13,7 +13,7 @@ internal static class Replay
             var input = File.ReadAllBytes(file);
             try
             {
-                target.Run(input);
+                CheckedRun.Run(target, input);
                 count++;
             }
             catch (Exception e)
