@@ -31,6 +31,9 @@
 #   --out PREFIX        result files PREFIX.json/.md/.svg (default bench/results/latest; smoke: bench/results/smoke)
 #   --keep              keep the temp folder (configs, logs) after the run
 #   --only tls          only the TLS scenarios: no cluster target, no metrics-off or warm-cache OrleansMail, no flood
+#   --baseline DLL      another build's Frontend.dll (a worktree of an earlier commit, built Release), started as OrleansMail
+#                       is for plaintext IMAP, POP3 and SMTP and measured in the same interleaved rounds, as the column
+#                       orleansmail-baseline: a change's cost or gain against the code before it (not with --only tls)
 #
 # Last, the connection flood (README "Connection limits"): a third OrleansMail with the default per-address pre-login
 # limit holds --flood-held idle pre-login connections from many loopback addresses (RSS per connection), then takes
@@ -56,6 +59,7 @@ ORLEANS_PROTOCOLS="imap pop3 smtp"
 OUT=bench/results/latest
 KEEP=0
 ONLY=""
+BASELINE=""
 CHECK=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -83,11 +87,14 @@ while [ $# -gt 0 ]; do
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
         --only) [ "$2" = tls ] || { echo "run.sh: --only: the one subset is tls" >&2; exit 2; }; ONLY=$2; shift ;;
-        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+        --baseline) BASELINE=$(realpath "$2"); shift ;;
+        -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
+[ -z "$BASELINE" ] || [ -f "$BASELINE" ] || { echo "run.sh: --baseline: no file $BASELINE" >&2; exit 2; }
+[ -z "$BASELINE" ] || [ "$ONLY" != tls ] || { echo "run.sh: --baseline measures the plaintext scenarios, not with --only tls" >&2; exit 2; }
 STARTED=$(date +%s)
 log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
 
@@ -132,7 +139,7 @@ read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GAT
     P_NGINX_FLOOD P_REDIS P_C_SILO1 P_C_GATEWAY1 P_C_HEALTH1 P_C_SILO2 P_C_GATEWAY2 P_C_HEALTH2 P_C_FRONTEND1 P_C_FRONTEND2 \
     P_ORLEANS_OAUTH P_DOVECOT_IMAPS P_DOVECOT_POP3S P_NGINX_IMAPS P_NGINX_IMAPS_ECDSA P_NGINX_STARTTLS P_NGINX_POP3S \
     P_NGINX_SUBMISSION P_NGINX64_IMAPS P_ORLEANS_IMAPS P_ORLEANS_IMAPS_ECDSA P_ORLEANS_STARTTLS P_ORLEANS_POP3S \
-    P_ORLEANS_SUBMISSION < <(dotnet "$LOADGEN" free-ports 49)
+    P_ORLEANS_SUBMISSION P_BASE P_BASE_POP3 P_BASE_SMTP P_BASE_SILO P_BASE_GATEWAY < <(dotnet "$LOADGEN" free-ports 54)
 USERS=200
 PASSWORD=benchpass
 
@@ -506,6 +513,27 @@ for protocol in $ORLEANS_PROTOCOLS; do
     esac
 done
 
+# --- the baseline (--baseline): the other build, with OrleansMail's plaintext listeners and login policy ----------
+BASELINE_TARGETS=()
+if [ -n "$BASELINE" ]; then
+    BASELINE_COMMIT=$(git -C "$(dirname "$BASELINE")" rev-parse --short HEAD 2>/dev/null || echo '?')
+    log "starting the baseline OrleansMail ($BASELINE, $BASELINE_COMMIT) on 127.0.0.1:$P_BASE, POP3 $P_BASE_POP3, SMTP $P_BASE_SMTP"
+    dotnet "$BASELINE" \
+        --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
+        --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_BASE" --Mail:Servers:0:Protocol=imap \
+        --Mail:Servers:1:Name=pop3 --Mail:Servers:1:Listen="127.0.0.1:$P_BASE_POP3" --Mail:Servers:1:Protocol=pop3 --Mail:Servers:1:ServerName=localhost \
+        --Mail:Servers:2:Name=smtp --Mail:Servers:2:Listen="127.0.0.1:$P_BASE_SMTP" --Mail:Servers:2:Protocol=smtp --Mail:Servers:2:ServerName=localhost \
+        --Cluster:SiloPort="$P_BASE_SILO" --Cluster:GatewayPort="$P_BASE_GATEWAY" \
+        --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
+        --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:AuthCacheTokenTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
+        --ShutdownDelay=0 > "$WORK/orleansmail-baseline.log" 2>&1 &
+    BASE_PID=$!
+    PIDS+=("$BASE_PID")
+    for port in "$P_BASE" "$P_BASE_POP3" "$P_BASE_SMTP"; do wait_port orleansmail-baseline "$port" "$BASE_PID"; done
+    BASELINE_TARGETS=(--target "orleansmail-baseline:$P_BASE:$BASE_PID" --pop3-target "orleansmail-baseline:$P_BASE_POP3:$BASE_PID"
+        --smtp-target "orleansmail-baseline:$P_BASE_SMTP:$BASE_PID")
+fi
+
 # The targets only the full run has (--only tls leaves them out: a quick before/after of the TLS scenarios).
 if [ "$ONLY" != tls ]; then
     # The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
@@ -576,6 +604,7 @@ if [ "$ONLY" != tls ]; then
 fi
 
 VERSIONS="nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||'), Dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1), Postfix $(/usr/sbin/postconf -d -h mail_version), .NET $(dotnet --version), OrleansMail $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+[ -z "$BASELINE" ] || VERSIONS="$VERSIONS, baseline OrleansMail $BASELINE_COMMIT"
 log "$VERSIONS; mode $MODE: $ROUNDS round(s), logins ${SECONDS_LOGIN}s x $CONCURRENCY, relay and SMTP messages ${SECONDS_RELAY}s, $SESSIONS idle sessions"
 
 # --- the measurements (the load generator interleaves the targets and reads /proc) -------------------------------
@@ -610,7 +639,8 @@ else
         --oauth-target "direct:$P_DOVECOT" --oauth-target "orleansmail:$P_ORLEANS_OAUTH:$ORLEANS_PID" --token-bytes "$TOKEN_BYTES"
         --metrics "orleansmail=http://127.0.0.1:$P_ORLEANS_METRICS/metrics" --metrics "orleansmail-warm=http://127.0.0.1:$P_WARM_METRICS/metrics"
         --cluster "$CLUSTER"
-        --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY")
+        --commands-clients "$COMMANDS_CLIENTS" --commands-depth "$COMMANDS_DEPTH" --commands-seconds "$SECONDS_RELAY"
+        "${BASELINE_TARGETS[@]}")
 fi
 dotnet "$LOADGEN" bench "${PLAINTEXT_TARGETS[@]}" "${TLS_TARGETS[@]}" \
     --direct-port "$P_DOVECOT" --dovecot-pid "$DOVECOT_PID" --auth-port "$P_AUTH" --auth-pid "$AUTH_PID" \

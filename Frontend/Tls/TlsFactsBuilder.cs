@@ -23,7 +23,7 @@ internal static class TlsFactsBuilder
             SslProtocols.Tls12 => "TLSv1.2",
             var other => other.ToString(),
         };
-        var cipher = OpenSslCipherString.OpenSslName(ssl.NegotiatedCipherSuite);
+        var cipher = OpenSslCipherNames.Of(ssl.NegotiatedCipherSuite);
         if (check is null) return new TlsFacts(protocol, cipher);
         if (client is null) return new TlsFacts(protocol, cipher, check.Verify);
         return new TlsFacts(protocol, cipher, check.Verify,

@@ -143,26 +143,4 @@ YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
 ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
 -----END DH PARAMETERS-----
 """;
-
-    [Fact]
-    public void NginxsDefaultCipherStringKeepsStrongAuthenticatedSuites()
-    {
-        var suites = OpenSslCipherString.Evaluate("HIGH:!aNULL:!MD5");
-        Assert.Equal(TlsCipherSuite.TLS_AES_256_GCM_SHA384, suites[0]);
-        Assert.Contains(TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, suites);
-        Assert.Contains(TlsCipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA, suites);
-        Assert.DoesNotContain(TlsCipherSuite.TLS_DH_anon_WITH_AES_128_GCM_SHA256, suites);
-        Assert.DoesNotContain(TlsCipherSuite.TLS_RSA_WITH_3DES_EDE_CBC_SHA, suites);
-        Assert.DoesNotContain(TlsCipherSuite.TLS_RSA_WITH_NULL_SHA, suites);
-    }
-
-    [Fact]
-    public void CipherStringOperatorsWorkAsInOpenSsl()
-    {
-        var suites = OpenSslCipherString.Evaluate("ECDHE+AESGCM:ECDHE+CHACHA20:-ECDSA:+AES128:DES-CBC3-SHA:!kRSA:DES-CBC3-SHA");
-        Assert.Equal([TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256, TlsCipherSuite.TLS_AES_128_GCM_SHA256,
-            TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-            TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256], suites);
-        Assert.Throws<FormatException>(() => OpenSslCipherString.Evaluate("aNULL:!aNULL"));
-    }
 }

@@ -22,6 +22,9 @@ internal sealed partial class Report
 
     /// <summary>The same OrleansMail with <c>Metrics:Enabled=false</c>: what collecting metrics costs.</summary>
     public const string MetricsOff = "orleansmail-metrics-off";
+
+    /// <summary>Another build of OrleansMail (bench/run.sh --baseline), measured in the same rounds.</summary>
+    public const string Baseline = "orleansmail-baseline";
     private static readonly string[] NginxVariants = ["nginx", "nginx-64k"];
     private static readonly string[] UsualColumns = [Direct, "nginx", "nginx-64k", Orleans];
 
@@ -404,6 +407,7 @@ internal sealed partial class Report
         "nginx-64k" => "nginx 64k",
         Orleans => "OrleansMail",
         MetricsOff => "OrleansMail metrics off",
+        Baseline => "OrleansMail baseline",
         ClusterTarget.Name => "OrleansMail cluster",
         _ => target,
     };

@@ -15,7 +15,6 @@ internal static class FuzzTargets
         new ProxyHeaderTarget(),
         new ClientHelloTarget(),
         new NginxConfigurationTarget(),
-        new CipherStringTarget(),
         new XclientTarget(),
     ];
 
