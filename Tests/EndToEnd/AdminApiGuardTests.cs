@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.EndToEnd;
 
@@ -25,15 +26,8 @@ public sealed class AdminApiGuardTests(LoginPolicyProxyFixture fixture) : IClass
         return request;
     }
 
-    private async Task<bool> LoggedAsync(string text)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return true;
-            await Task.Delay(100, Ct);
-        }
-        return false;
-    }
+    private Task<bool> LoggedAsync(string text) =>
+        Eventually.HoldsAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)));
 
     [Fact]
     public async Task BasicCredentialsReadButCannotChangeState()

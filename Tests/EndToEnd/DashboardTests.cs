@@ -4,6 +4,7 @@ using System.Text.Json;
 using MailKit.Net.Imap;
 using MailKit.Net.Pop3;
 using MailKit.Security;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.EndToEnd;
 
@@ -73,22 +74,14 @@ public sealed class DashboardTests(LoginPolicyProxyFixture fixture) : IClassFixt
             await wrong.ExpectAsync("a LOGIN carol guessed-secret\r\n", "a NO Invalid login or password");
 
         // The counters are sampled every 5 s (SiloBuilderExtensions.DashboardCounterIntervalMs): wait until the login grain's calls show, so the check below sees them.
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
-        string stats;
-        while (!(stats = await http.GetStringAsync("/dashboard/GrainStats/OrleansMail.Grains.Login.UserLoginGrain", Ct)).Contains("DecideLogin", StringComparison.Ordinal))
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the dashboard never showed the login grain's calls: " + stats[..Math.Min(stats.Length, 2000)]);
-            await Task.Delay(500, Ct);
-        }
+        await Eventually.AssertAsync(async () => (await http.GetStringAsync("/dashboard/GrainStats/OrleansMail.Grains.Login.UserLoginGrain", Ct))
+            .Contains("DecideLogin", StringComparison.Ordinal), "the dashboard showing the login grain's calls", TimeSpan.FromSeconds(30));
 
         // The silo's first counter sample comes up to one interval after the dashboard was first asked.
-        string? silo;
-        while ((silo = JsonDocument.Parse(await http.GetStringAsync("/dashboard/DashboardCounters", Ct))
-            .RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("siloAddress").GetString()).FirstOrDefault()) is null)
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the dashboard never listed the silo");
-            await Task.Delay(500, Ct);
-        }
+        string? silo = null;
+        await Eventually.AssertAsync(async () => (silo = JsonDocument.Parse(await http.GetStringAsync("/dashboard/DashboardCounters", Ct))
+            .RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("siloAddress").GetString()).FirstOrDefault()) is not null,
+            "the dashboard listing the silo", TimeSpan.FromSeconds(30));
         var paths = new List<string>
         {
             "/dashboard/DashboardCounters", "/dashboard/ClusterStats", "/dashboard/TopGrainMethods", "/dashboard/GrainTypes",

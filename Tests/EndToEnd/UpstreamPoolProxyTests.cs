@@ -63,12 +63,7 @@ public sealed class UpstreamPoolProxyTests(UpstreamPoolProxyFixture fixture) : I
     /// </summary>
     private async Task WaitForStateAsync(int backend, string state)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await StateAsync(backend) != state)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"backend {backend} not {state} within 30 s");
-            await Task.Delay(100, Ct);
-        }
+        await Eventually.AssertAsync(async () => await StateAsync(backend) == state, $"backend {backend} {state}", TimeSpan.FromSeconds(30));
         // Real time is the point: the Frontend process's health cache refreshes on its own check interval.
         await Task.Delay(UpstreamPoolProxyFixture.CheckInterval * 2, Ct);
     }

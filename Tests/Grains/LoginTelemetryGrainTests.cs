@@ -155,7 +155,7 @@ public sealed class LoginTelemetryGrainTests(LoginAttackClusterFixture fixture) 
             using var root = source.StartActivity("imap login")!;
             await fixture.Grain(login).DecideLogin(Attempt(auth.Endpoint(), login, secret, address), Ct);
             // The grain's server span may stop just after the reply reached the caller.
-            for (var i = 0; i < 100 && !stopped.Any(Decided); i++) await Task.Delay(20, Ct);
+            await Eventually.HoldsAsync(() => stopped.Any(Decided));
             return Assert.Single(stopped, Decided);
 
             bool Decided(Activity a) => a.TraceId == root.TraceId && a.GetTagItem("mail.result") is not null;

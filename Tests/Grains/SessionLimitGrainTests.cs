@@ -48,17 +48,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
     private async Task ReleaseAsync(string login, SessionLease lease, string frontEnd = FrontEndA)
     {
         await Grain(login, frontEnd).ReleaseSession(lease.LeaseId);
-        await EventuallyAsync(async () => (await Grain(login).Report()).Sessions.All(s => s.LeaseId != lease.LeaseId));
-    }
-
-    /// <summary>Waits (real time, at most 5 s) until <paramref name="condition"/> holds.</summary>
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        for (var waited = 0; !await condition(); waited += 20)
-        {
-            Assert.True(waited < 5000, "the condition never held");
-            await Task.Delay(20, Ct);
-        }
+        await Eventually.AssertAsync(async () => (await Grain(login).Report()).Sessions.All(s => s.LeaseId != lease.LeaseId), "the slot freed");
     }
 
     private static SessionLease Granted(LoginDecision decision)
@@ -186,7 +176,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
         // A release through the login grain frees the address's slot too.
         // (The login grain passes it on one-way too: the address's slot frees a moment later.)
         await ReleaseAsync(leases[0].Login, leases[0].Lease);
-        await EventuallyAsync(async () => (await LoginAsync(UniqueLogin(), address)).Outcome == LoginOutcome.Allowed);
+        await Eventually.AssertAsync(async () => (await LoginAsync(UniqueLogin(), address)).Outcome == LoginOutcome.Allowed, "a login from the address allowed again");
         Assert.Equal(LoginOutcome.SessionLimit, (await LoginAsync(UniqueLogin(), address)).Outcome);
 
         const string webmail = "198.51.100.7";
@@ -247,7 +237,7 @@ public sealed class SessionLimitGrainTests(SessionLimitClusterFixture fixture) :
 
         await ReleaseAsync(login, fromAddress);
         await ReleaseAsync(login, fromTrusted, FrontEndB);
-        await EventuallyAsync(() => Task.FromResult(Held("address") == 0));
+        await Eventually.AssertAsync(() => Held("address") == 0, "no session held for the address");
         Assert.Equal((0, 0), (Held("login"), Held("address")));
         Assert.All(leases.TagValues, v => Assert.DoesNotContain(v as string, new[] { login, address, fromAddress.LeaseId }));
     }

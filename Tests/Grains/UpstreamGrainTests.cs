@@ -31,15 +31,7 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
     /// <summary>An auth server that says OK and names no upstream (nginx would fail such a login).</summary>
     private static Task<TestAuthServer> NoUpstreamAuthServerAsync() => TestAuthServer.StartAsync(_ => AuthReply.With(("Auth-Status", "OK")));
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Settle;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not within {Settle.TotalSeconds} s: {what}");
-            await Task.Delay(50, Ct);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition, string what) => Eventually.AssertAsync(condition, what, Settle);
 
     /// <summary>Waits until every silo's cache sees <paramref name="upstream"/> in <paramref name="state"/>.</summary>
     private Task CachesSeeAsync(MailProtocol protocol, PoolUpstream upstream, UpstreamState state) =>

@@ -66,14 +66,7 @@ public sealed class WarmLoginGrainTests(LoginAttackClusterFixture fixture)
         Assert.Equal((LoginOutcome.Refused, ThrottleRule.AddressThreshold), (decision.Outcome, decision.ThrottledBy));
 
     /// <summary>Waits (real time, bounded) until the silos have received a call matching <paramref name="call"/>: a one-way call arrives after its sender moved on.</summary>
-    private async Task ReceivedAsync(Func<GrainCall, bool> call)
-    {
-        for (var waited = 0; !fixture.Calls.Calls.Any(call); waited += 20)
-        {
-            Assert.True(waited < 5000, "the call never arrived");
-            await Task.Delay(20, Ct);
-        }
-    }
+    private Task ReceivedAsync(Func<GrainCall, bool> call) => Eventually.AssertAsync(() => fixture.Calls.Calls.Any(call), "the call arrived");
 
     private async Task<string?> ETagAsync<T>(string stateName, GrainId grain)
     {
@@ -215,10 +208,6 @@ public sealed class WarmLoginGrainTests(LoginAttackClusterFixture fixture)
         Assert.Single((await fixture.Grain(alice).Report()).Sessions);
 
         gate.SetResult();
-        for (var waited = 0; (await fixture.Grain(alice).Report()).Sessions.Count > 0; waited += 20)
-        {
-            Assert.True(waited < 5000, "the slot was never freed");
-            await Task.Delay(20, Ct);
-        }
+        await Eventually.AssertAsync(async () => (await fixture.Grain(alice).Report()).Sessions.Count == 0, "the slot freed");
     }
 }

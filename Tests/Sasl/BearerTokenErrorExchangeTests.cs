@@ -117,9 +117,7 @@ public sealed class BearerTokenErrorExchangeTests(BearerTokenProxyFixture fixtur
             await client.SendAsync($"a AUTHENTICATE OAUTHBEARER {OAuthBearer("alice", "saslfail")}\r\n");
             Assert.Equal("+ " + SaslErrorJson, await client.ReadLineAsync());
         }
-        var deadline = Stopwatch.StartNew();
-        while (!Closed() && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50, TestContext.Current.CancellationToken);
-        Assert.True(Closed());
+        await Eventually.AssertAsync(Closed, "the session's closing line", TimeSpan.FromSeconds(10));
     }
 
     [Fact]

@@ -22,14 +22,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
 
     /// <summary>The proxy logs after the client has seen the outcome: wait a little for the line.</summary>
     private Task<bool> LoggedAsync(string text) =>
-        WaitAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)));
-
-    /// <summary>Whether <paramref name="condition"/> holds within 5 s.</summary>
-    private static async Task<bool> WaitAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 50 && !condition(); i++) await Task.Delay(100, TestContext.Current.CancellationToken);
-        return condition();
-    }
+        Eventually.HoldsAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)));
 
     [Fact]
     public async Task AlpnWithTheListenersProtocolOrNoneIsAccepted()
@@ -135,7 +128,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         tcp.Client.LingerState = new LingerOption(true, 0); // close() with unread bytes and no linger: a reset
         tcp.Close();
 
-        Assert.True(await WaitAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains("session closed (client_closed)", StringComparison.Ordinal) && l.Contains(client, StringComparison.Ordinal))),
+        Assert.True(await Eventually.HoldsAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains("session closed (client_closed)", StringComparison.Ordinal) && l.Contains(client, StringComparison.Ordinal))),
             string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
         Assert.DoesNotContain(fixture.Proxy.Logs.Lines, l => l.Contains(client, StringComparison.Ordinal) && l.Contains("session failed", StringComparison.Ordinal));
     }
