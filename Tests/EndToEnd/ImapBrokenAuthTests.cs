@@ -10,34 +10,31 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class ImapBrokenAuthFixture : IAsyncLifetime
 {
-    private RawTcpResponder _junk = null!;
-    private RawTcpResponder _huge = null!;
-    private RawTcpResponder _hangUp = null!;
+    /// <summary>The broken auth servers, then the proxy (no TestAuthServer: each listener names its own auth_http).</summary>
+    private readonly ProxyStack _stack = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public ProxyUnderTest Proxy => _stack.Proxy;
 
     public async ValueTask InitializeAsync()
     {
-        _junk = new RawTcpResponder("\x16\x03\x01 garbage \0\xff\r\n\r\n"u8.ToArray());
-        _huge = new RawTcpResponder(Encoding.ASCII.GetBytes(
-            "HTTP/1.0 200 OK\r\nX-Padding: " + new string('x', 2000) + "\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\nAuth-Port: 143\r\nAuth-Pass: x\r\n\r\n"));
-        _hangUp = new RawTcpResponder([]);
-        Proxy = await ProxyUnderTest.StartAsync(
+        var junk = _stack.Adopt(new RawTcpResponder("\x16\x03\x01 garbage \0\xff\r\n\r\n"u8.ToArray()));
+        var huge = _stack.Adopt(new RawTcpResponder(Encoding.ASCII.GetBytes(
+            "HTTP/1.0 200 OK\r\nX-Padding: " + new string('x', 2000) + "\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\nAuth-Port: 143\r\nAuth-Pass: x\r\n\r\n")));
+        var hangUp = _stack.Adopt(new RawTcpResponder([]));
+        await _stack.StartProxyAsync(
             [("AuthHttpTimeout", "3s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]>
             {
                 ["down"] = [("AuthHttp", $"http://127.0.0.1:{RawTcpResponder.UnusedPort()}/auth")],
-                ["junk"] = [("AuthHttp", _junk.Url)],
-                ["huge"] = [("AuthHttp", _huge.Url)],
-                ["hangup"] = [("AuthHttp", _hangUp.Url)],
+                ["junk"] = [("AuthHttp", junk.Url)],
+                ["huge"] = [("AuthHttp", huge.Url)],
+                ["hangup"] = [("AuthHttp", hangUp.Url)],
             });
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        foreach (var responder in new[] { _junk, _huge, _hangUp })
-            if (responder is not null) await responder.DisposeAsync();
+        await _stack.DisposeAsync();
     }
 }
 

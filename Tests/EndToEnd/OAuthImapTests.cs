@@ -63,7 +63,8 @@ public sealed class OAuthImapTests(OAuthProxyFixture fixture) : OAuthProxyTestBa
     [InlineData("imap", "OAUTHBEARER")]
     public async Task Transcript_wrong_token_gets_the_auth_servers_json_then_no_and_the_right_token_logs_in(string listener, string mechanism)
     {
-        var json = Fixture.UseOwnErrorJson();
+        var (json, answer) = Fixture.UseOwnErrorJson();
+        using var _ = answer;
         var wrong = OAuthSasl.InitialResponse(mechanism, OAuthBackends.User, BearerToken.Create());
         var right = OAuthSasl.InitialResponse(mechanism, OAuthBackends.User, Backends.Token);
         await using var c = await ImapWire.OpenAsync(Fixture.Proxy.Port(listener));

@@ -54,7 +54,8 @@ public sealed class OAuthPop3Tests(OAuthProxyFixture fixture) : OAuthProxyTestBa
     [InlineData("OAUTHBEARER")]
     public async Task Transcript_wrong_token_gets_the_auth_servers_json_then_err_and_the_right_token_logs_in(string mechanism)
     {
-        var json = Fixture.UseOwnErrorJson();
+        var (json, answer) = Fixture.UseOwnErrorJson();
+        using var _ = answer;
         await using var c = await Pop3Wire.OpenAsync(Fixture.Proxy.Port("pop3"));
 
         await c.ExpectAsync("CAPA\r\n", "+OK Capability list follows", "TOP", "USER", "UIDL", "SASL PLAIN LOGIN XOAUTH2 OAUTHBEARER", ".");

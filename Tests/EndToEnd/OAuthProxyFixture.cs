@@ -26,26 +26,25 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
 
     private const string BearerMechanisms = "plain login xoauth2 oauthbearer";
 
-    private OAuthBackends? _backends;
+    /// <summary>The backends (with the auth server) and the proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
     /// <summary>The auth server (auth_http and introspection), Dovecot and Postfix.</summary>
-    public OAuthBackends Backends => _backends ?? throw new InvalidOperationException("not started");
+    public OAuthBackends Backends { get; private set; } = null!;
 
     /// <summary>The proxy under test.</summary>
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     /// <summary>The proxy's auth_http server.</summary>
-    public TestAuthServer Auth => Backends.Auth;
-
-    /// <summary>The auth handler the tests start from: the token of <see cref="OAuthBackends.User"/>, sent to Dovecot or Postfix.</summary>
-    public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
 
     public async ValueTask InitializeAsync()
     {
-        _backends = await OAuthBackends.StartAsync();
+        Backends = await Stack.StartAsync(OAuthBackends.StartAsync());
         var dovecot = Backends.Dovecot;
         var postfix = Backends.Postfix;
-        DefaultHandler = request =>
+        // The token of OAuthBackends.User, sent to Dovecot or Postfix.
+        Stack.AnswerThrough(Backends.Auth, request =>
         {
             var port = request["Auth-Protocol"] switch
             {
@@ -53,11 +52,10 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
                 "smtp" => postfix.Port,
                 _ => dovecot.ImapPort,
             };
-            return TestAuthServer.BearerTokens(Auth.Introspection, dovecot.Host, port, waitOnFailureSeconds: RefusalWaitSeconds)(request);
-        };
-        Auth.Handler = DefaultHandler;
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s"), ("SaslOauthPlaintext", "on")],
+            return TestAuthServer.BearerTokens(Backends.Auth.Introspection, dovecot.Host, port, waitOnFailureSeconds: RefusalWaitSeconds)(request);
+        });
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s"), ("SaslOauthPlaintext", "on")],
             new Dictionary<string, (string, string)[]>
             {
                 ["imap"] = [("ImapAuth", BearerMechanisms)],
@@ -69,9 +67,6 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
             // test sees its own auth request (auth_cache_token_ttl is tested with the grains).
             [("LoginPolicy:AuthCacheTokenTtl", "0")]);
     }
-
-    /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Auth.Handler = DefaultHandler;
 
     /// <summary>The auth requests received since <paramref name="before"/> (a <see cref="TestAuthServer.RequestCount"/>).</summary>
     public IReadOnlyList<RecordedAuthRequest> RequestsSince(int before) => Auth.Requests.Skip(before).ToList();
@@ -90,16 +85,18 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Makes the auth server refuse wrong tokens with an RFC 7628 error JSON of this test's own (a fresh "test" field), so
-    /// a transcript shows the proxy sent exactly the auth server's challenge; returns that JSON.
+    /// Until <c>Answer</c> is disposed, the auth server refuses <see cref="OAuthBackends.User"/>'s wrong tokens with an
+    /// RFC 7628 error JSON of this test's own (a fresh "test" field, returned as <c>Json</c>), so a transcript shows the
+    /// proxy sent exactly the auth server's challenge; the right token still logs in.
     /// </summary>
-    public string UseOwnErrorJson()
+    public (string Json, IDisposable Answer) UseOwnErrorJson()
     {
         var json = $$"""{"status":"invalid_token","scope":"mail","test":"{{Guid.NewGuid():N}}"}""";
-        Auth.Handler = request => request["Auth-Pass"] is not null && Auth.Introspection.UserOf(request.Decoded("Auth-Pass")!) is null
-            ? AuthReply.FailSasl(RefusalMessage, json, RefusalWaitSeconds)
-            : DefaultHandler(request);
-        return json;
+        var answer = Stack.AnswerFor(OAuthBackends.User, request =>
+            request["Auth-Pass"] is not null && Auth.Introspection.UserOf(request.Decoded("Auth-Pass")!) is null
+                ? AuthReply.FailSasl(RefusalMessage, json, RefusalWaitSeconds)
+                : Stack.DefaultAnswer(request));
+        return (json, answer);
     }
 
     /// <summary>How many logins Dovecot logged for <paramref name="mechanism"/> on <paramref name="service"/> (imap-login, pop3-login).</summary>
@@ -121,8 +118,7 @@ public sealed class OAuthProxyFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (_backends is not null) await _backends.DisposeAsync();
+        await Stack.DisposeAsync();
     }
 }
 

@@ -2,15 +2,16 @@ using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.EndToEnd;
 
-/// <summary>What the OAuth end-to-end test classes share: the <see cref="OAuthProxyFixture"/>, reset to its default auth handler per test.</summary>
+/// <summary>
+/// What the OAuth end-to-end test classes share: the <see cref="OAuthProxyFixture"/>, whose auth server answers with its
+/// default unless a test set its own answer (<see cref="OAuthProxyFixture.UseOwnErrorJson"/>) for as long as it runs.
+/// </summary>
 [Collection(OAuthProxyCollection.Name)]
 public abstract class OAuthProxyTestBase
 {
-    /// <summary>xunit makes one instance per test: each test starts from the default auth handler.</summary>
     protected OAuthProxyTestBase(OAuthProxyFixture fixture)
     {
         Fixture = fixture;
-        fixture.ResetAuth();
     }
 
     /// <summary>The shared proxy and servers.</summary>

@@ -58,7 +58,8 @@ public sealed class OAuthSmtpTests(OAuthProxyFixture fixture) : OAuthProxyTestBa
     [InlineData("OAUTHBEARER")]
     public async Task Transcript_wrong_token_gets_the_auth_servers_json_then_535_and_the_right_token_sends(string mechanism)
     {
-        var json = Fixture.UseOwnErrorJson();
+        var (json, answer) = Fixture.UseOwnErrorJson();
+        using var _ = answer;
         await using var c = await SmtpWire.OpenAsync(Fixture.Proxy.Port("smtp"));
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER");
 

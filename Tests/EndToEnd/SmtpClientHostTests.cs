@@ -13,33 +13,32 @@ namespace OrleansMail.Tests.EndToEnd;
 /// </summary>
 public sealed class SmtpClientHostTests : IAsyncLifetime
 {
+    /// <summary>The DNS server, the upstream, the auth server and (started by the test's login) the proxy; disposed in reverse.</summary>
+    private readonly ProxyStack _stack = new();
     private ScriptedDnsServer _dns = null!;
-    private TestAuthServer _auth = null!;
     private ScriptedSmtpUpstream _upstream = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _dns = ScriptedDnsServer.Start();
-        _upstream = new ScriptedSmtpUpstream();
-        _auth = await TestAuthServer.StartAsync(_ => AuthReply.Ok("127.0.0.1", _upstream.Port, pass: "alice-password"));
+        _dns = _stack.Adopt(ScriptedDnsServer.Start());
+        _upstream = _stack.Adopt(new ScriptedSmtpUpstream());
+        await _stack.StartAuthAsync(_ => AuthReply.Ok("127.0.0.1", _upstream.Port, pass: "alice-password"));
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _auth.DisposeAsync();
-        await _upstream.DisposeAsync();
-        await _dns.DisposeAsync();
+        await _stack.DisposeAsync();
     }
 
     private async Task<(string? ClientHost, string Xclient)> LogInAsync()
     {
-        await using var proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", _auth.Url), ("Resolver", _dns.EndPoint.ToString()), ("ResolverTimeout", "5s")],
+        var proxy = await _stack.StartProxyAsync(
+            [("Resolver", _dns.EndPoint.ToString()), ("ResolverTimeout", "5s")],
             new Dictionary<string, (string, string)[]> { ["smtp"] = [("Protocol", "smtp")] });
         await using var c = await OpenAsync(proxy.Port("smtp"));
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
-        var request = Assert.Single(_auth.Requests);
+        var request = Assert.Single(_stack.Auth.Requests);
         return (request["Client-Host"], Assert.Single(_upstream.Lines, l => l.StartsWith("XCLIENT ", StringComparison.Ordinal)));
     }
 
@@ -68,7 +67,7 @@ public sealed class SmtpClientHostTests : IAsyncLifetime
 
         Assert.Equal("[TEMPUNAVAIL]", clientHost);
         Assert.Contains(" NAME=[TEMPUNAVAIL] ", xclient + " ");
-        Assert.Single(_auth.Requests[0].All("Auth-User"));
+        Assert.Single(_stack.Auth.Requests[0].All("Auth-User"));
         Assert.DoesNotContain("admin", xclient);
     }
 }

@@ -14,14 +14,17 @@ public sealed class UpstreamClientCertificateFixture : IAsyncLifetime
 
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Dovecot, auth server and proxy, started in that order and disposed in reverse.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public async ValueTask InitializeAsync()
     {
         var imapsPort = ServerProcess.GetFreeTcpPorts(1)[0];
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password")], $$"""
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password")], $$"""
             ssl = yes
             ssl_cert = <{{Certificates.ServerCertificatePath}}
             ssl_key = <{{Certificates.ServerKeyPath}}
@@ -36,10 +39,10 @@ public sealed class UpstreamClientCertificateFixture : IAsyncLifetime
                 ssl = yes
               }
             }
-            """);
-        Auth = await TestAuthServer.StartAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, imapsPort));
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s"), ("ProxySsl", "on"), ("ProxySslTrustedCertificate", Certificates.CaPath)],
+            """));
+        await Stack.StartAuthAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, imapsPort));
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s"), ("ProxySsl", "on"), ("ProxySslTrustedCertificate", Certificates.CaPath)],
             new Dictionary<string, (string, string)[]>
             {
                 ["cert"] = [("ProxySslCertificate", Certificates.ClientCertificatePath), ("ProxySslCertificateKey", Certificates.ClientKeyPath)],
@@ -49,9 +52,7 @@ public sealed class UpstreamClientCertificateFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
         Certificates.Dispose();
     }
 }

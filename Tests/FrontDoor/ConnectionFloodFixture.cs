@@ -18,7 +18,10 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
 
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Dovecot, the auth server and the Frontend process, started in that order and disposed in reverse.</summary>
+    public ProxyStack Stack { get; } = new();
+
+    public TestAuthServer Auth => Stack.Auth;
 
     public DotnetAppProcess Frontend { get; private set; } = null!;
 
@@ -41,8 +44,8 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // Dovecot sees every proxied session coming from the proxy's address: let it hold more than its default 10.
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password")], "mail_max_userip_connections = 200\n");
-        Auth = await TestAuthServer.StartAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort));
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password")], "mail_max_userip_connections = 200\n"));
+        await Stack.StartAuthAsync(TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort));
         var directory = ServerProcess.CreateTempDirectory("orleansmail-flood-");
         var ports = ServerProcess.GetFreeTcpPorts(8);
         ProxyProtocolPort = ports[7];
@@ -72,16 +75,14 @@ public sealed class ConnectionFloodFixture : IAsyncLifetime
             }
             """);
         Directory.CreateDirectory(Path.Combine(directory, "logs"));
-        Frontend = DotnetAppProcess.StartWithArguments("Frontend", "Frontend (flood)", directory, config, "-p", directory, "-c", config);
+        Frontend = Stack.Adopt(DotnetAppProcess.StartWithArguments("Frontend", "Frontend (flood)", directory, config, "-p", directory, "-c", config));
         await Frontend.WaitUntilAsync(async ct => await ServerProcess.ReadFirstLineAsync(ImapPort, null, ct) == "* OK IMAP4 ready",
             TimeSpan.FromSeconds(60), "the IMAP greeting");
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Frontend is not null) await Frontend.StopAsync(TimeSpan.FromSeconds(10));
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync(); // the Frontend stops and its prefix folder goes first
         Pki.Dispose();
     }
 }

@@ -29,7 +29,10 @@ public sealed class SlowClientFloodFixture : IAsyncLifetime
 
     public DovecotServer Dovecot { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Dovecot, the auth server and the Frontend process, started in that order and disposed in reverse.</summary>
+    public ProxyStack Stack { get; } = new();
+
+    public TestAuthServer Auth => Stack.Auth;
 
     public DotnetAppProcess Frontend { get; private set; } = null!;
 
@@ -56,10 +59,10 @@ public sealed class SlowClientFloodFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password")], "mail_max_userip_connections = 200\n");
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password")], "mail_max_userip_connections = 200\n"));
         var imap = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.ImapPort);
         var pop3 = TestAuthServer.UsersAndPasswords(Dovecot.Users, Dovecot.Host, Dovecot.Pop3Port);
-        Auth = await TestAuthServer.StartAsync(request => request.Decoded("Auth-Protocol") == "pop3" ? pop3(request) : imap(request));
+        await Stack.StartAuthAsync(request => request.Decoded("Auth-Protocol") == "pop3" ? pop3(request) : imap(request));
         Prefix = ServerProcess.CreateTempDirectory("orleansmail-slowclients-");
         var ports = ServerProcess.GetFreeTcpPorts(9);
         (ImapPort, Pop3Port, SmtpPort, ImapsPort, StarttlsPort, ProxyProtocolPort, QuickProxyPort) =
@@ -91,16 +94,14 @@ public sealed class SlowClientFloodFixture : IAsyncLifetime
             }
             """);
         Directory.CreateDirectory(Path.Combine(Prefix, "logs"));
-        Frontend = DotnetAppProcess.StartWithArguments("Frontend", "Frontend (slow clients)", Prefix, config, "-p", Prefix, "-c", config);
+        Frontend = Stack.Adopt(DotnetAppProcess.StartWithArguments("Frontend", "Frontend (slow clients)", Prefix, config, "-p", Prefix, "-c", config));
         await Frontend.WaitUntilAsync(async ct => await ServerProcess.ReadFirstLineAsync(ImapPort, null, ct) == "* OK IMAP4 ready",
             TimeSpan.FromSeconds(60), "the IMAP greeting");
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Frontend is not null) await Frontend.DisposeAsync(); // stops it and deletes the prefix folder
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync(); // the Frontend stops and its prefix folder goes first
         Pki.Dispose();
     }
 }

@@ -26,18 +26,21 @@ public sealed class BearerTokenProxyFixture : IAsyncLifetime
 
     public PostfixServer Postfix { get; private set; } = null!;
 
-    public TestAuthServer Auth { get; private set; } = null!;
+    /// <summary>Backends, auth server and proxy, started in that order and disposed in reverse; per-login auth answers.</summary>
+    public ProxyStack Stack { get; } = new();
 
-    public ProxyUnderTest Proxy { get; private set; } = null!;
+    public TestAuthServer Auth => Stack.Auth;
+
+    public ProxyUnderTest Proxy => Stack.Proxy;
 
     public async ValueTask InitializeAsync()
     {
-        Dovecot = await DovecotServer.StartAsync([("alice", "alice-password")]);
-        Postfix = await PostfixServer.StartAsync();
-        Auth = await TestAuthServer.StartAsync(Answer);
+        Dovecot = await Stack.StartAsync(DovecotServer.StartAsync([("alice", "alice-password")]));
+        Postfix = await Stack.StartAsync(PostfixServer.StartAsync());
+        await Stack.StartAuthAsync(Answer);
         const string imapAuth = "plain xoauth2 oauthbearer", pop3Auth = "plain xoauth2 oauthbearer", smtpAuth = "plain login none xoauth2 oauthbearer";
-        Proxy = await ProxyUnderTest.StartAsync(
-            [("AuthHttp", Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s"), ("Starttls", "on"),
+        await Stack.StartProxyAsync(
+            [("AuthHttpTimeout", "5s"), ("Timeout", "10s"), ("Starttls", "on"),
              ("SslCertificate", Pki.Path("server-rsa.pem")), ("SslCertificateKey", Pki.Path("server-rsa.key"))],
             new Dictionary<string, (string, string)[]>
             {
@@ -89,10 +92,7 @@ public sealed class BearerTokenProxyFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Proxy is not null) await Proxy.DisposeAsync();
-        if (Auth is not null) await Auth.DisposeAsync();
-        if (Postfix is not null) await Postfix.DisposeAsync();
-        if (Dovecot is not null) await Dovecot.DisposeAsync();
+        await Stack.DisposeAsync();
         Pki.Dispose();
     }
 }

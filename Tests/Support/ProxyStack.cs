@@ -31,9 +31,14 @@ public sealed class ProxyStack : IAsyncDisposable
     public Func<RecordedAuthRequest, AuthReply> DefaultAnswer => _defaultAnswer;
 
     /// <summary>Starts a backend (or anything disposable) and disposes it with the stack.</summary>
-    public async Task<T> StartAsync<T>(Task<T> starting) where T : IAsyncDisposable
+    public async Task<T> StartAsync<T>(Task<T> starting) where T : IAsyncDisposable => Adopt(await starting);
+
+    /// <summary>
+    /// Disposes <paramref name="started"/> with the stack: something that starts without awaiting (a
+    /// <see cref="RawTcpResponder"/>, a scripted server, a Frontend process started from an nginx.conf).
+    /// </summary>
+    public T Adopt<T>(T started) where T : IAsyncDisposable
     {
-        var started = await starting;
         _started.Push(started);
         return started;
     }
@@ -46,16 +51,28 @@ public sealed class ProxyStack : IAsyncDisposable
     }
 
     /// <summary>Starts the auth server with <paramref name="defaultAnswer"/> for every login without its own answer.</summary>
-    public async Task<TestAuthServer> StartAuthAsync(Func<RecordedAuthRequest, AuthReply> defaultAnswer)
+    public async Task<TestAuthServer> StartAuthAsync(Func<RecordedAuthRequest, AuthReply> defaultAnswer) =>
+        AnswerThrough(await StartAsync(TestAuthServer.StartAsync(Answer)), defaultAnswer);
+
+    /// <summary>
+    /// Makes <paramref name="auth"/>, started before the stack (with <see cref="OAuthBackends"/>: Dovecot needs its
+    /// introspection URL before it starts), the stack's auth server: it answers through <see cref="AnswerFor"/>, else with
+    /// <paramref name="defaultAnswer"/>. Whoever started it disposes it.
+    /// </summary>
+    public TestAuthServer AnswerThrough(TestAuthServer auth, Func<RecordedAuthRequest, AuthReply> defaultAnswer)
     {
         _defaultAnswer = defaultAnswer;
-        return Auth = await StartAsync(TestAuthServer.StartAsync(Answer));
+        auth.Handler = Answer;
+        return Auth = auth;
     }
 
-    /// <summary>Starts the Frontend process with <c>AuthHttp</c> set to the auth server and the given settings.</summary>
+    /// <summary>
+    /// Starts the Frontend process with <c>AuthHttp</c> set to the auth server and the given settings; with no auth
+    /// server started, the listeners name their own <c>AuthHttp</c> (broken auth servers, say).
+    /// </summary>
     public async Task<ProxyUnderTest> StartProxyAsync(IEnumerable<(string Key, string Value)> shared,
         IReadOnlyDictionary<string, (string Key, string Value)[]> listeners, IEnumerable<(string Key, string Value)>? other = null) =>
-        Proxy = await StartAsync(ProxyUnderTest.StartAsync([("AuthHttp", Auth.Url), .. shared], listeners, other));
+        Proxy = await StartAsync(ProxyUnderTest.StartAsync(Auth is null ? shared : [("AuthHttp", Auth.Url), .. shared], listeners, other));
 
     /// <summary>
     /// Until the returned handle is disposed, the auth server answers <paramref name="login"/> (its decoded
