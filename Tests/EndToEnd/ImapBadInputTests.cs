@@ -255,46 +255,37 @@ public sealed class ImapBadInputTests(ImapProxyFixture fixture) : IClassFixture<
     public async Task ClientsThatVanishMidCommandLeaveNothingBehind()
     {
         var slowLogin = "slow-" + Guid.NewGuid().ToString("N");
-        fixture.Auth.Handler = request => request.Decoded("Auth-User") == slowLogin
-            ? AuthReply.Fail("too slow").After(TimeSpan.FromSeconds(2))
-            : fixture.DefaultHandler(request);
-        try
+        using var answer = fixture.Stack.AnswerFor(slowLogin, _ => AuthReply.Fail("too slow").After(TimeSpan.FromSeconds(2)));
+        // Mid-literal, mid-AUTHENTICATE (both mechanisms), mid-line, and mid-login while the auth server thinks.
+        var scripts = new (string Send, string? Expect)[]
         {
-            // Mid-literal, mid-AUTHENTICATE (both mechanisms), mid-line, and mid-login while the auth server thinks.
-            var scripts = new (string Send, string? Expect)[]
-            {
-                ("a LOGIN {10}\r\n", "+ OK"),
-                ("a LOGIN {10+}\r\nali", null),
-                ("a AUTHENTICATE PLAIN\r\n", "+ "),
-                ("a AUTHENTICATE LOGIN\r\n", "+ VXNlcm5hbWU6"),
-                ("a NOO", null),
-                ($"a LOGIN {slowLogin} pw\r\n", null),
-            };
-            foreach (var (send, expect) in scripts)
-            {
-                var c = await OpenAsync();
-                await c.SendAsync(send);
-                if (expect is not null) Assert.Equal(expect, await c.ReadLineAsync());
-                await Task.Delay(200, TestContext.Current.CancellationToken);
-                await c.DisposeAsync();
-            }
-
-            // The login grain of the vanished client is not stuck: the same login is decided again.
-            await using (var c = await OpenAsync())
-                await c.ExpectAsync($"a LOGIN {slowLogin} pw\r\n", "a NO too slow");
-
-            // And the proxy still serves everyone else.
-            await using (var c = await OpenAsync())
-            {
-                await c.SendAsync("a LOGIN alice alice-password\r\n");
-                AssertLoggedIn("a", await c.ReadLineAsync());
-            }
-            Assert.True(ImapWire.Errors(fixture.Proxy).Count == 0, string.Join("\n", ImapWire.Errors(fixture.Proxy)));
-        }
-        finally
+            ("a LOGIN {10}\r\n", "+ OK"),
+            ("a LOGIN {10+}\r\nali", null),
+            ("a AUTHENTICATE PLAIN\r\n", "+ "),
+            ("a AUTHENTICATE LOGIN\r\n", "+ VXNlcm5hbWU6"),
+            ("a NOO", null),
+            ($"a LOGIN {slowLogin} pw\r\n", null),
+        };
+        foreach (var (send, expect) in scripts)
         {
-            fixture.ResetAuth();
+            var c = await OpenAsync();
+            await c.SendAsync(send);
+            if (expect is not null) Assert.Equal(expect, await c.ReadLineAsync());
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            await c.DisposeAsync();
         }
+
+        // The login grain of the vanished client is not stuck: the same login is decided again.
+        await using (var c = await OpenAsync())
+            await c.ExpectAsync($"a LOGIN {slowLogin} pw\r\n", "a NO too slow");
+
+        // And the proxy still serves everyone else.
+        await using (var c = await OpenAsync())
+        {
+            await c.SendAsync("a LOGIN alice alice-password\r\n");
+            AssertLoggedIn("a", await c.ReadLineAsync());
+        }
+        Assert.True(ImapWire.Errors(fixture.Proxy).Count == 0, string.Join("\n", ImapWire.Errors(fixture.Proxy)));
     }
 
     [Fact]

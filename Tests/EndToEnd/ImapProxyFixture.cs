@@ -19,7 +19,7 @@ public sealed class ImapProxyFixture : IAsyncLifetime
 
     public ProxyUnderTest Proxy => Stack.Proxy;
 
-    /// <summary>The auth handler the tests start from: Dovecot's users with their passwords.</summary>
+    /// <summary>What the auth server answers a login no test set an answer for (<see cref="ProxyStack.AnswerFor"/>): Dovecot's users with their passwords.</summary>
     public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -41,9 +41,6 @@ public sealed class ImapProxyFixture : IAsyncLifetime
                 ["shortrelay"] = [("ProxyTimeout", "2s")],
             });
     }
-
-    /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Stack.ResetAuth();
 
     public async ValueTask DisposeAsync()
     {

@@ -9,7 +9,6 @@ public sealed class ImapRelayTimeoutTests(ImapProxyFixture fixture) : IClassFixt
 {
     private async Task<LineClient> LoggedInAsync()
     {
-        fixture.ResetAuth();
         var wire = await LineClient.ConnectAsync(fixture.Proxy.Port("shortrelay"));
         Assert.Equal("* OK IMAP4 ready", await wire.ReadLineAsync());
         await wire.SendAsync("a LOGIN bob bob-password\r\n");

@@ -79,7 +79,6 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task LoginWithSynchronisingLiteralsGetsAContinuationForEach()
     {
-        fixture.ResetAuth();
         await using var c = await OpenAsync();
         await c.ExpectAsync("a LOGIN {5}\r\n", "+ OK");
         await c.ExpectAsync("alice {14}\r\n", "+ OK");
@@ -92,7 +91,6 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task LoginWithNonSynchronisingLiteralsNeedsNoContinuation()
     {
-        fixture.ResetAuth();
         await using var c = await OpenAsync();
         await c.SendAsync("a LOGIN {5+}\r\nalice {14+}\r\nalice-password\r\n");
         AssertLoggedIn("a", await c.ReadLineAsync());
@@ -101,7 +99,6 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task QuotedStringsHonourEscapes()
     {
-        fixture.ResetAuth();
         await using (var c = await OpenAsync())
         {
             await c.SendAsync("a LOGIN \"j\u00f6rg@example.com\" \"p\u00e4ss w\\\"rd\"\r\n");
@@ -120,7 +117,6 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task CommandsPipelinedAfterASuccessfulLoginReachDovecot()
     {
-        fixture.ResetAuth();
         await using var c = await OpenAsync();
         await c.SendAsync("a LOGIN alice alice-password\r\nb SELECT INBOX\r\nc LOGOUT\r\n");
         AssertLoggedIn("a", await c.ReadLineAsync());
@@ -135,7 +131,6 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task AuthenticatePlainWithAndWithoutInitialResponse()
     {
-        fixture.ResetAuth();
         var response = B64("\0bob\0bob-password");
         await using (var c = await OpenAsync())
         {
@@ -163,7 +158,6 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task AuthenticateLoginPromptsForUserAndPassword()
     {
-        fixture.ResetAuth();
         await using (var c = await OpenAsync())
         {
             await c.ExpectAsync("a AUTHENTICATE LOGIN\r\n", "+ VXNlcm5hbWU6");
@@ -185,7 +179,7 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     public async Task CramMd5SendsTheChallengeAndDigestToTheAuthServerWhichReturnsThePassword()
     {
         var passwords = fixture.Dovecot.Users;
-        fixture.Auth.Handler = request =>
+        using var answer = fixture.Stack.AnswerFor("alice", request =>
         {
             var user = request.Decoded("Auth-User")!;
             if (!passwords.TryGetValue(user, out var password)) return AuthReply.Fail("unknown user");
@@ -193,51 +187,37 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
             return request["Auth-Pass"] == digest
                 ? AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: password)
                 : AuthReply.Fail("bad digest");
-        };
-        try
-        {
-            await using var c = await OpenAsync("mechs");
-            var before = fixture.Auth.RequestCount;
-            await c.SendAsync("a AUTHENTICATE CRAM-MD5\r\n");
-            var challenge = await c.ReadLineAsync();
-            Assert.StartsWith("+ ", challenge);
-            var salt = Encoding.ASCII.GetString(Convert.FromBase64String(challenge![2..]));
-            Assert.Matches(SaltPattern(), salt);
-            var digest = Convert.ToHexStringLower(HMACMD5.HashData("alice-password"u8, Encoding.ASCII.GetBytes(salt)));
-            await c.SendAsync(B64("alice " + digest) + "\r\n");
-            AssertLoggedIn("a", await c.ReadLineAsync());
+        });
+        await using var c = await OpenAsync("mechs");
+        var before = fixture.Auth.RequestCount;
+        await c.SendAsync("a AUTHENTICATE CRAM-MD5\r\n");
+        var challenge = await c.ReadLineAsync();
+        Assert.StartsWith("+ ", challenge);
+        var salt = Encoding.ASCII.GetString(Convert.FromBase64String(challenge![2..]));
+        Assert.Matches(SaltPattern(), salt);
+        var digest = Convert.ToHexStringLower(HMACMD5.HashData("alice-password"u8, Encoding.ASCII.GetBytes(salt)));
+        await c.SendAsync(B64("alice " + digest) + "\r\n");
+        AssertLoggedIn("a", await c.ReadLineAsync());
 
-            var request = fixture.Auth.Requests.Skip(before).Single();
-            Assert.Equal("cram-md5", request["Auth-Method"]);
-            Assert.Equal("alice", request["Auth-User"]);
-            Assert.Equal(digest, request["Auth-Pass"]);
-            // nginx writes the salt with the CRLF it keeps after it, which ends the header line: the header value is the
-            // challenge exactly, without CR/LF (src/mail/ngx_mail_auth_http_module.c).
-            Assert.Equal(salt, request["Auth-Salt"]);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var request = fixture.Auth.Requests.Skip(before).Single();
+        Assert.Equal("cram-md5", request["Auth-Method"]);
+        Assert.Equal("alice", request["Auth-User"]);
+        Assert.Equal(digest, request["Auth-Pass"]);
+        // nginx writes the salt with the CRLF it keeps after it, which ends the header line: the header value is the
+        // challenge exactly, without CR/LF (src/mail/ngx_mail_auth_http_module.c).
+        Assert.Equal(salt, request["Auth-Salt"]);
     }
 
     [Fact]
     public async Task CramMd5WithoutAuthPassInTheReplyIsAnInternalError()
     {
         // OK without Auth-Pass: the proxy only knows a digest, so it cannot log in upstream (nginx: "did not send password").
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort);
-        try
-        {
-            await using var c = await OpenAsync("mechs");
-            await c.SendAsync("a AUTHENTICATE CRAM-MD5\r\n");
-            Assert.StartsWith("+ ", await c.ReadLineAsync());
-            await c.ExpectAsync(B64("alice " + new string('0', 32)) + "\r\n", "* BAD internal server error");
-            await c.AssertClosedAsync();
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort));
+        await using var c = await OpenAsync("mechs");
+        await c.SendAsync("a AUTHENTICATE CRAM-MD5\r\n");
+        Assert.StartsWith("+ ", await c.ReadLineAsync());
+        await c.ExpectAsync(B64("alice " + new string('0', 32)) + "\r\n", "* BAD internal server error");
+        await c.AssertClosedAsync();
     }
 
     [Theory]
@@ -265,60 +245,45 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     [Fact]
     public async Task ExternalLetsTheAuthServerDecide()
     {
-        fixture.Auth.Handler = request => request.Decoded("Auth-User") == "alice"
-            ? AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "alice-password")
-            : AuthReply.Fail("[AUTHENTICATIONFAILED] no certificate");
-        try
+        using var alice = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "alice-password"));
+        using var noIdentity = fixture.Stack.AnswerFor(ProxyStack.EmptyLogin, _ => AuthReply.Fail("[AUTHENTICATIONFAILED] no certificate"));
+        var before = fixture.Auth.RequestCount;
+        await using (var c = await OpenAsync("mechs"))
         {
-            var before = fixture.Auth.RequestCount;
-            await using (var c = await OpenAsync("mechs"))
-            {
-                await c.SendAsync($"a AUTHENTICATE EXTERNAL {B64("alice")}\r\n");
-                AssertLoggedIn("a", await c.ReadLineAsync());
-            }
-
-            var request = fixture.Auth.Requests.Skip(before).Single();
-            Assert.Equal("external", request["Auth-Method"]);
-            Assert.Equal("alice", request["Auth-User"]);
-            Assert.Equal("", request["Auth-Pass"]);
-            Assert.False(request.Has("Auth-Salt"));
-
-            // Without an initial response the proxy prompts; "=" is the empty identity (RFC 4422), which this server refuses.
-            await using (var c = await OpenAsync("mechs"))
-            {
-                await c.ExpectAsync("b AUTHENTICATE EXTERNAL\r\n", "+ VXNlcm5hbWU6");
-                await c.ExpectAsync("=\r\n", "b NO [AUTHENTICATIONFAILED] no certificate");
-                await c.AssertClosedAsync();
-            }
-            Assert.Equal("", fixture.Auth.Requests[^1]["Auth-User"]);
+            await c.SendAsync($"a AUTHENTICATE EXTERNAL {B64("alice")}\r\n");
+            AssertLoggedIn("a", await c.ReadLineAsync());
         }
-        finally
+
+        var request = fixture.Auth.Requests.Skip(before).Single();
+        Assert.Equal("external", request["Auth-Method"]);
+        Assert.Equal("alice", request["Auth-User"]);
+        Assert.Equal("", request["Auth-Pass"]);
+        Assert.False(request.Has("Auth-Salt"));
+
+        // Without an initial response the proxy prompts; "=" is the empty identity (RFC 4422), which this server refuses.
+        await using (var c = await OpenAsync("mechs"))
         {
-            fixture.ResetAuth();
+            await c.ExpectAsync("b AUTHENTICATE EXTERNAL\r\n", "+ VXNlcm5hbWU6");
+            await c.ExpectAsync("=\r\n", "b NO [AUTHENTICATIONFAILED] no certificate");
+            await c.AssertClosedAsync();
         }
+        Assert.Equal("", fixture.Auth.Requests.Skip(before).Last()["Auth-User"]);
     }
 
     [Fact]
     public async Task AuthWaitDelaysTheRefusalKeepsTheConnectionAndCountsAttempts()
     {
-        fixture.Auth.Handler = TestAuthServer.UsersAndPasswords(fixture.Dovecot.Users, fixture.Dovecot.Host, fixture.Dovecot.ImapPort, waitOnFailureSeconds: 1);
-        try
-        {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            await c.ExpectAsync("a LOGIN bob wrong\r\n", "a NO Invalid login or password");
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"refused after {clock.Elapsed}");
-            await c.ExpectAsync("b NOOP\r\n", "b OK completed");
-            await c.SendAsync("c LOGIN bob bob-password\r\n");
-            AssertLoggedIn("c", await c.ReadLineAsync());
-            var requests = fixture.Auth.Requests.Skip(before).ToList();
-            Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("bob", TestAuthServer.UsersAndPasswords(fixture.Dovecot.Users, fixture.Dovecot.Host, fixture.Dovecot.ImapPort, waitOnFailureSeconds: 1));
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await c.ExpectAsync("a LOGIN bob wrong\r\n", "a NO Invalid login or password");
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"refused after {clock.Elapsed}");
+        await c.ExpectAsync("b NOOP\r\n", "b OK completed");
+        await c.SendAsync("c LOGIN bob bob-password\r\n");
+        AssertLoggedIn("c", await c.ReadLineAsync());
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
     }
 
     [Fact]
@@ -326,79 +291,58 @@ public sealed partial class ImapTranscriptTests(ImapProxyFixture fixture) : ICla
     {
         // CVE-2026-27651: nginx crashed on the second attempt after a failed CRAM-MD5 with Auth-Wait.
         var calls = 0;
-        fixture.Auth.Handler = request => Interlocked.Increment(ref calls) == 1
+        using var answer = fixture.Stack.AnswerFor("bob", request => Interlocked.Increment(ref calls) == 1
             ? AuthReply.Fail("try again", waitSeconds: 1)
-            : AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "bob-password");
-        try
+            : AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "bob-password"));
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync("mechs");
+        foreach (var tag in new[] { "a", "b" })
         {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync("mechs");
-            foreach (var tag in new[] { "a", "b" })
-            {
-                await c.SendAsync($"{tag} AUTHENTICATE CRAM-MD5\r\n");
-                var salt = Encoding.ASCII.GetString(Convert.FromBase64String((await c.ReadLineAsync())![2..]));
-                var digest = Convert.ToHexStringLower(HMACMD5.HashData("bob-password"u8, Encoding.ASCII.GetBytes(salt)));
-                await c.SendAsync(B64("bob " + digest) + "\r\n");
-                var reply = await c.ReadLineAsync();
-                if (tag == "a") Assert.Equal("a NO try again", reply);
-                else AssertLoggedIn("b", reply);
-            }
-            var requests = fixture.Auth.Requests.Skip(before).ToList();
-            Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
-            // A fresh challenge for the second attempt.
-            Assert.NotEqual(requests[0]["Auth-Salt"], requests[1]["Auth-Salt"]);
+            await c.SendAsync($"{tag} AUTHENTICATE CRAM-MD5\r\n");
+            var salt = Encoding.ASCII.GetString(Convert.FromBase64String((await c.ReadLineAsync())![2..]));
+            var digest = Convert.ToHexStringLower(HMACMD5.HashData("bob-password"u8, Encoding.ASCII.GetBytes(salt)));
+            await c.SendAsync(B64("bob " + digest) + "\r\n");
+            var reply = await c.ReadLineAsync();
+            if (tag == "a") Assert.Equal("a NO try again", reply);
+            else AssertLoggedIn("b", reply);
         }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
+        // A fresh challenge for the second attempt.
+        Assert.NotEqual(requests[0]["Auth-Salt"], requests[1]["Auth-Salt"]);
     }
 
     [Fact]
     public async Task AuthServerWaitThenOkLogsInAfterTheWait()
     {
         var calls = 0;
-        fixture.Auth.Handler = request => Interlocked.Increment(ref calls) == 1
+        using var answer = fixture.Stack.AnswerFor("alice", request => Interlocked.Increment(ref calls) == 1
             ? AuthReply.Wait()
-            : fixture.DefaultHandler(request);
-        try
-        {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            await c.SendAsync("a LOGIN alice alice-password\r\n");
-            AssertLoggedIn("a", await c.ReadLineAsync());
-            // WAIT without Auth-Wait: nginx retries at once (a tight loop); we wait at least a second.
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"logged in after {clock.Elapsed}");
-            var requests = fixture.Auth.Requests.Skip(before).ToList();
-            Assert.Equal(2, requests.Count);
-            // A WAIT re-request is the same attempt (src/mail/ngx_mail_auth_http_module.c).
-            Assert.All(requests, r => Assert.Equal("1", r["Auth-Login-Attempt"]));
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+            : fixture.DefaultHandler(request));
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await c.SendAsync("a LOGIN alice alice-password\r\n");
+        AssertLoggedIn("a", await c.ReadLineAsync());
+        // WAIT without Auth-Wait: nginx retries at once (a tight loop); we wait at least a second.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"logged in after {clock.Elapsed}");
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.Equal(2, requests.Count);
+        // A WAIT re-request is the same attempt (src/mail/ngx_mail_auth_http_module.c).
+        Assert.All(requests, r => Assert.Equal("1", r["Auth-Login-Attempt"]));
     }
 
     [Fact]
     public async Task AuthServerHostNameAsAuthServerWorks()
     {
         // Deliberate difference: nginx accepts only IP literals in Auth-Server; we resolve host names.
-        fixture.Auth.Handler = request => fixture.DefaultHandler(request) is { StatusCode: 200 } reply
+        using var answer = fixture.Stack.AnswerFor("alice", request => fixture.DefaultHandler(request) is { StatusCode: 200 } reply
             && reply.Headers.Any(h => h.Key == "Auth-Status" && h.Value == "OK")
             ? AuthReply.Ok("localhost", fixture.Dovecot.ImapPort)
-            : AuthReply.Fail("no");
-        try
-        {
-            await using var c = await OpenAsync();
-            await c.SendAsync("a LOGIN alice alice-password\r\n");
-            AssertLoggedIn("a", await c.ReadLineAsync());
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+            : AuthReply.Fail("no"));
+        await using var c = await OpenAsync();
+        await c.SendAsync("a LOGIN alice alice-password\r\n");
+        AssertLoggedIn("a", await c.ReadLineAsync());
     }
 
     internal static void AssertLoggedIn(string tag, string? line)

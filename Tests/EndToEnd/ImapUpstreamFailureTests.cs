@@ -15,19 +15,13 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
 
     private async Task AssertInternalErrorAsync(Func<RecordedAuthRequest, AuthReply> handler, string listener = "imap", double maxSeconds = 5)
     {
-        fixture.Auth.Handler = handler;
-        try
-        {
-            await using var c = await OpenAsync(listener);
-            var clock = Stopwatch.StartNew();
-            await c.ExpectAsync($"a LOGIN u{Guid.NewGuid():N} pw\r\n", "* BAD internal server error");
-            await c.AssertClosedAsync();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(maxSeconds), $"took {clock.Elapsed}");
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var login = $"u{Guid.NewGuid():N}";
+        using var answer = fixture.Stack.AnswerFor(login, handler);
+        await using var c = await OpenAsync(listener);
+        var clock = Stopwatch.StartNew();
+        await c.ExpectAsync($"a LOGIN {login} pw\r\n", "* BAD internal server error");
+        await c.AssertClosedAsync();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(maxSeconds), $"took {clock.Elapsed}");
     }
 
     [Fact]
@@ -35,19 +29,13 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
     {
         // AuthHttpTimeout is 3 s in the fixture; the reply would come after 6 s. Unlike nginx's internal error, the
         // client is told to try again later (RFC 5530 UNAVAILABLE).
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", 1).After(TimeSpan.FromSeconds(6));
-        try
-        {
-            await using var c = await OpenAsync();
-            var clock = Stopwatch.StartNew();
-            await c.ExpectAsync($"a LOGIN u{Guid.NewGuid():N} pw\r\n", "a NO [UNAVAILABLE] Temporary authentication failure");
-            await c.AssertClosedAsync();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5.5), $"took {clock.Elapsed}");
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var login = $"u{Guid.NewGuid():N}";
+        using var answer = fixture.Stack.AnswerFor(login, _ => AuthReply.Ok("127.0.0.1", 1).After(TimeSpan.FromSeconds(6)));
+        await using var c = await OpenAsync();
+        var clock = Stopwatch.StartNew();
+        await c.ExpectAsync($"a LOGIN {login} pw\r\n", "a NO [UNAVAILABLE] Temporary authentication failure");
+        await c.AssertClosedAsync();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5.5), $"took {clock.Elapsed}");
     }
 
     [Fact]
@@ -111,58 +99,37 @@ public sealed class ImapUpstreamFailureTests(ImapProxyFixture fixture) : IClassF
     public async Task WithProxyPassErrorMessageTheUpstreamsBadGreetingIsShownAsALine()
     {
         await using var upstream = new ScriptedUpstream("* BYE too busy\r\n", hangUp: false);
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw");
-        try
-        {
-            var transcript = await RawWire.ExchangeUntilClosedAsync(fixture.Proxy.Port("passerror"), "a LOGIN someone pw\r\n", TimeSpan.FromSeconds(5));
-            // A complete line, CRLF included, then the close.
-            Assert.Equal("* OK IMAP4 ready\r\n* BYE too busy\r\n", transcript);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("someone", _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw"));
+        var transcript = await RawWire.ExchangeUntilClosedAsync(fixture.Proxy.Port("passerror"), "a LOGIN someone pw\r\n", TimeSpan.FromSeconds(5));
+        // A complete line, CRLF included, then the close.
+        Assert.Equal("* OK IMAP4 ready\r\n* BYE too busy\r\n", transcript);
     }
 
     [Fact]
     public async Task DovecotRefusingTheLoginIsAnInternalErrorOrItsOwnReplyWithPassErrorMessage()
     {
         // The auth server says OK but hands over a wrong password.
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "not-her-password");
-        try
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, pass: "not-her-password"));
+        await using (var c = await OpenAsync())
         {
-            await using (var c = await OpenAsync())
-            {
-                await c.ExpectAsync("a LOGIN alice whatever\r\n", "* BAD internal server error");
-                await c.AssertClosedAsync();
-            }
-
-            await using (var c = await OpenAsync("passerror"))
-            {
-                await c.SendAsync("a LOGIN alice whatever\r\n");
-                Assert.Matches("^a NO \\[AUTHENTICATIONFAILED\\] ", await c.ReadLineAsync());
-                await c.AssertClosedAsync();
-            }
+            await c.ExpectAsync("a LOGIN alice whatever\r\n", "* BAD internal server error");
+            await c.AssertClosedAsync();
         }
-        finally
+
+        await using (var c = await OpenAsync("passerror"))
         {
-            fixture.ResetAuth();
+            await c.SendAsync("a LOGIN alice whatever\r\n");
+            Assert.Matches("^a NO \\[AUTHENTICATIONFAILED\\] ", await c.ReadLineAsync());
+            await c.AssertClosedAsync();
         }
     }
 
     [Fact]
     public async Task AuthUserAndAuthPassFromTheAuthServerAreUsedUpstream()
     {
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, user: "bob", pass: "bob-password");
-        try
-        {
-            await using var c = await OpenAsync();
-            await c.SendAsync("a LOGIN alias-of-bob x\r\n");
-            AssertLoggedIn("a", await c.ReadLineAsync());
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("alias-of-bob", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.ImapPort, user: "bob", pass: "bob-password"));
+        await using var c = await OpenAsync();
+        await c.SendAsync("a LOGIN alias-of-bob x\r\n");
+        AssertLoggedIn("a", await c.ReadLineAsync());
     }
 }

@@ -191,50 +191,41 @@ public sealed class Pop3BadInputTests(Pop3ProxyFixture fixture) : IClassFixture<
     public async Task ClientsThatVanishInEveryStateLeaveNothingBehind()
     {
         var slowLogin = "slow-" + Guid.NewGuid().ToString("N");
-        fixture.Auth.Handler = request => request.Decoded("Auth-User") == slowLogin
-            ? AuthReply.Fail("too slow").After(TimeSpan.FromSeconds(2))
-            : fixture.DefaultHandler(request);
-        try
+        using var answer = fixture.Stack.AnswerFor(slowLogin, _ => AuthReply.Fail("too slow").After(TimeSpan.FromSeconds(2)));
+        // After the greeting, after USER, mid-AUTH (both prompts), mid-line, and mid-login while the auth server thinks.
+        var scripts = new (string Send, string? Expect)[]
         {
-            // After the greeting, after USER, mid-AUTH (both prompts), mid-line, and mid-login while the auth server thinks.
-            var scripts = new (string Send, string? Expect)[]
-            {
-                ("", null),
-                ("USER alice\r\n", "+OK"),
-                ("AUTH PLAIN\r\n", "+ "),
-                ("AUTH LOGIN\r\n", "+ VXNlcm5hbWU6"),
-                ("NOO", null),
-                ($"USER {slowLogin}\r\nPASS pw\r\n", "+OK"),
-            };
-            foreach (var (send, expect) in scripts)
-            {
-                var c = await OpenAsync();
-                if (send.Length > 0) await c.SendAsync(send);
-                if (expect is not null) Assert.Equal(expect, await c.ReadLineAsync());
-                await Task.Delay(200, TestContext.Current.CancellationToken);
-                await c.DisposeAsync();
-            }
-
-            // The login grain of the vanished client is not stuck: the same login is decided again.
-            await using (var c = await OpenAsync())
-            {
-                await c.ExpectAsync($"USER {slowLogin}\r\n", "+OK");
-                await c.ExpectAsync("PASS pw\r\n", "-ERR too slow");
-            }
-
-            // And the proxy still serves everyone else.
-            await using (var c = await OpenAsync())
-            {
-                await c.SendAsync("USER alice\r\nPASS alice-password\r\n");
-                Assert.Equal("+OK", await c.ReadLineAsync());
-                AssertLoggedIn(await c.ReadLineAsync());
-            }
-            Assert.True(ImapWire.Errors(fixture.Proxy).Count == 0, string.Join("\n", ImapWire.Errors(fixture.Proxy)));
-        }
-        finally
+            ("", null),
+            ("USER alice\r\n", "+OK"),
+            ("AUTH PLAIN\r\n", "+ "),
+            ("AUTH LOGIN\r\n", "+ VXNlcm5hbWU6"),
+            ("NOO", null),
+            ($"USER {slowLogin}\r\nPASS pw\r\n", "+OK"),
+        };
+        foreach (var (send, expect) in scripts)
         {
-            fixture.ResetAuth();
+            var c = await OpenAsync();
+            if (send.Length > 0) await c.SendAsync(send);
+            if (expect is not null) Assert.Equal(expect, await c.ReadLineAsync());
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            await c.DisposeAsync();
         }
+
+        // The login grain of the vanished client is not stuck: the same login is decided again.
+        await using (var c = await OpenAsync())
+        {
+            await c.ExpectAsync($"USER {slowLogin}\r\n", "+OK");
+            await c.ExpectAsync("PASS pw\r\n", "-ERR too slow");
+        }
+
+        // And the proxy still serves everyone else.
+        await using (var c = await OpenAsync())
+        {
+            await c.SendAsync("USER alice\r\nPASS alice-password\r\n");
+            Assert.Equal("+OK", await c.ReadLineAsync());
+            AssertLoggedIn(await c.ReadLineAsync());
+        }
+        Assert.True(ImapWire.Errors(fixture.Proxy).Count == 0, string.Join("\n", ImapWire.Errors(fixture.Proxy)));
     }
 
     [Fact]

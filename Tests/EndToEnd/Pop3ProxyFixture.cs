@@ -22,7 +22,7 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
     public ProxyUnderTest Proxy => Stack.Proxy;
 
     /// <summary>
-    /// The auth handler the tests start from: Dovecot's users; plain compares the password, apop and cram-md5 check
+    /// What the auth server answers a login no test set an answer for (<see cref="ProxyStack.AnswerFor"/>): Dovecot's users; plain compares the password, apop and cram-md5 check
     /// the digest against the salt and hand the clear password back in Auth-Pass, as a real auth server must.
     /// (The auth server's reply must fit nginx's 1 KB header limit: a 1000-byte Auth-Pass would not.)
     /// </summary>
@@ -45,9 +45,6 @@ public sealed class Pop3ProxyFixture : IAsyncLifetime
                 ["strict"] = [("Protocol", "pop3"), ("MaxErrors", "2"), ("Pop3ClientBuffer", "256"), ("Timeout", "2s")],
             });
     }
-
-    /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Stack.ResetAuth();
 
     /// <summary>APOP's digest (RFC 1939 §7): MD5 of the greeting's timestamp followed by the secret, lower-case hex.</summary>
     public static string ApopDigest(string salt, string password) =>

@@ -65,7 +65,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task UserAndPassLogInAndTheAuthServerHearsNginxsHeaders()
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync();
         await c.ExpectAsync("USER alice\r\n", "+OK");
@@ -95,34 +94,24 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task ExternalSendsTheIdentityWithAnEmptyPassword()
     {
-        fixture.Auth.Handler = request => request.Decoded("Auth-User") == "alice"
-            ? AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, pass: "alice-password")
-            : AuthReply.Fail("no certificate");
-        try
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, pass: "alice-password"));
+        var before = fixture.Auth.RequestCount;
+        var (c, _) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
+        await using (c)
         {
-            var before = fixture.Auth.RequestCount;
-            var (c, _) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
-            await using (c)
-            {
-                await c.SendAsync($"AUTH EXTERNAL {B64("alice")}\r\n");
-                AssertLoggedIn(await c.ReadLineAsync());
-            }
-            var request = LastRequestSince(before);
-            Assert.Equal("external", request["Auth-Method"]);
-            Assert.Equal("alice", request["Auth-User"]);
-            Assert.Equal("", request["Auth-Pass"]);
-            Assert.False(request.Has("Auth-Salt"));
+            await c.SendAsync($"AUTH EXTERNAL {B64("alice")}\r\n");
+            AssertLoggedIn(await c.ReadLineAsync());
         }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var request = LastRequestSince(before);
+        Assert.Equal("external", request["Auth-Method"]);
+        Assert.Equal("alice", request["Auth-User"]);
+        Assert.Equal("", request["Auth-Pass"]);
+        Assert.False(request.Has("Auth-Salt"));
     }
 
     [Fact]
     public async Task UserAndPassKeepSpacesInsideTheirArgument()
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync();
         await c.ExpectAsync("USER   two words \r\n", "+OK");
@@ -137,7 +126,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     public async Task AThousandBytePasswordWithSpacesWorks()
     {
         // nginx's fixed 128-byte POP3 buffer cuts this off; pop3_client_buffer defaults to 4 KB here.
-        fixture.ResetAuth();
         var password = fixture.Dovecot.Users["carol"];
         Assert.Equal(1000, password.Length);
         await using var c = await OpenAsync();
@@ -149,7 +137,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task SaslPlainWithAndWithoutInitialResponseAndSaslLogin()
     {
-        fixture.ResetAuth();
         var response = B64("\0bob\0bob-password");
         await using (var c = await OpenAsync())
         {
@@ -176,7 +163,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task ApopSendsTheDigestAndTheGreetingsSaltToTheAuthServer()
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         var (c, salt) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
         await using (c)
@@ -197,7 +183,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task CramMd5ChallengesWithTheGreetingsSalt()
     {
-        fixture.ResetAuth();
         var before = fixture.Auth.RequestCount;
         var (c, salt) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
         await using (c)
@@ -217,7 +202,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task ARefusedLoginIsTheAuthServersMessageThenAClose()
     {
-        fixture.ResetAuth();
         await using var c = await OpenAsync();
         await c.ExpectAsync("USER bob\r\n", "+OK");
         await c.ExpectAsync("PASS wrong\r\n", "-ERR Invalid login or password");
@@ -227,30 +211,23 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task AfterARefusalWithAuthWaitTheClientStartsAgainFromUser()
     {
-        fixture.Auth.Handler = request => fixture.DefaultHandler(request) is var reply
-            && reply.Headers.Any(h => h.Value == "OK") ? reply : AuthReply.Fail("Invalid login or password", waitSeconds: 1);
-        try
-        {
-            var before = fixture.Auth.RequestCount;
-            await using var c = await OpenAsync();
-            await c.ExpectAsync("USER bob\r\n", "+OK");
-            var clock = Stopwatch.StartNew();
-            // A password no other test sent: one refused earlier from this address would be refused again locally
-            // (bruteforce_repeat_window), with that earlier refusal's Auth-Wait.
-            await c.ExpectAsync("PASS wrong-with-wait\r\n", "-ERR Invalid login or password");
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"refused after {clock.Elapsed}");
-            // Back in the start state: PASS needs a new USER.
-            await c.ExpectAsync("PASS bob-password\r\n", "-ERR invalid command");
-            await c.ExpectAsync("USER bob\r\n", "+OK");
-            await c.SendAsync("PASS bob-password\r\n");
-            AssertLoggedIn(await c.ReadLineAsync());
-            var requests = fixture.Auth.Requests.Skip(before).ToList();
-            Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("bob", request => fixture.DefaultHandler(request) is var reply
+            && reply.Headers.Any(h => h.Value == "OK") ? reply : AuthReply.Fail("Invalid login or password", waitSeconds: 1));
+        var before = fixture.Auth.RequestCount;
+        await using var c = await OpenAsync();
+        await c.ExpectAsync("USER bob\r\n", "+OK");
+        var clock = Stopwatch.StartNew();
+        // A password no other test sent: one refused earlier from this address would be refused again locally
+        // (bruteforce_repeat_window), with that earlier refusal's Auth-Wait.
+        await c.ExpectAsync("PASS wrong-with-wait\r\n", "-ERR Invalid login or password");
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"refused after {clock.Elapsed}");
+        // Back in the start state: PASS needs a new USER.
+        await c.ExpectAsync("PASS bob-password\r\n", "-ERR invalid command");
+        await c.ExpectAsync("USER bob\r\n", "+OK");
+        await c.SendAsync("PASS bob-password\r\n");
+        AssertLoggedIn(await c.ReadLineAsync());
+        var requests = fixture.Auth.Requests.Skip(before).ToList();
+        Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
     }
 
     [Fact]
@@ -262,42 +239,35 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
         foreach (var mechanism in new[] { "apop", "cram-md5" })
         {
             var calls = 0;
-            fixture.Auth.Handler = request => Interlocked.Increment(ref calls) == 1
+            using var answer = fixture.Stack.AnswerFor("alice", request => Interlocked.Increment(ref calls) == 1
                 ? AuthReply.Fail("try again", waitSeconds: 1)
-                : fixture.DefaultHandler(request);
-            try
+                : fixture.DefaultHandler(request));
+            var before = fixture.Auth.RequestCount;
+            var (c, salt) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
+            await using (c)
             {
-                var before = fixture.Auth.RequestCount;
-                var (c, salt) = await OpenWithSaltAsync(fixture.Proxy.Port("mechs"));
-                await using (c)
+                for (var attempt = 1; attempt <= 2; attempt++)
                 {
-                    for (var attempt = 1; attempt <= 2; attempt++)
+                    if (mechanism == "apop")
                     {
-                        if (mechanism == "apop")
-                        {
-                            await c.SendAsync($"APOP alice {Pop3ProxyFixture.ApopDigest(salt, "alice-password")}\r\n");
-                        }
-                        else
-                        {
-                            await c.ExpectAsync("AUTH CRAM-MD5\r\n", "+ " + B64(salt));
-                            await c.SendAsync(B64("alice " + Pop3ProxyFixture.CramMd5Digest(salt, "alice-password")) + "\r\n");
-                        }
-                        var reply = await c.ReadLineAsync();
-                        if (attempt == 1) Assert.Equal("-ERR try again", reply);
-                        else AssertLoggedIn(reply);
+                        await c.SendAsync($"APOP alice {Pop3ProxyFixture.ApopDigest(salt, "alice-password")}\r\n");
                     }
-                    await c.SendAsync("STAT\r\n");
-                    Assert.Matches("^\\+OK [0-9]+ [0-9]+$", await c.ReadLineAsync());
+                    else
+                    {
+                        await c.ExpectAsync("AUTH CRAM-MD5\r\n", "+ " + B64(salt));
+                        await c.SendAsync(B64("alice " + Pop3ProxyFixture.CramMd5Digest(salt, "alice-password")) + "\r\n");
+                    }
+                    var reply = await c.ReadLineAsync();
+                    if (attempt == 1) Assert.Equal("-ERR try again", reply);
+                    else AssertLoggedIn(reply);
                 }
-                var requests = fixture.Auth.Requests.Skip(before).ToList();
-                Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
-                Assert.All(requests, r => Assert.Equal(mechanism, r["Auth-Method"]));
-                Assert.All(requests, r => Assert.Equal(salt, r["Auth-Salt"]));
+                await c.SendAsync("STAT\r\n");
+                Assert.Matches("^\\+OK [0-9]+ [0-9]+$", await c.ReadLineAsync());
             }
-            finally
-            {
-                fixture.ResetAuth();
-            }
+            var requests = fixture.Auth.Requests.Skip(before).ToList();
+            Assert.Equal(["1", "2"], requests.Select(r => r["Auth-Login-Attempt"]!).ToArray());
+            Assert.All(requests, r => Assert.Equal(mechanism, r["Auth-Method"]));
+            Assert.All(requests, r => Assert.Equal(salt, r["Auth-Salt"]));
         }
         Assert.Equal(errorsBefore, ImapWire.Errors(fixture.Proxy).Count);
     }
@@ -305,7 +275,6 @@ public sealed class Pop3TranscriptTests(Pop3ProxyFixture fixture) : IClassFixtur
     [Fact]
     public async Task CommandsPipelinedAfterPassReachDovecot()
     {
-        fixture.ResetAuth();
         await using var c = await OpenAsync();
         await c.SendAsync("USER alice\r\nPASS alice-password\r\nSTAT\r\nNOOP\r\nQUIT\r\n");
         Assert.Equal("+OK", await c.ReadLineAsync());

@@ -12,6 +12,17 @@ public sealed class Pop3UpstreamFailureTests(Pop3ProxyFixture fixture) : IClassF
     private async Task<string> LoginUntilClosedAsync(string listener, string login = "alice") =>
         await RawWire.ExchangeUntilClosedAsync(fixture.Proxy.Port(listener), $"USER {login}\r\nPASS whatever\r\n", TimeSpan.FromSeconds(15));
 
+    /// <summary>
+    /// <see cref="LoginUntilClosedAsync(string, string)"/> as a login of its own (one login's attempts are decided one at
+    /// a time), which the auth server answers with <paramref name="answer"/>.
+    /// </summary>
+    private async Task<string> LoginUntilClosedAsync(string listener, Func<RecordedAuthRequest, AuthReply> answer)
+    {
+        var login = $"u{Guid.NewGuid():N}";
+        using var _ = fixture.Stack.AnswerFor(login, answer);
+        return await LoginUntilClosedAsync(listener, login);
+    }
+
     [Theory]
     [InlineData(null)]                      // hangs up without a greeting
     [InlineData("+OK POP3 ready\r\n")]      // hangs up after the greeting, before answering USER
@@ -20,15 +31,7 @@ public sealed class Pop3UpstreamFailureTests(Pop3ProxyFixture fixture) : IClassF
     public async Task ABrokenUpstreamDialogueIsAnInternalError(string? greeting)
     {
         await using var upstream = new ScriptedUpstream(greeting, hangUp: true);
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw");
-        try
-        {
-            Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("pop3", $"u{Guid.NewGuid():N}"));
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("pop3", _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw")));
     }
 
     [Fact]
@@ -36,78 +39,40 @@ public sealed class Pop3UpstreamFailureTests(Pop3ProxyFixture fixture) : IClassF
     {
         // strict: timeout 2 s bounds the upstream login dialogue.
         await using var upstream = new ScriptedUpstream("+OK POP3 ready\r\n", hangUp: false);
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw");
-        try
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("strict", $"u{Guid.NewGuid():N}"));
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("strict", _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw")));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
     }
 
     [Fact]
     public async Task WithProxyPassErrorMessageTheUpstreamsErrorIsShown()
     {
         await using var upstream = new ScriptedUpstream("-ERR [SYS/TEMP] too busy\r\n", hangUp: false);
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw");
-        try
-        {
-            Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR [SYS/TEMP] too busy\r\n", await LoginUntilClosedAsync("passerror", $"u{Guid.NewGuid():N}"));
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR [SYS/TEMP] too busy\r\n", await LoginUntilClosedAsync("passerror", _ => AuthReply.Ok("127.0.0.1", upstream.Port, pass: "pw")));
     }
 
     [Fact]
     public async Task DovecotRefusingTheLoginIsAnInternalErrorOrItsOwnErrorWithPassErrorMessage()
     {
         // The auth server says OK but hands over a wrong password.
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, pass: "not-her-password");
-        try
-        {
-            Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("pop3"));
-            Assert.Matches("^\\+OK POP3 ready\r\n\\+OK\r\n-ERR \\[AUTH\\] [^\r\n]+\r\n$", await LoginUntilClosedAsync("passerror"));
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, pass: "not-her-password"));
+        Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("pop3"));
+        Assert.Matches("^\\+OK POP3 ready\r\n\\+OK\r\n-ERR \\[AUTH\\] [^\r\n]+\r\n$", await LoginUntilClosedAsync("passerror"));
     }
 
     [Fact]
     public async Task AuthUserAndAuthPassFromTheAuthServerAreUsedUpstream()
     {
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, user: "bob", pass: "bob-password");
-        try
-        {
-            await using var c = await Pop3Wire.OpenAsync(fixture.Proxy.Port("pop3"));
-            await c.ExpectAsync("USER alias-of-bob\r\n", "+OK");
-            await c.SendAsync("PASS x\r\n");
-            AssertLoggedIn(await c.ReadLineAsync());
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        using var answer = fixture.Stack.AnswerFor("alias-of-bob", _ => AuthReply.Ok(fixture.Dovecot.Host, fixture.Dovecot.Pop3Port, user: "bob", pass: "bob-password"));
+        await using var c = await Pop3Wire.OpenAsync(fixture.Proxy.Port("pop3"));
+        await c.ExpectAsync("USER alias-of-bob\r\n", "+OK");
+        await c.SendAsync("PASS x\r\n");
+        AssertLoggedIn(await c.ReadLineAsync());
     }
 
     [Fact]
     public async Task AnUpstreamThatRefusesConnectionsIsAnInternalError()
     {
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", RawTcpResponder.UnusedPort(), pass: "pw");
-        try
-        {
-            Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("pop3", $"u{Guid.NewGuid():N}"));
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        Assert.Equal("+OK POP3 ready\r\n+OK\r\n-ERR internal server error\r\n", await LoginUntilClosedAsync("pop3", _ => AuthReply.Ok("127.0.0.1", RawTcpResponder.UnusedPort(), pass: "pw")));
     }
 }

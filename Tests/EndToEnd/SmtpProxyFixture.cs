@@ -25,7 +25,7 @@ public sealed class SmtpProxyFixture : IAsyncLifetime
 
     public ProxyUnderTest Proxy => Stack.Proxy;
 
-    /// <summary>The auth handler the tests start from.</summary>
+    /// <summary>What the auth server answers a login no test set an answer for (<see cref="ProxyStack.AnswerFor"/>).</summary>
     public Func<RecordedAuthRequest, AuthReply> DefaultHandler { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -52,9 +52,6 @@ public sealed class SmtpProxyFixture : IAsyncLifetime
     }
 
     private static (string, string)[] Smtp(params (string, string)[] settings) => [("Protocol", "smtp"), .. settings];
-
-    /// <summary>Puts the default auth handler back; tests that change it call this first.</summary>
-    public void ResetAuth() => Stack.ResetAuth();
 
     public async ValueTask DisposeAsync()
     {

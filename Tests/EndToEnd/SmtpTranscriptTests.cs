@@ -10,17 +10,9 @@ namespace OrleansMail.Tests.EndToEnd;
 /// Byte-exact transcripts of the SMTP pre-login paths (src/mail/ngx_mail_handler.c, ngx_mail_smtp_handler.c and ngx_mail_{imap,pop3,smtp}_module.c) against the real proxy, a real
 /// HTTP auth server and a real Postfix behind it.
 /// </summary>
-public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
+/// <remarks>A test that needs another auth answer sets it for its own login only (<see cref="ProxyStack.AnswerFor"/>).</remarks>
+public sealed class SmtpTranscriptTests(SmtpProxyFixture fixture) : IClassFixture<SmtpProxyFixture>
 {
-    private readonly SmtpProxyFixture fixture;
-
-    /// <summary>xunit makes one instance per test: each test starts from the default auth handler.</summary>
-    public SmtpTranscriptTests(SmtpProxyFixture fixture)
-    {
-        this.fixture = fixture;
-        fixture.ResetAuth();
-    }
-
     private Task<LineClient> OpenAsync(string listener = "smtp") => SmtpWire.OpenAsync(fixture.Proxy.Port(listener));
 
     [Fact]
@@ -207,7 +199,9 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
     public async Task ExternalSendsTheIdentityWithAnEmptyPassword()
     {
         var before = fixture.Auth.RequestCount;
-        fixture.Auth.Handler = _ => AuthReply.Ok(fixture.Postfix.Host, fixture.Postfix.Port);
+        Func<RecordedAuthRequest, AuthReply> toPostfix = _ => AuthReply.Ok(fixture.Postfix.Host, fixture.Postfix.Port);
+        using var alice = fixture.Stack.AnswerFor("alice", toPostfix);
+        using var noIdentity = fixture.Stack.AnswerFor(ProxyStack.EmptyLogin, toPostfix);
         await using (var c = await OpenAsync("mechs"))
             await c.ExpectAsync($"AUTH EXTERNAL {B64("alice")}\r\n", "235 2.0.0 OK");
         await using (var c = await OpenAsync("mechs"))
@@ -236,13 +230,13 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
     [Fact]
     public async Task ARefusedLoginUsesAuthErrorCodeOrTheDefaultAndCloses()
     {
-        fixture.Auth.Handler = _ => AuthReply.Fail("Try again later", errorCode: "454 4.7.0");
+        using (fixture.Stack.AnswerFor("alice", _ => AuthReply.Fail("Try again later", errorCode: "454 4.7.0")))
         await using (var c = await OpenAsync())
         {
             await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0x")}\r\n", "454 4.7.0 Try again later");
             await c.AssertClosedAsync();
         }
-        fixture.ResetAuth();
+        // Without an answer of its own, alice gets the fixture's default answer again.
         await using (var c = await OpenAsync())
         {
             await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0wrong")}\r\n", "535 5.7.0 Invalid login or password");
@@ -254,9 +248,10 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
     public async Task ARefusedRcptWithAuthWaitKeepsMailAndAllowsAnotherRcpt()
     {
         var refused = 0;
-        fixture.Auth.Handler = request => Interlocked.Increment(ref refused) == 1
+        // smtp_auth none: the requests carry no login.
+        using var answer = fixture.Stack.AnswerFor(ProxyStack.EmptyLogin, request => Interlocked.Increment(ref refused) == 1
             ? AuthReply.Fail("Not now", waitSeconds: 1, errorCode: "451 4.7.1")
-            : fixture.DefaultHandler(request);
+            : fixture.DefaultHandler(request));
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync("none");
         await c.ExpectAsync("HELO sender.example\r\n", "250 proxy.test");
@@ -275,7 +270,7 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
     [Fact]
     public async Task CramMd5ChallengeIsTheSaltAndTheAuthServerGetsTheDigest()
     {
-        fixture.Auth.Handler = CramMd5Handler();
+        using var answer = fixture.Stack.AnswerFor("alice", CramMd5Handler());
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync("mechs");
         var (salt, digest) = await CramMd5Async(c, "alice", "alice-password");
@@ -292,7 +287,7 @@ public sealed class SmtpTranscriptTests : IClassFixture<SmtpProxyFixture>
     public async Task AFailedCramMd5WithAuthWaitThenASuccessfulRetry()
     {
         var cram = CramMd5Handler();
-        fixture.Auth.Handler = request => request["Auth-Login-Attempt"] == "1" ? AuthReply.Fail("Bad digest", waitSeconds: 1) : cram(request);
+        using var answer = fixture.Stack.AnswerFor("alice", request => request["Auth-Login-Attempt"] == "1" ? AuthReply.Fail("Bad digest", waitSeconds: 1) : cram(request));
         var before = fixture.Auth.RequestCount;
         await using var c = await OpenAsync("mechs");
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250-PIPELINING", "250-SIZE 10240000", "250-8BITMIME",

@@ -10,27 +10,22 @@ namespace OrleansMail.Tests.EndToEnd;
 /// upstream refuses or hangs up mid-login (<c>451 4.3.2 Internal server error</c>, or its own line with
 /// proxy_pass_error_message).
 /// </summary>
-public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
+public sealed class SmtpUpstreamTests(SmtpProxyFixture fixture) : IClassFixture<SmtpProxyFixture>
 {
-    private readonly SmtpProxyFixture fixture;
-
-    /// <summary>xunit makes one instance per test: each test starts from the default auth handler.</summary>
-    public SmtpUpstreamTests(SmtpProxyFixture fixture)
-    {
-        this.fixture = fixture;
-        fixture.ResetAuth();
-    }
-
     private Task<LineClient> OpenAsync(string listener = "smtp") => SmtpWire.OpenAsync(fixture.Proxy.Port(listener));
 
-    private void RouteTo(ScriptedSmtpUpstream upstream, string? user = null, string? pass = null) =>
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port, user, pass);
+    /// <summary>
+    /// Until disposed, the auth server sends <paramref name="login"/> (alice, or <see cref="ProxyStack.EmptyLogin"/> for
+    /// smtp_auth none) to <paramref name="upstream"/>, with <paramref name="user"/> and <paramref name="pass"/> if given.
+    /// </summary>
+    private IDisposable RouteTo(ScriptedSmtpUpstream upstream, string login = "alice", string? user = null, string? pass = null) =>
+        fixture.Stack.AnswerFor(login, _ => AuthReply.Ok("127.0.0.1", upstream.Port, user, pass));
 
     [Fact]
     public async Task XclientCarriesTheClientAndTheClientsGreetingIsReplayed()
     {
         await using var upstream = new ScriptedSmtpUpstream();
-        RouteTo(upstream);
+        using var route = RouteTo(upstream);
         await using var c = await OpenAsync();
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
@@ -48,7 +43,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     {
         await using var upstream = new ScriptedSmtpUpstream(answer: line =>
             line.StartsWith("EHLO", StringComparison.Ordinal) ? "250-old\r\n250 XCLIENT NAME ADDR LOGIN\r\n" : ScriptedSmtpUpstream.DefaultAnswer(line));
-        RouteTo(upstream);
+        using var route = RouteTo(upstream);
         await using var c = await OpenAsync();
         await c.ExpectAsync("HELO client.example\r\n", "250 proxy.test");
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
@@ -60,7 +55,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     {
         await using var upstream = new ScriptedSmtpUpstream(answer: line =>
             line.StartsWith("EHLO", StringComparison.Ordinal) ? "250-plain\r\n250 8BITMIME\r\n" : ScriptedSmtpUpstream.DefaultAnswer(line));
-        RouteTo(upstream);
+        using var route = RouteTo(upstream);
         await using var c = await OpenAsync();
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
@@ -71,7 +66,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     public async Task WithXclientOffAHeloClientGetsHeloAndTheEnvelopeIsReplayed()
     {
         await using var upstream = new ScriptedSmtpUpstream();
-        RouteTo(upstream);
+        using var route = RouteTo(upstream, ProxyStack.EmptyLogin);
         await using var c = await OpenAsync("noxclient");
         await c.ExpectAsync("HELO client.example\r\n", "250 proxy.test");
         await c.ExpectAsync("MAIL FROM:<a@b.example> SIZE=10\r\n", "250 2.0.0 OK");
@@ -83,7 +78,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     public async Task ProxySmtpAuthLogsInWithAuthPlainAndLeavesLoginOutOfXclient()
     {
         await using var upstream = new ScriptedSmtpUpstream();
-        RouteTo(upstream, user: "alice@backend", pass: "backend-secret");
+        using var route = RouteTo(upstream, user: "alice@backend", pass: "backend-secret");
         await using var c = await OpenAsync("proxyauth");
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
         var lines = upstream.Lines;
@@ -105,7 +100,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
             "RCPT" => "451-4.7.1 greylisted,\r\n451 4.7.1 come back later\r\n",
             _ => "250 Ok\r\n",
         });
-        RouteTo(upstream);
+        using var route = RouteTo(upstream, ProxyStack.EmptyLogin);
         await using var c = await OpenAsync("none");
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
         await c.ExpectAsync("MAIL FROM:<a@b.example>\r\n", "250 2.0.0 OK");
@@ -133,7 +128,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
             _ => new ScriptedSmtpUpstream(answer: line =>
                 line.StartsWith(breakdown, StringComparison.Ordinal) ? null : ScriptedSmtpUpstream.DefaultAnswer(line)),
         };
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", breakdown == "hang up at connect" ? hangUp.Port : upstream.Port);
+        using var route = fixture.Stack.AnswerFor(ProxyStack.EmptyLogin, _ => AuthReply.Ok("127.0.0.1", breakdown == "hang up at connect" ? hangUp.Port : upstream.Port));
         await using var c = await OpenAsync("none");
         await c.ExpectAsync("EHLO client.example\r\n", "250-proxy.test", "250 AUTH PLAIN LOGIN");
         await c.ExpectAsync("MAIL FROM:<a@b.example>\r\n", "250 2.0.0 OK");
@@ -147,7 +142,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     public async Task AnUpstreamThatNeverGreetsIsAnInternalErrorAfterTheTimeout()
     {
         await using var silent = new ScriptedSmtpUpstream(greeting: null);
-        RouteTo(silent);
+        using var route = RouteTo(silent);
         // The login dialogue is bounded by timeout (3 s on strict).
         await using var c = await OpenAsync("strict");
         var clock = Stopwatch.StartNew();
@@ -160,7 +155,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     public async Task WithProxyPassErrorMessageTheUpstreamsRefusalIsShown()
     {
         await using var upstream = new ScriptedSmtpUpstream("554-5.3.2 busy\r\n554 5.3.2 try later\r\n");
-        RouteTo(upstream);
+        using var route = RouteTo(upstream);
         await using var c = await OpenAsync("passerror");
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "554-5.3.2 busy", "554 5.3.2 try later");
         await c.AssertClosedAsync();
@@ -171,7 +166,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     {
         await using var upstream = new ScriptedSmtpUpstream(answer: line =>
             line.StartsWith("XCLIENT", StringComparison.Ordinal) ? "550 5.7.0 insufficient authorization\r\n" : ScriptedSmtpUpstream.DefaultAnswer(line));
-        RouteTo(upstream);
+        using var route = RouteTo(upstream);
         await using var c = await OpenAsync();
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "451 4.3.2 Internal server error");
         await c.AssertClosedAsync();
@@ -181,7 +176,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
     public async Task ALoginWithSpecialCharactersIsXtextEncodedInXclient()
     {
         await using var upstream = new ScriptedSmtpUpstream();
-        RouteTo(upstream, user: "evil ADDR=10.9.8.7 a+b=c j\u00f6rg");
+        using var route = RouteTo(upstream, user: "evil ADDR=10.9.8.7 a+b=c j\u00f6rg");
         await using var c = await OpenAsync();
         await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");
         Assert.StartsWith("XCLIENT ADDR=127.0.0.1 LOGIN=evil+20ADDR+3D10.9.8.7+20a+2Bb+3Dc+20j+C3+B6rg NAME=[UNAVAILABLE] PORT=", upstream.Lines[1]);
@@ -222,7 +217,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
         await using (var c = await OpenAsync("none")) await c.ExpectAsync("MAIL FROM:<a@b>\r\n", "250 2.0.0 OK");
 
         // While the auth server decides.
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", upstream.Port).After(TimeSpan.FromSeconds(2));
+        using (fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok("127.0.0.1", upstream.Port).After(TimeSpan.FromSeconds(2))))
         await using (var c = await OpenAsync())
         {
             await c.SendAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n");
@@ -230,7 +225,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
         }
 
         // While the upstream login runs (an upstream that never greets).
-        RouteTo(silent);
+        using (RouteTo(silent))
         await using (var c = await OpenAsync())
         {
             await c.SendAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n");
@@ -238,7 +233,7 @@ public sealed class SmtpUpstreamTests : IClassFixture<SmtpProxyFixture>
         }
 
         // While relaying.
-        RouteTo(upstream);
+        using (RouteTo(upstream))
         await using (var c = await OpenAsync())
         {
             await c.ExpectAsync($"AUTH PLAIN {B64("\0alice\0alice-password")}\r\n", "235 2.0.0 OK");

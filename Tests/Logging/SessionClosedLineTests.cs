@@ -15,7 +15,6 @@ public sealed class SessionClosedLineTests(ImapProxyFixture fixture) : IClassFix
     [Fact]
     public async Task ARelayedSessionEndsWithItsLineAndTheBytesRelayed()
     {
-        fixture.ResetAuth();
         long sent = 0, received = 0;
         await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port()))
         {
@@ -40,29 +39,22 @@ public sealed class SessionClosedLineTests(ImapProxyFixture fixture) : IClassFix
     [Fact]
     public async Task ASessionWhoseLoginFailedEndsWithItsLineAndNoBytes()
     {
-        fixture.Auth.Handler = _ => AuthReply.Fail("Invalid login or password");
-        try
+        using var answer = fixture.Stack.AnswerFor("m\"allory", _ => AuthReply.Fail("Invalid login or password"));
+        await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port()))
         {
-            await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port()))
-            {
-                await client.ReadLineAsync();
-                await client.SendAsync("a LOGIN \"m\\\"allory\" guess-secret\r\n");
-                await client.ReadUntilAsync("a ");
-                await client.IsClosedAsync(TimeSpan.FromSeconds(10));
-            }
+            await client.ReadLineAsync();
+            await client.SendAsync("a LOGIN \"m\\\"allory\" guess-secret\r\n");
+            await client.ReadUntilAsync("a ");
+            await client.IsClosedAsync(TimeSpan.FromSeconds(10));
+        }
 
-            var server = $"127.0.0.1:{fixture.Proxy.Port()}";
-            var line = await WaitForLineAsync(server, "Login=m\\x22allory,");
-            AssertLine(
-                "^Information OrleansMail\\.Frontend\\.Imap\\.ImapSession\\[1021\\]: imap session closed \\(login_failed\\) after \\d+\\.\\d{3}s, " +
-                "client 127\\.0\\.0\\.1:\\d+, plaintext, bytes from/to client:0/0  \\| ConnectionId=\\w+, ConnectionNumber=\\d+, Client=127\\.0\\.0\\.1, " +
-                $"Server={Regex.Escape(server)}, Login=m\\\\x22allory, Upstream=$", line);
-            Assert.DoesNotContain("guess-secret", line, StringComparison.Ordinal);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        var server = $"127.0.0.1:{fixture.Proxy.Port()}";
+        var line = await WaitForLineAsync(server, "Login=m\\x22allory,");
+        AssertLine(
+            "^Information OrleansMail\\.Frontend\\.Imap\\.ImapSession\\[1021\\]: imap session closed \\(login_failed\\) after \\d+\\.\\d{3}s, " +
+            "client 127\\.0\\.0\\.1:\\d+, plaintext, bytes from/to client:0/0  \\| ConnectionId=\\w+, ConnectionNumber=\\d+, Client=127\\.0\\.0\\.1, " +
+            $"Server={Regex.Escape(server)}, Login=m\\\\x22allory, Upstream=$", line);
+        Assert.DoesNotContain("guess-secret", line, StringComparison.Ordinal);
     }
 
     private static void AssertLine(string pattern, string line) => Assert.True(Regex.IsMatch(line, pattern), line);

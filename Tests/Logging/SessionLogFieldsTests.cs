@@ -12,7 +12,6 @@ public sealed class SessionLogFieldsTests(ImapProxyFixture fixture) : IClassFixt
     [Fact]
     public async Task ALoginsEventsCarryTheirEventIdsAndTheSessionsFields()
     {
-        fixture.ResetAuth();
         await using (var wire = await LineClient.ConnectAsync(fixture.Proxy.Port()))
         {
             await wire.ReadLineAsync();

@@ -23,6 +23,12 @@ public sealed class ProxyStack : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<RecordedAuthRequest, AuthReply>> _answers = new(StringComparer.Ordinal);
     private Func<RecordedAuthRequest, AuthReply> _defaultAnswer = _ => AuthReply.Fail("Invalid login or password");
 
+    /// <summary>
+    /// The login of requests with an empty Auth-User (smtp_auth none, an empty SASL EXTERNAL identity): a test answers
+    /// those through <see cref="AnswerFor"/> with this login.
+    /// </summary>
+    public const string EmptyLogin = "";
+
     public TestAuthServer Auth { get; private set; } = null!;
 
     public ProxyUnderTest Proxy { get; private set; } = null!;

@@ -23,7 +23,6 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     [Fact]
     public async Task ALoginAndRelayAreCountedWithTheBytesTheClientSentAndReceived()
     {
-        fixture.ResetAuth();
         using var m = new FrontendMeasurements(fixture.Proxy.Services);
         // A listener of its own: another test's connection to "imap" closing meanwhile would add its own measurements.
         var listener = Listener("relayed");
@@ -66,40 +65,32 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     [Fact]
     public async Task ALoginTheAuthServerRefusesIsCountedAsFailedWithItsMechanism()
     {
-        fixture.Auth.Handler = _ => AuthReply.Fail("Invalid login or password");
-        try
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Fail("Invalid login or password"));
+        using var m = new FrontendMeasurements(fixture.Proxy.Services);
+        await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap")))
         {
-            using var m = new FrontendMeasurements(fixture.Proxy.Services);
-            await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap")))
-            {
-                await client.ReadLineAsync();
-                var plain = Convert.ToBase64String(Encoding.ASCII.GetBytes("\0alice\0wrong"));
-                await client.SendAsync($"a AUTHENTICATE PLAIN {plain}\r\n");
-                Assert.StartsWith("a NO", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
-                Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
-            }
+            await client.ReadLineAsync();
+            var plain = Convert.ToBase64String(Encoding.ASCII.GetBytes("\0alice\0wrong"));
+            await client.SendAsync($"a AUTHENTICATE PLAIN {plain}\r\n");
+            Assert.StartsWith("a NO", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
+            Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
 
-            await FrontendMeasurements.WaitForAsync(() => m.Sum("orleansmail.connections.active", ("listener", Listener("imap"))) == 0
-                && m.Counter("orleansmail.connections.opened").Count == 1, "the connection's close");
-            var login = Assert.Single(m.Counter("orleansmail.logins"));
-            Assert.Equal(1, login.Value);
-            Assert.Equal("plain", login.Tags["mechanism"]);
-            Assert.Equal("failed", login.Tags["result"]);
-            Assert.Equal("failed", Assert.Single(m.Histogram("orleansmail.login.duration")).Tags["result"]);
-            Assert.Empty(m.Histogram("orleansmail.session.duration"));
-            Assert.Empty(m.Counter("orleansmail.relay.bytes"));
-            AssertNoPersonalLabels(m);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        await FrontendMeasurements.WaitForAsync(() => m.Sum("orleansmail.connections.active", ("listener", Listener("imap"))) == 0
+            && m.Counter("orleansmail.connections.opened").Count == 1, "the connection's close");
+        var login = Assert.Single(m.Counter("orleansmail.logins"));
+        Assert.Equal(1, login.Value);
+        Assert.Equal("plain", login.Tags["mechanism"]);
+        Assert.Equal("failed", login.Tags["result"]);
+        Assert.Equal("failed", Assert.Single(m.Histogram("orleansmail.login.duration")).Tags["result"]);
+        Assert.Empty(m.Histogram("orleansmail.session.duration"));
+        Assert.Empty(m.Counter("orleansmail.relay.bytes"));
+        AssertNoPersonalLabels(m);
     }
 
     [Fact]
     public async Task APop3UserPassLoginIsCountedWithMechanismUser()
     {
-        fixture.ResetAuth();
         using var m = new FrontendMeasurements(fixture.Proxy.Services);
         await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("pop3")))
         {
@@ -125,7 +116,6 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     [Fact]
     public async Task ARelayIdleForProxyTimeoutEndsAsTimeout()
     {
-        fixture.ResetAuth();
         using var m = new FrontendMeasurements(fixture.Proxy.Services);
         await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("shortrelay")))
         {
@@ -145,29 +135,22 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     public async Task AnUpstreamThatRefusesTheConnectionIsAnUpstreamFailureOfKindRefused()
     {
         var closed = RawTcpResponder.UnusedPort();
-        fixture.Auth.Handler = _ => AuthReply.Ok("127.0.0.1", closed);
-        try
+        using var answer = fixture.Stack.AnswerFor("alice", _ => AuthReply.Ok("127.0.0.1", closed));
+        using var m = new FrontendMeasurements(fixture.Proxy.Services);
+        await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap")))
         {
-            using var m = new FrontendMeasurements(fixture.Proxy.Services);
-            await using (var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap")))
-            {
-                Assert.StartsWith("* OK", await client.ReadLineAsync(), StringComparison.Ordinal);
-                await client.SendAsync("a LOGIN alice alice-password\r\n");
-                await client.ReadUntilAsync("* BAD");
-                // The proxy closes after its reply: wait for it, so the close is not measured by the next test.
-                Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
-            }
+            Assert.StartsWith("* OK", await client.ReadLineAsync(), StringComparison.Ordinal);
+            await client.SendAsync("a LOGIN alice alice-password\r\n");
+            await client.ReadUntilAsync("* BAD");
+            // The proxy closes after its reply: wait for it, so the close is not measured by the next test.
+            Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
 
-            await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Count == 1, "the login");
-            Assert.Equal("upstream_failure", Assert.Single(m.Counter("orleansmail.logins")).Tags["result"]);
-            var failure = Assert.Single(m.Counter("orleansmail.upstream.connect.failures"));
-            Assert.Equal(new Dictionary<string, object?> { ["protocol"] = "imap", ["pool"] = "auth_server", ["upstream"] = $"127.0.0.1:{closed}", ["error.type"] = "refused" }, failure.Tags);
-            Assert.Equal("failed", Assert.Single(m.Histogram("orleansmail.upstream.connect.duration")).Tags["result"]);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Count == 1, "the login");
+        Assert.Equal("upstream_failure", Assert.Single(m.Counter("orleansmail.logins")).Tags["result"]);
+        var failure = Assert.Single(m.Counter("orleansmail.upstream.connect.failures"));
+        Assert.Equal(new Dictionary<string, object?> { ["protocol"] = "imap", ["pool"] = "auth_server", ["upstream"] = $"127.0.0.1:{closed}", ["error.type"] = "refused" }, failure.Tags);
+        Assert.Equal("failed", Assert.Single(m.Histogram("orleansmail.upstream.connect.duration")).Tags["result"]);
     }
 
     [Fact]
@@ -192,29 +175,22 @@ public sealed class FrontendMetricsTests(TelemetryProxyFixture fixture) : IClass
     [Fact]
     public async Task TheSameWrongPasswordAgainIsCountedAsThrottled()
     {
-        fixture.Auth.Handler = _ => AuthReply.Fail("Invalid login or password");
-        try
+        using var answer = fixture.Stack.AnswerFor("mallory", _ => AuthReply.Fail("Invalid login or password"));
+        using var m = new FrontendMeasurements(fixture.Proxy.Services);
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            using var m = new FrontendMeasurements(fixture.Proxy.Services);
-            for (var attempt = 0; attempt < 2; attempt++)
-            {
-                await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap"));
-                await client.ReadLineAsync();
-                await client.SendAsync("a LOGIN mallory repeated-wrong-password\r\n");
-                Assert.StartsWith("a NO", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
-                Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
-            }
+            await using var client = await LineClient.ConnectAsync(fixture.Proxy.Port("imap"));
+            await client.ReadLineAsync();
+            await client.SendAsync("a LOGIN mallory repeated-wrong-password\r\n");
+            Assert.StartsWith("a NO", (await client.ReadUntilAsync("a "))[^1], StringComparison.Ordinal);
+            Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(10)));
+        }
 
-            await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Sum(p => p.Value) == 2, "both attempts");
-            Assert.Equal(1, m.Sum("orleansmail.logins", ("mechanism", "login"), ("result", "failed")));
-            Assert.Equal(1, m.Sum("orleansmail.logins", ("mechanism", "login"), ("result", "throttled")));
-            Assert.Single(m.Histogram("orleansmail.login.duration"), p => Equals(p.Tags["result"], "throttled"));
-            AssertNoPersonalLabels(m);
-        }
-        finally
-        {
-            fixture.ResetAuth();
-        }
+        await FrontendMeasurements.WaitForAsync(() => m.Counter("orleansmail.logins").Sum(p => p.Value) == 2, "both attempts");
+        Assert.Equal(1, m.Sum("orleansmail.logins", ("mechanism", "login"), ("result", "failed")));
+        Assert.Equal(1, m.Sum("orleansmail.logins", ("mechanism", "login"), ("result", "throttled")));
+        Assert.Single(m.Histogram("orleansmail.login.duration"), p => Equals(p.Tags["result"], "throttled"));
+        AssertNoPersonalLabels(m);
     }
 
     /// <summary>

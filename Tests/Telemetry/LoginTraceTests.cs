@@ -31,7 +31,6 @@ public sealed class LoginTraceTests : IClassFixture<TelemetryProxyFixture>, IDis
     [Fact]
     public async Task ALoginIsOneSpanWithItsAttributesAndAnUpstreamConnectChildButNoLogin()
     {
-        _fixture.ResetAuth();
         var port = _fixture.Proxy.Port("imap");
         await LogInAndOutAsync(port);
 
@@ -60,26 +59,19 @@ public sealed class LoginTraceTests : IClassFixture<TelemetryProxyFixture>, IDis
     [Fact]
     public async Task ARefusedLoginsSpanSaysFailed()
     {
-        _fixture.Auth.Handler = _ => AuthReply.Fail("Invalid login or password");
-        try
+        using var answer = _fixture.Stack.AnswerFor("alice", _ => AuthReply.Fail("Invalid login or password"));
+        var port = _fixture.Proxy.Port("imap");
+        await using (var client = await LineClient.ConnectAsync(port))
         {
-            var port = _fixture.Proxy.Port("imap");
-            await using (var client = await LineClient.ConnectAsync(port))
-            {
-                await client.ReadLineAsync();
-                await client.SendAsync("a LOGIN alice wrong-password\r\n");
-                await client.ReadUntilAsync("a ");
-            }
-            var login = await LoginSpanAsync(port);
-            Assert.Equal("failed", login.GetTagItem("mail.result"));
-            Assert.Null(login.GetTagItem("mail.upstream"));
-            Assert.DoesNotContain(_stopped, a => a.ParentSpanId == login.SpanId);
-            Assert.DoesNotContain(login.TagObjects, t => t.Value?.ToString()?.Contains("wrong-password", StringComparison.Ordinal) == true);
+            await client.ReadLineAsync();
+            await client.SendAsync("a LOGIN alice wrong-password\r\n");
+            await client.ReadUntilAsync("a ");
         }
-        finally
-        {
-            _fixture.ResetAuth();
-        }
+        var login = await LoginSpanAsync(port);
+        Assert.Equal("failed", login.GetTagItem("mail.result"));
+        Assert.Null(login.GetTagItem("mail.upstream"));
+        Assert.DoesNotContain(_stopped, a => a.ParentSpanId == login.SpanId);
+        Assert.DoesNotContain(login.TagObjects, t => t.Value?.ToString()?.Contains("wrong-password", StringComparison.Ordinal) == true);
     }
 
     [Fact]
@@ -89,7 +81,6 @@ public sealed class LoginTraceTests : IClassFixture<TelemetryProxyFixture>, IDis
             [("AuthHttp", _fixture.Auth.Url), ("AuthHttpTimeout", "5s"), ("Timeout", "10s")],
             new Dictionary<string, (string, string)[]> { ["imap"] = [] },
             [("Telemetry:TraceLogins", "true")]);
-        _fixture.ResetAuth();
         await LogInAndOutAsync(proxy.Port());
 
         var login = await LoginSpanAsync(proxy.Port());
