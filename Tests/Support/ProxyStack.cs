@@ -90,9 +90,6 @@ public sealed class ProxyStack : IAsyncDisposable
         return new Removing(() => _answers.TryRemove(login, out _));
     }
 
-    /// <summary>Puts the per-login routing back after a test replaced the auth server's whole handler.</summary>
-    public void ResetAuth() => Auth.Handler = Answer;
-
     private AuthReply Answer(RecordedAuthRequest request) =>
         request.Decoded("Auth-User") is { } login && _answers.TryGetValue(login, out var answer) ? answer(request) : _defaultAnswer(request);
 
