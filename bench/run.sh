@@ -6,6 +6,7 @@
 #   bash bench/run.sh                 full run (3 rounds, 10 s logins, 8 s relay and SMTP messages, 5,000 idle sessions)
 #   bash bench/run.sh --smoke         CI smoke run (1 round, ~1 s per scenario, 50 idle sessions; output checked)
 #   bash bench/run.sh --only tls      the TLS scenarios alone (with --rounds, --seconds, --relay-seconds as below)
+#   bash bench/run.sh --only logins --baseline DLL   the plaintext IMAP, POP3 and SMTP logins alone, next to another build
 #
 # Scenarios (README "Benchmark"): IMAP logins (cold, auth cache warm, and through the cluster target: Redis, two Silo
 # processes, two Frontends), IMAP OAUTHBEARER logins (a 6,000-byte bearer token: direct Dovecot and OrleansMail), relay of a 10 MB message, steady-state small commands (20 clients logged in, sequential
@@ -31,6 +32,8 @@
 #   --out PREFIX        result files PREFIX.json/.md/.svg (default bench/results/latest; smoke: bench/results/smoke)
 #   --keep              keep the temp folder (configs, logs) after the run
 #   --only tls          only the TLS scenarios: no cluster target, no metrics-off or warm-cache OrleansMail, no flood
+#   --only logins       only the plaintext IMAP, POP3 and SMTP login scenarios of direct, nginx, OrleansMail (and the
+#                       baseline): a login path's before/after over more rounds than the full run affords
 #   --baseline DLL      another build's Frontend.dll (a worktree of an earlier commit, built Release), started as OrleansMail
 #                       is for plaintext IMAP, POP3 and SMTP and measured in the same interleaved rounds, as the column
 #                       orleansmail-baseline: a change's cost or gain against the code before it (not with --only tls)
@@ -86,9 +89,9 @@ while [ $# -gt 0 ]; do
         --token-bytes) TOKEN_BYTES=$2; shift ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
-        --only) [ "$2" = tls ] || { echo "run.sh: --only: the one subset is tls" >&2; exit 2; }; ONLY=$2; shift ;;
+        --only) case "$2" in tls|logins) ONLY=$2 ;; *) echo "run.sh: --only: tls or logins" >&2; exit 2 ;; esac; shift ;;
         --baseline) BASELINE=$(realpath "$2"); shift ;;
-        -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -534,8 +537,8 @@ if [ -n "$BASELINE" ]; then
         --smtp-target "orleansmail-baseline:$P_BASE_SMTP:$BASE_PID")
 fi
 
-# The targets only the full run has (--only tls leaves them out: a quick before/after of the TLS scenarios).
-if [ "$ONLY" != tls ]; then
+# The targets only the full run has (--only leaves them out: a quick before/after of the TLS scenarios or the logins).
+if [ -z "$ONLY" ]; then
     # The same OrleansMail (IMAP) with metrics off (Metrics:Enabled=false: no meter provider): the cost of collecting
     # metrics, metrics on being the default (README "Metrics"), per login and per GB relayed, in the same interleaved rounds.
     log "starting OrleansMail (metrics off) on 127.0.0.1:$P_OFF"
@@ -628,6 +631,11 @@ TLS_TARGETS+=(--tls-target "imaps_ecdsa=direct:$P_DOVECOT_IMAPS" --tls-target "i
     --tls-target "tls_relay=orleansmail:$P_ORLEANS_IMAPS:$ORLEANS_PID")
 if [ "$ONLY" = tls ]; then
     PLAINTEXT_TARGETS=(--only tls)
+elif [ "$ONLY" = logins ]; then
+    TLS_TARGETS=()
+    PLAINTEXT_TARGETS=(--only logins --target "direct:$P_DOVECOT" --target "nginx:$P_NGINX:$NGINX_PID"
+        --target "orleansmail:$P_ORLEANS:$ORLEANS_PID" "${POP3_TARGETS[@]}" "${SMTP_TARGETS[@]}"
+        --metrics "orleansmail=http://127.0.0.1:$P_ORLEANS_METRICS/metrics" "${BASELINE_TARGETS[@]}")
 else
     PLAINTEXT_TARGETS=(
         --target "direct:$P_DOVECOT"
@@ -649,7 +657,7 @@ dotnet "$LOADGEN" bench "${PLAINTEXT_TARGETS[@]}" "${TLS_TARGETS[@]}" \
     --concurrency "$CONCURRENCY" --idle-sessions "$SESSIONS" --idle-hold-seconds "$HOLD" --users "$USERS" \
     --password "$PASSWORD" --out "$OUT" --mode "$MODE" --versions "$VERSIONS" "${CHECK[@]}"
 
-if [ "$ONLY" != tls ]; then
+if [ -z "$ONLY" ]; then
     # --- the connection flood: a third OrleansMail with its defaults (PreloginConnectionsPerAddress 20), room for the
     # held connections (WorkerConnections), started only now so it takes no CPU from the measurements above -----------
     # A fresh nginx too (no other client has used it), which holds the same idle pre-login connections first: nginx's RSS
@@ -675,7 +683,7 @@ stop_and_wait() { # pid...
         for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     done
 }
-if [ "$ONLY" != tls ]; then
+if [ -z "$ONLY" ]; then
     log "stopping the cluster target"
     stop_and_wait "$FRONTEND1_PID" "$FRONTEND2_PID"
     stop_and_wait "$SILO2_PID"
@@ -695,4 +703,4 @@ if [ "$MODE" = smoke ] && { [ "$DISCARDED" -eq 0 ] || [ "$QUEUED" -ne 0 ]; }; th
     echo "run.sh: Postfix did not discard the SMTP scenario's messages" >&2
     exit 1
 fi
-log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg$([ "$ONLY" = tls ] || echo " $OUT-flood.json $OUT-flood.md")"
+log "done in $(( $(date +%s) - STARTED )) s: $OUT.json $OUT.md $OUT.svg$([ -n "$ONLY" ] || echo " $OUT-flood.json $OUT-flood.md")"

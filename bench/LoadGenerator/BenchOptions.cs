@@ -43,6 +43,11 @@ internal sealed class BenchOptions
     public Dictionary<string, string> TlsCertificates { get; } = [];
     /// <summary><c>--only tls</c>: the TLS scenarios alone (a quick before/after of handshake work).</summary>
     public bool OnlyTls { get; set; }
+    /// <summary>
+    /// <c>--only logins</c>: the plaintext IMAP, POP3 and SMTP logins alone, for a before/after of the login path over
+    /// more rounds than the full run can afford (with bench/run.sh --baseline).
+    /// </summary>
+    public bool OnlyLogins { get; set; }
     /// <summary>Bearer token length of the OAUTHBEARER logins (<see cref="BearerTokens"/>).</summary>
     public int TokenBytes { get; set; } = DefaultTokenBytes;
     public const int DefaultTokenBytes = 6000;
@@ -111,7 +116,12 @@ internal sealed class BenchOptions
                         break;
                     }
                 case "--only":
-                    o.OnlyTls = Value() == "tls" ? true : throw new ArgumentException("--only: the one subset is tls");
+                    switch (Value())
+                    {
+                        case "tls": o.OnlyTls = true; break;
+                        case "logins": o.OnlyLogins = true; break;
+                        default: throw new ArgumentException("--only: tls or logins");
+                    }
                     break;
                 case "--postfix-pid": o.PostfixPid = Int(); break;
                 case "--metrics":

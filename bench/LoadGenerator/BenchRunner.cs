@@ -74,6 +74,11 @@ internal sealed partial class BenchRunner(BenchOptions options)
             for (var round = 1; round <= options.Rounds; round++) await MeasureTlsRoundAsync(round);
             return;
         }
+        if (options.OnlyLogins)
+        {
+            await RunLoginsOnlyAsync();
+            return;
+        }
         Log($"steady-state commands: {SteadyCommands.MessagesPerMailbox} messages in the INBOX of bench0..bench{options.CommandsClients - 1} (direct)");
         await SteadyCommands.EnsureMailboxesAsync(options.DirectPort, options.CommandsClients, _users);
 
@@ -131,6 +136,26 @@ internal sealed partial class BenchRunner(BenchOptions options)
             foreach (var target in smtpOrder) SmtpLogins.Add(await MeasureLoginsAsync(target, round, _smtp));
             foreach (var target in smtpOrder) Messages.Add(await MeasureMessagesAsync(target, round));
             await MeasureTlsRoundAsync(round);
+        }
+    }
+
+    /// <summary><c>--only logins</c>: warm-up, then per round the IMAP, POP3 and SMTP logins of every target, rotated.</summary>
+    private async Task RunLoginsOnlyAsync()
+    {
+        (List<BenchTarget> Targets, ILoginDialogue Dialogue, List<LoginSample> Samples)[] scenarios =
+            [(options.Targets, _imap, Logins), (options.Pop3Targets, _pop3, Pop3Logins), (options.SmtpTargets, _smtp, SmtpLogins)];
+        foreach (var (targets, dialogue, _) in scenarios)
+        {
+            foreach (var target in targets)
+            {
+                var warm = await Scenarios.LoginsAsync(target.Port, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), options.MaxLogins, dialogue);
+                Log($"warm-up {dialogue.Protocol} {target.Name}: {warm.Rate:F0} logins/s, {warm.Errors} errors{Err(warm.FirstError)}");
+            }
+        }
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            foreach (var (targets, dialogue, samples) in scenarios)
+                foreach (var target in Rotate(targets, round - 1)) samples.Add(await MeasureLoginsAsync(target, round, dialogue));
         }
     }
 

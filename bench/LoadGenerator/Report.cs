@@ -102,16 +102,19 @@ internal sealed partial class Report
         Add("auth_cpu_ms_per_login", "auth server CPU per login", "ms", false, logins, s => s.Target, s => s.AuthCpuMsPerLogin, vsDirect: false); // direct logins never reach the auth server
         Add("dovecot_cpu_ms_per_login", "Dovecot CPU per login", "ms", false, logins, s => s.Target, s => s.DovecotCpuMsPerLogin);
         Add("loadgen_cpu_ms_per_login", "load generator CPU per login", "ms", false, logins, s => s.Target, s => s.LoadGeneratorCpuMsPerLogin);
-        Add("relay_mb_per_second", "relay: FETCH of a 10 MB message", "MB/s", true, relays, s => s.Target, s => s.MegabytesPerSecond);
-        Add("proxy_cpu_s_per_gb", "proxy CPU per GB relayed", "s/GB", false, relays, s => s.Target, s => s.ProxyCpuSecondsPerGb, proxiesOnly: true);
-        Add("dovecot_cpu_s_per_gb", "Dovecot CPU per GB relayed", "s/GB", false, relays, s => s.Target, s => s.DovecotCpuSecondsPerGb);
-        Add("idle_rss_kb_per_session", $"proxy RSS per idle session ({_options.IdleSessions} in IDLE)", "KB", false, idles, s => s.Target, s => s.ProxyRssKbPerSession, proxiesOnly: true);
-        Add("idle_errors", "idle sessions: errors (sum of rounds)", "", false, idles, s => s.Target, s => null, proxiesOnly: true, ratios: false);
-        // Errors are sums, not medians.
-        var idleErrors = rows[^1];
-        foreach (var name in _targetNames)
+        if (!_options.OnlyLogins)
         {
-            idleErrors.Medians[name] = name is Direct or ClusterTarget.Name ? null : idles.Where(s => s.Target == name).Sum(s => s.Errors);
+            Add("relay_mb_per_second", "relay: FETCH of a 10 MB message", "MB/s", true, relays, s => s.Target, s => s.MegabytesPerSecond);
+            Add("proxy_cpu_s_per_gb", "proxy CPU per GB relayed", "s/GB", false, relays, s => s.Target, s => s.ProxyCpuSecondsPerGb, proxiesOnly: true);
+            Add("dovecot_cpu_s_per_gb", "Dovecot CPU per GB relayed", "s/GB", false, relays, s => s.Target, s => s.DovecotCpuSecondsPerGb);
+            Add("idle_rss_kb_per_session", $"proxy RSS per idle session ({_options.IdleSessions} in IDLE)", "KB", false, idles, s => s.Target, s => s.ProxyRssKbPerSession, proxiesOnly: true);
+            Add("idle_errors", "idle sessions: errors (sum of rounds)", "", false, idles, s => s.Target, s => null, proxiesOnly: true, ratios: false);
+            // Errors are sums, not medians.
+            var idleErrors = rows[^1];
+            foreach (var name in _targetNames)
+            {
+                idleErrors.Medians[name] = name is Direct or ClusterTarget.Name ? null : idles.Where(s => s.Target == name).Sum(s => s.Errors);
+            }
         }
         Add("errors", "login + relay errors (sum of rounds)", "", false, logins, s => s.Target, s => null, ratios: false);
         var errors = rows[^1];
@@ -238,6 +241,9 @@ internal sealed partial class Report
             AddLoginRows("SMTP", "EHLO, AUTH PLAIN", smtp);
             Add("smtp_postfix_cpu_ms_per_login", "SMTP Postfix CPU per login", "ms", false, smtp, s => s.Target, s => s.PostfixCpuMsPerLogin);
             Add("smtp_dovecot_cpu_ms_per_login", "SMTP Dovecot CPU per login (direct: SASL)", "ms", false, smtp, s => s.Target, s => s.DovecotCpuMsPerLogin, vsDirect: false);
+        }
+        if (messages.Count > 0)
+        {
             Add("smtp_messages_per_second",
                 $"SMTP messages/s ({_options.SmtpMessageBytes / 1024} KB, concurrency {_options.SmtpConcurrency}, {_options.MessagesPerConnection} per connection)",
                 "1/s", true, messages, s => s.Target, s => s.MessagesPerSecond);
@@ -288,6 +294,7 @@ internal sealed partial class Report
         }
         Ratio("logins_per_second", "logins/s ≥ nginx's (better variant)", 1, true);
         Ratio("proxy_cpu_ms_per_login", "proxy CPU per login ≤ nginx's", 1, false);
+        if (_options.OnlyLogins) return checks;
         Ratio("relay_mb_per_second", "relay MB/s ≥ 0.95 × direct", 0.95, true, Direct);
         Ratio("relay_mb_per_second", "relay MB/s ≥ nginx with proxy_buffer 64k", 1, true, "nginx-64k");
         Ratio("proxy_cpu_s_per_gb", "proxy CPU s/GB ≤ nginx's", 1, false);
@@ -435,10 +442,12 @@ internal sealed partial class Report
         var smtpSettings = _options.SmtpTargets.Count > 0
             ? string.Create(CultureInfo.InvariantCulture, $", SMTP messages {_options.RelaySeconds:0.#} s × concurrency {_options.SmtpConcurrency}")
             : "";
+        var scenarios = _options.OnlyLogins
+            ? "; plaintext logins only (--only logins)"
+            : string.Create(CultureInfo.InvariantCulture, $", relay {_options.RelaySeconds:0.#} s on 1 connection") +
+              (_options.OnlyTls ? "; TLS scenarios only (--only tls)" : $", {_options.IdleSessions} idle sessions{smtpSettings}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"Run {_finished:yyyy-MM-dd HH:mm} UTC, mode `{_options.Mode}`, {Environment.ProcessorCount} cores, " +
-            $"median of {_options.Rounds} interleaved round(s); logins {_options.LoginSeconds:0.#} s × concurrency {_options.Concurrency}, " +
-            $"relay {_options.RelaySeconds:0.#} s on 1 connection{(_options.OnlyTls ? "" : $", {_options.IdleSessions} idle sessions")}" +
-            $"{smtpSettings}{(_options.OnlyTls ? "; TLS scenarios only (--only tls)" : "")}. {_options.Versions}");
+            $"median of {_options.Rounds} interleaved round(s); logins {_options.LoginSeconds:0.#} s × concurrency {_options.Concurrency}{scenarios}. {_options.Versions}");
         sb.AppendLine();
         sb.Append("| metric |");
         foreach (var name in _targetNames) sb.Append(CultureInfo.InvariantCulture, $" {Display(name)} |");
