@@ -1,4 +1,5 @@
 using OrleansMail.Frontend.Imap;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.Imap;
 
@@ -22,17 +23,13 @@ public sealed class ImapStateTableTests
         [ImapState.Logout] = Commands.ToDictionary(command => command, _ => "refused"),
     };
 
+    private static string Describe(ImapState state, string command) =>
+        ImapStateTable.Find(state, command) is { } transition ? $"{transition.Action} -> {transition.Next}" : "refused";
+
     [Fact]
-    public void EveryStateAndCommandIsAllowedOrRefused()
-    {
-        Assert.Equal(Enum.GetValues<ImapState>(), Expected.Keys.Order());
-        foreach (var state in Enum.GetValues<ImapState>())
-        {
-            foreach (var command in Commands)
-            {
-                var described = ImapStateTable.Find(state, command) is { } transition ? $"{transition.Action} -> {transition.Next}" : "refused";
-                Assert.True(Expected[state][command] == described, $"{state} {command}: {described}");
-            }
-        }
-    }
+    public void EveryStateAndCommandIsAllowedOrRefused() => StateTableAssert.MatchesRows(Expected, Commands, Describe);
+
+    [Fact]
+    public void EveryActionIsReachableAndEveryStateEntered() =>
+        StateTableAssert.EveryActionReachableAndEveryStateEntered<ImapState, ImapAction>(Commands, ImapStateTable.Find);
 }

@@ -1,4 +1,5 @@
 using OrleansMail.Frontend.Pop3;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.Pop3;
 
@@ -34,22 +35,9 @@ public sealed class Pop3StateTableTests
             : Pop3StateTable.RefusalCounts(command) ? "refused, counted" : Refused;
 
     [Fact]
-    public void EveryStateAndCommandIsAllowedOrRefused()
-    {
-        Assert.Equal(Enum.GetValues<Pop3State>(), Expected.Keys.Order());
-        foreach (var state in Enum.GetValues<Pop3State>())
-        {
-            foreach (var command in Commands)
-                Assert.True(Expected[state][command] == Describe(state, command), $"{state} {command}: {Describe(state, command)}");
-        }
-    }
+    public void EveryStateAndCommandIsAllowedOrRefused() => StateTableAssert.MatchesRows(Expected, Commands, Describe);
 
     [Fact]
-    public void EveryActionIsReachableAndEveryStateEntered()
-    {
-        var transitions = Enum.GetValues<Pop3State>().SelectMany(state => Commands.Select(command => Pop3StateTable.Find(state, command)))
-            .OfType<OrleansMail.Frontend.Sessions.Transition<Pop3State, Pop3Action>>().ToList();
-        Assert.Equal(Enum.GetValues<Pop3Action>(), transitions.Select(t => t.Action).Distinct().Order());
-        Assert.Equal(Enum.GetValues<Pop3State>(), transitions.Select(t => t.Next).Distinct().Order());
-    }
+    public void EveryActionIsReachableAndEveryStateEntered() =>
+        StateTableAssert.EveryActionReachableAndEveryStateEntered<Pop3State, Pop3Action>(Commands, Pop3StateTable.Find);
 }

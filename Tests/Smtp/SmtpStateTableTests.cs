@@ -1,4 +1,5 @@
 using OrleansMail.Frontend.Smtp;
+using OrleansMail.Tests.Support;
 
 namespace OrleansMail.Tests.Smtp;
 
@@ -42,22 +43,9 @@ public sealed class SmtpStateTableTests
     }
 
     [Fact]
-    public void EveryStateAndCommandIsAllowedOrGetsItsRefusal()
-    {
-        Assert.Equal(Enum.GetValues<SmtpState>(), Expected.Keys.Order());
-        foreach (var state in Enum.GetValues<SmtpState>())
-        {
-            foreach (var command in Commands)
-                Assert.True(Expected[state][command] == Describe(state, command), $"{state} {command}: {Describe(state, command)}");
-        }
-    }
+    public void EveryStateAndCommandIsAllowedOrGetsItsRefusal() => StateTableAssert.MatchesRows(Expected, Commands, Describe);
 
     [Fact]
-    public void EveryActionIsReachableAndEveryStateEntered()
-    {
-        var transitions = Enum.GetValues<SmtpState>().SelectMany(state => Commands.Select(command => SmtpStateTable.Find(state, command)))
-            .OfType<OrleansMail.Frontend.Sessions.Transition<SmtpState, SmtpAction>>().ToList();
-        Assert.Equal(Enum.GetValues<SmtpAction>(), transitions.Select(t => t.Action).Distinct().Order());
-        Assert.Equal(Enum.GetValues<SmtpState>(), transitions.Select(t => t.Next).Distinct().Order());
-    }
+    public void EveryActionIsReachableAndEveryStateEntered() =>
+        StateTableAssert.EveryActionReachableAndEveryStateEntered<SmtpState, SmtpAction>(Commands, SmtpStateTable.Find);
 }
