@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace OrleansMail.Frontend.Connections;
 
@@ -101,16 +100,5 @@ internal static class LineReader
 
     private static string Decode(in ReadOnlySequence<byte> line) => SequenceText.Utf8(line);
 
-    /// <summary>The line and CRLF in one string (decoding first and appending after would make two).</summary>
-    private static string DecodeWithLineEnd(in ReadOnlySequence<byte> line)
-    {
-        // A line split across pipe segments is rare (a login's replies are short): decode it the plain way.
-        if (!line.IsSingleSegment) return Encoding.UTF8.GetString(line) + "\r\n";
-        return string.Create(Encoding.UTF8.GetCharCount(line.FirstSpan) + 2, line, static (chars, bytes) =>
-        {
-            var written = Encoding.UTF8.GetChars(bytes.FirstSpan, chars);
-            chars[written] = '\r';
-            chars[written + 1] = '\n';
-        });
-    }
+    private static string DecodeWithLineEnd(in ReadOnlySequence<byte> line) => SequenceText.Utf8WithLineEnd(line);
 }

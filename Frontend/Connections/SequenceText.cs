@@ -16,6 +16,10 @@ internal static class SequenceText
     public static string Utf8(in ReadOnlySequence<byte> bytes) =>
         bytes.IsSingleSegment ? Decode(bytes.FirstSpan) : Decode(bytes.ToArray());
 
+    /// <summary>The text followed by CRLF, in one string: a line that goes on as it is.</summary>
+    public static string Utf8WithLineEnd(in ReadOnlySequence<byte> bytes) =>
+        bytes.IsSingleSegment ? DecodeWithLineEnd(bytes.FirstSpan) : DecodeWithLineEnd(bytes.ToArray());
+
     private static string Decode(ReadOnlySpan<byte> bytes)
     {
         if (System.Text.Unicode.Utf8.IsValid(bytes)) return Encoding.UTF8.GetString(bytes);
@@ -23,7 +27,18 @@ internal static class SequenceText
             System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out _, out _, replaceInvalidSequences: true));
     }
 
-    /// <summary>The UTF-16 length of the bytes with each invalid sequence replaced, counted through a stack buffer.</summary>
+    private static string DecodeWithLineEnd(ReadOnlySpan<byte> bytes) =>
+        string.Create((System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetCharCount(bytes) : CharCount(bytes)) + 2, bytes, static (chars, bytes) =>
+        {
+            System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out _, out var written, replaceInvalidSequences: true);
+            chars[written] = '\r';
+            chars[written + 1] = '\n';
+        });
+
+    /// <summary>
+    /// The UTF-16 length of invalid UTF-8 with each invalid sequence replaced, counted through a stack buffer:
+    /// Encoding.UTF8 would allocate its fallback buffer here too.
+    /// </summary>
     private static int CharCount(ReadOnlySpan<byte> bytes)
     {
         Span<char> chunk = stackalloc char[256];

@@ -62,13 +62,11 @@ internal sealed partial class ClientTls
     {
         try
         {
-            var ctx = ServerSslContext.Prime(new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = certificate.Context,
-                EnabledSslProtocols = _settings.Protocols,
-                ApplicationProtocols = _alpn,
-                AllowTlsResume = true,
-            });
+            // The handshakes' own options, so the primed SSL_CTX is the one .NET finds for them; the in-memory client
+            // of the priming handshake has no certificate to send, so none is asked of it.
+            var prime = Options(certificate.Context, null);
+            prime.ClientCertificateRequired = false;
+            var ctx = ServerSslContext.Prime(prime);
             var leaves = set.Select(pair => pair == files ? certificate.Certificate : X509CertificateLoader.LoadCertificateFromFile(pair.Certificate));
             var sessionIdContext = SessionIdContext.Compute(leaves, _verifier?.NamedAuthorities ?? []);
             OpenSslContextSettings.Apply(ctx, _settings, ticketKeys, sessionIdContext);

@@ -59,7 +59,6 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Crypto)] public static partial void EVP_PKEY_free(nint key);
     [LibraryImport(Crypto)] public static partial ulong ERR_get_error();
     [LibraryImport(Crypto)] public static partial void ERR_error_string_n(ulong error, byte* buffer, nuint length);
-    [LibraryImport(Crypto)] public static partial void ERR_clear_error();
 
     /// <summary>OpenSSL's <c>OSSL_PARAM</c> (include/openssl/core.h).</summary>
     [StructLayout(LayoutKind.Sequential)]

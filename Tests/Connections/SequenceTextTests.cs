@@ -24,8 +24,12 @@ public sealed class SequenceTextTests
         var bytes = input.Length > 0 && input.All(Uri.IsHexDigit) && input.Length % 2 == 0 ? Convert.FromHexString(input) : Encoding.UTF8.GetBytes(input);
         var expected = Encoding.UTF8.GetString(bytes);
         Assert.Equal(expected, SequenceText.Utf8(new ReadOnlySequence<byte>(bytes)));
+        Assert.Equal(expected + "\r\n", SequenceText.Utf8WithLineEnd(new ReadOnlySequence<byte>(bytes)));
         for (var cut = 0; cut <= bytes.Length; cut++)
+        {
             Assert.Equal(expected, SequenceText.Utf8(TwoSegments.Of(bytes.AsMemory(0, cut), bytes.AsMemory(cut))));
+            Assert.Equal(expected + "\r\n", SequenceText.Utf8WithLineEnd(TwoSegments.Of(bytes.AsMemory(0, cut), bytes.AsMemory(cut))));
+        }
     }
 
     [Fact]
