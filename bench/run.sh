@@ -35,8 +35,8 @@
 #   --only logins       only the plaintext IMAP, POP3 and SMTP login scenarios of direct, nginx, OrleansMail (and the
 #                       baseline): a login path's before/after over more rounds than the full run affords
 #   --baseline DLL      another build's Frontend.dll (a worktree of an earlier commit, built Release), started as OrleansMail
-#                       is for plaintext IMAP, POP3 and SMTP and measured in the same interleaved rounds, as the column
-#                       orleansmail-baseline: a change's cost or gain against the code before it (not with --only tls)
+#                       is for plaintext IMAP, POP3 and SMTP and the TLS listeners, and measured in the same interleaved
+#                       rounds as the column orleansmail-baseline: a change's cost or gain against the code before it
 #
 # Last, the connection flood (README "Connection limits"): a third OrleansMail with the default per-address pre-login
 # limit holds --flood-held idle pre-login connections from many loopback addresses (RSS per connection), then takes
@@ -97,7 +97,6 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ -z "$BASELINE" ] || [ -f "$BASELINE" ] || { echo "run.sh: --baseline: no file $BASELINE" >&2; exit 2; }
-[ -z "$BASELINE" ] || [ "$ONLY" != tls ] || { echo "run.sh: --baseline measures the plaintext scenarios, not with --only tls" >&2; exit 2; }
 STARTED=$(date +%s)
 log() { echo "[$(date +%H:%M:%S)] bench: $*"; }
 
@@ -142,7 +141,8 @@ read -r P_DOVECOT P_DOVECOT_IDLE P_AUTH P_NGINX P_NGINX64 P_ORLEANS P_SILO P_GAT
     P_NGINX_FLOOD P_REDIS P_C_SILO1 P_C_GATEWAY1 P_C_HEALTH1 P_C_SILO2 P_C_GATEWAY2 P_C_HEALTH2 P_C_FRONTEND1 P_C_FRONTEND2 \
     P_ORLEANS_OAUTH P_DOVECOT_IMAPS P_DOVECOT_POP3S P_NGINX_IMAPS P_NGINX_IMAPS_ECDSA P_NGINX_STARTTLS P_NGINX_POP3S \
     P_NGINX_SUBMISSION P_NGINX64_IMAPS P_ORLEANS_IMAPS P_ORLEANS_IMAPS_ECDSA P_ORLEANS_STARTTLS P_ORLEANS_POP3S \
-    P_ORLEANS_SUBMISSION P_BASE P_BASE_POP3 P_BASE_SMTP P_BASE_SILO P_BASE_GATEWAY < <(dotnet "$LOADGEN" free-ports 54)
+    P_ORLEANS_SUBMISSION P_BASE P_BASE_POP3 P_BASE_SMTP P_BASE_SILO P_BASE_GATEWAY \
+    P_BASE_IMAPS P_BASE_IMAPS_ECDSA P_BASE_STARTTLS P_BASE_POP3S P_BASE_SUBMISSION < <(dotnet "$LOADGEN" free-ports 59)
 USERS=200
 PASSWORD=benchpass
 
@@ -469,18 +469,24 @@ ORLEANS_SERVERS+=(--Mail:Servers:$n:Name=imap-oauth --Mail:Servers:$n:Listen="12
 # The TLS listeners, as nginx's above: implicit TLS with the RSA-2048 certificate (the full-handshake, resumption and
 # TLS relay rows) and with the ECDSA P-256 one, IMAP STARTTLS, POP3 over implicit TLS, SMTP submission with STARTTLS;
 # the certificate and nginx's session settings (ssl_session_cache shared:SSL:10m, ssl_session_tickets on) for all.
+# The baseline (--baseline) gets the same ones on its own ports.
+tls_servers() { # first-index imaps imaps-ecdsa starttls pop3s submission: the arguments, one per line
+    local n=$1
+    printf '%s\n' --Mail:SslCertificate:0="$TLS/rsa.crt" --Mail:SslCertificateKey:0="$TLS/rsa.key" \
+        --Mail:SslSessionCache="shared:SSL:10m" --Mail:SslSessionTickets=on \
+        --Mail:Servers:$n:Name=imaps --Mail:Servers:$n:Listen="127.0.0.1:$2 ssl" --Mail:Servers:$n:Protocol=imap \
+        --Mail:Servers:$((n + 1)):Name=imaps-ecdsa --Mail:Servers:$((n + 1)):Listen="127.0.0.1:$3 ssl" --Mail:Servers:$((n + 1)):Protocol=imap \
+        --Mail:Servers:$((n + 1)):SslCertificate:0="$TLS/ecdsa.crt" --Mail:Servers:$((n + 1)):SslCertificateKey:0="$TLS/ecdsa.key" \
+        --Mail:Servers:$((n + 2)):Name=imap-starttls --Mail:Servers:$((n + 2)):Listen="127.0.0.1:$4" --Mail:Servers:$((n + 2)):Protocol=imap \
+        --Mail:Servers:$((n + 2)):Starttls=on \
+        --Mail:Servers:$((n + 3)):Name=pop3s --Mail:Servers:$((n + 3)):Listen="127.0.0.1:$5 ssl" --Mail:Servers:$((n + 3)):Protocol=pop3 \
+        --Mail:Servers:$((n + 3)):ServerName=localhost \
+        --Mail:Servers:$((n + 4)):Name=submission --Mail:Servers:$((n + 4)):Listen="127.0.0.1:$6" --Mail:Servers:$((n + 4)):Protocol=smtp \
+        --Mail:Servers:$((n + 4)):ServerName=localhost --Mail:Servers:$((n + 4)):Starttls=on
+}
 n=$((n + 1))
-ORLEANS_SERVERS+=(--Mail:SslCertificate:0="$TLS/rsa.crt" --Mail:SslCertificateKey:0="$TLS/rsa.key"
-    --Mail:SslSessionCache="shared:SSL:10m" --Mail:SslSessionTickets=on
-    --Mail:Servers:$n:Name=imaps --Mail:Servers:$n:Listen="127.0.0.1:$P_ORLEANS_IMAPS ssl" --Mail:Servers:$n:Protocol=imap
-    --Mail:Servers:$((n + 1)):Name=imaps-ecdsa --Mail:Servers:$((n + 1)):Listen="127.0.0.1:$P_ORLEANS_IMAPS_ECDSA ssl" --Mail:Servers:$((n + 1)):Protocol=imap
-    --Mail:Servers:$((n + 1)):SslCertificate:0="$TLS/ecdsa.crt" --Mail:Servers:$((n + 1)):SslCertificateKey:0="$TLS/ecdsa.key"
-    --Mail:Servers:$((n + 2)):Name=imap-starttls --Mail:Servers:$((n + 2)):Listen="127.0.0.1:$P_ORLEANS_STARTTLS" --Mail:Servers:$((n + 2)):Protocol=imap
-    --Mail:Servers:$((n + 2)):Starttls=on
-    --Mail:Servers:$((n + 3)):Name=pop3s --Mail:Servers:$((n + 3)):Listen="127.0.0.1:$P_ORLEANS_POP3S ssl" --Mail:Servers:$((n + 3)):Protocol=pop3
-    --Mail:Servers:$((n + 3)):ServerName=localhost
-    --Mail:Servers:$((n + 4)):Name=submission --Mail:Servers:$((n + 4)):Listen="127.0.0.1:$P_ORLEANS_SUBMISSION" --Mail:Servers:$((n + 4)):Protocol=smtp
-    --Mail:Servers:$((n + 4)):ServerName=localhost --Mail:Servers:$((n + 4)):Starttls=on)
+mapfile -t ORLEANS_TLS_SERVERS < <(tls_servers "$n" "$P_ORLEANS_IMAPS" "$P_ORLEANS_IMAPS_ECDSA" "$P_ORLEANS_STARTTLS" "$P_ORLEANS_POP3S" "$P_ORLEANS_SUBMISSION")
+ORLEANS_SERVERS+=("${ORLEANS_TLS_SERVERS[@]}")
 # /metrics on a loopback health port, scraped by the load generator only around its IMAP login runs: the runtime's
 # allocation counter (dotnet.gc.heap.total_allocated) gives bytes allocated per login (README "Benchmark"). No admin
 # token here, so anonymous scraping; stopped at once (no shutdown_delay, which Health:Listen would otherwise turn on).
@@ -520,19 +526,23 @@ done
 BASELINE_TARGETS=()
 if [ -n "$BASELINE" ]; then
     BASELINE_COMMIT=$(git -C "$(dirname "$BASELINE")" rev-parse --short HEAD 2>/dev/null || echo '?')
-    log "starting the baseline OrleansMail ($BASELINE, $BASELINE_COMMIT) on 127.0.0.1:$P_BASE, POP3 $P_BASE_POP3, SMTP $P_BASE_SMTP"
+    log "starting the baseline OrleansMail ($BASELINE, $BASELINE_COMMIT) on 127.0.0.1:$P_BASE, POP3 $P_BASE_POP3, SMTP $P_BASE_SMTP, TLS $P_BASE_IMAPS.."
+    mapfile -t BASE_TLS_SERVERS < <(tls_servers 3 "$P_BASE_IMAPS" "$P_BASE_IMAPS_ECDSA" "$P_BASE_STARTTLS" "$P_BASE_POP3S" "$P_BASE_SUBMISSION")
     dotnet "$BASELINE" \
         --Mail:AuthHttp="http://127.0.0.1:$P_AUTH/auth" \
         --Mail:Servers:0:Name=imap --Mail:Servers:0:Listen="127.0.0.1:$P_BASE" --Mail:Servers:0:Protocol=imap \
         --Mail:Servers:1:Name=pop3 --Mail:Servers:1:Listen="127.0.0.1:$P_BASE_POP3" --Mail:Servers:1:Protocol=pop3 --Mail:Servers:1:ServerName=localhost \
         --Mail:Servers:2:Name=smtp --Mail:Servers:2:Listen="127.0.0.1:$P_BASE_SMTP" --Mail:Servers:2:Protocol=smtp --Mail:Servers:2:ServerName=localhost \
+        "${BASE_TLS_SERVERS[@]}" \
         --Cluster:SiloPort="$P_BASE_SILO" --Cluster:GatewayPort="$P_BASE_GATEWAY" \
         --Logging:LogLevel:Default=Warning --Logging:LogLevel:OrleansMail=Warning \
         --LoginPolicy:AuthCacheTtl=0 --LoginPolicy:AuthCacheTokenTtl=0 --LoginPolicy:SessionLimitPerLoginAddress=0 --PreloginConnectionsPerAddress=0 \
         --ShutdownDelay=0 > "$WORK/orleansmail-baseline.log" 2>&1 &
     BASE_PID=$!
     PIDS+=("$BASE_PID")
-    for port in "$P_BASE" "$P_BASE_POP3" "$P_BASE_SMTP"; do wait_port orleansmail-baseline "$port" "$BASE_PID"; done
+    for port in "$P_BASE" "$P_BASE_POP3" "$P_BASE_SMTP" "$P_BASE_IMAPS" "$P_BASE_IMAPS_ECDSA" "$P_BASE_STARTTLS" "$P_BASE_POP3S" "$P_BASE_SUBMISSION"; do
+        wait_port orleansmail-baseline "$port" "$BASE_PID"
+    done
     BASELINE_TARGETS=(--target "orleansmail-baseline:$P_BASE:$BASE_PID" --pop3-target "orleansmail-baseline:$P_BASE_POP3:$BASE_PID"
         --smtp-target "orleansmail-baseline:$P_BASE_SMTP:$BASE_PID")
 fi
@@ -629,6 +639,13 @@ TLS_TARGETS+=(--tls-target "imaps_ecdsa=direct:$P_DOVECOT_IMAPS" --tls-target "i
     --tls-target "submission=orleansmail:$P_ORLEANS_SUBMISSION:$ORLEANS_PID"
     --tls-target "tls_relay=direct:$P_DOVECOT_IMAPS" --tls-target "tls_relay=nginx-64k:$P_NGINX64_IMAPS:$NGINX64_PID"
     --tls-target "tls_relay=orleansmail:$P_ORLEANS_IMAPS:$ORLEANS_PID")
+if [ -n "$BASELINE" ]; then
+    for scenario in imaps_rsa imaps_resumed tls_relay; do TLS_TARGETS+=(--tls-target "$scenario=orleansmail-baseline:$P_BASE_IMAPS:$BASE_PID"); done
+    TLS_TARGETS+=(--tls-target "imaps_ecdsa=orleansmail-baseline:$P_BASE_IMAPS_ECDSA:$BASE_PID"
+        --tls-target "imap_starttls=orleansmail-baseline:$P_BASE_STARTTLS:$BASE_PID"
+        --tls-target "pop3s=orleansmail-baseline:$P_BASE_POP3S:$BASE_PID"
+        --tls-target "submission=orleansmail-baseline:$P_BASE_SUBMISSION:$BASE_PID")
+fi
 if [ "$ONLY" = tls ]; then
     PLAINTEXT_TARGETS=(--only tls)
 elif [ "$ONLY" = logins ]; then

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using OrleansMail.Frontend.Connections;
 using OrleansMail.Frontend.Telemetry;
+using OrleansMail.Frontend.Tls;
 using OrleansMail.Frontend.Upstream;
 
 namespace OrleansMail.Frontend.Relay;
@@ -96,7 +97,8 @@ internal sealed class RelaySession
     /// <summary>Wakes both directions, whether they wait to read or to write to a peer that does not read.</summary>
     public void Expire()
     {
-        _client.Input.CancelPendingRead();
+        if (_client is TlsTransport tls) tls.EndReads();
+        else _client.Input.CancelPendingRead();
         _client.Output.CancelPendingFlush();
         // Never disposed (it has no timer), so the idle monitor or a drain may cancel it at any time.
         _stopped.Cancel();

@@ -124,7 +124,7 @@ internal sealed partial class ClientTls
         }
 
         underneath.ResetReadsAsEnd = true;
-        var transport = new TlsTransport(ssl);
+        var transport = new TlsTransport(ssl, underneath);
         connection.Transport = transport;
         var client = ssl.RemoteCertificate is null ? null : ssl.RemoteCertificate as X509Certificate2 ?? new X509Certificate2(ssl.RemoteCertificate);
         var check = _verifier?.Check(client, sentChain);

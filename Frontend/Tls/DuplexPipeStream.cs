@@ -21,6 +21,15 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
     /// </summary>
     public bool ResetReadsAsEnd { get; set; }
 
+    private volatile bool _readsEnded;
+
+    /// <summary>The pending read, and every read after it, finds the end of the stream (TlsTransport.EndReads).</summary>
+    public void EndReads()
+    {
+        _readsEnded = true;
+        pipe.Input.CancelPendingRead();
+    }
+
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
@@ -29,7 +38,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
-        while (true)
+        while (!_readsEnded)
         {
             ReadResult result;
             try { result = await pipe.Input.ReadAsync(cancellationToken); }
@@ -50,13 +59,23 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
             pipe.Input.AdvanceTo(buffer.End);
             if (result.IsCompleted || result.IsCanceled) return 0;
         }
+        return 0;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
-        await pipe.Output.WriteAsync(source, cancellationToken);
+    /// <summary>
+    /// Buffers the bytes in the connection's pipe; <see cref="FlushAsync(CancellationToken)"/> sends them. SslStream
+    /// flushes after each handshake message, and the TLS pipes' writer after each of its flushes, which SslStream
+    /// writes as one record per 16 KB: one flush per record would hand each record to Kestrel's sender on its own
+    /// (a 256 KB relay read is 16 records).
+    /// </summary>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        pipe.Output.Write(source.Span);
+        return ValueTask.CompletedTask;
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -67,7 +86,12 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+    /// <summary>SslStream writes its alert this way as a handshake fails, with no flush after it: sent at once.</summary>
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        pipe.Output.Write(buffer.AsSpan(offset, count));
+        Flush();
+    }
 
     public override long Length => throw new NotSupportedException();
 
