@@ -83,8 +83,12 @@ internal sealed partial class ClientTls
     /// </summary>
     public async Task<TlsHandshakeResult> HandshakeAsync(ConnectionContext connection, TimeSpan timeout)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        deadline.CancelAfter(timeout);
+        // The timeout alone, not linked to the connection's end: a client that closes is seen by the reads (the end of
+        // the stream, or a reset), after the bytes it sent before closing. Kestrel cancels ConnectionClosed as the
+        // client's FIN arrives, and a pipe read given a cancelled token throws without returning the bytes it holds:
+        // a client that sends its Finished and closes at once (a monitoring probe, openssl s_time) had its handshake
+        // fail with that Finished unread, where nginx completes it.
+        using var deadline = new CancellationTokenSource(timeout);
         var plain = connection.Transport;
         var underneath = new DuplexPipeStream(plain);
         var ssl = new SslStream(underneath, leaveInnerStreamOpen: false);
@@ -119,7 +123,10 @@ internal sealed partial class ClientTls
             // Whatever the client's bytes made the probe or SslStream throw (AuthenticationException, IOException, a
             // timeout, anything a malformed record provokes) fails this handshake only: closed quietly, one log line.
             await ssl.DisposeAsync();
-            var reason = e is OperationCanceledException ? "timed out" : e.Message;
+            // nginx's words for a client that closed mid-handshake (src/event/ngx_event_openssl.c). An abort is an
+            // OperationCanceledException too (ConnectionAbortedException): only the deadline's own is a timeout.
+            var closed = underneath.PeerClosed || (e is OperationCanceledException && !deadline.IsCancellationRequested);
+            var reason = closed ? "peer closed connection" : e is OperationCanceledException ? "timed out" : e.Message;
             return new TlsHandshakeResult(null, null, null, reason);
         }
 

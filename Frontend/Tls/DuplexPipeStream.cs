@@ -23,6 +23,9 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
 
     private volatile bool _readsEnded;
 
+    /// <summary>A read found the client's end of stream (its FIN): what a handshake that fails then is logged as.</summary>
+    public bool PeerClosed { get; private set; }
+
     /// <summary>The pending read, and every read after it, finds the end of the stream (TlsTransport.EndReads).</summary>
     public void EndReads()
     {
@@ -57,6 +60,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
                 return length;
             }
             pipe.Input.AdvanceTo(buffer.End);
+            if (result.IsCompleted) PeerClosed = true;
             if (result.IsCompleted || result.IsCanceled) return 0;
         }
         return 0;

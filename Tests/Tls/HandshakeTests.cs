@@ -133,6 +133,62 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         Assert.DoesNotContain(fixture.Proxy.Logs.Lines, l => l.Contains(client, StringComparison.Ordinal) && l.Contains("session failed", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A client that sends its Finished and closes at once, reading nothing (a monitoring probe; openssl s_time -new)
+    /// completed its handshake, as under nginx: the bytes it sent before closing are read before its close is seen.
+    /// Before, the handshake's deadline was linked to Kestrel's ConnectionClosed, cancelled as the client's FIN
+    /// arrived, and a pipe read with a cancelled token throws without returning the Finished it holds: about one
+    /// such client in four was logged "SSL handshake failed".
+    /// </summary>
+    [Fact]
+    public async Task AClientThatClosesRightAfterItsFinishedCompletesTheHandshake()
+    {
+        var ports = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, fixture.Proxy.Port("imaps"), TestContext.Current.CancellationToken);
+            ports.Add(((System.Net.IPEndPoint)tcp.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var ssl = new SslStream(tcp.GetStream());
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "proxy.test",
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls13,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => fixture.Pki.ValidateServer(certificate as X509Certificate2),
+            }, TestContext.Current.CancellationToken);
+        }
+
+        IReadOnlyList<string> Closed() => [.. ports.Select(port => fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("session closed (", StringComparison.Ordinal) && l.Contains($"client 127.0.0.1:{port},", StringComparison.Ordinal)) ?? "")];
+        Assert.True(await Eventually.HoldsAsync(() => Closed().All(line => line.Length > 0)), string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
+        Assert.All(Closed(), line => Assert.DoesNotContain("(tls_failed)", line, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A client that closes in the middle of its ClientHello is logged in nginx's words (src/event/ngx_event_openssl.c,
+    /// "peer closed connection in SSL handshake"), not as a timeout: the handshake's deadline is the connection's end too.
+    /// </summary>
+    [Fact]
+    public async Task AClientThatClosesMidHandshakeIsLoggedAsPeerClosedNotTimedOut()
+    {
+        string port;
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, fixture.Proxy.Port("imaps"), TestContext.Current.CancellationToken);
+            port = ((System.Net.IPEndPoint)tcp.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc }, TestContext.Current.CancellationToken);
+        }
+
+        string? connection = null;
+        Assert.True(await Eventually.HoldsAsync(() =>
+        {
+            var closed = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("session closed (tls_failed)", StringComparison.Ordinal) && l.Contains($"client 127.0.0.1:{port},", StringComparison.Ordinal));
+            connection = closed is null ? null : System.Text.RegularExpressions.Regex.Match(closed, @"\*\d+ ").Value;
+            return connection is not null;
+        }), string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
+        var failed = Assert.Single(fixture.Proxy.Logs.Lines, l => l.Contains(connection!, StringComparison.Ordinal) && l.Contains("SSL handshake failed", StringComparison.Ordinal));
+        Assert.Contains("SSL handshake failed: peer closed connection while SSL handshaking", failed, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ATls11OnlyClientIsRefused()
     {
