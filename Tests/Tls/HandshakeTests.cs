@@ -178,14 +178,15 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
             await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc }, TestContext.Current.CancellationToken);
         }
 
+        // The session's closing line names the client's port; its scope's ConnectionId finds the handshake's line.
         string? connection = null;
         Assert.True(await Eventually.HoldsAsync(() =>
         {
             var closed = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("session closed (tls_failed)", StringComparison.Ordinal) && l.Contains($"client 127.0.0.1:{port},", StringComparison.Ordinal));
-            connection = closed is null ? null : System.Text.RegularExpressions.Regex.Match(closed, @"\*\d+ ").Value;
-            return connection is not null;
+            connection = closed is null ? null : System.Text.RegularExpressions.Regex.Match(closed, @"ConnectionId=\w+").Value;
+            return !string.IsNullOrEmpty(connection);
         }), string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
-        var failed = Assert.Single(fixture.Proxy.Logs.Lines, l => l.Contains(connection!, StringComparison.Ordinal) && l.Contains("SSL handshake failed", StringComparison.Ordinal));
+        var failed = Assert.Single(fixture.Proxy.Logs.Lines, l => l.Contains(connection + ",", StringComparison.Ordinal) && l.Contains("SSL handshake failed", StringComparison.Ordinal));
         Assert.Contains("SSL handshake failed: peer closed connection while SSL handshaking", failed, StringComparison.Ordinal);
     }
 
