@@ -101,7 +101,7 @@ public static class SiloBuilderExtensions
         // Orleans sizes its grain-location cache's dictionary for the cache's whole capacity up front, and its gauge
         // of the cache's size counts the entries by walking every bucket: at the default capacity (1,000,000) each
         // dashboard sample walked a million buckets, 2 % of a busy Frontend's CPU at one sample every 5 s
-        // (docs/performance/login-profile.md, "Background work"). Each login touches one login grain and one address
+        // (docs/performance/tls.md, "What the profile showed"). Each login touches one login grain and one address
         // grain; a silo caches where those it calls live on other silos, so this many covers the logins of the
         // last minutes of a large cluster, and a location not cached is one directory lookup away.
         silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = DirectoryCacheSize);

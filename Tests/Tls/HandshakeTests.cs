@@ -20,6 +20,14 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         return new X509Certificate2(client.Tls!.RemoteCertificate!);
     }
 
+    /// <summary>The client's port as the session's closing line names it ("client 127.0.0.1:PORT,").</summary>
+    private static string LocalPort(TcpClient tcp) =>
+        ((System.Net.IPEndPoint)tcp.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The closing line of the session from <paramref name="port"/>, if it is logged yet.</summary>
+    private string? SessionClosedLine(string port) =>
+        fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("session closed (", StringComparison.Ordinal) && l.Contains($"client 127.0.0.1:{port},", StringComparison.Ordinal));
+
     /// <summary>The proxy logs after the client has seen the outcome: wait a little for the line.</summary>
     private Task<bool> LoggedAsync(string text) =>
         Eventually.HoldsAsync(() => fixture.Proxy.Logs.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)));
@@ -148,7 +156,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         {
             using var tcp = new TcpClient();
             await tcp.ConnectAsync(System.Net.IPAddress.Loopback, fixture.Proxy.Port("imaps"), TestContext.Current.CancellationToken);
-            ports.Add(((System.Net.IPEndPoint)tcp.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            ports.Add(LocalPort(tcp));
             using var ssl = new SslStream(tcp.GetStream());
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
@@ -158,14 +166,14 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
             }, TestContext.Current.CancellationToken);
         }
 
-        IReadOnlyList<string> Closed() => [.. ports.Select(port => fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("session closed (", StringComparison.Ordinal) && l.Contains($"client 127.0.0.1:{port},", StringComparison.Ordinal)) ?? "")];
+        IReadOnlyList<string> Closed() => [.. ports.Select(port => SessionClosedLine(port) ?? "")];
         Assert.True(await Eventually.HoldsAsync(() => Closed().All(line => line.Length > 0)), string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
         Assert.All(Closed(), line => Assert.DoesNotContain("(tls_failed)", line, StringComparison.Ordinal));
     }
 
     /// <summary>
     /// A client that closes in the middle of its ClientHello is logged in nginx's words (src/event/ngx_event_openssl.c,
-    /// "peer closed connection in SSL handshake"), not as a timeout: the handshake's deadline is the connection's end too.
+    /// "peer closed connection in SSL handshake"), not as a timeout or .NET's end-of-stream message.
     /// </summary>
     [Fact]
     public async Task AClientThatClosesMidHandshakeIsLoggedAsPeerClosedNotTimedOut()
@@ -174,7 +182,7 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         using (var tcp = new TcpClient())
         {
             await tcp.ConnectAsync(System.Net.IPAddress.Loopback, fixture.Proxy.Port("imaps"), TestContext.Current.CancellationToken);
-            port = ((System.Net.IPEndPoint)tcp.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            port = LocalPort(tcp);
             await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc }, TestContext.Current.CancellationToken);
         }
 
@@ -182,8 +190,9 @@ public sealed class HandshakeTests(TlsProxyFixture fixture) : IClassFixture<TlsP
         string? connection = null;
         Assert.True(await Eventually.HoldsAsync(() =>
         {
-            var closed = fixture.Proxy.Logs.Lines.FirstOrDefault(l => l.Contains("session closed (tls_failed)", StringComparison.Ordinal) && l.Contains($"client 127.0.0.1:{port},", StringComparison.Ordinal));
-            connection = closed is null ? null : System.Text.RegularExpressions.Regex.Match(closed, @"ConnectionId=\w+").Value;
+            var closed = SessionClosedLine(port);
+            connection = closed?.Contains("session closed (tls_failed)", StringComparison.Ordinal) == true
+                ? System.Text.RegularExpressions.Regex.Match(closed, @"ConnectionId=\w+").Value : null;
             return !string.IsNullOrEmpty(connection);
         }), string.Join("\n", fixture.Proxy.Logs.Lines.TakeLast(20)));
         var failed = Assert.Single(fixture.Proxy.Logs.Lines, l => l.Contains(connection + ",", StringComparison.Ordinal) && l.Contains("SSL handshake failed", StringComparison.Ordinal));
