@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using OrleansMail.Frontend.Configuration;
+using OrleansMail.Grains.Upstreams;
 
 namespace OrleansMail.Frontend.Upstream;
 
@@ -26,8 +26,7 @@ internal sealed class UpstreamConnector
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        EndPoint endPoint = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var (endPoint, socket) = UpstreamEndPoint.Open(host, port);
         UpstreamConnection? connection = null;
         try
         {

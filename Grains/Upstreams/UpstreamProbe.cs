@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using OrleansMail.Grains.Interfaces;
@@ -21,8 +20,8 @@ internal static class UpstreamProbe
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        EndPoint endPoint = IPAddress.TryParse(upstream.Host, out var address) ? new IPEndPoint(address, upstream.Port) : new DnsEndPoint(upstream.Host, upstream.Port);
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var (endPoint, opened) = UpstreamEndPoint.Open(upstream.Host, upstream.Port);
+        using var socket = opened;
         try
         {
             await socket.ConnectAsync(endPoint, deadline.Token);

@@ -38,13 +38,13 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
         EventuallyAsync(() => Task.FromResult(Caches.All(c => c.Get(protocol, upstream.Address)?.State == state)),
             $"every silo sees {upstream.Address} {state}");
 
-    private async Task SettledAsync()
-    {
-        await CachesSeeAsync(MailProtocol.Imap, fixture.Imap1, UpstreamState.Up);
-        await CachesSeeAsync(MailProtocol.Imap, fixture.Imap2, UpstreamState.Up);
-        await CachesSeeAsync(MailProtocol.Imap, fixture.WrongGreeting, UpstreamState.Down);
-        await CachesSeeAsync(MailProtocol.Imap, fixture.Closed, UpstreamState.Down);
-    }
+    /// <summary>Waits until every silo sees <see cref="Settled"/>.</summary>
+    private Task SettledAsync() => EventuallyAsync(() => Task.FromResult(Settled()), "every silo sees both IMAP servers up and the other two down");
+
+    /// <summary>Whether every silo sees both real IMAP upstreams up and the wrong-greeting and closed ones down, now.</summary>
+    private bool Settled() => Caches.All(c =>
+        c.Get(MailProtocol.Imap, fixture.Imap1.Address)?.State == UpstreamState.Up && c.Get(MailProtocol.Imap, fixture.Imap2.Address)?.State == UpstreamState.Up
+        && c.Get(MailProtocol.Imap, fixture.WrongGreeting.Address)?.State == UpstreamState.Down && c.Get(MailProtocol.Imap, fixture.Closed.Address)?.State == UpstreamState.Down);
 
     [Fact]
     public async Task ChecksTellARealServerFromAWrongGreetingAndAClosedPort()
@@ -88,29 +88,40 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
     [Fact]
     public async Task ALoginWithoutAuthServerGoesToTheFirstHealthyUpstreamOfItsRendezvousOrderEveryTime()
     {
-        await SettledAsync();
         await using var auth = await NoUpstreamAuthServerAsync();
         var healthy = new[] { fixture.Imap1.Address, fixture.Imap2.Address };
         var placed = new List<string>();
+        Task<LoginDecision> DecideAsync(string login) =>
+            fixture.Cluster.Client.GetGrain<IUserLoginGrain>(login).DecideLogin(Attempt(MailProtocol.Imap, auth.Endpoint(), login), Ct);
         for (var i = 0; i < 40; i++)
         {
             var login = $"placed-{i}@example.org";
             var order = RendezvousHash.Order(login, fixture.Pools.Imap, u => u.Address).Select(u => u.Address).ToList();
             var expected = order.Where(healthy.Contains).Concat(order.Where(a => !healthy.Contains(a))).ToList();
-            for (var repeat = 0; repeat < 2; repeat++)
+            LoginDecision[] decisions;
+            do
             {
-                var decision = await fixture.Cluster.Client.GetGrain<IUserLoginGrain>(login).DecideLogin(Attempt(MailProtocol.Imap, auth.Endpoint(), login), Ct);
+                await SettledAsync();
+                decisions = [await DecideAsync(login), await DecideAsync(login)];
+            }
+            // The checks are real probes every 200 ms: under load two in a row can time out and turn a healthy upstream
+            // down between the settling and the decisions, which then rightly follow another order. Such a login is
+            // decided again once the silos agree with the expected health.
+            while (!Settled());
+            foreach (var decision in decisions)
+            {
                 Assert.Equal(LoginOutcome.Allowed, decision.Outcome);
                 Assert.Equal(expected[0], UpstreamKey.Address(decision.UpstreamHost!, decision.UpstreamPort));
                 Assert.Equal(expected.Skip(1).Take(2), decision.UpstreamFallbacks!);
                 Assert.Equal((login, "pw"), (decision.UpstreamLogin, decision.UpstreamPassword));
-                if (repeat == 0) placed.Add(expected[0]);
             }
+            placed.Add(expected[0]);
         }
 
         // Both healthy upstreams take a share; the down ones none.
         Assert.All(healthy, a => Assert.Contains(a, placed));
-        // The second login of each came from the login grain's cache: placement still applied.
+        // Each login asked the auth server once: its second decision (and any decided again) came from the login
+        // grain's cache, with placement still applied.
         Assert.Equal(40, auth.RequestCount);
     }
 
