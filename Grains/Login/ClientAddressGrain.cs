@@ -18,6 +18,8 @@ internal sealed partial class ClientAddressGrain(
     LoginPolicySettings settings,
     TimeProvider time,
     Telemetry.GrainMetrics metrics,
+    IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
     ILogger<ClientAddressGrain> logger) : Grain, IClientAddressGrain
 {
     public const string GrainTypeName = "clientaddress";
@@ -38,13 +40,20 @@ internal sealed partial class ClientAddressGrain(
     /// <inheritdoc />
     /// <remarks>
     /// The session leases go with the activation (renewals bring them back to the next one); the throttle leases are
-    /// revoked first, since the next activation will not know their holders.
+    /// revoked first, since the next activation will not know their holders. Not when the last silo of the cluster
+    /// shuts down (a Frontend's embedded silo): every holder is a login grain of this silo and goes with it, and a call
+    /// to one already gone would only make Orleans fail to place a new activation, with an error and its stack trace
+    /// on the operator's console for each holder.
     /// </remarks>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _sessions.Clear();
-        await RevokeLeasesAsync();
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !OtherSilosActive()) _holders.Clear();
+        else await RevokeLeasesAsync();
     }
+
+    private bool OtherSilosActive() =>
+        membership.CurrentSnapshot.Members.Values.Any(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(localSilo.SiloAddress));
 
     public async Task Unblock()
     {

@@ -342,12 +342,15 @@ public sealed class DotnetAppProcess : IAsyncDisposable
     /// <summary>Kills the whole process tree at once (SIGKILL: no shutdown, like a crashed machine) and waits for it to go.</summary>
     public Task KillAsync() => ServerProcess.KillTreeAsync(_process);
 
+    /// <summary>Sends SIGTERM, as a supervisor or <c>kill</c> does, and returns at once.</summary>
+    public void Terminate() => _ = NativeMethods.TrySignal(_process.Id, NativeMethods.SigTerm);
+
     /// <summary>Asks the process to stop (SIGTERM) and waits up to <paramref name="grace"/>, then kills the whole tree.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
         if (!HasExited)
         {
-            _ = NativeMethods.TrySignal(_process.Id, NativeMethods.SigTerm);
+            Terminate();
             using var wait = new CancellationTokenSource(grace);
             try
             {
