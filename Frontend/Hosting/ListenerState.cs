@@ -35,15 +35,18 @@ internal sealed class ListenerState
     /// <summary><c>listen … proxy_protocol</c>: the header is read first on every connection (src/mail/ngx_mail_handler.c, ngx_mail_proxy_protocol_handler).</summary>
     public ProxyProtocolMiddleware? ProxyProtocol { get; }
 
-    /// <summary>Builds the state and loads the certificates; a certificate that cannot be loaded throws, refusing the configuration.</summary>
-    public static ListenerState Build(ServerSettings settings, ILoggerFactory loggers, TimeProvider time, FrontendMetrics metrics)
+    /// <summary>
+    /// Builds the state and loads the certificates; a certificate that cannot be loaded throws, refusing the
+    /// configuration, and so do TLS directives that disagree with another listener's of <paramref name="contexts"/>.
+    /// </summary>
+    public static ListenerState Build(ServerSettings settings, SharedTlsContexts contexts, ILoggerFactory loggers, TimeProvider time, FrontendMetrics metrics)
     {
         var labels = new ListenerLabels(settings);
         return new(
             settings,
             labels,
             SessionFactories.For(settings),
-            settings.Tls.Enabled ? new ClientTls(settings, loggers, time) : null,
+            settings.Tls.Enabled ? new ClientTls(settings, contexts, loggers, time) : null,
             settings.ListenParameters.ProxyProtocol
                 ? new ProxyProtocolMiddleware(settings.SetRealIpFrom, settings.Timeout, metrics, labels, loggers.CreateLogger<ProxyProtocolMiddleware>())
                 : null);

@@ -51,7 +51,8 @@ internal sealed partial class MailListeners(
     /// <summary>nginx -t: every listener's certificates loaded (then let go), no address bound.</summary>
     public void Check()
     {
-        foreach (var listener in initial.Listeners) BuildState(listener);
+        var contexts = new Tls.SharedTlsContexts();
+        foreach (var listener in initial.Listeners) BuildState(listener, contexts);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -96,7 +97,8 @@ internal sealed partial class MailListeners(
 
     private Opening Open(IReadOnlyList<ConfiguredListener> next, bool bind)
     {
-        var states = next.Select(l => (l.Settings.Listen, State: BuildState(l), l.Fingerprint)).ToList();
+        var contexts = new Tls.SharedTlsContexts();
+        var states = next.Select(l => (l.Settings.Listen, State: BuildState(l, contexts), l.Fingerprint)).ToList();
         var opened = new List<(MailListener Listener, string Fingerprint)>();
         try
         {
@@ -115,13 +117,20 @@ internal sealed partial class MailListeners(
         return new Opening(states, opened);
     }
 
-    /// <summary>Loads the listener's certificates; a file that cannot be used names its directive.</summary>
-    private ListenerState BuildState(ConfiguredListener listener)
+    /// <summary>
+    /// Loads the listener's certificates; a file that cannot be used names its directive, and so does a TLS directive
+    /// that disagrees with another listener's on the OpenSSL context they share.
+    /// </summary>
+    private ListenerState BuildState(ConfiguredListener listener, Tls.SharedTlsContexts contexts)
     {
-        try { return ListenerState.Build(listener.Settings, loggers, time, metrics); }
+        try { return ListenerState.Build(listener.Settings, contexts, loggers, time, metrics); }
         catch (Tls.TlsFileException e)
         {
             throw new ListenerStartException(listener.Section, Configuration.Nginx.NginxDirective.PascalCase(e.Directive), e.Path, e.Message, e);
+        }
+        catch (Tls.TlsContextConflictException e)
+        {
+            throw new ListenerStartException(listener.Section, Configuration.Nginx.NginxDirective.PascalCase(e.Directive), null, e.Message, e);
         }
     }
 

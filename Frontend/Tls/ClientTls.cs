@@ -27,15 +27,23 @@ internal sealed record TlsHandshakeResult(TlsTransport? Transport, TlsFacts? Fac
 internal sealed partial class ClientTls
 {
     private readonly TlsSettings _settings;
+    private readonly string _listener;
+    private readonly SharedTlsContexts _contexts;
     private readonly CertificateSet _default;
     private readonly Dictionary<string, CertificateSet> _byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly ClientCertificateVerifier? _verifier;
     private readonly List<SslApplicationProtocol> _alpn;
     private OptionsFor? _fixedOptions;
 
-    public ClientTls(ServerSettings server, ILoggerFactory loggers, TimeProvider time)
+    /// <param name="server">The listener's settings.</param>
+    /// <param name="contexts">The OpenSSL contexts of this configuration's listeners, shared where .NET shares them.</param>
+    /// <param name="loggers">Where setting warnings and certificate reloads are logged.</param>
+    /// <param name="time">The clock of certificate reloads and CRL checks.</param>
+    public ClientTls(ServerSettings server, SharedTlsContexts contexts, ILoggerFactory loggers, TimeProvider time)
     {
         _settings = server.Tls;
+        _listener = server.Name;
+        _contexts = contexts;
         var logger = loggers.CreateLogger<ClientTls>();
         foreach (var warning in _settings.Warnings) LogSettingWarning(logger, server.Name, warning);
         // ALPACA mitigation as nginx 1.21.4: a client that offers ALPN must offer this listener's protocol.
@@ -69,6 +77,7 @@ internal sealed partial class ClientTls
             var ctx = ServerSslContext.Prime(prime);
             var leaves = set.Select(pair => pair == files ? certificate.Certificate : X509CertificateLoader.LoadCertificateFromFile(pair.Certificate));
             var sessionIdContext = SessionIdContext.Compute(leaves, _verifier?.NamedAuthorities ?? []);
+            _contexts.Take(ctx, _listener, OpenSslContextSettings.Values(_settings), files.Certificate);
             OpenSslContextSettings.Apply(ctx, _settings, ticketKeys, sessionIdContext);
         }
         catch (Exception e) when (e is PlatformNotSupportedException or InvalidOperationException or AuthenticationException or System.Security.Cryptography.CryptographicException)

@@ -21,8 +21,7 @@ internal static unsafe class OpenSslContextSettings
     /// <summary>Applies every setting; an OpenSSL refusal throws naming the directive.</summary>
     public static void Apply(nint ctx, TlsSettings settings, IReadOnlyList<byte[]> ticketKeys, byte[] sessionIdContext)
     {
-        var fingerprint = string.Join('|', settings.Ciphers, settings.PreferServerCiphers, settings.EcdhCurve, settings.DhParamFile,
-            settings.SessionCache, settings.SessionTickets, settings.SessionTimeout, Convert.ToHexString(sessionIdContext), string.Join(';', settings.ConfCommands));
+        var fingerprint = string.Join('|', Values(settings).Where(v => v.Directive != "ssl_session_ticket_key").Select(v => v.Value).Append(Convert.ToHexString(sessionIdContext)));
         if (Applied.TryGetValue(ctx, out var previous) && previous == fingerprint)
         {
             SessionTicketKeys.Install(ctx, ticketKeys);
@@ -46,6 +45,26 @@ internal static unsafe class OpenSslContextSettings
         Require(SetConfCommands(ctx, settings.ConfCommands));
         Applied[ctx] = fingerprint;
     }
+
+    /// <summary>
+    /// What <see cref="Apply"/> sets from directives, by directive: two listeners on one SSL_CTX must agree on it
+    /// (<see cref="SharedTlsContexts"/>). Not the session ID context, which is computed from each listener's whole
+    /// certificate set and client CAs: listeners that share one certificate but not the others share the last one
+    /// set, so a session may resume across them, and a client certificate is still judged after every handshake,
+    /// resumed or not (ClientCertificateVerifier), so no resumption skips ssl_verify_client.
+    /// </summary>
+    public static IReadOnlyList<(string Directive, string Value)> Values(TlsSettings settings) =>
+    [
+        ("ssl_ciphers", settings.Ciphers),
+        ("ssl_prefer_server_ciphers", settings.PreferServerCiphers.ToString()),
+        ("ssl_ecdh_curve", settings.EcdhCurve),
+        ("ssl_dhparam", settings.DhParamFile ?? ""),
+        ("ssl_session_cache", settings.SessionCache.ToString()),
+        ("ssl_session_timeout", settings.SessionTimeout.ToString()),
+        ("ssl_session_tickets", settings.SessionTickets.ToString()),
+        ("ssl_session_ticket_key", string.Join('\n', settings.SessionTicketKeys)),
+        ("ssl_conf_command", string.Join('\n', settings.ConfCommands)),
+    ];
 
     /// <summary>Runs one setter on a fresh SSL_CTX: the reason OpenSSL refuses the value, or null.</summary>
     public static string? Check(Func<nint, string?> setter)

@@ -266,6 +266,57 @@ public sealed class NginxStartupProcessTests
         Assert.StartsWith("nginx: " + expected, nginxOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Two servers with the same certificate and ssl_protocols share one OpenSSL context in .NET, where nginx gives each
+    /// its own: a TLS directive set on that context differently by the second is refused at its file:line, instead of
+    /// one server running with the other's value. nginx accepts the same file; with the values agreeing, both start.
+    /// </summary>
+    [Theory]
+    [InlineData("ssl_ciphers HIGH:!aNULL;", true)]
+    [InlineData("ssl_session_timeout 10m;", true)]
+    [InlineData("ssl_ciphers HIGH:!aNULL:!MD5;", false)]
+    public async Task ServersSharingACertificateMustAgreeOnTheDirectivesOfItsOpenSslContext(string secondServersDirective, bool refused)
+    {
+        using var pki = TestCertificates.Create();
+        var directory = NewDirectory();
+        var ports = ServerProcess.GetFreeTcpPorts(2);
+        File.Copy(pki.Path("server-rsa.pem"), Path.Combine(directory, "server.crt"));
+        File.Copy(pki.Path("server-rsa.key"), Path.Combine(directory, "server.key"));
+        // Line 9: the second server's directive (HIGH:!aNULL:!MD5 is the default, so the third case agrees).
+        var file = Path.Combine(directory, "nginx.conf");
+        await File.WriteAllTextAsync(file,
+            $"mail {{\n    auth_http 127.0.0.1:9/auth;\n    ssl_certificate server.crt;\n    ssl_certificate_key server.key;\n" +
+            $"    server {{\n        listen 127.0.0.1:{P(ports[0])} ssl;\n        protocol imap;\n    }}\n" +
+            $"    server {{ {secondServersDirective}\n        listen 127.0.0.1:{P(ports[1])} ssl;\n        protocol pop3;\n    }}\n}}\nevents {{ }}\n", Timeout);
+
+        await using var app = Run(directory, "frontend (shared certificate)", "-p", directory, "-c", file, "-g", ClusterGlobals());
+        if (refused)
+        {
+            Assert.Equal(1, await app.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var stderr = app.StandardError.TrimEnd('\n', '\r');
+            Assert.DoesNotContain('\n', stderr);
+            var directive = secondServersDirective[..secondServersDirective.IndexOf(' ', StringComparison.Ordinal)];
+            Assert.StartsWith($"orleansmail: [emerg] \"{directive}\" differs from mail server ", stderr, StringComparison.Ordinal);
+            Assert.Contains($"the same certificate \"{Path.Combine(directory, "server.crt")}\"", stderr, StringComparison.Ordinal);
+            Assert.EndsWith($" in {file}:9", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
+        }
+        else
+        {
+            // Listening means every listener's TLS was set up: the listeners are bound only after that.
+            await app.WaitUntilAsync(async ct =>
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, ports[1], ct);
+                return true;
+            }, TimeSpan.FromSeconds(60), "the POP3S listener", TestContext.Current.CancellationToken);
+            Assert.False(app.HasExited);
+        }
+
+        var (nginxExit, nginxOutput) = await NginxServer.RunToExitAsync(directory, file, TimeSpan.FromSeconds(30), "-t");
+        Assert.True(nginxExit == 0, nginxOutput);
+    }
+
     /// <summary>The embedded silo's port in use: the same one line, at the cluster_silo_port directive, before the silo starts.</summary>
     [Fact]
     public async Task AClusterPortInUseIsOneEmergLineAtItsDirective()
