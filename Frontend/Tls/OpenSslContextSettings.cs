@@ -21,7 +21,7 @@ internal static unsafe class OpenSslContextSettings
     /// <summary>Applies every setting; an OpenSSL refusal throws naming the directive.</summary>
     public static void Apply(nint ctx, TlsSettings settings, IReadOnlyList<byte[]> ticketKeys, byte[] sessionIdContext)
     {
-        var fingerprint = string.Join('|', Values(settings).Where(v => v.Directive != "ssl_session_ticket_key").Select(v => v.Value).Append(Convert.ToHexString(sessionIdContext)));
+        var fingerprint = string.Join('|', Values(settings).Where(v => v.Directive != TicketKeyDirective).Select(v => v.Value).Append(Convert.ToHexString(sessionIdContext)));
         if (Applied.TryGetValue(ctx, out var previous) && previous == fingerprint)
         {
             SessionTicketKeys.Install(ctx, ticketKeys);
@@ -46,6 +46,9 @@ internal static unsafe class OpenSslContextSettings
         Applied[ctx] = fingerprint;
     }
 
+    /// <summary>Left out of <see cref="Apply"/>'s fingerprint: a reload that changes only the keys swaps only them.</summary>
+    private const string TicketKeyDirective = "ssl_session_ticket_key";
+
     /// <summary>
     /// What <see cref="Apply"/> sets from directives, by directive: two listeners on one SSL_CTX must agree on it
     /// (<see cref="SharedTlsContexts"/>). Not the session ID context, which is computed from each listener's whole
@@ -62,7 +65,7 @@ internal static unsafe class OpenSslContextSettings
         ("ssl_session_cache", settings.SessionCache.ToString()),
         ("ssl_session_timeout", settings.SessionTimeout.ToString()),
         ("ssl_session_tickets", settings.SessionTickets.ToString()),
-        ("ssl_session_ticket_key", string.Join('\n', settings.SessionTicketKeys)),
+        (TicketKeyDirective, string.Join('\n', settings.SessionTicketKeys)),
         ("ssl_conf_command", string.Join('\n', settings.ConfCommands)),
     ];
 

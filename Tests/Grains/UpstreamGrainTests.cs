@@ -42,9 +42,10 @@ public sealed class UpstreamGrainTests(UpstreamClusterFixture fixture)
     private Task SettledAsync() => EventuallyAsync(() => Task.FromResult(Settled()), "every silo sees both IMAP servers up and the other two down");
 
     /// <summary>Whether every silo sees both real IMAP upstreams up and the wrong-greeting and closed ones down, now.</summary>
-    private bool Settled() => Caches.All(c =>
-        c.Get(MailProtocol.Imap, fixture.Imap1.Address)?.State == UpstreamState.Up && c.Get(MailProtocol.Imap, fixture.Imap2.Address)?.State == UpstreamState.Up
-        && c.Get(MailProtocol.Imap, fixture.WrongGreeting.Address)?.State == UpstreamState.Down && c.Get(MailProtocol.Imap, fixture.Closed.Address)?.State == UpstreamState.Down);
+    private bool Settled() => Caches.All(c => SettledHealth.All(e => c.Get(MailProtocol.Imap, e.Upstream.Address)?.State == e.State));
+
+    private (PoolUpstream Upstream, UpstreamState State)[] SettledHealth =>
+        [(fixture.Imap1, UpstreamState.Up), (fixture.Imap2, UpstreamState.Up), (fixture.WrongGreeting, UpstreamState.Down), (fixture.Closed, UpstreamState.Down)];
 
     [Fact]
     public async Task ChecksTellARealServerFromAWrongGreetingAndAClosedPort()
