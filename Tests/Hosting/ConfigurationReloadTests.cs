@@ -153,16 +153,32 @@ public sealed class ConfigurationReloadTests(DovecotFixture dovecot) : IClassFix
 
     private async Task StartAsync(params (string Name, int Port, string Capabilities, string? Certificate)[] listeners)
     {
-        await WriteConfigAsync(listeners);
-        // Only the --config file: not whichever appsettings.json the build copied into the test folder last.
-        _app = MailProxyApplication.Build(["--config", ConfigFile],
-            configuration =>
+        // The ports were free when probed, but another process may take one before the silo binds it (an outgoing
+        // connection's ephemeral port, say): then the silo and gateway try again on fresh ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            await WriteConfigAsync(listeners);
+            // Only the --config file: not whichever appsettings.json the build copied into the test folder last.
+            _app = MailProxyApplication.Build(["--config", ConfigFile],
+                configuration =>
+                {
+                    foreach (var defaults in configuration.Sources.OfType<JsonConfigurationSource>().Where(s => s.Path?.StartsWith("appsettings", StringComparison.Ordinal) == true).ToList())
+                        configuration.Sources.Remove(defaults);
+                },
+                services => services.AddLogging(logging => logging.AddProvider(_logs)));
+            try
             {
-                foreach (var defaults in configuration.Sources.OfType<JsonConfigurationSource>().Where(s => s.Path?.StartsWith("appsettings", StringComparison.Ordinal) == true).ToList())
-                    configuration.Sources.Remove(defaults);
-            },
-            services => services.AddLogging(logging => logging.AddProvider(_logs)));
-        await _app.StartAsync(Timeout);
+                await _app.StartAsync(Timeout);
+                return;
+            }
+            catch (Exception e) when (attempt < 4 && ServerProcess.IsAddressInUse(e))
+            {
+                await _app.DisposeAsync();
+                _app = null;
+                var fresh = ServerProcess.GetFreeTcpPorts(2);
+                (_ports[0], _ports[1]) = (fresh[0], fresh[1]);
+            }
+        }
     }
 
     private Task StartAsync(params (string Name, int Port, string Capabilities)[] listeners) =>

@@ -47,17 +47,10 @@ public sealed class ProxyUnderTest : IAsyncDisposable
             {
                 return await StartOnFreePortsAsync(shared, listeners, other);
             }
-            catch (Exception e) when (attempt < 4 && IsAddressInUse(e))
+            catch (Exception e) when (attempt < 4 && ServerProcess.IsAddressInUse(e))
             {
             }
         }
-    }
-
-    private static bool IsAddressInUse(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }) return true;
-        return false;
     }
 
     private static async Task<ProxyUnderTest> StartOnFreePortsAsync(

@@ -221,6 +221,14 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Every port <see cref="GetFreeTcpPorts"/> handed out in this test run.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
 
+    /// <summary>Whether <paramref name="e"/> or an exception inside it is a bind to a port already taken.</summary>
+    public static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) return true;
+        return false;
+    }
+
     /// <summary>
     /// Distinct TCP ports on 127.0.0.1 that were free a moment ago (bound to port 0, then
     /// released). Another process may still take one before the server binds it: callers retry.
